@@ -1,0 +1,34 @@
+# Two commands: `make serve` and `make test`. Each sets up everything first.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+KG_STORE ?= var/store
+export KG_STORE
+
+.PHONY: serve test setup build bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install when the package metadata or the pinned versions change.
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+build: setup
+	$(BIN)/kg build data/twente
+
+serve: build
+	$(BIN)/flask --app 'web:create_app()' run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench.build_bench
+
+clean:
+	rm -rf $(VENV) var build dist *.egg-info

@@ -1,0 +1,156 @@
+"""The build pipeline: load, reason, validate, and commit only what conforms.
+
+    sources ──parse──▶ quads per named graph ─┐
+    ontology + vocabularies ──────────────────┼─▶ reason (OWL 2 RL) ─▶ inferred graph
+                                              └─▶ validate (SHACL) over data + inferred
+    no load error, no inconsistency, no violation ─▶ commit all graphs at once
+
+Warnings and infos are reported but do not block the commit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from kg import resources
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, VOCABULARIES_GRAPH
+from kg.rdfio import RdfLoadError, Source, collect_sources, parse_source, quads_in, rdflib_graph, to_rdflib
+from kg.reason import DEFAULT_REASONER, Inconsistency, inconsistencies, materialise
+from kg.store import GraphStore
+from kg.validate import Finding, validate
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class BuildResult:
+    """What a build (or a validation) found, and whether it was committed."""
+
+    sources: list[Source] = field(default_factory=list)
+    triples: dict[str, int] = field(default_factory=dict)  # graph -> asserted triples
+    inferred: int = 0
+    errors: list[RdfLoadError] = field(default_factory=list)
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    node_files: dict[str, list[str]] = field(default_factory=dict)  # subject -> files stating it
+    timings: dict[str, float] = field(default_factory=dict)
+    reasoner: str = DEFAULT_REASONER
+    committed: bool = False
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.errors and not self.inconsistencies and not self.violations
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return EXIT_ERROR
+        return EXIT_OK if self.conforms else EXIT_VIOLATIONS
+
+
+def core_sources() -> list[Source]:
+    return [
+        Source(resources.ontology_file(), ONTOLOGY_GRAPH),
+        Source(resources.vocabularies_file(), VOCABULARIES_GRAPH),
+    ]
+
+
+def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER) -> tuple[BuildResult, list[ox.Quad]]:
+    """Load, reason and validate `paths` with the ontology; write nothing.
+
+    Returns the result and, when it conforms, every quad to commit
+    (ontology, vocabularies, one graph per source, inferred).
+    """
+    result = BuildResult(reasoner=reasoner)
+    t0 = time.perf_counter()
+    try:
+        data_sources = collect_sources(paths)
+    except RdfLoadError as e:
+        result.errors.append(e)
+        return result, []
+    result.sources = data_sources
+    quads: list[ox.Quad] = []
+    for source in core_sources() + data_sources:
+        try:
+            parsed = parse_source(source)
+        except RdfLoadError as e:
+            result.errors.append(e)
+            continue
+        quads.extend(parsed)
+        for q in parsed:
+            g = q.graph_name.value
+            result.triples[g] = result.triples.get(g, 0) + 1
+    result.timings["load"] = time.perf_counter() - t0
+    if result.errors:
+        return result, []
+
+    files = _files_by_subject(quads, {s.graph: str(s.path) for s in data_sources})
+    result.node_files = files
+
+    t0 = time.perf_counter()
+    union = rdflib_graph(quads)
+    ontology = rdflib_graph(q for q in quads if q.graph_name.value == ONTOLOGY_GRAPH)
+    result.timings["convert"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    inferred, closure = materialise(union, reasoner)
+    result.inferred = len(inferred)
+    result.inconsistencies = inconsistencies(closure, ontology)
+    result.timings["reason"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    data_view = _without(union, ontology)
+    for t in inferred:
+        data_view.add(t)
+    result.findings = validate(data_view)
+    result.timings["validate"] = time.perf_counter() - t0
+
+    if not result.conforms:
+        return result, []
+    return result, quads + list(quads_in(sorted(inferred), INFERRED_GRAPH))
+
+
+def build(
+    paths: Iterable[Path | str],
+    store: GraphStore | None,
+    reasoner: str = DEFAULT_REASONER,
+) -> BuildResult:
+    """Check `paths`; if they conform and a store is given, make the store hold
+    exactly the result (ontology, vocabularies, sources, inferred) atomically."""
+    result, quads = check(paths, reasoner)
+    if result.conforms and store is not None:
+        t0 = time.perf_counter()
+        store.replace_all(quads)
+        result.timings["commit"] = time.perf_counter() - t0
+        result.committed = True
+    return result
+
+
+def _without(union: rdflib.Graph, ontology: rdflib.Graph) -> rdflib.Graph:
+    """The data and vocabularies without the ontology's own axioms: shapes
+    validate data, and the closure already carries every inferred type."""
+    g = rdflib.Graph()
+    for t in union:
+        if t not in ontology:
+            g.add(t)
+    return g
+
+
+def _files_by_subject(quads: list[ox.Quad], graph_files: dict[str, str]) -> dict[str, list[str]]:
+    files: dict[str, set[str]] = defaultdict(set)
+    for q in quads:
+        f = graph_files.get(q.graph_name.value)
+        if f is not None:
+            files[str(to_rdflib(q.subject))].add(f)
+    return {k: sorted(v) for k, v in files.items()}

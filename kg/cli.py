@@ -1,0 +1,227 @@
+"""The `kg` command line: thin wrappers over plain functions in kg/.
+
+Exit codes (for scripts):
+  0  success; for build/validate: the data conforms (warnings allowed)
+  1  the data does not conform (SHACL violations or OWL inconsistencies)
+  2  usage or input error (bad option, unreadable file, unknown query or
+     actor, ambiguous name)
+  3  store error (busy, not a store, cannot be opened)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from kg import queries, resources
+from kg.build import EXIT_ERROR, build, check
+from kg.namespaces import shorten
+from kg.reason import DEFAULT_REASONER, REASONERS
+from kg.report import render
+from kg.store import GraphStore, StoreError, default_store_path
+
+EXIT_STORE = 3
+
+_store_option = click.option(
+    "--store", "store_path", type=click.Path(file_okay=False, path_type=Path), envvar="KG_STORE",
+    default=None, show_envvar=True,
+    help="Store folder. Default: $KG_STORE, else ~/.local/share/connective-kg/store.",
+)
+_lang_option = click.option(
+    "--lang", type=click.Choice(["nl", "en"]), envvar="KG_LANG", default="nl", show_default=True,
+    show_envvar=True, help="Language of reports and labels.",
+)
+
+
+def _store(path: Path | None) -> GraphStore:
+    try:
+        return GraphStore(path or default_store_path())
+    except StoreError as e:
+        _fail(str(e), EXIT_STORE)
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.echo(f"kg: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="connective-kg")
+def main() -> None:
+    """Connective KG: the actor-network knowledge graph of teacher learning networks.
+
+    \b
+    Typical use:
+      kg build data/twente          load, reason, validate and store the sample
+      kg stats                      what the store holds
+      kg query                      list the named queries
+      kg query network-growth --param network=n-plg-wt
+
+    \b
+    Exit codes: 0 success / conforms, 1 data does not conform,
+    2 usage or input error, 3 store error.
+    """
+
+
+@main.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_store_option
+@click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
+              help="OWL 2 RL engine: reasonable (fast, Rust) or owlrl (the reference, slow).")
+@_lang_option
+@click.option("--timings", is_flag=True, help="Also print how long each step took.")
+def build_cmd(paths: tuple[Path, ...], store_path: Path | None, reasoner: str, lang: str, timings: bool) -> None:
+    """Load, reason, validate PATHS and, if they conform, store the result.
+
+    PATHS are RDF files (.ttl, .nt, .jsonld, .trig, .nq) or folders of them;
+    without PATHS the bundled Twente sample is built. The ontology and
+    vocabularies are always included. Each file becomes its own named graph;
+    inferred triples go to a graph of their own.
+
+    The store then holds exactly this build, switched in atomically: if
+    anything fails (unreadable file, inconsistency, SHACL violation) nothing
+    is written and the store stays as it was. Warnings are reported and do
+    not block.
+    """
+    store = _store(store_path)
+    try:
+        result = build(paths or [resources.sample_dir()], store, reasoner)
+    except StoreError as e:
+        _fail(str(e), EXIT_STORE)
+    click.echo(render(result, lang, store=str(store.path), timings=timings))
+    sys.exit(result.exit_code)
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
+              help="OWL 2 RL engine used before validation.")
+@_lang_option
+def validate_cmd(paths: tuple[Path, ...], reasoner: str, lang: str) -> None:
+    """Check PATHS exactly as `kg build` does, and write nothing.
+
+    Same report and exit codes as `kg build`.
+    """
+    result, _ = check(paths, reasoner)
+    click.echo(render(result, lang, dry_run=True))
+    sys.exit(result.exit_code)
+
+
+@main.command("query")
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="A query parameter; repeat for several. Actors and topics by IRI, id or label.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="table for people; json (SPARQL 1.1 JSON results) and csv for programs.")
+@_store_option
+@_lang_option
+def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: Path | None, lang: str) -> None:
+    """Run the named query NAME; without NAME, list the named queries.
+
+    Parameters are bound as RDF terms, never pasted into the query text.
+    """
+    if not name:
+        _list_queries(lang)
+        return
+    raw: dict[str, str] = {}
+    for p in params:
+        key, sep, value = p.partition("=")
+        if not sep:
+            _fail(f"--param {p!r}: expected KEY=VALUE")
+        raw[key.strip()] = value
+    store = _open(store_path)
+    try:
+        results = queries.run(store, name, raw)
+    except queries.QueryError as e:
+        _fail(str(e))
+    _print_results(results, fmt)
+
+
+@main.command("stats")
+@_store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_lang_option
+def stats_cmd(store_path: Path | None, fmt: str, lang: str) -> None:
+    """Triples per named graph and actors per type in the store."""
+    store = _open(store_path)
+    graphs = {r["graph"].value: int(r["triples"].value) for r in queries.run(store, "graph-sizes")}
+    actors = [(r["type"].value, r["label"].value, int(r["actors"].value))
+              for r in queries.run(store, "actor-types", {"lang": lang})]
+    if fmt == "json":
+        click.echo(json.dumps({
+            "store": str(_store(store_path).path),
+            "graphs": [{"graph": g, "triples": n} for g, n in graphs.items()],
+            "actors": [{"type": t, "label": label, "count": n} for t, label, n in actors],
+        }, indent=2, ensure_ascii=False))
+        return
+    if not graphs:
+        click.echo("De store is leeg." if lang == "nl" else "The store is empty.")
+        return
+    rows = [(shorten(g), str(n)) for g, n in graphs.items()]
+    rows.append(("totaal" if lang == "nl" else "total", str(sum(graphs.values()))))
+    click.echo(_table(["graaf" if lang == "nl" else "graph", "triples"], rows))
+    click.echo()
+    click.echo(_table(["type", "label", "actoren" if lang == "nl" else "actors"],
+                      [(shorten(t), label, str(n)) for t, label, n in actors]))
+
+
+def _open(store_path: Path | None) -> ox.Store:
+    store = _store(store_path)
+    try:
+        return store.open()
+    except OSError as e:
+        _fail(f"cannot open the store at {store.path}: {e}", EXIT_STORE)
+
+
+def _list_queries(lang: str) -> None:
+    for q in queries.catalogue().values():
+        click.echo(f"{q.name}")
+        click.echo(f"    {q.summary_in(lang)}")
+        for p in q.params:
+            req = "required" if p.required else f"default {p.default}"
+            click.echo(f"    --param {p.name}=<{p.type}>  ({req}) {p.description}")
+
+
+def _print_results(results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str) -> None:
+    if isinstance(results, ox.QueryBoolean):
+        click.echo(json.dumps({"head": {}, "boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower())
+        return
+    if isinstance(results, ox.QueryTriples):
+        click.echo(results.serialize(format=ox.RdfFormat.TURTLE).decode())
+        return
+    if fmt == "json":
+        click.echo(results.serialize(format=ox.QueryResultsFormat.JSON).decode())
+        return
+    columns = [v.value for v in results.variables]
+    rows = [[_cell(row[c]) for c in columns] for row in results]
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        click.echo(_table(columns, [[shorten(c) if c.startswith(("http://", "https://")) else c for c in r]
+                                    for r in rows]))
+
+
+def _cell(term: object) -> str:
+    return "" if term is None else term.value
+
+
+def _table(headers: list[str], rows: list) -> str:
+    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()

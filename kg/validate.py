@@ -1,0 +1,113 @@
+"""SHACL validation with pySHACL, results as plain findings with nl and en messages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import rdflib
+from rdflib import RDF, URIRef
+from rdflib.namespace import SH
+
+from kg import resources
+
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One SHACL validation result."""
+
+    focus: rdflib.term.Node
+    shape: rdflib.term.Node
+    severity: str  # Violation | Warning | Info
+    component: str  # e.g. MinCountConstraintComponent
+    path: str | None = None
+    value: rdflib.term.Node | None = None
+    messages: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def message(self, lang: str) -> str:
+        return self.messages.get(lang) or self.messages.get("en") or next(iter(self.messages.values()), self.component)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(focus node, shape, severity): what the shape tests compare."""
+        return (str(self.focus), str(self.shape), self.severity)
+
+
+@lru_cache(maxsize=4)
+def _shapes_graph(files: tuple[Path, ...]) -> rdflib.Graph:
+    g = rdflib.Graph()
+    for f in files:
+        g.parse(f, format="turtle")
+    return g
+
+
+def shapes_graph(files: list[Path] | None = None) -> rdflib.Graph:
+    """The project's trusted shapes (never shapes found in the data)."""
+    return _shapes_graph(tuple(files or resources.shape_files()))
+
+
+def validate(data: rdflib.Graph, shapes: rdflib.Graph | None = None) -> list[Finding]:
+    """Validate an already reasoned graph (ontology closure applied) against the shapes."""
+    from pyshacl import validate as pyshacl_validate
+
+    shapes = shapes if shapes is not None else shapes_graph()
+    _conforms, results, _text = pyshacl_validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=False,
+        allow_warnings=True,
+        abort_on_first=False,
+    )
+    findings = [_finding(results, r, shapes) for r in results.subjects(RDF.type, SH.ValidationResult)]
+    return sorted(set(findings), key=lambda f: (str(f.focus), SEVERITIES.index(f.severity), str(f.shape), f.path or ""))
+
+
+def _finding(results: rdflib.Graph, r: rdflib.term.Node, shapes: rdflib.Graph) -> Finding:
+    sev = results.value(r, SH.resultSeverity)
+    component = results.value(r, SH.sourceConstraintComponent)
+    path = results.value(r, SH.resultPath)
+    source_constraint = results.value(r, SH.sourceConstraint)
+    shape = results.value(r, SH.sourceShape)
+    return Finding(
+        focus=results.value(r, SH.focusNode),
+        shape=shape,
+        severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
+        component=str(component).rsplit("#", 1)[-1] if component else "",
+        path=str(path) if isinstance(path, URIRef) else None,
+        value=results.value(r, SH.value),
+        messages=_messages(list(results.objects(r, SH.resultMessage)), shapes, source_constraint, shape),
+    )
+
+
+def _messages(found: list[rdflib.Literal], shapes: rdflib.Graph, *sources: rdflib.term.Node) -> dict[str, str]:
+    """Messages by language. pySHACL drops the language tag of SPARQL-constraint
+    messages; those are matched back to the tagged templates in the shapes."""
+    out: dict[str, str] = {}
+    templates: list[rdflib.Literal] = []
+    for src in sources:
+        if src is not None:
+            templates = [m for m in shapes.objects(src, SH.message) if isinstance(m, rdflib.Literal)]
+            if templates:
+                break
+    for m in found:
+        lang = m.language
+        if not lang:
+            lang = next((t.language for t in templates if t.language and _same_template(str(t), str(m))), None)
+        if lang and lang not in out:
+            out[lang] = str(m)
+    if not out and found:
+        out["en"] = str(found[0])
+    return out
+
+
+def _same_template(template: str, message: str) -> bool:
+    """Does `message` come from `template` after {?var}/{$var} substitution?"""
+    pattern = "".join(
+        ".*?" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[?$]\w+\})", template)
+    )
+    return re.fullmatch(pattern, message, flags=re.S) is not None
