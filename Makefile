@@ -19,10 +19,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 setup: $(VENV)/.installed
 
 build: setup
-	$(BIN)/kg build data/twente
+	$(BIN)/kg build data/
 
 serve: build
-	$(BIN)/flask --app 'web:create_app()' run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m web --host 127.0.0.1 --port 5000
 
 test: setup
 	$(BIN)/python -m pytest

@@ -23,6 +23,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 # writers. Order matters for shortening: the longest namespace wins.
 PREFIXES: dict[str, str] = {
     "ckg": CKG,
+    "ckgsh": "https://w3id.org/connective-kg/shapes#",
     "topic": VOCAB + "topic/",
     "role": VOCAB + "role/",
     "depth": VOCAB + "depth/",

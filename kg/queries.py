@@ -7,10 +7,15 @@ Header format (one query per file)::
     #+ params:
     #+   - topic: topic, required. A topic by IRI, id or label (nl or en).
     #+   - limit: integer, default 50. At most this many rows.
+    #+ example: topic=W&T
 
 Parameter types: `actor` and `topic` (an IRI, a local id or a label, resolved
-against the store), `iri`, `string`, `integer`, `decimal`, `date`,
-`boolean`. Every parameter is bound as a SPARQL variable of the same name
+against the store), `iri`, `string`, `integer`, `decimal`, `date` (YYYY-MM-DD
+or `today`), `boolean`. `#+ example:` gives parameters (space-separated
+KEY=VALUE, values without spaces or quoted) that work on the Twente sample;
+the test suite runs every query with them.
+
+Every parameter is bound as a SPARQL variable of the same name
 (pyoxigraph substitutions), never pasted into the query text, so it must be
 projected by the SELECT. A parameter with no default and not `required` is
 an error in the header: optional parameters carry a default, because a bound
@@ -19,7 +24,9 @@ variable cannot be tested with BOUND().
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +69,7 @@ class NamedQuery:
     summary: str
     summary_nl: str
     params: tuple[Param, ...] = field(default_factory=tuple)
+    example: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def summary_in(self, lang: str) -> str:
         return self.summary_nl if lang == "nl" and self.summary_nl else self.summary
@@ -95,7 +103,8 @@ def parse_header(path: Path) -> NamedQuery:
         fields[key.strip()] = value.strip()
     if "summary" not in fields:
         raise QueryError(f"{path.name}: header lacks '#+ summary:'")
-    return NamedQuery(path.stem, path, text, fields["summary"], fields.get("summary_nl", ""), tuple(params))
+    example = dict(kv.split("=", 1) for kv in shlex.split(fields.get("example", "")))
+    return NamedQuery(path.stem, path, text, fields["summary"], fields.get("summary_nl", ""), tuple(params), example)
 
 
 @lru_cache(maxsize=1)
@@ -150,6 +159,8 @@ def convert(store: ox.Store, p: Param, value: str) -> ox.NamedNode | ox.Literal:
             float(value)
             return ox.Literal(value, datatype=ox.NamedNode(_XSD + "decimal"))
         if p.type == "date":
+            if value == "today":
+                value = dt.date.today().isoformat()
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise ValueError("expected YYYY-MM-DD")
             return ox.Literal(value, datatype=ox.NamedNode(_XSD + "date"))
