@@ -3,7 +3,8 @@
     sources ──parse──▶ quads per named graph ─┐
     ontology + vocabularies ──────────────────┼─▶ reason (OWL 2 RL) ─▶ inferred graph
                                               └─▶ validate (SHACL) over data + inferred
-    no load error, no inconsistency, no violation ─▶ commit all graphs at once
+    no load error, no inconsistency, no violation ─▶ public view (kg.privacy)
+                                                  ─▶ commit all graphs at once
 
 Warnings and infos are reported but do not block the commit.
 """
@@ -21,6 +22,7 @@ import rdflib
 
 from kg import resources
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, VOCABULARIES_GRAPH
+from kg.privacy import PUBLIC_GRAPH, public_view
 from kg.rdfio import RdfLoadError, Source, collect_sources, parse_source, quads_in, rdflib_graph, to_rdflib
 from kg.reason import DEFAULT_REASONER, Inconsistency, inconsistencies, materialise
 from kg.store import GraphStore
@@ -70,7 +72,7 @@ def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER) -> tupl
     """Load, reason and validate `paths` with the ontology; write nothing.
 
     Returns the result and, when it conforms, every quad to commit
-    (ontology, vocabularies, one graph per source, inferred).
+    (ontology, vocabularies, one graph per source, inferred, public).
     """
     result = BuildResult(reasoner=reasoner)
     t0 = time.perf_counter()
@@ -118,7 +120,15 @@ def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER) -> tupl
 
     if not result.conforms:
         return result, []
-    return result, quads + list(quads_in(sorted(inferred), INFERRED_GRAPH))
+    inferred_quads = list(quads_in(sorted(inferred), INFERRED_GRAPH))
+    t0 = time.perf_counter()
+    core = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH}
+    public = public_view((q for q in quads + inferred_quads if q.graph_name.value not in core),
+                         (q for q in quads if q.graph_name.value == VOCABULARIES_GRAPH))
+    graph = ox.NamedNode(PUBLIC_GRAPH)
+    public_quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in public]
+    result.timings["public"] = time.perf_counter() - t0
+    return result, quads + inferred_quads + public_quads
 
 
 def build(

@@ -140,6 +140,8 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: P
         results = queries.run(store, name, raw)
     except queries.QueryError as e:
         _fail(str(e))
+    except SyntaxError as e:
+        _fail(f"the query {name} does not parse: {e}")
     _print_results(results, fmt)
 
 

@@ -20,6 +20,12 @@ Every parameter is bound as a SPARQL variable of the same name
 projected by the SELECT. A parameter with no default and not `required` is
 an error in the header: optional parameters carry a default, because a bound
 variable cannot be tested with BOUND().
+
+Parameters act as outer bindings, not as text replacement: a subquery sees
+a parameter only if it projects it; a group inside a UNION branch does not
+see it; an OPTIONAL whose join variable may be unbound matches everything
+(filter on the parameter inside it). The union default graph keeps a triple
+stated in two graphs twice, so counting queries use DISTINCT.
 """
 
 from __future__ import annotations
