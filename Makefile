@@ -16,7 +16,15 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-setup: $(VENV)/.installed
+# Front-end assets from npm (pinned in package-lock.json), copied into web/static/vendor.
+ASSETS := web/static/vendor/.installed
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p web/static/vendor/yasgui
+	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css web/static/vendor/yasgui/
+	touch $@
+
+setup: $(VENV)/.installed $(ASSETS)
 
 build: setup
 	$(BIN)/kg build data/

@@ -10,6 +10,10 @@ GRAPH = "https://w3id.org/connective-kg/graph/"
 ONTOLOGY_GRAPH = GRAPH + "ontology"
 VOCABULARIES_GRAPH = GRAPH + "vocabularies"
 INFERRED_GRAPH = GRAPH + "inferred"
+PUBLIC_GRAPH = GRAPH + "public"
+# What the public sees (kg.privacy builds graph/public); internal use sees every
+# graph except graph/public, which is a filtered copy of the data.
+PUBLIC_GRAPHS = (ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, PUBLIC_GRAPH)
 SOURCE_GRAPH = GRAPH + "source/"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

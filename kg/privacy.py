@@ -23,10 +23,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from kg.namespaces import CKG, GRAPH, ONTOLOGY_GRAPH, RDF, RDFS, SKOS, VOCAB, VOCABULARIES_GRAPH
-
-PUBLIC_GRAPH = GRAPH + "public"
-PUBLIC_GRAPHS = (ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, PUBLIC_GRAPH)
+from kg.namespaces import CKG, PUBLIC_GRAPH, RDF, RDFS, SKOS, VOCAB
 
 ORG = "http://www.w3.org/ns/org#"
 _TYPE = ox.NamedNode(RDF + "type")

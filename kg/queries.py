@@ -131,8 +131,11 @@ def get(name: str) -> NamedQuery:
         raise QueryError(f"no named query {name!r}.{hint} `kg query` lists them.") from None
 
 
-def run(store: ox.Store, name: str, raw: dict[str, str] | None = None):
-    """Run a named query with parameters given as text; returns pyoxigraph results."""
+def run(store: ox.Store, name: str, raw: dict[str, str] | None = None, view: str = "internal"):
+    """Run a named query with parameters given as text; returns pyoxigraph results.
+
+    `view` is "internal" (all data) or "public" (what anyone may see; actor
+    names are then matched against public labels only)."""
     q = get(name)
     raw = dict(raw or {})
     unknown = set(raw) - {p.name for p in q.params}
@@ -144,17 +147,17 @@ def run(store: ox.Store, name: str, raw: dict[str, str] | None = None):
         value = raw.get(p.name, p.default)
         if value is None:
             raise QueryError(f"{name} needs --param {p.name}=... ({p.description})")
-        bindings[p.name] = convert(store, p, value)
-    return run_query(store, q.text, bindings)
+        bindings[p.name] = convert(store, p, value, view)
+    return run_query(store, q.text, bindings, view)
 
 
-def convert(store: ox.Store, p: Param, value: str) -> ox.NamedNode | ox.Literal:
+def convert(store: ox.Store, p: Param, value: str, view: str = "internal") -> ox.NamedNode | ox.Literal:
     """Turn a parameter's text into an RDF term of its declared type."""
     try:
         if p.type == "actor":
-            return resolve_actor(store, value)
+            return resolve_actor(store, value, view)
         if p.type == "topic":
-            return resolve_topic(store, value)
+            return resolve_topic(store, value, view)
         if p.type == "iri":
             return ox.NamedNode(value)
         if p.type == "string":
@@ -179,26 +182,26 @@ def convert(store: ox.Store, p: Param, value: str) -> ox.NamedNode | ox.Literal:
     raise QueryError(f"parameter {p.name} has unknown type {p.type}")
 
 
-def _candidates(store: ox.Store, query: str, text: str) -> list[tuple[str, str]]:
+def _candidates(store: ox.Store, query: str, text: str, view: str) -> list[tuple[str, str]]:
     """(iri, label) pairs of the best-ranked matches: IRI before id before label."""
     rows = [(int(r["rank"].value), r["iri"].value, r["label"].value)
-            for r in run_query(store, get(query).text, {"text": ox.Literal(text)})]
+            for r in run_query(store, get(query).text, {"text": ox.Literal(text)}, view)]
     best = min((rank for rank, _, _ in rows), default=0)
     return sorted({(iri, label) for rank, iri, label in rows if rank == best})
 
 
-def resolve_actor(store: ox.Store, text: str) -> ox.NamedNode:
+def resolve_actor(store: ox.Store, text: str, view: str = "internal") -> ox.NamedNode:
     """An actor by IRI, by local id (the IRI's last segment) or by label (any case)."""
-    return _resolve(store, "resolve-actor", text, "actor")
+    return _resolve(store, "resolve-actor", text, "actor", view)
 
 
-def resolve_topic(store: ox.Store, text: str) -> ox.NamedNode:
+def resolve_topic(store: ox.Store, text: str, view: str = "internal") -> ox.NamedNode:
     """A topic by IRI, id or any SKOS label in Dutch or English (any case)."""
-    return _resolve(store, "resolve-topic", text, "topic")
+    return _resolve(store, "resolve-topic", text, "topic", view)
 
 
-def _resolve(store: ox.Store, query: str, text: str, kind: str) -> ox.NamedNode:
-    found = _candidates(store, query, text.strip())
+def _resolve(store: ox.Store, query: str, text: str, kind: str, view: str) -> ox.NamedNode:
+    found = _candidates(store, query, text.strip(), view)
     iris = sorted({iri for iri, _ in found})
     if len(iris) == 1:
         return ox.NamedNode(iris[0])

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.namespaces import PUBLIC_GRAPH, PUBLIC_GRAPHS
+
 
 CURRENT = "CURRENT"
 _GEN = re.compile(r"^gen-(\d{6})$")
@@ -174,14 +176,29 @@ class GraphStore:
 
 # --- queries over an open pyoxigraph store ----------------------------------
 
+VIEWS = ("internal", "public")
+
+
+def view_graphs(store: ox.Store, view: str = "internal") -> list[ox.NamedNode]:
+    """The named graphs a view reads: public = ontology, vocabularies and the
+    public graph; internal = every graph except the public copy."""
+    if view == "public":
+        return [ox.NamedNode(g) for g in PUBLIC_GRAPHS]
+    if view != "internal":
+        raise ValueError(f"unknown view {view!r}; use one of {VIEWS}")
+    return [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != PUBLIC_GRAPH]
+
+
 def run_query(
     store: ox.Store,
     sparql: str,
     bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+    view: str = "internal",
 ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-    """Run SPARQL over the union of all graphs with bound parameters (never string formatting)."""
+    """Run SPARQL over the union of a view's graphs with bound parameters (never string formatting)."""
     subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-    return store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
+    graphs = view_graphs(store, view)
+    return store.query(sparql, default_graph=graphs, named_graphs=graphs, substitutions=subs or None)
 
 
 def digest(store: ox.Store) -> str:

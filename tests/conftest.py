@@ -27,3 +27,38 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[GraphStore, 
 def sample_db(sample_build: tuple[GraphStore, BuildResult]) -> ox.Store:
     """The built sample, opened read-only (what `kg query` and the web app see)."""
     return sample_build[0].open()
+
+
+TOKEN = "test-token-for-internal-use"
+
+
+class LiveServer:
+    """A real HTTP server (werkzeug) on 127.0.0.1 serving the app over a store."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        import threading
+
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.app.extensions["kg"].close()
+
+
+@pytest.fixture(scope="session")
+def live_server(sample_build):
+    """The web app over the built Twente sample on a real HTTP server; KG_TOKEN = conftest.TOKEN."""
+    from web import create_app
+
+    store, _ = sample_build
+    app = create_app({"KG_STORE": str(store.path), "KG_TOKEN": TOKEN, "KG_QUERY_DEADLINE": 5.0,
+                      "KG_SECRET_KEY": "test-secret"})
+    server = LiveServer(app)
+    yield server
+    server.stop()

@@ -13,6 +13,7 @@ from rdflib.compare import isomorphic
 
 from kg import resources
 from kg.build import EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS, build, check
+from kg.privacy import PUBLIC_GRAPH
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, SOURCE_GRAPH, VOCABULARIES_GRAPH
 from kg.report import render
 from kg.store import GraphStore, digest
@@ -45,7 +46,7 @@ def test_sample_builds_into_named_graphs(sample_build) -> None:
     store, result = sample_build
     assert result.exit_code == EXIT_OK and result.committed
     names = graph_names(store)
-    assert {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH} <= names
+    assert {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH} <= names
     files = sorted(p.name for p in resources.sample_dir().glob("*.ttl"))
     sources = sorted(n.rsplit("/", 1)[-1] for n in names if n.startswith(SOURCE_GRAPH))
     assert sources == files
@@ -60,8 +61,9 @@ def test_inferred_graph_holds_only_new_data_entailments(sample_build) -> None:
     store, _ = sample_build
     db = store.open()
     inferred = ox.NamedNode(INFERRED_GRAPH)
+    derived = {inferred, ox.NamedNode(PUBLIC_GRAPH)}
     asserted = {(q.subject, q.predicate, q.object) for q in db.quads_for_pattern(None, None, None)
-                if q.graph_name != inferred}
+                if q.graph_name not in derived}
     for q in db.quads_for_pattern(None, None, None, inferred):
         assert (q.subject, q.predicate, q.object) not in asserted
         assert not str(q.predicate).startswith(("<http://www.w3.org/2000/01/rdf-schema#", "<http://www.w3.org/2002/07/owl#"))

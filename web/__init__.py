@@ -3,34 +3,57 @@
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask
 
-from kg import __version__, queries
-from kg.snapshot import Snapshot
+from kg import __version__
 from kg.store import GraphStore, default_store_path
+from web import api, auth, i18n, linked_data, pages, security, sparql
+from web.context import KGContext
+
+DEFAULTS: dict[str, Any] = {
+    "KG_BASE_IRI": "https://knll-twente.example/id/",
+    "KG_QUERY_DEADLINE": 10.0,
+    "KG_ROW_CAP": 10000,
+    "KG_QUERY_WORKERS": 2,
+    "KG_TOKEN": "",
+    "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Application factory. Settings come from `config`, else from KG_* environment variables.
+    """Application factory.
 
-    KG_STORE: the store folder (default as for the kg CLI).
+    Settings: `config`, over KG_* environment variables, over DEFAULTS.
+    KG_STORE (store folder), KG_BASE_IRI (data IRIs served at /id/),
+    KG_TOKEN (access token for internal use; unset = public only),
+    KG_QUERY_DEADLINE (seconds), KG_ROW_CAP, KG_QUERY_WORKERS,
+    KG_SECRET_KEY (session signing; random per process when unset).
     """
     app = Flask(__name__)
-    app.config.from_mapping(KG_STORE=str(default_store_path()))
+    app.config.from_mapping(DEFAULTS)
+    app.config["KG_STORE"] = str(default_store_path())
     app.config.from_mapping({k: v for k, v in os.environ.items() if k.startswith("KG_")})
     if config:
         app.config.from_mapping(config)
-    snapshot = Snapshot(GraphStore(app.config["KG_STORE"]))
-    app.extensions["kg"] = snapshot
+    app.config["SECRET_KEY"] = app.config.get("KG_SECRET_KEY") or app.config.get("SECRET_KEY") or secrets.token_hex(32)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
 
-    @app.get("/")
-    def home() -> str:
-        db = snapshot.db()
-        graphs = [(r["graph"].value, int(r["triples"].value)) for r in queries.run(db, "graph-sizes")]
-        actors = [(r["label"].value, int(r["actors"].value)) for r in queries.run(db, "actor-types", {"lang": "nl"})]
-        return render_template("home.html", graphs=graphs, actors=actors, version=__version__,
-                               generation=snapshot.generation)
-
+    app.extensions["kg"] = KGContext(
+        store=GraphStore(app.config["KG_STORE"]),
+        base_iri=app.config["KG_BASE_IRI"],
+        deadline=float(app.config["KG_QUERY_DEADLINE"]),
+        row_cap=int(app.config["KG_ROW_CAP"]),
+        workers=int(app.config["KG_QUERY_WORKERS"]),
+    )
+    app.jinja_env.globals.update(t=i18n.t, lang=i18n.lang, version=__version__)
+    security.install(app)
+    i18n.install(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(linked_data.bp)
     return app

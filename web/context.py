@@ -1,0 +1,51 @@
+"""Per-app state (the store snapshot, the query workers, settings) and per-request view."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import current_app
+
+from kg.query_worker import QueryPool
+from kg.snapshot import Snapshot
+from kg.store import GraphStore
+
+
+@dataclass
+class KGContext:
+    """What the app shares between requests; created once by create_app()."""
+
+    store: GraphStore
+    base_iri: str
+    deadline: float
+    row_cap: int
+    workers: int
+    snapshot: Snapshot = field(init=False)
+    _pool: QueryPool | None = field(default=None, init=False)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.snapshot = Snapshot(self.store)
+
+    def db(self) -> ox.Store:
+        """The in-memory snapshot for the app's own (named, bound) queries."""
+        return self.snapshot.db()
+
+    def pool(self) -> QueryPool:
+        """Worker processes for untrusted SPARQL, started on first use."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = QueryPool(workers=self.workers, deadline=self.deadline)
+            return self._pool
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+def kg() -> KGContext:
+    return current_app.extensions["kg"]

@@ -1,0 +1,2 @@
+// Connective KG: small progressive enhancements (no external scripts).
+"use strict";

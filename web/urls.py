@@ -1,0 +1,32 @@
+"""Where an IRI lives on this server, and back.
+
+Data IRIs under the configured base (KG_BASE_IRI, e.g.
+`https://knll-twente.example/id/`) are served at `/id/<local>` and their
+documents at `/doc/<local>`; vocabulary concepts at `/vocab/...`; the
+ontology at `/ns`. Any other IRI is shown at `/resource?iri=...`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import url_for
+
+from kg.namespaces import CKG, ONTOLOGY_IRI, VOCAB
+
+
+def page_url(iri: str, base_iri: str) -> str:
+    """The HTML page of an IRI on this server."""
+    if base_iri and iri.startswith(base_iri) and len(iri) > len(base_iri):
+        return url_for("linked_data.document", local=iri[len(base_iri):])
+    if iri.startswith(VOCAB):
+        return "/vocab/" + quote(iri[len(VOCAB):], safe="/-_.~")
+    if iri.startswith(CKG):
+        return "/ns#" + quote(iri[len(CKG):], safe="-_.~")
+    if iri == ONTOLOGY_IRI:
+        return "/ns"
+    return url_for("pages.resource", iri=iri)
+
+
+def local_to_iri(local: str, base_iri: str) -> str:
+    return base_iri + local
