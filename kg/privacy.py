@@ -82,20 +82,25 @@ def public_view(data: Iterable[ox.Quad], vocabularies: Iterable[ox.Quad]) -> lis
         and t.subject not in hidden_attributions
     ]
     labels = _labels(triples, vocabularies)
+    roles: dict[ox.NamedNode, set[str]] = {}
+    affiliations: dict[ox.NamedNode, list[str]] = {}
+    for t in triples:
+        if t.subject in hidden and t.predicate == _ROLE:
+            roles.setdefault(t.subject, set()).add(t.object.value)
+        elif t.subject in hidden and t.predicate == _AFFILIATION:
+            affiliations.setdefault(t.subject, []).append(labels.get((t.object.value, None), ""))
     for person in sorted(hidden, key=str):
         for lang in ("nl", "en"):
-            out.append(ox.Triple(person, _LABEL, ox.Literal(anonymous_label(person, triples, labels, lang), language=lang)))
+            label = anonymous_label(roles.get(person, set()), affiliations.get(person, []), labels, lang)
+            out.append(ox.Triple(person, _LABEL, ox.Literal(label, language=lang)))
     return out
 
 
-def anonymous_label(person: ox.NamedNode, triples: list[ox.Triple], labels: dict, lang: str) -> str:
-    roles = {t.object.value for t in triples if t.subject == person and t.predicate == _ROLE}
+def anonymous_label(roles: set[str], organisations: list[str], labels: dict, lang: str) -> str:
+    """"leraar, Basisschool De Esch": the most specific role and the (first) organisation."""
     role = next((r for r in ROLE_ORDER if r in roles), None)
-    name = labels.get((role, lang)) if role else None
-    name = name or _NO_ROLE[lang]
-    orgs = sorted(labels.get((t.object.value, None), "") for t in triples
-                  if t.subject == person and t.predicate == _AFFILIATION)
-    orgs = [o for o in orgs if o]
+    name = (labels.get((role, lang)) if role else None) or _NO_ROLE[lang]
+    orgs = sorted(o for o in organisations if o)
     return f"{name}, {orgs[0]}" if orgs else name
 
 
