@@ -6,6 +6,7 @@ JSON-LD contexts are refused) and its syntax errors carry line and column.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -97,11 +98,10 @@ def parse_source(source: Source) -> list[ox.Quad]:
     if fmt is ox.RdfFormat.JSON_LD and b"<!DOCTYPE" in data[:4096]:
         raise RdfLoadError(source.path, "not JSON-LD (found <!DOCTYPE)")
     graph = ox.NamedNode(source.graph)
+    # Blank-node labels are scoped to their file: `_:b0` in two files are two nodes.
+    scope = hashlib.sha1(source.graph.encode()).hexdigest()[:8]
     try:
-        quads = [
-            q if not isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(q.subject, q.predicate, q.object, graph)
-            for q in ox.parse(data, format=fmt)
-        ]
+        quads = [_scoped(q, graph, scope) for q in ox.parse(data, format=fmt)]
     except SyntaxError as e:
         msg = str(e.msg if hasattr(e, "msg") else e)
         m = _POSITION.search(msg)
@@ -115,6 +115,16 @@ def parse_source(source: Source) -> list[ox.Quad]:
     if not quads and data.strip() and fmt is ox.RdfFormat.JSON_LD:
         raise RdfLoadError(source.path, "JSON-LD document produced no triples (relative @id without @base?)")
     return quads
+
+
+def _scoped(q: ox.Quad, default_graph: ox.NamedNode, scope: str) -> ox.Quad:
+    def term(t):
+        return ox.BlankNode(f"s{scope}{t.value}") if isinstance(t, ox.BlankNode) else t
+
+    g = default_graph if isinstance(q.graph_name, ox.DefaultGraph) else term(q.graph_name)
+    if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) or g is not q.graph_name:
+        return ox.Quad(term(q.subject), q.predicate, term(q.object), g)
+    return q
 
 
 def parse_file(path: Path | str, graph: str) -> list[ox.Quad]:

@@ -193,3 +193,15 @@ def test_bundled_sample_can_be_copied_and_built_elsewhere(tmp_path: Path) -> Non
     for f in copy.glob("*.ttl"):
         result, _ = check([f])
         assert not result.errors, render(result, "en")
+
+
+def test_blank_node_labels_are_scoped_to_their_file(tmp_path: Path) -> None:
+    """`_:b0` in two files are two different nodes (RDF semantics), not one merged node."""
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.nt").write_text(f'_:b0 {label} "a" .\n')
+    (tmp_path / "in" / "b.nt").write_text(f'_:b0 {label} "b" .\n')
+    _, quads = check([tmp_path / "in"])
+    subjects = {q.subject for q in quads if q.predicate.value.endswith("#label")
+                and isinstance(q.subject, ox.BlankNode)}
+    assert len(subjects) == 2
