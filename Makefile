@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 KG_STORE ?= var/store
 export KG_STORE
 
-.PHONY: serve test setup build bench clean
+.PHONY: serve test setup build bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,13 @@ build: setup
 serve: build
 	$(BIN)/python -m web --host 127.0.0.1 --port 5000
 
-test: setup
+# Debian's Chromium for the browser test (needs root or sudo once; skipped when present).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core; fi; }
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup

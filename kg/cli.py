@@ -173,6 +173,115 @@ def stats_cmd(store_path: Path | None, fmt: str, lang: str) -> None:
                       [(shorten(t), label, str(n)) for t, label, n in actors]))
 
 
+@main.command("who-knows")
+@click.argument("topics", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for people; json for programs (the shape in docs/expertise-finder.md).")
+@click.option("--type", "types", multiple=True, type=click.Choice(["person", "artefact", "network", "organisation"]),
+              help="Only actors of this kind; repeat for several. Default: all kinds.")
+@click.option("--public", is_flag=True,
+              help="Answer from the public view: people without public consent appear as an anonymous role.")
+@_store_option
+@_lang_option
+def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], public: bool,
+                  store_path: Path | None, lang: str) -> None:
+    """Who knows about ALL of TOPICS: actors ranked by evidence, with the evidence.
+
+    TOPICS by IRI, id or label in Dutch or English (any case); quote labels
+    with spaces. Narrower topics count. The score adds a weight per piece of
+    evidence (docs/expertise-finder.md). An unknown topic prints suggestions
+    and exits 2.
+
+    \b
+    Example:
+      kg who-knows "W&T" "digitale geletterdheid"
+    """
+    from kg import expertise
+
+    store = _open(store_path)
+    try:
+        answer = expertise.who_knows(store, list(topics), "public" if public else "internal", lang, types or None)
+    except expertise.FinderError as e:
+        _fail(f"{e.message('nl')}\n    {e.message('en')}")
+    if fmt == "json":
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        return
+    if not answer["results"]:
+        click.echo("Niemand heeft bewijs voor al deze thema's." if lang == "nl"
+                   else "No one has evidence for all of these topics.")
+        return
+    headers = ["#", "label", "type", "score", "bewijs" if lang == "nl" else "evidence"]
+    rows = [(str(i), r["label"], expertise.type_label(r["type"], lang), f"{r['score']:g}",
+             expertise.summary(r, answer["topics"], lang)) for i, r in enumerate(answer["results"], 1)]
+    click.echo(_table(headers, rows))
+
+
+@main.command("trace")
+@click.argument("artefact")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for people; json in the shape of /api/trace (docs/web.md).")
+@click.option("--next-adopters", "with_next", is_flag=True, help="Also list schools near an adopter (slower).")
+@click.option("--public", is_flag=True, help="Use the public view (anonymous roles for people without consent).")
+@_store_option
+@_lang_option
+def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, store_path: Path | None, lang: str) -> None:
+    """How ARTEFACT spread: every adoption of it or an adapted copy in date order (adopter,
+    source, broker, network, adapted copy), the derivation tree of the copies and the curve.
+
+    ARTEFACT is an IRI, a local id (a-kijkwijzer-ol) or a title (any case); an unknown or
+    ambiguous name exits 2 and lists the candidates.
+    """
+    from kg import diffusion
+
+    db = _open(store_path)
+    try:
+        result = diffusion.trace(db, artefact, "public" if public else "internal", lang, next_adopters=with_next)
+    except queries.AmbiguousName as e:
+        click.echo(f"kg: {artefact!r} matches {len(e.candidates)} actors; give the IRI or the id:", err=True)
+        for iri, label in e.candidates:
+            click.echo(f"  {label}  <{iri}>", err=True)
+        sys.exit(EXIT_ERROR)
+    except queries.QueryError as e:
+        _fail(str(e))
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    en = lang == "en"
+    name = lambda a: a["label"] if a else ""  # noqa: E731
+    art = result["artefact"]
+    click.echo(f"{art['label']}  <{art['iri']}>")
+    s = result["summary"]
+    click.echo((f"{s['adoptions']} adoptions by {s['schools']} schools, {s['first']} .. {s['last']}; "
+                f"{s['copies']} adapted copies") if en else
+               (f"{s['adoptions']} adopties door {s['schools']} scholen, {s['first']} .. {s['last']}; "
+                f"{s['copies']} aangepaste kopieën"))
+    click.echo()
+    headers = (["date", "adopter", "from", "broker", "network", "adopted", "adapted copy"] if en else
+               ["datum", "school", "van", "makelaar", "netwerk", "geadopteerd", "aangepaste kopie"])
+    click.echo(_table(headers, [
+        [a["date"] or "", name(a["adopter"]), name(a["source"]), ", ".join(b["label"] for b in a["brokers"]),
+         name(a["network"]), "" if a["adopted"] == art else name(a["adopted"]), name(a["adapted_copy"])]
+        for a in result["adoptions"]]))
+    if result["derivations"]:
+        click.echo()
+        click.echo("Derivation tree:" if en else "Afleidingsboom:")
+        click.echo(f"  {art['label']}")
+        _print_tree(result["derivations"], art["iri"], 2)
+    if result["next_adopters"] is not None:
+        click.echo()
+        click.echo("Likely next adopters:" if en else "Mogelijke volgende scholen:")
+        for n in result["next_adopters"]:
+            click.echo(f"  {n['score']}  {n['school']['label']}  ({', '.join(r['reason_label'] for r in n['reasons'])})")
+
+
+def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
+    for d in derivations:
+        if d["parent"]["iri"] == parent:
+            by = f" ({d['adapted_by']['label']}, {d['created']})" if d["adapted_by"] else ""
+            click.echo(" " * indent + f"└─ {d['copy']['label']}{by}")
+            _print_tree(derivations, d["copy"]["iri"], indent + 3)
+
+
 def _open(store_path: Path | None) -> ox.Store:
     store = _store(store_path)
     try:

@@ -11,6 +11,8 @@ from flask import Flask
 from kg import __version__
 from kg.store import GraphStore, default_store_path
 from web import api, auth, i18n, linked_data, pages, security, sparql
+from web import finder
+from web import diffusion
 from web.context import KGContext
 
 DEFAULTS: dict[str, Any] = {
@@ -19,6 +21,10 @@ DEFAULTS: dict[str, Any] = {
     "KG_ROW_CAP": 10000,
     "KG_QUERY_WORKERS": 2,
     "KG_TOKEN": "",
+    "KG_QUERY_MAX_CHARS": 100_000,
+    "KG_QUERY_MEMORY_MB": 2048,
+    "KG_TODAY": "",
+    "KG_DATA_LICENSE": "",
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
 }
 
@@ -30,6 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     KG_STORE (store folder), KG_BASE_IRI (data IRIs served at /id/),
     KG_TOKEN (access token for internal use; unset = public only),
     KG_QUERY_DEADLINE (seconds), KG_ROW_CAP, KG_QUERY_WORKERS,
+    KG_QUERY_MAX_CHARS, KG_QUERY_MEMORY_MB (per SPARQL worker),
+    KG_TODAY (the date pages treat as today; empty = the real date),
+    KG_DATA_LICENSE (licence IRI in VoID; empty = CC BY 4.0),
     KG_SECRET_KEY (session signing; random per process when unset).
     """
     app = Flask(__name__)
@@ -47,13 +56,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         deadline=float(app.config["KG_QUERY_DEADLINE"]),
         row_cap=int(app.config["KG_ROW_CAP"]),
         workers=int(app.config["KG_QUERY_WORKERS"]),
+        memory_mb=int(app.config["KG_QUERY_MEMORY_MB"]),
     )
     app.jinja_env.globals.update(t=i18n.t, lang=i18n.lang, version=__version__)
     security.install(app)
     i18n.install(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(diffusion.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
+    app.register_blueprint(finder.bp)
     return app

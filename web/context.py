@@ -22,6 +22,7 @@ class KGContext:
     deadline: float
     row_cap: int
     workers: int
+    memory_mb: int = 2048
     snapshot: Snapshot = field(init=False)
     _pool: QueryPool | None = field(default=None, init=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -37,7 +38,8 @@ class KGContext:
         """Worker processes for untrusted SPARQL, started on first use."""
         with self._pool_lock:
             if self._pool is None:
-                self._pool = QueryPool(workers=self.workers, deadline=self.deadline)
+                self._pool = QueryPool(workers=self.workers, deadline=self.deadline,
+                                       memory_limit=self.memory_mb * 1024 * 1024)
             return self._pool
 
     def close(self) -> None:

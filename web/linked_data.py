@@ -1,15 +1,348 @@
-"""Linked data: /id/ dereferencing, /doc/ documents with content negotiation (filled in later)."""
+"""Linked data: dereferencing, content negotiation, the ontology, VoID and dumps.
+
+- `/id/<local>`: the data entity `{KG_BASE_IRI}<local>`; 303 See Other to
+  `/doc/<local>` (keeping `?format=` and `?lang=`).
+- `/doc/<local>`: its document; HTML (pages.render_document) or RDF.
+- `/vocab/<path>`: a SKOS concept or scheme under
+  `https://w3id.org/connective-kg/vocab/`; HTML concept page or RDF.
+- `/ns`: the ontology (Turtle for RDF clients, an HTML term list for
+  browsers, `#Term` anchors); `/ns/context.jsonld`: the JSON-LD context;
+  `/shapes`: the SHACL shapes.
+- `/.well-known/void`: VoID/DCAT description with the caller's view's counts.
+- `/dump.nq` (streamed), `/dump.ttl`: the caller's view.
+
+Negotiation: `?format=html|ttl|jsonld|nt|rdf` overrides `Accept`; `Accept`
+is matched with q-values (the most specific media range decides an offer's
+quality, so `text/turtle;q=0, */*` excludes Turtle); ties go to the
+resource's default (its first offer). Every negotiated response carries
+`Vary: Accept`; nothing acceptable gives 406 with the list of formats.
+Everything is read in the caller's view (web.security.view()).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+import json
+from collections.abc import Callable
+from urllib.parse import quote
 
-from web import pages
+import rdflib
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from kg import describe as kd
+from kg import void
+from kg.namespaces import CKG, ONTOLOGY_IRI, VOCAB, shorten
+from web import i18n, pages
+from web.context import kg
+from web.security import view
+from web.urls import page_url
 
 bp = Blueprint("linked_data", __name__)
 
+i18n.STRINGS.update({
+    "ld_not_found_title": {"nl": "Niet gevonden", "en": "Not found"},
+    "ld_not_found": {"nl": "Deze entiteit staat niet in de kennisgraaf (of is niet openbaar).",
+                     "en": "This entity is not in the knowledge graph (or is not public)."},
+    "ld_not_acceptable": {"nl": "Geen van de gevraagde formaten is beschikbaar. Beschikbaar:",
+                          "en": "None of the requested formats is available. Available:"},
+    "ld_bad_format": {"nl": "Onbekend formaat in ?format=. Gebruik een van:",
+                      "en": "Unknown ?format= value. Use one of:"},
+    "ld_formats": {"nl": "Ook als", "en": "Also as"},
+    "ld_definition": {"nl": "Definitie", "en": "Definition"},
+    "ld_alt_labels": {"nl": "Ook genoemd", "en": "Also called"},
+    "ld_broader": {"nl": "Breder", "en": "Broader"},
+    "ld_narrower": {"nl": "Nauwer", "en": "Narrower"},
+    "ld_scheme": {"nl": "Begrippenlijst", "en": "Concept scheme"},
+    "ld_concepts": {"nl": "Begrippen", "en": "Concepts"},
+    "ld_who_knows_topic": {"nl": "Wie weet hier iets van?", "en": "Who knows about this?"},
+    "ld_ontology_title": {"nl": "Connective KG-ontologie", "en": "Connective KG ontology"},
+    "ld_classes": {"nl": "Klassen", "en": "Classes"},
+    "ld_properties": {"nl": "Eigenschappen", "en": "Properties"},
+    "ld_term": {"nl": "Term", "en": "Term"},
+    "ld_label": {"nl": "Label", "en": "Label"},
+    "ld_comment": {"nl": "Omschrijving", "en": "Description"},
+    "ld_parents": {"nl": "Subklasse/-eigenschap van", "en": "Subclass/-property of"},
+    "ld_domain": {"nl": "Domein", "en": "Domain"},
+    "ld_range": {"nl": "Bereik", "en": "Range"},
+    "ld_version": {"nl": "Versie", "en": "Version"},
+    "ld_license": {"nl": "Licentie", "en": "Licence"},
+    "ld_context": {"nl": "JSON-LD-context", "en": "JSON-LD context"},
+    "ld_shapes": {"nl": "SHACL-shapes", "en": "SHACL shapes"},
+    "ld_kind_class": {"nl": "klasse", "en": "class"},
+    "ld_kind_object-property": {"nl": "objecteigenschap", "en": "object property"},
+    "ld_kind_datatype-property": {"nl": "gegevenseigenschap", "en": "datatype property"},
+    "ld_kind_annotation-property": {"nl": "annotatie-eigenschap", "en": "annotation property"},
+})
+
+MEDIA = dict(kd.FORMATS)
+CONTENT_TYPE = {
+    "html": "text/html; charset=utf-8",
+    "ttl": "text/turtle; charset=utf-8",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+}
+# Extra media types accepted for a format (never chosen by */* alone: they come last).
+ALIASES = {"application/json": "jsonld", "application/x-turtle": "ttl", "text/plain": "nt"}
+DOC_FORMATS = ("html", "ttl", "jsonld", "nt", "rdf")  # /doc, /vocab: HTML first
+RDF_FORMATS = ("ttl", "jsonld", "nt", "rdf")  # VoID, shapes: Turtle first
+NS_FORMATS = ("ttl", "html", "jsonld", "nt", "rdf")  # /ns: Turtle for RDF clients, HTML for browsers
+
+
+class NotAcceptable(Exception):
+    """Nothing the client accepts is offered (406), or ?format= names no format (400)."""
+
+    def __init__(self, offers: tuple[str, ...], bad_format: bool = False):
+        self.offers = offers
+        self.bad_format = bad_format
+
+
+def _quality(media: str) -> float:
+    """The client's quality for `media`: from the most specific matching range (RFC 9110, 12.5.1)."""
+    accept = request.accept_mimetypes
+    if not accept:
+        return 1.0
+    kind = media.partition("/")[0]
+    best, best_spec = 0.0, -1
+    for value, q in accept:
+        rng = value.split(";", 1)[0].strip().lower()
+        rkind, _, rsub = rng.partition("/")
+        if rng == media:
+            spec = 2
+        elif rkind == kind and rsub == "*":
+            spec = 1
+        elif rng in ("*/*", "*"):
+            spec = 0
+        else:
+            continue
+        if spec > best_spec:
+            best, best_spec = q, spec
+    return best
+
+
+def negotiate(offers: tuple[str, ...]) -> str:
+    """The format to answer with: ?format= if given, else the best `Accept` match among `offers`."""
+    asked = request.args.get("format")
+    if asked is not None:
+        if asked not in kd.FORMATS:
+            raise NotAcceptable(offers, bad_format=True)
+        if asked not in offers:
+            raise NotAcceptable(offers)
+        return asked
+    candidates = [(MEDIA[f], f) for f in offers] + [(m, f) for m, f in ALIASES.items() if f in offers]
+    best, best_q = None, 0.0
+    for media, fmt in candidates:
+        q = _quality(media)
+        if q > best_q:
+            best, best_q = fmt, q
+    if best is None:
+        raise NotAcceptable(offers)
+    return best
+
+
+def _finish(resp: Response, offers: tuple[str, ...] | None = None) -> Response:
+    """Headers of every negotiated answer: Vary, alternates, and no shared caching of internal data."""
+    if offers is not None:
+        resp.vary.add("Accept")
+        path = quote(request.path, safe="/-_.~!$&'()*+,;=:@")
+        links = [f'<{path}?format={f}>; rel="alternate"; type="{MEDIA[f]}"' for f in offers]
+        resp.headers["Link"] = ", ".join(links)
+    if view() == "internal":
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _not_acceptable(e: NotAcceptable) -> Response:
+    listed = [f"{MEDIA[f]} (?format={f})" for f in e.offers]
+    key = "ld_bad_format" if e.bad_format else "ld_not_acceptable"
+    text = "\n".join(f"{i18n.STRINGS[key][lang]} {', '.join(listed)}" for lang in ("nl", "en")) + "\n"
+    resp = Response(text, status=400 if e.bad_format else 406, content_type="text/plain; charset=utf-8")
+    return _finish(resp, e.offers)
+
+
+def _not_found(fmt: str, offers: tuple[str, ...]) -> Response:
+    both = i18n.both("ld_not_found")
+    if fmt == "html":
+        resp = Response(render_template("ld_not_found.html", message=both), status=404, content_type=CONTENT_TYPE["html"])
+    elif fmt == "jsonld":
+        resp = Response(json.dumps({"error": "not found", "message": both}, ensure_ascii=False), status=404,
+                        content_type="application/json")
+    else:
+        resp = Response(f"{both['nl']}\n{both['en']}\n", status=404, content_type="text/plain; charset=utf-8")
+    return _finish(resp, offers)
+
+
+def _rdf(graph: rdflib.Graph, fmt: str, offers: tuple[str, ...], first: str | None = None) -> Response:
+    body = kd.serialize(graph, fmt, kg().base_iri, first=first)
+    return _finish(Response(body, content_type=CONTENT_TYPE[fmt]), offers)
+
+
+def _negotiated(offers: tuple[str, ...], answer: Callable[[str], Response]) -> Response:
+    try:
+        fmt = negotiate(offers)
+    except NotAcceptable as e:
+        return _not_acceptable(e)
+    return answer(fmt)
+
+
+def _entity_document(iri: str, offers: tuple[str, ...],
+                     html: Callable[[kd.Description], str | Response]) -> Response:
+    """The negotiated document of `iri` in the caller's view, or 404 when the view does not mention it."""
+
+    def answer(fmt: str) -> Response:
+        desc = kd.describe(kg().db(), iri, view())
+        if not desc:
+            return _not_found(fmt, offers)
+        if fmt == "html":
+            page = html(desc)
+            resp = page if isinstance(page, Response) else Response(page, content_type=CONTENT_TYPE["html"])
+            return _finish(resp, offers)
+        g = desc.graph
+        for t in kd.document_metadata(request.base_url, iri, void.dataset_iri(request.url_root)):
+            g.add(t)
+        return _rdf(g, fmt, offers, first=iri)
+
+    return _negotiated(offers, answer)
+
+
+# --- data entities ------------------------------------------------------------
+
+@bp.get("/id/<path:local>")
+def identifier(local: str) -> Response:
+    """303 See Other from the entity to its document (a thing is not its description)."""
+    keep = {k: request.args[k] for k in ("format", "lang") if k in request.args}
+    resp = Response(status=303, headers={"Location": url_for("linked_data.document", local=local, **keep)})
+    resp.vary.add("Accept")
+    return resp
+
 
 @bp.get("/doc/<path:local>")
-def document(local: str) -> str:
-    abort(404) if not local else None
-    return pages.render_document(local)
+def document(local: str) -> Response:
+    """The document about `{KG_BASE_IRI}<local>`: HTML page or RDF by negotiation."""
+    return _entity_document(kg().base_iri + local, DOC_FORMATS, lambda desc: pages.render_document(local))
+
+
+# --- vocabularies -------------------------------------------------------------
+
+@bp.get("/vocab/<path:path>")
+def concept(path: str) -> Response:
+    """A SKOS concept or concept scheme of the project's vocabularies."""
+    return _entity_document(VOCAB + path, DOC_FORMATS, _concept_page)
+
+
+def _concept_page(desc: kd.Description) -> str:
+    lang = i18n.lang()
+    iri = desc.entity
+    base = kg().base_iri
+    skos = str(rdflib.SKOS)
+
+    def links(nodes: list) -> list[tuple[str, str]]:
+        nodes = [n for n in dict.fromkeys(nodes) if isinstance(n, rdflib.URIRef)]
+        return sorted(((page_url(str(n), base), desc.label(str(n), lang)) for n in nodes), key=lambda x: x[1].lower())
+
+    def texts(pred: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for lit in desc.objects(pred):
+            out.setdefault(getattr(lit, "language", None) or "", []).append(str(lit))
+        return out
+
+    narrower = desc.objects(skos + "narrower") + desc.subjects(skos + "broader")
+    broader = desc.objects(skos + "broader") + desc.subjects(skos + "narrower")
+    members = desc.objects(skos + "hasTopConcept") + desc.subjects(skos + "inScheme")
+    topic_id = iri[len(VOCAB + "topic/"):] if iri.startswith(VOCAB + "topic/") else None
+    return render_template(
+        "concept.html", iri=iri, title=desc.label(iri, lang), pref=texts(skos + "prefLabel"),
+        alt=texts(skos + "altLabel"), definition=texts(skos + "definition"), broader=links(broader),
+        narrower=links(narrower), schemes=links(desc.objects(skos + "inScheme")), members=links(members),
+        topic_id=topic_id, formats=[(f, MEDIA[f]) for f in DOC_FORMATS if f != "html"],
+    )
+
+
+# --- the ontology, its context, the shapes --------------------------------------
+
+@bp.get("/ns")
+def ontology() -> Response:
+    """The ontology at its namespace: the Turtle file for RDF clients, a term list for browsers."""
+
+    def answer(fmt: str) -> Response:
+        if fmt == "ttl":
+            return _finish(Response(kd.ontology_turtle(), content_type=CONTENT_TYPE["ttl"]), NS_FORMATS)
+        if fmt == "html":
+            return _finish(Response(_ontology_page(), content_type=CONTENT_TYPE["html"]), NS_FORMATS)
+        return _rdf(kd.ontology_graph(), fmt, NS_FORMATS, first=ONTOLOGY_IRI)
+
+    return _negotiated(NS_FORMATS, answer)
+
+
+def _ontology_page() -> str:
+    lang = i18n.lang()
+    terms = kd.ontology_terms()
+    info = kd.ontology_info()
+
+    def ref(iri: str) -> dict[str, str]:
+        if iri.startswith(CKG):
+            return {"href": "#" + iri[len(CKG):], "text": iri[len(CKG):]}
+        return {"href": iri, "text": shorten(iri)}
+
+    rows = []
+    for t in terms:
+        rows.append({
+            "id": t["term"][len(CKG):], "kind": t["kind"],
+            "label": t.get("label" + lang.capitalize()) or t.get("labelEn") or "",
+            "other_label": t.get("labelEn" if lang == "nl" else "labelNl") or "",
+            "comment": t.get("comment" + lang.capitalize()) or t.get("commentEn") or "",
+            "parents": [ref(p) for p in t["parents"]], "domains": [ref(p) for p in t["domains"]],
+            "ranges": [ref(p) for p in t["ranges"]],
+        })
+    return render_template("ontology.html", classes=[r for r in rows if r["kind"] == "class"],
+                           properties=[r for r in rows if r["kind"] != "class"], info=info,
+                           formats=[(f, MEDIA[f]) for f in NS_FORMATS if f != "html"])
+
+
+@bp.get("/ns/context.jsonld")
+def jsonld_context() -> Response:
+    """The project's JSON-LD context (also inlined in every JSON-LD document served here)."""
+    return Response(kd.context_document(), content_type="application/ld+json")
+
+
+@bp.get("/shapes")
+def shapes() -> Response:
+    """The SHACL shapes the data is validated with."""
+    return _negotiated(RDF_FORMATS, lambda fmt: _rdf(kd.shapes_graph(), fmt, RDF_FORMATS))
+
+
+# --- the dataset ----------------------------------------------------------------
+
+@bp.get("/.well-known/void")
+def void_description() -> Response:
+    """VoID/DCAT description of the dataset; statistics of the caller's view."""
+
+    def answer(fmt: str) -> Response:
+        ctx = kg()
+        g = void.describe_dataset(ctx.db(), view(), ctx.base_iri, request.url_root, license=_license())
+        return _rdf(g, fmt, RDF_FORMATS, first=void.dataset_iri(request.url_root))
+
+    return _negotiated(RDF_FORMATS, answer)
+
+
+def _license() -> str:
+    """KG_DATA_LICENSE, else CC BY 4.0."""
+    return str(current_app.config.get("KG_DATA_LICENSE") or void.DEFAULT_LICENSE)
+
+
+@bp.get("/dump.nq")
+def dump_nquads() -> Response:
+    """N-Quads of every named graph the caller may see, streamed."""
+    db, v = kg().db(), view()
+    resp = Response(void.nquads(db, v), content_type="application/n-quads")
+    resp.headers["Content-Disposition"] = f'attachment; filename="connective-kg-{v}.nq"'
+    return _finish(resp)
+
+
+@bp.get("/dump.ttl")
+def dump_turtle() -> Response:
+    """Turtle of the caller's view merged into one graph."""
+    ctx = kg()
+    v = view()
+    resp = Response(void.turtle(ctx.db(), v, ctx.base_iri), content_type=CONTENT_TYPE["ttl"])
+    resp.headers["Content-Disposition"] = f'attachment; filename="connective-kg-{v}.ttl"'
+    return _finish(resp)

@@ -1,32 +1,317 @@
-"""HTML pages. Every view calls kg functions; no SPARQL text lives here."""
+"""HTML pages: home, one page type for every actor (/doc/<local>), relation nodes, other IRIs,
+and the error pages. Every view calls kg functions; no SPARQL text lives here."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import datetime as dt
+import re
+from typing import Any
 
-from kg import queries
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
+
+from kg import actors, queries
+from kg.namespaces import CKG, ONTOLOGY_IRI, VOCAB
+from web import i18n, pictures
 from web.context import kg
 from web.i18n import lang
 from web.security import view
+from web.urls import page_url
 
 bp = Blueprint("pages", __name__)
+
+i18n.STRINGS.update({
+    "home_title": {"nl": "Wie leert met wie, en hoe reizen ideeën?",
+                   "en": "Who learns with whom, and how do ideas travel?"},
+    "home_intro": {
+        "nl": "Connective KG is een kennisgraaf van lerende netwerken van leraren: wie weet wat, wie werkt met "
+              "wie en hoe intensief, hoe kijkwijzers en ander materiaal van school naar school gaan en via wie, "
+              "en waar groepen geïsoleerd raken. Mensen én dingen zijn actoren: een kijkwijzer kan lid zijn van "
+              "een PLG, een verbinding tussen leraren dragen en door een school worden overgenomen.",
+        "en": "Connective KG is a knowledge graph of teacher learning networks: who knows what, who works with "
+              "whom and how intensely, how observation guides and other materials travel from school to school "
+              "and through whom, and where groups become isolated. People and things are both actors: an "
+              "observation guide can be a member of a PLG, carry a tie between teachers and be adopted by a school."},
+    "home_start": {"nl": "Begin hier", "en": "Start here"},
+    "home_search_hint": {"nl": "Of zoek hierboven naar een persoon, school, netwerk, artefact of thema.",
+                         "en": "Or search above for a person, school, network, artefact or topic."},
+    "entry_who_knows": {"nl": "Wie weet iets van W&T én digitale geletterdheid?",
+                        "en": "Who knows about W&T and digital literacy?"},
+    "entry_who_knows_sub": {"nl": "Mensen, artefacten en netwerken met het bewijs erbij.",
+                            "en": "People, artefacts and networks, with the evidence."},
+    "entry_trace": {"nl": "Hoe verspreidde de {a} zich?", "en": "How did the {a} spread?"},
+    "entry_trace_sub": {"nl": "Van school naar school, via welke makelaar en welk netwerk (olievlekwerking).",
+                        "en": "From school to school, through which broker and which network (oil-spot effect)."},
+    "entry_network": {"nl": "{a}: van 4 naar 30 deelnemers", "en": "{a}: from 4 to 30 participants"},
+    "entry_network_sub": {"nl": "Groei, kern en periferie, thema's, budget en uren.",
+                          "en": "Growth, core and periphery, themes, budget and hours."},
+    "entry_team": {"nl": "{a}: de geïsoleerde kleuterleerkrachten (Bijlage 2)",
+                   "en": "{a}: the isolated early-years teachers (Appendix 2)"},
+    "entry_team_sub": {"nl": "Een sociale-netwerkanalyse van één schoolteam.",
+                       "en": "A social network analysis of one school team."},
+    "in_numbers": {"nl": "In cijfers", "en": "In numbers"},
+    "all_types": {"nl": "Alle soorten actoren en relaties", "en": "All kinds of actors and relations"},
+    "kinds_person": {"nl": "personen", "en": "people"},
+    "kinds_artefact": {"nl": "artefacten", "en": "artefacts"},
+    "kinds_organisation": {"nl": "organisaties", "en": "organisations"},
+    "kinds_network": {"nl": "netwerken", "en": "networks"},
+    "relations": {"nl": "Relaties", "en": "Relations"},
+    "relation": {"nl": "relatie", "en": "relation"},
+    "types": {"nl": "Soort", "en": "Kind"},
+    "key_facts": {"nl": "Kerngegevens", "en": "Key facts"},
+    "neighbourhood": {"nl": "Netwerk rondom", "en": "Network around"},
+    "neighbourhood_all": {"nl": "Alle {n} direct verbonden actoren", "en": "All {n} directly related actors"},
+    "memberships": {"nl": "Lidmaatschappen", "en": "Memberships"},
+    "ties": {"nl": "Verbindingen", "en": "Ties"},
+    "artefacts": {"nl": "Artefacten", "en": "Artefacts"},
+    "adoptions": {"nl": "Adopties", "en": "Adoptions"},
+    "crossings": {"nl": "Grensoverschrijdingen", "en": "Boundary crossings"},
+    "agreements": {"nl": "Afspraken", "en": "Agreements"},
+    "none": {"nl": "Geen.", "en": "None."},
+    "network_col": {"nl": "Netwerk", "en": "Network"},
+    "role": {"nl": "Rol", "en": "Role"},
+    "level": {"nl": "Niveau", "en": "Level"},
+    "period": {"nl": "Periode", "en": "Period"},
+    "hours": {"nl": "Uren per jaar", "en": "Hours a year"},
+    "motivation": {"nl": "Motivatie", "en": "Motivation"},
+    "now": {"nl": "nu", "en": "now"},
+    "with": {"nl": "Met", "en": "With"},
+    "depth": {"nl": "Diepte", "en": "Depth"},
+    "strength": {"nl": "Kracht", "en": "Strength"},
+    "strength_help": {"nl": "kracht = nabijheid × contacten per maand", "en": "strength = closeness × contacts per month"},
+    "trust": {"nl": "Vertrouwen", "en": "Trust"},
+    "topic": {"nl": "Onderwerp", "en": "Topic"},
+    "year": {"nl": "Schooljaar", "en": "School year"},
+    "via_artefact": {"nl": "Via artefact", "en": "Through artefact"},
+    "direction_out": {"nl": "genoemd door deze actor", "en": "reported by this actor"},
+    "direction_in": {"nl": "genoemd door de ander", "en": "reported by the other"},
+    "date": {"nl": "Datum", "en": "Date"},
+    "part": {"nl": "Rol hierin", "en": "Part"},
+    "artefact": {"nl": "Artefact", "en": "Artefact"},
+    "adopter": {"nl": "School", "en": "Adopter"},
+    "source": {"nl": "Van", "en": "From"},
+    "broker": {"nl": "Makelaar", "en": "Broker"},
+    "network": {"nl": "Netwerk", "en": "Network"},
+    "adapted_copy": {"nl": "Aangepaste kopie", "en": "Adapted copy"},
+    "mechanism": {"nl": "Mechanisme", "en": "Mechanism"},
+    "crosser": {"nl": "Grensganger", "en": "Crosser"},
+    "from": {"nl": "Van", "en": "From"},
+    "to": {"nl": "Naar", "en": "To"},
+    "produced": {"nl": "Opgeleverd", "en": "Produced"},
+    "description": {"nl": "Beschrijving", "en": "Description"},
+    "kind": {"nl": "Soort", "en": "Kind"},
+    "agreement": {"nl": "Afspraak", "en": "Agreement"},
+    "via": {"nl": "Via", "en": "Through"},
+    "see_trace": {"nl": "Bekijk hoe dit artefact zich verspreidde", "en": "See how this artefact spread"},
+    "data_as": {"nl": "Gegevens als", "en": "Data as"},
+    "members_over_time": {"nl": "Leden door de tijd", "en": "Members over time"},
+    "growth_table": {"nl": "Groei per schooljaar als tabel", "en": "Growth per school year as a table"},
+    "joined": {"nl": "Erbij", "en": "Joined"},
+    "left": {"nl": "Vertrokken", "en": "Left"},
+    "members_at_end": {"nl": "Leden aan het eind", "en": "Members at the end"},
+    "core_periphery": {"nl": "Kern en periferie", "en": "Core and periphery"},
+    "members_on": {"nl": "Leden op {d}", "en": "Members on {d}"},
+    "level_core": {"nl": "Kern", "en": "Core"},
+    "level_active": {"nl": "Actief", "en": "Active"},
+    "level_peripheral": {"nl": "Periferie", "en": "Periphery"},
+    "level_none": {"nl": "Zonder niveau", "en": "No level"},
+    "network_figures": {"nl": "Het netwerk in cijfers", "en": "The network in numbers"},
+    "members_now": {"nl": "Leden nu", "en": "Members now"},
+    "themes": {"nl": "Thema's", "en": "Themes"},
+    "budget": {"nl": "Budget per jaar", "en": "Budget a year"},
+    "hours_per_participant": {"nl": "Uren per deelnemer", "en": "Hours per participant"},
+    "hours_total": {"nl": "Uren van de leden samen (per jaar)", "en": "Members' hours together (a year)"},
+    "funders": {"nl": "Financiers", "en": "Funders"},
+    "meetings": {"nl": "Bijeenkomsten per jaar", "en": "Meetings a year"},
+    "openness": {"nl": "Openheid (E-I-index)", "en": "Openness (E-I index)"},
+    "openness_help": {"nl": "−1 = alle verbindingen binnen het netwerk (gesloten), +1 = alle naar buiten (open)",
+                      "en": "−1 = all ties inside the network (closed), +1 = all outside (open)"},
+    "property": {"nl": "Eigenschap", "en": "Property"},
+    "value": {"nl": "Waarde", "en": "Value"},
+    "relation_node": {"nl": "Relatie", "en": "Relation"},
+    "relation_intro": {"nl": "Een relatie met eigenschappen (een knoop in de graaf).",
+                       "en": "A relation with properties (a node in the graph)."},
+    "not_found_text": {"nl": "Deze pagina bestaat niet (of is niet openbaar).",
+                       "en": "This page does not exist (or is not public)."},
+    "not_found_iri": {"nl": "Over dit adres heeft deze graaf geen gegevens.",
+                      "en": "This graph holds no data about this address."},
+    "server_error": {"nl": "Er ging iets mis", "en": "Something went wrong"},
+    "server_error_text": {"nl": "De server kon dit verzoek niet afhandelen. Probeer het later opnieuw.",
+                          "en": "The server could not handle this request. Please try again later."},
+    "back_home": {"nl": "Naar de startpagina", "en": "Back to the home page"},
+    "skip": {"nl": "Naar de inhoud", "en": "Skip to content"},
+    "kind_person": {"nl": "persoon", "en": "person"},
+    "kind_artefact": {"nl": "artefact", "en": "artefact"},
+    "kind_organisation": {"nl": "organisatie", "en": "organisation"},
+    "kind_network": {"nl": "netwerk", "en": "network"},
+    "kind_collective": {"nl": "collectieve actor", "en": "collective actor"},
+    "kind_actor": {"nl": "actor", "en": "actor"},
+    "kind_relation": {"nl": "relatie", "en": "relation"},
+    "kind_other": {"nl": "bron", "en": "resource"},
+    "legend": {"nl": "Legenda", "en": "Legend"},
+    "picture_scroll": {"nl": "Afbeelding; schuif opzij op een smal scherm", "en": "Picture; scroll sideways on a narrow screen"},
+    "internal_only": {"nl": "alleen intern zichtbaar", "en": "visible internally only"},
+})
+
+
+def today() -> str:
+    """KG_TODAY (YYYY-MM-DD, e.g. the sample's 2026-11-25) or the real date."""
+    value = str(current_app.config.get("KG_TODAY") or "")
+    return value if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else dt.date.today().isoformat()
+
+
+@bp.app_template_global("page_url")
+def page_url_global(iri: str) -> str:
+    """The page of an IRI on this server (templates: `page_url(iri)`)."""
+    return page_url(iri, kg().base_iri)
+
+
+@bp.app_template_global("lang_url")
+def lang_url(to: str) -> str:
+    """This page in another language, keeping its path and parameters."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [to]
+    if request.endpoint and request.url_rule is not None and request.method == "GET":
+        try:
+            return url_for(request.endpoint, **(request.view_args or {}), **args)
+        except BuildError:  # an endpoint that cannot be rebuilt: fall back to the query string
+            pass
+    return "?lang=" + to
+
+
+@bp.app_template_global("link_url")
+def link_url(iri: str | None) -> str | None:
+    """Where a link to an IRI goes: this server's page for data, vocabulary and ontology IRIs,
+    the IRI itself for other http(s) IRIs (an external link), nothing for anything else."""
+    if not iri:
+        return None
+    base = kg().base_iri
+    if (base and iri.startswith(base)) or iri.startswith((VOCAB, CKG)) or iri == ONTOLOGY_IRI:
+        return page_url(iri, base)
+    if re.match(r"https?://[^\s<>\"]+$", iri):
+        return iri
+    return None
+
+
+@bp.app_template_filter("num")
+def num(value: Any) -> str:
+    """2000.0 -> 2000, 0.3333 -> 0.33; None -> empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+@bp.app_template_filter("period")
+def period(item: dict[str, Any]) -> str:
+    begin, end = item.get("begin"), item.get("end")
+    if not begin and not end:
+        return ""
+    return f"{begin or '?'} – {end or i18n.t('now')}"
+
+
+def kind_labels() -> dict[str, str]:
+    return {k: i18n.t("kind_" + k) for k in ("person", "artefact", "organisation", "network", "collective", "actor")}
 
 
 @bp.get("/")
 def home() -> str:
     ctx = kg()
     db = ctx.db()
-    actors = [(r["label"].value, int(r["actors"].value))
-              for r in queries.run(db, "actor-types", {"lang": lang()}, view=view())]
-    graphs = [(r["graph"].value, int(r["triples"].value)) for r in queries.run(db, "graph-sizes")]
-    return render_template("home.html", actors=actors, graphs=graphs, generation=ctx.snapshot.generation)
+    v, lg = view(), lang()
+    counts = actors.overview(db, v, lg)
+    graphs = [(r["graph"].value, int(r["triples"].value)) for r in queries.run(db, "graph-sizes", view=v)]
+    entries = _entries(db, ctx.base_iri, v, lg)
+    by_type = {a["type"]: a["count"] for a in counts["actors"]}
+    key_counts = [(kind, by_type.get(CKG + cls, 0)) for kind, cls in
+                  (("person", "Person"), ("artefact", "Artefact"), ("organisation", "Organisation"), ("network", "Network"))]
+    return render_template("home.html", actors=[(a["label"], a["count"]) for a in counts["actors"]],
+                           relations=counts["relations"], graphs=graphs, entries=entries, key_counts=key_counts,
+                           kinds=kind_labels(), swatch=pictures.swatch, generation=ctx.snapshot.generation)
 
 
-def render_document(local: str) -> str:
-    """The HTML page of the data entity `{KG_BASE_IRI}{local}` (one layout for every actor)."""
-    abort(404)
+def _entries(db, base: str, v: str, lg: str) -> list[dict[str, str]]:
+    """The home page's entry points; those about the Twente sample only when the store has them."""
+    out = [{"id": "entry-who-knows", "title": i18n.t("entry_who_knows"), "sub": i18n.t("entry_who_knows_sub"),
+            "url": url_for("finder.who_knows_page", topic=["W&T", "digitale geletterdheid"])
+            if "finder.who_knows_page" in current_app.view_functions
+            else "/who-knows?topic=W%26T&topic=digitale+geletterdheid"}]
+    for key, local, target in (("trace", "a-kijkwijzer-ol", "trace"), ("network", "n-plg-wt", "page"),
+                               ("team", "n-team-de-esch", "page")):
+        prof = actors.profile(db, base + local, v, lg)
+        if prof is None:
+            continue
+        name = prof["label"][:1].lower() + prof["label"][1:] if key == "trace" else prof["label"]
+        url = (url_for("diffusion.trace_page", artefact=local) if target == "trace"
+               else page_url(base + local, base))
+        out.append({"id": "entry-" + key, "title": i18n.t("entry_" + key).format(a=name),
+                    "sub": i18n.t("entry_" + key + "_sub"), "url": url})
+    return out
+
+
+def render_document(local: str) -> str | Response:
+    """The HTML page of the data entity `{KG_BASE_IRI}{local}`: one layout for every actor
+    (person, artefact, organisation, network), a generic page for relation nodes, else 404."""
+    ctx = kg()
+    iri = ctx.base_iri + local
+    return _render_resource(iri, local)
 
 
 @bp.get("/resource")
-def resource() -> str:
-    abort(404)
+def resource() -> str | Response:
+    """The page of an IRI outside the data namespace, when the graph has data about it."""
+    iri = request.args.get("iri", "")
+    if not iri or len(iri) > 2000:
+        abort(404)
+    return _render_resource(iri, None)
+
+
+def _render_resource(iri: str, local: str | None) -> str | Response:
+    db = kg().db()
+    v, lg = view(), lang()
+    try:
+        page = actors.actor_page(db, iri, v, lg, today())
+    except queries.QueryError:  # not a valid IRI
+        page = None
+    if page is None:
+        return not_found_page(iri)
+    url = lambda target: page_url(target, kg().base_iri)  # noqa: E731
+    if page["generic"]:
+        return render_template("resource.html", page=page, actor=page["actor"], local=local)
+    actor = page["actor"]
+    kinds = kind_labels()
+    pics = {"neighbourhood": pictures.neighbourhood_svg(actor, page["neighbours"], lg, url, kinds)}
+    if "network" in page and page["network"]["growth"]:
+        pics["growth"] = pictures.growth_svg(actor, page["network"]["growth"], lg)
+    return render_template("actor.html", page=page, actor=actor, local=local, pics=pics, kinds=kinds,
+                           swatch=pictures.swatch, facts_by={f["property"]: f for f in page["facts"]}, ckg=CKG,
+                           strings=i18n.STRINGS)
+
+
+def not_found_page(iri: str | None = None) -> Response:
+    resp = Response(render_template("error.html", code=404, title=i18n.t("not_found"),
+                                    text=i18n.t("not_found_text"), iri=iri), 404, mimetype="text/html")
+    return resp
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return request.path.startswith("/api/") or best == "application/json"
+
+
+@bp.app_errorhandler(404)
+def handle_404(e: HTTPException) -> Response:
+    if _wants_json():
+        return jsonify({"error": "not found", "message": i18n.both("not_found")}), 404
+    return not_found_page()
+
+
+@bp.app_errorhandler(500)
+def handle_500(e: Exception) -> Response:
+    if _wants_json():
+        return jsonify({"error": "server error", "message": i18n.both("server_error")}), 500
+    return Response(render_template("error.html", code=500, title=i18n.t("server_error"),
+                                    text=i18n.t("server_error_text"), iri=None), 500, mimetype="text/html")

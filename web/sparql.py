@@ -1,7 +1,398 @@
-"""The SPARQL 1.1 Protocol endpoint at /sparql (filled in by the endpoint work)."""
+"""The SPARQL 1.1 Protocol endpoint at /sparql (read-only), its service description and editor.
+
+- `GET /sparql?query=...`, `POST` with `application/x-www-form-urlencoded`
+  (`query=...`) or with `application/sparql-query` (the query as the body);
+  `default-graph-uri` / `named-graph-uri` choose graphs of the caller's view.
+- Results by `Accept` (q-values honoured): SELECT/ASK as SPARQL JSON, XML,
+  CSV, TSV; CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD, RDF/XML; 406
+  lists what is available.
+- No query: the service description (Turtle, N-Triples, JSON-LD, RDF/XML),
+  or the YASGUI editor when the client prefers HTML.
+- Every query is checked by kg.sparql_guard before anything runs and then
+  runs in a worker process (kg.query_worker) with the deadline
+  (KG_QUERY_DEADLINE) and the row cap (KG_ROW_CAP).
+
+Status codes: 200; 400 malformed request or refused query (syntax, several
+or no `query`, wrong media type, update, SERVICE, LOAD, FROM outside the
+dataset, bad graph parameter, not UTF-8); 406 no acceptable format; 413 query
+longer than KG_QUERY_MAX_CHARS or body over MAX_CONTENT_LENGTH; 422 result
+over the row cap; 503 deadline, memory limit or all workers busy. Errors are
+plain text or JSON (by `Accept`), in Dutch and English. docs/sparql.md has
+the details. No SPARQL text lives here: queries come from the client or from
+kg/queries/*.rq.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from collections.abc import Iterable, Sequence
+from urllib.parse import unquote_to_bytes
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from kg import queries
+from kg import service_description as sd
+from kg.query_worker import QueryFailed, Request
+from kg.sparql_guard import QueryRefused, check_query
+from kg.store import view_graphs
+from web import i18n
+from web.context import kg
+from web.security import view
 
 bp = Blueprint("sparql", __name__)
+
+DEFAULT_MAX_QUERY_CHARS = 100_000
+
+# Offered media type -> the worker's format (first = default for */* or no Accept).
+SELECT_TYPES = {
+    "application/sparql-results+json": "application/sparql-results+json",
+    "application/json": "application/sparql-results+json",
+    "application/sparql-results+xml": "application/sparql-results+xml",
+    "application/xml": "application/sparql-results+xml",
+    "text/csv": "text/csv",
+    "text/tab-separated-values": "text/tab-separated-values",
+    "text/xml": "application/sparql-results+xml",
+}
+GRAPH_TYPES = {
+    "text/turtle": "text/turtle",
+    "application/x-turtle": "text/turtle",
+    "application/n-triples": "application/n-triples",
+    "application/ld+json": "application/ld+json",
+    "application/json": "application/ld+json",
+    "application/rdf+xml": "application/rdf+xml",
+    "application/xml": "application/rdf+xml",
+}
+DESCRIPTION_TYPES = {
+    "text/turtle": "text/turtle",
+    "application/x-turtle": "text/turtle",
+    "application/n-triples": "application/n-triples",
+    "application/ld+json": "application/ld+json",
+    "application/json": "application/ld+json",
+    "application/rdf+xml": "application/rdf+xml",
+}
+ERROR_TYPES = ("text/plain", "application/json")
+STATUS = {"syntax": 400, "format": 406, "rows": 422, "deadline": 503, "memory": 503, "busy": 503, "error": 500}
+
+i18n.STRINGS.update({
+    "sparql_title": {"nl": "SPARQL-endpoint", "en": "SPARQL endpoint"},
+    "sparql_intro": {
+        "nl": "Stel je eigen vragen aan de kennisgraaf in SPARQL. Het endpoint is alleen-lezen en volgt het "
+              "SPARQL 1.1-protocol, dus ook programma's (curl, SPARQLWrapper, rdflib) kunnen het gebruiken.",
+        "en": "Ask the knowledge graph your own questions in SPARQL. The endpoint is read-only and follows the "
+              "SPARQL 1.1 Protocol, so programs (curl, SPARQLWrapper, rdflib) can use it too."},
+    "sparql_view_public": {
+        "nl": "Je ziet de openbare gegevens: mensen zonder openbare toestemming verschijnen als anonieme rol.",
+        "en": "You see the public data: people without public consent appear as an anonymous role."},
+    "sparql_view_internal": {"nl": "Je bent ingelogd: je ziet alle gegevens.",
+                             "en": "You are signed in: you see all data."},
+    "sparql_limits": {
+        "nl": "Elke query stopt na {deadline} seconden en mag hoogstens {rows} rijen opleveren. "
+              "Niet toegestaan: wijzigingen, SERVICE, LOAD en FROM met grafen buiten deze dataset.",
+        "en": "Each query stops after {deadline} seconds and may return at most {rows} rows. "
+              "Not allowed: updates, SERVICE, LOAD and FROM with graphs outside this dataset."},
+    "sparql_editor": {"nl": "Query-editor", "en": "Query editor"},
+    "sparql_noscript": {
+        "nl": "De editor heeft JavaScript nodig. Zonder JavaScript kun je hieronder een query versturen.",
+        "en": "The editor needs JavaScript. Without JavaScript you can send a query below."},
+    "sparql_query": {"nl": "Query", "en": "Query"},
+    "sparql_run": {"nl": "Uitvoeren", "en": "Run"},
+    "sparql_examples": {"nl": "Voorbeelden: de benoemde queries", "en": "Examples: the named queries"},
+    "sparql_examples_intro": {
+        "nl": "Dit zijn de queries achter de pagina's van deze site. Hun parameters (zoals ?topic) worden daar "
+              "ingevuld; vervang ze hier zelf door een waarde, of gebruik kg query NAAM.",
+        "en": "These are the queries behind the pages of this site. Their parameters (such as ?topic) are filled "
+              "in there; replace them here with a value yourself, or use kg query NAME."},
+    "sparql_open": {"nl": "Open in de editor", "en": "Open in the editor"},
+    "sparql_params": {"nl": "Voorbeeldparameters", "en": "Example parameters"},
+    "sparql_params_hint": {"nl": "vervang de variabele door de waarde om de query hier te draaien",
+                           "en": "replace the variable with the value to run the query here"},
+    "sparql_for_programs": {"nl": "Voor programma's", "en": "For programs"},
+})
+
+
+class ProtocolError(Exception):
+    """A request this endpoint answers with an error status; messages in English and Dutch."""
+
+    def __init__(self, status: int, code: str, en: str, nl: str, headers: dict[str, str] | None = None):
+        self.status = status
+        self.code = code
+        self.en = en
+        self.nl = nl
+        self.headers = headers or {}
+        super().__init__(en)
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    try:
+        return _endpoint()
+    except ProtocolError as e:
+        return _error(e)
+
+
+@bp.after_request
+def _headers(resp: Response) -> Response:
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        resp.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        resp.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
+    resp.vary.update(("Accept", "Authorization", "Cookie"))
+    if view() == "internal":
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _endpoint() -> Response:
+    params = _params()
+    for name in ("update", "using-graph-uri", "using-named-graph-uri"):
+        if name in (k for k, _ in params):
+            raise ProtocolError(400, "update", f"the parameter {name!r} belongs to SPARQL Update, which this "
+                                "read-only endpoint does not offer",
+                                f"de parameter {name!r} hoort bij SPARQL Update, dat dit alleen-lezen endpoint "
+                                "niet aanbiedt")
+    texts = [v for k, v in params if k == "query"]
+    if len(texts) > 1:
+        raise ProtocolError(400, "several", f"the request holds {len(texts)} queries; send exactly one `query`",
+                            f"het verzoek bevat {len(texts)} queries; stuur er precies één (`query`)")
+    if not texts:
+        if request.method == "POST":
+            raise ProtocolError(400, "missing", "the request holds no query; send it as `query` or as the body "
+                                "with Content-Type application/sparql-query",
+                                "het verzoek bevat geen query; stuur hem als `query` of als body met "
+                                "Content-Type application/sparql-query")
+        return _description_or_editor()
+    text = texts[0]
+    if not text.strip():
+        raise ProtocolError(400, "missing", "the query is empty", "de query is leeg")
+    limit = int(current_app.config.get("KG_QUERY_MAX_CHARS", DEFAULT_MAX_QUERY_CHARS))
+    if len(text) > limit:
+        raise _too_large(f"the query has {len(text)} characters; at most {limit} are accepted",
+                         f"de query heeft {len(text)} tekens; hoogstens {limit} worden geaccepteerd")
+
+    ctx = kg()
+    the_view = view()
+    allowed = [g.value for g in view_graphs(ctx.db(), the_view)]
+    default_param = [v for k, v in params if k == "default-graph-uri"]
+    named_param = [v for k, v in params if k == "named-graph-uri"]
+    _check_graphs(default_param + named_param, allowed)
+    try:
+        checked = check_query(text, allowed)
+    except QueryRefused as e:
+        raise ProtocolError(400, e.code, e.en, e.nl) from None
+
+    select_type = _negotiate(SELECT_TYPES)
+    graph_type = _negotiate(GRAPH_TYPES)
+    if (checked.form in ("select", "ask") and select_type is None) or (checked.form == "graph" and graph_type is None) \
+            or (select_type is None and graph_type is None):
+        raise _not_acceptable(checked.form)
+
+    if default_param or named_param:  # the protocol's dataset wins over FROM / FROM NAMED
+        default, named = default_param, named_param
+    elif checked.default_graphs is not None:
+        default, named = list(checked.default_graphs), list(checked.named_graphs or ())
+    else:
+        default, named = allowed, allowed
+    generation = ctx.store.current_generation()
+    req = Request(
+        generation=str(generation) if generation else "",
+        query=checked.text,
+        select_format=SELECT_TYPES[select_type] if select_type else None,
+        graph_format=GRAPH_TYPES[graph_type] if graph_type else None,
+        default_graphs=default,
+        named_graphs=named,
+        row_cap=ctx.row_cap,
+    )
+    try:
+        answer = ctx.pool().run(req)
+    except QueryFailed as e:
+        if e.kind == "format":
+            raise _not_acceptable(None) from None
+        headers = {"Retry-After": "5"} if e.kind == "busy" else {}
+        raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.en, e.nl, headers) from None
+    shown = select_type if answer.form in ("select", "ask") else graph_type
+    return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
+
+
+# --- request parsing -------------------------------------------------------------------------
+
+
+def _params() -> list[tuple[str, str]]:
+    """All parameters (URL and, for form POSTs, body), decoded strictly as UTF-8."""
+    params = _parse_form(request.query_string)
+    if request.method != "POST":
+        return params
+    mimetype = request.mimetype
+    try:
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        raise _too_large(f"the request body is larger than {limit} bytes",
+                         f"de body van het verzoek is groter dan {limit} bytes") from None
+    if mimetype == "application/x-www-form-urlencoded":
+        return params + _parse_form(body)
+    if mimetype == "application/sparql-query":
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise ProtocolError(400, "encoding", f"the query must be UTF-8, not {charset}",
+                                f"de query moet UTF-8 zijn, niet {charset}")
+        return params + [("query", _utf8(body, "the query body", "de body met de query"))]
+    if mimetype == "application/sparql-update":
+        raise ProtocolError(400, "update", "SPARQL Update is not offered: this endpoint is read-only",
+                            "SPARQL Update wordt niet aangeboden: dit endpoint is alleen-lezen")
+    shown = mimetype or "none"
+    raise ProtocolError(400, "media-type",
+                        f"a POST must have Content-Type application/x-www-form-urlencoded or "
+                        f"application/sparql-query (got {shown})",
+                        f"een POST moet Content-Type application/x-www-form-urlencoded of "
+                        f"application/sparql-query hebben (ontvangen: {shown})")
+
+
+def _parse_form(raw: bytes) -> list[tuple[str, str]]:
+    out = []
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        key, _, value = part.partition(b"=")
+        name = _utf8(unquote_to_bytes(key.replace(b"+", b" ")), "a parameter name", "een parameternaam")
+        out.append((name, _utf8(unquote_to_bytes(value.replace(b"+", b" ")), f"parameter {name!r}",
+                                f"parameter {name!r}")))
+    return out
+
+
+def _utf8(data: bytes, what_en: str, what_nl: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProtocolError(400, "encoding", f"{what_en} is not valid UTF-8 (byte {e.start})",
+                            f"{what_nl} is geen geldige UTF-8 (byte {e.start})") from None
+
+
+def _check_graphs(given: Iterable[str], allowed: Sequence[str]) -> None:
+    for iri in given:
+        if iri not in allowed:
+            listed = ", ".join(f"<{g}>" for g in sorted(allowed)) or "-"
+            shown = iri if len(iri) <= 200 else iri[:200] + "..."
+            raise ProtocolError(400, "graph", f"{shown!r} is not a graph of this dataset; allowed: {listed}",
+                                f"{shown!r} is geen graaf van deze dataset; toegestaan: {listed}")
+
+
+# --- content negotiation ---------------------------------------------------------------------
+
+
+def _negotiate(offered: Iterable[str]) -> str | None:
+    """The offered type the client accepts best (RFC 9110: the most specific matching range sets
+    the quality; q=0 excludes); ties go to the earlier offer; no Accept header = the first."""
+    offered = list(offered)
+    accept = request.accept_mimetypes
+    if not accept:
+        return offered[0]
+    ranges = []
+    for value, quality in accept:
+        media = value.split(";")[0].strip().lower()
+        main, _, sub = media.partition("/")
+        if media == "*":
+            main, sub = "*", "*"
+        ranges.append((main, sub, quality))
+    best, best_q = None, 0.0
+    for offer in offered:
+        main, sub = offer.split("/")
+        specificity, q = -1, 0.0
+        for r_main, r_sub, quality in ranges:
+            if r_main in ("*", main) and r_sub in ("*", sub):
+                s = (r_main != "*") + (r_sub != "*")
+                if s > specificity:
+                    specificity, q = s, quality
+        if q > best_q:
+            best, best_q = offer, q
+    return best
+
+
+def _with_charset(media_type: str) -> str:
+    return media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def _not_acceptable(form: str | None) -> ProtocolError:
+    select = ", ".join(SELECT_TYPES)
+    graph = ", ".join(GRAPH_TYPES)
+    if form in ("select", "ask"):
+        en, nl = f"SELECT and ASK results are available as: {select}", f"SELECT- en ASK-resultaten zijn er als: {select}"
+    elif form == "graph":
+        en, nl = (f"CONSTRUCT and DESCRIBE results are available as: {graph}",
+                  f"CONSTRUCT- en DESCRIBE-resultaten zijn er als: {graph}")
+    else:
+        en = f"SELECT/ASK results are available as: {select}; CONSTRUCT/DESCRIBE results as: {graph}"
+        nl = f"SELECT/ASK-resultaten zijn er als: {select}; CONSTRUCT/DESCRIBE-resultaten als: {graph}"
+    return ProtocolError(406, "not-acceptable", "None of the media types in the Accept header fits. " + en,
+                         "Geen van de mediatypes in de Accept-header past. " + nl)
+
+
+def _too_large(en: str, nl: str) -> ProtocolError:
+    return ProtocolError(413, "too-large", en, nl)
+
+
+def _error(e: ProtocolError) -> Response:
+    """The error in plain text or JSON (by Accept), Dutch and English, current language first."""
+    kind = _negotiate(ERROR_TYPES) or "text/plain"
+    if kind == "application/json":
+        body = json.dumps({"error": {"status": e.status, "code": e.code, "en": e.en, "nl": e.nl}},
+                          ensure_ascii=False)
+    else:
+        lines = [("nl", e.nl), ("en", e.en)]
+        if i18n.lang() == "en":
+            lines.reverse()
+        body = f"{e.status} {e.code}\n" + "".join(f"{lang}: {msg}\n" for lang, msg in lines)
+    resp = Response(body, status=e.status, content_type=_with_charset(kind))
+    resp.headers.update(e.headers)
+    return resp
+
+
+# --- no query: service description or editor -------------------------------------------------
+
+
+def _description_or_editor() -> Response:
+    kind = _negotiate(list(DESCRIPTION_TYPES) + ["text/html"])
+    if kind == "text/html":
+        return Response(_editor(), content_type="text/html; charset=utf-8")
+    if kind is None:
+        listed = ", ".join(list(DESCRIPTION_TYPES) + ["text/html"])
+        raise ProtocolError(406, "not-acceptable",
+                            f"None of the media types in the Accept header fits. The service description is "
+                            f"available as: {listed}",
+                            f"Geen van de mediatypes in de Accept-header past. De servicebeschrijving is er als: "
+                            f"{listed}")
+    ctx = kg()
+    db = ctx.db()
+    the_view = view()
+    graphs = [(g.value, _size(db, g)) for g in view_graphs(db, the_view)]
+    triples = sd.describe(url_for("sparql.endpoint", _external=True), graphs, view=the_view,
+                          deadline=ctx.deadline, row_cap=ctx.row_cap)
+    return Response(sd.serialize(triples, DESCRIPTION_TYPES[kind]), content_type=_with_charset(kind))
+
+
+def _size(db, graph) -> int:
+    return sum(1 for _ in db.quads_for_pattern(None, None, None, graph))
+
+
+def _editor() -> str:
+    ctx = kg()
+    lang = i18n.lang()
+    examples = [{"name": q.name, "summary": q.summary_in(lang), "query": example_text(q, lang)}
+                for q in queries.catalogue().values()]
+    return render_template(
+        "sparql.html",
+        examples=examples,
+        endpoint=url_for("sparql.endpoint", _external=True),
+        limits=i18n.t("sparql_limits").format(deadline=f"{ctx.deadline:g}", rows=ctx.row_cap),
+    )
+
+
+def example_text(q: queries.NamedQuery, lang: str) -> str:
+    """A named query for the editor: a comment with its summary and example parameters, then its text."""
+    lines = [f"# {q.name}: {q.summary_in(lang)}"]
+    if q.params:
+        lines.append(f"# {i18n.STRINGS['sparql_params'][lang]} ({i18n.STRINGS['sparql_params_hint'][lang]}):")
+        for p in q.params:
+            value = q.example.get(p.name, p.default)
+            lines.append(f"#   ?{p.name} = {value if value is not None else '...'}  ({p.type})")
+    return "\n".join(lines) + "\n" + q.text

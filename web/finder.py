@@ -1,0 +1,180 @@
+"""The expertise finder and the search: /who-knows, /search and their JSON APIs.
+
+Thin over kg.expertise and kg.search: read the request, call the kg function
+in the request's view and language, render or serialise. Errors are shown in
+the page's language on pages and in Dutch and English in JSON (status 400).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+
+from kg import expertise, search as kg_search
+from web import i18n
+from web.context import kg
+from web.i18n import lang
+from web.security import view
+from web.urls import page_url
+
+bp = Blueprint("finder", __name__)
+
+API_SEARCH_LIMIT = 10   # autocomplete: a short list
+PAGE_SEARCH_LIMIT = 50  # the /search page
+
+i18n.STRINGS.update({
+    "finder_intro": {
+        "nl": "Zoek mensen, artefacten en netwerken met aantoonbare kennis van álle thema's die je opgeeft. "
+              "Elk resultaat laat zien waarom: opgegeven expertise, toeschrijving door anderen, gemaakte "
+              "artefacten, samenwerking en lidmaatschap van netwerken over het thema. Smallere thema's tellen mee.",
+        "en": "Find people, artefacts and networks with evidence for ALL the topics you give. Every result "
+              "shows why: declared expertise, attribution by others, authored artefacts, joint work and "
+              "membership of networks on the topic. Narrower topics count."},
+    "finder_topics": {"nl": "Thema's", "en": "Topics"},
+    "finder_topic": {"nl": "Thema", "en": "Topic"},
+    "finder_add_topic": {"nl": "Nog een thema", "en": "Add a topic"},
+    "finder_find": {"nl": "Zoek wie het weet", "en": "Find who knows"},
+    "finder_types": {"nl": "Soorten actoren", "en": "Kinds of actor"},
+    "finder_results": {"nl": "resultaten", "en": "results"},
+    "finder_result": {"nl": "resultaat", "en": "result"},
+    "finder_for": {"nl": "voor", "en": "for"},
+    "finder_score": {"nl": "score", "en": "score"},
+    "finder_none": {"nl": "Niemand heeft bewijs voor al deze thema's. Probeer minder of bredere thema's.",
+                    "en": "No one has evidence for all of these topics. Try fewer or broader topics."},
+    "finder_did_you_mean": {"nl": "Bedoelde je:", "en": "Did you mean:"},
+    "finder_unknown": {"nl": "Onbekend thema", "en": "Unknown topic"},
+    "finder_ambiguous": {"nl": "Meer dan één thema past bij", "en": "More than one topic matches"},
+    "finder_no_suggestion": {"nl": "Geen thema lijkt erop; kies er een uit de lijst 'Alle thema's' hieronder.",
+                             "en": "No topic looks like it; pick one from 'All topics' below."},
+    "finder_all_topics": {"nl": "Alle thema's", "en": "All topics"},
+    "finder_score_help": {
+        "nl": "De score telt per thema het gewicht van elk bewijs op: toegeschreven 3, gemaakt 3, onderwerp of "
+              "netwerkthema 3, opgegeven 2, samenwerking 2, lidmaatschap kern 2, actief 1, perifeer 0,5.",
+        "en": "The score adds, per topic, the weight of each piece of evidence: attributed 3, authored 3, "
+              "subject or network theme 3, declared 2, joint work 2, membership core 2, active 1, peripheral 0.5."},
+    "finder_narrower": {"nl": "via", "en": "via"},
+    "search_title": {"nl": "Zoeken", "en": "Search"},
+    "search_results_for": {"nl": "Resultaten voor", "en": "Results for"},
+    "search_none": {"nl": "Niets gevonden. Controleer de spelling of zoek op een deel van de naam.",
+                    "en": "Nothing found. Check the spelling or search for part of the name."},
+    "search_prompt": {"nl": "Typ een naam of thema in het zoekveld.", "en": "Type a name or topic in the search box."},
+    "search_matched": {"nl": "gevonden als", "en": "found as"},
+    "bad_limit": {"nl": "limit moet een geheel getal van 1 tot en met {max} zijn.",
+                  "en": "limit must be a whole number from 1 to {max}."},
+    "bad_kind": {"nl": "Onbekende soort: {kinds}; kies uit {choices}.",
+                 "en": "Unknown kind: {kinds}; choose from {choices}."},
+})
+
+
+# --- the expertise finder ---------------------------------------------------
+
+@bp.get("/who-knows")
+def who_knows_page() -> str:
+    texts = [x for x in request.args.getlist("topic") if x.strip()]
+    types = request.args.getlist("type")
+    answer: dict | None = None
+    error: expertise.FinderError | None = None
+    if texts:
+        try:
+            answer = expertise.who_knows(kg().db(), texts, view(), lang(), types or None)
+        except expertise.FinderError as e:
+            error = e
+    fields = texts + ([""] if request.args.get("add") or not texts else [])
+    problems = _with_suggestion_urls(error, texts, types) if error else []
+    results = [_with_urls(r) for r in answer["results"]] if answer else []
+    all_topics = sorted(expertise.topic_labels(kg().db(), view(), lang()).items(),
+                        key=lambda kv: kv[1]["label"].casefold())
+    return render_template(
+        "who_knows.html", fields=fields, types=types or list(expertise.TYPES), all_types=expertise.TYPES,
+        answer=answer, results=results, error=error, problems=problems, all_topics=all_topics,
+        kind_label=expertise.kind_label, type_label=expertise.type_label, fmt=_fmt,
+        topic_url=lambda label: url_for("finder.who_knows_page", topic=label))
+
+
+@bp.get("/api/who-knows")
+def api_who_knows() -> Response | tuple[Response, int]:
+    """JSON in the shape of kg.expertise.who_knows; 400 with nl/en messages and suggestions."""
+    try:
+        answer = expertise.who_knows(kg().db(), request.args.getlist("topic"), view(), lang(),
+                                     request.args.getlist("type") or None)
+    except expertise.FinderError as e:
+        return jsonify(e.to_json()), 400
+    return jsonify(answer)
+
+
+def _with_urls(result: dict) -> dict:
+    base = kg().base_iri
+    evidence = [dict(e, via_url=page_url(e["via"]["iri"], base) if e["via"] else None, parts=_parts(e))
+                for e in result["evidence"]]
+    groups: list[dict] = []
+    for e in evidence:
+        if not groups or groups[-1]["topic"]["iri"] != e["topic"]["iri"]:
+            groups.append({"topic": e["topic"], "evidence": []})
+        groups[-1]["evidence"].append(e)
+    return dict(result, url=page_url(result["iri"], base), evidence=evidence, groups=groups)
+
+
+def _parts(evidence: dict) -> tuple[str, str, str]:
+    """The evidence sentence split around the via label, so the template can link it."""
+    via = evidence["via"]["label"] if evidence["via"] else ""
+    before, found, after = evidence["label"].partition(via) if via else (evidence["label"], "", "")
+    return (before, found, after) if found else (evidence["label"], "", "")
+
+
+def _with_suggestion_urls(error: expertise.FinderError, texts: list[str], types: list[str]) -> list[dict]:
+    """Each problem topic with links that ask again with a suggestion in its place."""
+    out = []
+    for p in error.topics:
+        suggestions = []
+        for s in p["suggestions"]:
+            asked = [s["label"] if x.strip() == p["text"] else x for x in texts]
+            suggestions.append(dict(s, url=url_for("finder.who_knows_page", topic=asked, type=types)))
+        out.append(dict(p, suggestions=suggestions))
+    return out
+
+
+def _fmt(score: float) -> str:
+    text = f"{score:g}"
+    return text.replace(".", ",") if lang() == "nl" else text
+
+
+# --- search -----------------------------------------------------------------
+
+@bp.get("/search")
+def search_page() -> str:
+    q = request.args.get("q", "")
+    hits = [_hit_with_url(h) for h in kg_search.search(kg().db(), q, view(), lang(), PAGE_SEARCH_LIMIT)]
+    return render_template("search.html", q=q, hits=hits, kind_label=kg_search.kind_label,
+                           limit=PAGE_SEARCH_LIMIT)
+
+
+@bp.get("/api/search")
+def api_search() -> Response | tuple[Response, int]:
+    """{"query", "results": [{"iri", "label", "kind", "kind_label", "matched", "url"}]} for the autocomplete."""
+    q = request.args.get("q", "")
+    kinds = request.args.getlist("kind")
+    try:
+        limit = int(request.args.get("limit", API_SEARCH_LIMIT))
+        if not 1 <= limit <= kg_search.MAX_LIMIT:
+            raise ValueError
+    except ValueError:
+        return _json_error("bad-limit", "bad_limit", max=kg_search.MAX_LIMIT)
+    unknown = sorted(set(kinds) - set(kg_search.KINDS))
+    if unknown:
+        return _json_error("bad-kind", "bad_kind", kinds=", ".join(unknown), choices=", ".join(kg_search.KINDS))
+    hits = kg_search.search(kg().db(), q, view(), lang(), limit, kinds or None)
+    return jsonify({"query": q, "results": [_hit_with_url(h) for h in hits]})
+
+
+def _hit_with_url(hit: dict) -> dict:
+    """A topic leads to who knows about it; an actor to its own page."""
+    url = (url_for("finder.who_knows_page", topic=hit["label"]) if hit["kind"] == "topic"
+           else page_url(hit["iri"], kg().base_iri))
+    return dict(hit, url=url, kind_label=kg_search.kind_label(hit["kind"], lang()))
+
+
+def _json_error(code: str, key: str, **values: Any) -> tuple[Response, int]:
+    messages = {language: text.format(**values) for language, text in i18n.both(key).items()}
+    return jsonify({"error": {"code": code, **messages}}), 400
+
