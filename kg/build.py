@@ -97,9 +97,20 @@ def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER) -> tupl
     if result.errors:
         return result, []
 
-    files = _files_by_subject(quads, {s.graph: str(s.path) for s in data_sources})
-    result.node_files = files
+    result.node_files = _files_by_subject(quads, {s.graph: str(s.path) for s in data_sources})
+    return check_quads(quads, result)
 
+
+def check_quads(quads: list[ox.Quad], result: BuildResult | None = None) -> tuple[BuildResult, list[ox.Quad]]:
+    """Reason over and validate quads that already sit in their named graphs
+    (the ontology and vocabularies included); write nothing.
+
+    For callers that assemble graphs themselves (an ingest combines a new
+    region with what the store holds). Returns the result and, when it
+    conforms, the quads plus the inferred and public graphs.
+    """
+    result = result if result is not None else BuildResult()
+    reasoner = result.reasoner
     t0 = time.perf_counter()
     union = rdflib_graph(quads)
     ontology = rdflib_graph(q for q in quads if q.graph_name.value == ONTOLOGY_GRAPH)
