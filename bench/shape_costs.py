@@ -43,7 +43,7 @@ def data_view(path: Path, reasoner: str = "reasonable") -> rdflib.Graph:
         quads.extend(parse_source(source))
     union = rdflib_graph(quads)
     ontology = rdflib_graph(q for q in quads if q.graph_name.value == kb.ONTOLOGY_GRAPH)
-    inferred, _closure = materialise(union, reasoner)
+    inferred, _flags = materialise(union, reasoner)
     view = kb._without(union, ontology)
     for t in inferred:
         view.add(t)

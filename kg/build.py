@@ -117,20 +117,19 @@ def check_quads(quads: list[ox.Quad], result: BuildResult | None = None) -> tupl
     result.timings["convert"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    inferred, closure = materialise(union, reasoner)
+    inferred, flags = materialise(union, reasoner)
     result.inferred = len(inferred)
-    result.inconsistencies = inconsistencies(closure, ontology)
-    del closure
-    result.timings["reason"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    # Shapes validate the data and vocabularies plus what was inferred, without the
-    # ontology's own axioms. `union` is not needed any more, so it becomes that view.
+    # Consistency checks and shapes look at the data and vocabularies plus what was
+    # inferred, without the ontology's own axioms: `union` becomes that view.
     data_view = union
     for t in ontology:
         data_view.remove(t)
     for t in inferred:
         data_view.add(t)
+    result.inconsistencies = inconsistencies(data_view, flags, ontology)
+    result.timings["reason"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     result.findings = validate(data_view)
     result.timings["validate"] = time.perf_counter() - t0
 

@@ -18,6 +18,7 @@ same code for both engines, so the report does not depend on the engine.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import rdflib
@@ -43,43 +44,80 @@ class Inconsistency:
     message_nl: str
 
 
-def materialise(graph: rdflib.Graph, reasoner: str = DEFAULT_REASONER) -> tuple[set[RdflibTriple], rdflib.Graph]:
-    """Return (the entailments about the data, the full closure) of `graph`.
+def materialise(graph: rdflib.Graph, reasoner: str = DEFAULT_REASONER) -> tuple[set[RdflibTriple], set[RdflibTriple]]:
+    """Return (the entailments about the data, the consistency flags) of `graph`.
 
     `graph` holds the ontology, vocabularies and data together; it is not
-    modified.
+    modified. The flags are the new triples that say something is wrong
+    (`x rdf:type owl:Nothing`, owlrl's error triples); they are not data.
     """
     if reasoner == "reasonable":
-        closure = _reasonable_closure(graph)
+        new = _reasonable_new(graph)
     elif reasoner == "owlrl":
-        closure = _owlrl_closure(graph)
+        new = _owlrl_new(graph)
     else:
         raise ValueError(f"unknown reasoner {reasoner!r}; choose one of {', '.join(REASONERS)}")
-    inferred = {t for t in closure if t not in graph and is_data_entailment(t)}
-    return inferred, closure
+    inferred: set[RdflibTriple] = set()
+    flags: set[RdflibTriple] = set()
+    for t in new:
+        if is_data_entailment(t):
+            inferred.add(t)
+        elif (t[1] == RDF.type and t[2] == OWL.Nothing) or t[1] == _OWLRL_ERROR:
+            flags.add(t)
+    return inferred, flags
 
 
-def _reasonable_closure(graph: rdflib.Graph) -> rdflib.Graph:
-    """reasonable's closure, completed with property chains (OWL 2 RL rule prp-spo2),
-    which reasonable 0.4 does not implement: chain triples are added and the
-    engine re-run until nothing new appears (chains can feed other rules and
-    each other)."""
+def _reasonable_new(graph: rdflib.Graph) -> set[RdflibTriple]:
+    """What reasonable adds to `graph`, completed with property chains (OWL 2 RL
+    rule prp-spo2), which reasonable 0.4 does not implement.
+
+    Chain triples are computed before the engine runs (chain steps that are
+    inverses of asserted properties are read backwards) and handed to it with
+    the graph, so they feed the other rules; if the closure then allows chain
+    triples that were not there yet, the engine runs again with them."""
     import reasonable
 
     chains = property_chains(graph)
-    base = graph
+    inverses = _inverses(graph)
+    extra = chain_entailments(_Pairs(graph, (), inverses), chains) - set(graph)
     while True:
         r = reasonable.PyReasoner()
-        r.from_graph(base)
-        closure = rdflib.Graph()
-        for s, p, o in r.reason():
-            closure.add((s, p, normalise_rdflib(o)))
-        new = [t for t in chain_entailments(closure, chains) if t not in closure]
-        if not new:
-            return closure
-        for t in new:
-            closure.add(t)
-        base = closure
+        r.from_graph(graph)
+        if extra:
+            r.from_graph(list(extra))
+        new = {(s, p, normalise_rdflib(o)) for s, p, o in r.reason()}
+        new = {t for t in new if t not in graph}
+        missing = chain_entailments(_Pairs(graph, new, inverses), chains) - new - set(graph)
+        if not missing:
+            return new
+        extra |= missing
+
+
+class _Pairs:
+    """subject_objects(p) over a graph plus extra triples, reading owl:inverseOf backwards."""
+
+    def __init__(self, graph: rdflib.Graph, extra: Iterable[RdflibTriple], inverses: dict):
+        self.graph = graph
+        self.inverses = inverses
+        self.by_p: dict = {}
+        for s, p, o in extra:
+            self.by_p.setdefault(p, []).append((s, o))
+
+    def subject_objects(self, p: URIRef) -> set:
+        pairs = set(self.graph.subject_objects(p)) | set(self.by_p.get(p, ()))
+        for q in self.inverses.get(p, ()):
+            pairs |= {(o, s) for s, o in self.graph.subject_objects(q)}
+            pairs |= {(o, s) for s, o in self.by_p.get(q, ())}
+        # A literal cannot be a subject (bad data such as `org:member "text"` is the shapes' job).
+        return {(s, o) for s, o in pairs if not isinstance(s, rdflib.Literal)}
+
+
+def _inverses(graph: rdflib.Graph) -> dict[URIRef, set[URIRef]]:
+    inv: dict[URIRef, set[URIRef]] = {}
+    for a, b in graph.subject_objects(OWL.inverseOf):
+        inv.setdefault(a, set()).add(b)
+        inv.setdefault(b, set()).add(a)
+    return inv
 
 
 def property_chains(graph: rdflib.Graph) -> list[tuple[URIRef, list[URIRef]]]:
@@ -101,7 +139,7 @@ def chain_entailments(graph: rdflib.Graph, chains: list[tuple[URIRef, list[URIRe
     return out
 
 
-def _owlrl_closure(graph: rdflib.Graph) -> rdflib.Graph:
+def _owlrl_new(graph: rdflib.Graph) -> set[RdflibTriple]:
     import owlrl
 
     closure = rdflib.Graph()
@@ -109,7 +147,7 @@ def _owlrl_closure(graph: rdflib.Graph) -> rdflib.Graph:
         closure.add(t)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, rdfs_closure=False, axiomatic_triples=False,
                            datatype_axioms=False).expand(closure)
-    return closure
+    return {t for t in closure if t not in graph}
 
 
 _SCHEMA_PREDICATE_NAMESPACES = BUILTIN_NAMESPACES
@@ -131,8 +169,11 @@ def is_data_entailment(triple: RdflibTriple) -> bool:
     return True
 
 
-def inconsistencies(closure: rdflib.Graph, ontology: rdflib.Graph) -> list[Inconsistency]:
-    """Individuals in disjoint classes or in owl:Nothing, and sameAs/differentFrom clashes."""
+def inconsistencies(data: rdflib.Graph, flags: set[RdflibTriple], ontology: rdflib.Graph) -> list[Inconsistency]:
+    """Individuals in disjoint classes or in owl:Nothing, sameAs/differentFrom clashes.
+
+    `data` must hold the asserted data and the inferred entailments (every
+    type); `flags` are the consistency flags from materialise()."""
     found: list[Inconsistency] = []
     pairs: set[tuple[URIRef, URIRef]] = set()
     for a, b in ontology.subject_objects(OWL.disjointWith):
@@ -141,20 +182,21 @@ def inconsistencies(closure: rdflib.Graph, ontology: rdflib.Graph) -> list[Incon
         members = list(Collection(ontology, ontology.value(node, OWL.members)))
         pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1:])
     for a, b in sorted(pairs):
-        for x in sorted(set(closure.subjects(RDF.type, a)) & set(closure.subjects(RDF.type, b))):
+        for x in sorted(set(data.subjects(RDF.type, a)) & set(data.subjects(RDF.type, b))):
             found.append(Inconsistency(
                 x,
                 f"is both {_q(a)} and {_q(b)}, which the ontology declares disjoint",
                 f"is tegelijk {_q(a)} en {_q(b)}, en die sluiten elkaar volgens de ontologie uit",
             ))
-    for x in sorted(closure.subjects(RDF.type, OWL.Nothing)):
+    nothing = set(data.subjects(RDF.type, OWL.Nothing)) | {s for s, p, o in flags if p == RDF.type}
+    for x in sorted(nothing):
         found.append(Inconsistency(x, "belongs to owl:Nothing (an unsatisfiable class)",
                                    "hoort bij owl:Nothing (een klasse zonder mogelijke leden)"))
-    for x, y in sorted(closure.subject_objects(OWL.differentFrom)):
-        if (x, OWL.sameAs, y) in closure:
+    for x, y in sorted(data.subject_objects(OWL.differentFrom)):
+        if (x, OWL.sameAs, y) in data:
             found.append(Inconsistency(x, f"is stated to be both the same as and different from {_q(y)}",
                                        f"is volgens de data zowel gelijk aan als verschillend van {_q(y)}"))
-    for x, msg in closure.subject_objects(_OWLRL_ERROR):
+    for x, _p, msg in sorted(t for t in flags if t[1] == _OWLRL_ERROR):
         if not any(f.node == x for f in found):
             found.append(Inconsistency(x, f"owlrl: {msg}", f"owlrl: {msg}"))
     return found
