@@ -43,6 +43,7 @@ from collections.abc import Collection, Iterable, Sequence
 import pyoxigraph as ox
 
 from kg import queries
+from kg.kinds import KIND_LABELS as ACTOR_KIND_LABELS
 from kg.namespaces import VOCAB
 
 _LEVEL = VOCAB + "level/"
@@ -107,13 +108,6 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "artefact": {"nl": "onderwerp", "en": "subject"},
     "network": {"nl": "netwerkthema", "en": "network theme"},
 }
-TYPE_LABELS: dict[str, dict[str, str]] = {
-    "person": {"nl": "persoon", "en": "person"},
-    "artefact": {"nl": "artefact", "en": "artefact"},
-    "network": {"nl": "netwerk", "en": "network"},
-    "organisation": {"nl": "organisatie", "en": "organisation"},
-    "actor": {"nl": "actor", "en": "actor"},
-}
 # One sentence per kind: {via}, {level}, {matched} are filled in.
 _SENTENCES: dict[str, dict[str, str]] = {
     "declared": {"nl": "geeft zelf expertise op: {matched}", "en": "declares expertise in {matched}"},
@@ -132,7 +126,7 @@ def kind_label(kind: str, lang: str) -> str:
 
 
 def type_label(kind: str, lang: str) -> str:
-    return TYPE_LABELS.get(kind, {}).get(lang, kind)
+    return ACTOR_KIND_LABELS.get(kind, {}).get(lang, kind)
 
 
 def weight(kind: str, level: str | None = None) -> float:
@@ -273,7 +267,7 @@ def check_types(types: Collection[str] | None) -> tuple[str, ...]:
         bad = ", ".join(_quote(u) for u in unknown)
         raise FinderError(
             "bad-type",
-            f"Onbekende soort actor: {bad}; kies uit {', '.join(TYPE_LABELS[t]['nl'] for t in TYPES)} "
+            f"Onbekende soort actor: {bad}; kies uit {', '.join(ACTOR_KIND_LABELS[t]['nl'] for t in TYPES)} "
             f"({', '.join(TYPES)}).",
             f"Unknown kind of actor: {bad}; choose from {', '.join(TYPES)}.")
     return tuple(t for t in TYPES if t in types)

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.namespaces import CKG, PREFIXES, RDF, RDFS, VOCAB, XSD
+
 DEFAULT_BASE = "https://region.example/id/"
 MIN_PEOPLE = 20
 
@@ -47,35 +49,15 @@ _TRIPLES_FIXED = 500.0
 
 # --- namespaces ---------------------------------------------------------------
 
-CKG = "https://w3id.org/connective-kg/ns#"
-VOCAB = "https://w3id.org/connective-kg/vocab/"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
-SCHEMA = "https://schema.org/"
-DCT = "http://purl.org/dc/terms/"
-TIME = "http://www.w3.org/2006/time#"
+ORG = PREFIXES["org"]
+PROV = PREFIXES["prov"]
+SCHEMA = PREFIXES["schema"]
+DCT = PREFIXES["dcterms"]
+TIME = PREFIXES["time"]
 
-TURTLE_PREFIXES = {
-    "ckg": CKG,
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "xsd": XSD,
-    "org": ORG,
-    "prov": PROV,
-    "schema": SCHEMA,
-    "dcterms": DCT,
-    "time": TIME,
-    "topic": VOCAB + "topic/",
-    "role": VOCAB + "role/",
-    "depth": VOCAB + "depth/",
-    "level": VOCAB + "level/",
-    "mechanism": VOCAB + "mechanism/",
-    "consent": VOCAB + "consent/",
-    "sector": VOCAB + "sector/",
-}
+TURTLE_PREFIXES = {p: PREFIXES[p] for p in (
+    "ckg", "rdf", "rdfs", "xsd", "org", "prov", "schema", "dcterms", "time",
+    "topic", "role", "depth", "level", "mechanism", "consent", "sector")}
 
 
 def _n(iri: str) -> ox.NamedNode:

@@ -24,16 +24,9 @@ from collections.abc import Collection
 import pyoxigraph as ox
 
 from kg import queries
+from kg.kinds import KIND_LABELS
 
 KINDS = ("person", "artefact", "network", "organisation", "topic")
-KIND_LABELS: dict[str, dict[str, str]] = {
-    "person": {"nl": "persoon", "en": "person"},
-    "artefact": {"nl": "artefact", "en": "artefact"},
-    "network": {"nl": "netwerk", "en": "network"},
-    "organisation": {"nl": "organisatie", "en": "organisation"},
-    "topic": {"nl": "thema", "en": "topic"},
-    "actor": {"nl": "actor", "en": "actor"},
-}
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
