@@ -9,7 +9,9 @@ written as N-Triples; then each path runs in its own child process:
 
 - `reasonable`: our pipeline, `kg.build.build(..., reasoner="reasonable")`
   into a fresh on-disk `GraphStore` (pyoxigraph parse -> rdflib -> reason ->
-  SHACL -> RocksDB bulk load);
+  SHACL as SPARQL on Oxigraph -> RocksDB bulk load);
+- `reasonable-pyshacl`: the same with `validator="pyshacl"` (the reference
+  SHACL engine);
 - `owlrl`: the same pipeline with `reasoner="owlrl"`;
 - `naive`: everything in rdflib memory: `rdflib.Graph.parse` of the ontology,
   vocabularies and data, `owlrl.DeductiveClosure(...).expand()` in place,
@@ -42,8 +44,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-PATHS = ("reasonable", "owlrl", "naive", "reasonable-x")
-DEFAULT_PATHS = ("reasonable", "owlrl", "naive")
+PATHS = ("reasonable", "reasonable-pyshacl", "owlrl", "naive", "reasonable-x")
+DEFAULT_PATHS = ("reasonable", "reasonable-pyshacl", "owlrl", "naive")
 STEPS = ("load", "convert", "reason", "validate", "public", "commit")
 LIBRARIES = ("rdflib", "pyoxigraph", "owlrl", "reasonable", "pyshacl")
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -77,7 +79,7 @@ def _timed(progress: Progress, name: str, fn):
     return wrapper
 
 
-def run_pipeline(data: Path, reasoner: str, progress: Progress) -> dict:
+def run_pipeline(data: Path, reasoner: str, progress: Progress, validator: str = "oxigraph") -> dict:
     """Our pipeline: kg.build.build into a fresh generational store, with the
     build's internal calls wrapped so their share of each step is visible."""
     import kg.build as kb
@@ -94,6 +96,7 @@ def run_pipeline(data: Path, reasoner: str, progress: Progress) -> dict:
         (kb, "inconsistencies", "reason: inconsistency check"),
         (kb, "_without", "validate: data view (copy without ontology)"),
         (kb, "validate", "validate: pySHACL"),
+        (kb, "validate_quads", "validate: SHACL as SPARQL on Oxigraph (kg.shacl_sparql)"),
         (kr, "chain_entailments", "reason: property chains (kg.reason, Python)"),
         (kb, "public_view", "public: public view (kg.privacy)"),
         (ks.GraphStore, "replace_all", "commit: bulk load + switch"),
@@ -121,7 +124,7 @@ def run_pipeline(data: Path, reasoner: str, progress: Progress) -> dict:
     with tempfile.TemporaryDirectory(prefix="store-", dir=data.parent) as tmp:
         store = ks.GraphStore(Path(tmp) / "store")
         t0 = time.perf_counter()
-        result = kb.build([data], store, reasoner=reasoner)
+        result = kb.build([data], store, reasoner=reasoner, validator=validator)
         wall = time.perf_counter() - t0
     by_severity: dict[str, int] = {}
     for f in result.findings:
@@ -204,6 +207,8 @@ def child_main(args: argparse.Namespace) -> None:
         progress.emit(event="experiments", names=applied)
         out = run_pipeline(data, "reasonable", progress)
         out["experiments"] = applied
+    elif args.child == "reasonable-pyshacl":
+        out = run_pipeline(data, "reasonable", progress, validator="pyshacl")
     else:
         out = run_pipeline(data, args.child, progress)
     out["child_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -3,6 +3,7 @@
     sources ──parse──▶ quads per named graph ─┐
     ontology + vocabularies ──────────────────┼─▶ reason (OWL 2 RL) ─▶ inferred graph
                                               └─▶ validate (SHACL) over data + inferred
+                                                  (oxigraph: kg.shacl_sparql, or pyshacl)
     no load error, no inconsistency, no violation ─▶ public view (kg.privacy)
                                                   ─▶ commit all graphs at once
 
@@ -26,7 +27,7 @@ from kg.privacy import PUBLIC_GRAPH, public_view
 from kg.rdfio import RdfLoadError, Source, collect_sources, parse_source, quads_in, rdflib_graph, to_rdflib
 from kg.reason import DEFAULT_REASONER, Inconsistency, inconsistencies, materialise
 from kg.store import GraphStore
-from kg.validate import Finding, validate
+from kg.validate import DEFAULT_ENGINE, ENGINES, Finding, validate, validate_quads
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -44,6 +45,7 @@ class BuildResult:
     node_files: dict[str, list[str]] = field(default_factory=dict)  # subject -> files stating it
     timings: dict[str, float] = field(default_factory=dict)
     reasoner: str = DEFAULT_REASONER
+    validator: str = DEFAULT_ENGINE  # SHACL engine: oxigraph | pyshacl
     committed: bool = False
 
     @property
@@ -68,13 +70,14 @@ def core_sources() -> list[Source]:
     ]
 
 
-def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER) -> tuple[BuildResult, list[ox.Quad]]:
+def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER,
+          validator: str = DEFAULT_ENGINE) -> tuple[BuildResult, list[ox.Quad]]:
     """Load, reason and validate `paths` with the ontology; write nothing.
 
     Returns the result and, when it conforms, every quad to commit
     (ontology, vocabularies, one graph per source, inferred, public).
     """
-    result = BuildResult(reasoner=reasoner)
+    result = BuildResult(reasoner=reasoner, validator=validator)
     t0 = time.perf_counter()
     try:
         data_sources = collect_sources(paths)
@@ -107,10 +110,13 @@ def check_quads(quads: list[ox.Quad], result: BuildResult | None = None) -> tupl
 
     For callers that assemble graphs themselves (an ingest combines a new
     region with what the store holds). Returns the result and, when it
-    conforms, the quads plus the inferred and public graphs.
+    conforms, the quads plus the inferred and public graphs. The SHACL
+    engine is `result.validator`.
     """
     result = result if result is not None else BuildResult()
     reasoner = result.reasoner
+    if result.validator not in ENGINES:
+        raise ValueError(f"unknown validator {result.validator!r}; choose one of {', '.join(ENGINES)}")
     t0 = time.perf_counter()
     union = rdflib_graph(quads)
     ontology = rdflib_graph(q for q in quads if q.graph_name.value == ONTOLOGY_GRAPH)
@@ -130,12 +136,17 @@ def check_quads(quads: list[ox.Quad], result: BuildResult | None = None) -> tupl
     result.timings["reason"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    result.findings = validate(data_view)
+    inferred_quads = list(quads_in(sorted(inferred), INFERRED_GRAPH))
+    result.timings["convert"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if result.validator == "pyshacl":
+        result.findings = validate(data_view, engine="pyshacl")
+    else:  # the same view, built in Oxigraph from the quads (no rdflib on this path)
+        result.findings = validate_quads(quads, exclude=ONTOLOGY_GRAPH, add=inferred_quads)
     result.timings["validate"] = time.perf_counter() - t0
 
     if not result.conforms:
         return result, []
-    inferred_quads = list(quads_in(sorted(inferred), INFERRED_GRAPH))
     t0 = time.perf_counter()
     core = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH}
     public = public_view((q for q in quads + inferred_quads if q.graph_name.value not in core),
@@ -150,10 +161,11 @@ def build(
     paths: Iterable[Path | str],
     store: GraphStore | None,
     reasoner: str = DEFAULT_REASONER,
+    validator: str = DEFAULT_ENGINE,
 ) -> BuildResult:
     """Check `paths`; if they conform and a store is given, make the store hold
     exactly the result (ontology, vocabularies, sources, inferred) atomically."""
-    result, quads = check(paths, reasoner)
+    result, quads = check(paths, reasoner, validator)
     if result.conforms and store is not None:
         t0 = time.perf_counter()
         store.replace_all(quads)

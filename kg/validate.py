@@ -1,12 +1,19 @@
-"""SHACL validation with pySHACL, results as plain findings with nl and en messages."""
+"""SHACL validation, results as plain findings with nl and en messages.
+
+Two engines give the same findings (tests/test_shacl_engines.py): "oxigraph"
+(kg.shacl_sparql: the shapes compiled to set-at-a-time SPARQL on Oxigraph, the
+default) and "pyshacl" (the reference).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 from rdflib import RDF, URIRef
 from rdflib.namespace import SH
@@ -14,6 +21,8 @@ from rdflib.namespace import SH
 from kg import resources
 
 SEVERITIES = ("Violation", "Warning", "Info")
+ENGINES = ("oxigraph", "pyshacl")
+DEFAULT_ENGINE = "oxigraph"
 
 
 @dataclass(frozen=True)
@@ -76,11 +85,17 @@ def shapes_graph(files: list[Path] | None = None) -> rdflib.Graph:
     return _shapes_graph(tuple(files or resources.shape_files()))
 
 
-def validate(data: rdflib.Graph, shapes: rdflib.Graph | None = None) -> list[Finding]:
+def validate(data: rdflib.Graph, shapes: rdflib.Graph | None = None, engine: str = DEFAULT_ENGINE) -> list[Finding]:
     """Validate an already reasoned graph (ontology closure applied) against the shapes."""
+    shapes = shapes if shapes is not None else shapes_graph()
+    if engine == "oxigraph":
+        from kg.shacl_sparql import data_view_from_rdflib, validate_view
+
+        return finalise(validate_view(data_view_from_rdflib(data), shapes))
+    if engine != "pyshacl":
+        raise ValueError(f"unknown validator {engine!r}; choose one of {', '.join(ENGINES)}")
     from pyshacl import validate as pyshacl_validate
 
-    shapes = shapes if shapes is not None else shapes_graph()
     _conforms, results, _text = pyshacl_validate(
         queryable(data),
         shacl_graph=shapes,
@@ -94,7 +109,30 @@ def validate(data: rdflib.Graph, shapes: rdflib.Graph | None = None) -> list[Fin
     report = next(results.subjects(RDF.type, SH.ValidationReport))
     # Only top-level results: nested sh:detail results (from sh:node) are not findings of their own.
     findings = [_finding(results, r, shapes) for r in results.objects(report, SH.result)]
-    return sorted(set(findings), key=lambda f: (str(f.focus), SEVERITIES.index(f.severity), str(f.shape), f.path or ""))
+    return finalise(findings)
+
+
+def validate_quads(quads: Iterable[ox.Quad], shapes: rdflib.Graph | None = None, exclude: str | None = None,
+                   add: Iterable[ox.Quad] = ()) -> list[Finding]:
+    """Validate quads with the oxigraph engine, without rdflib: the triples of `quads`
+    outside graph `exclude` (and not stated in it) plus those of `add`."""
+    from kg.shacl_sparql import data_view, validate_view
+
+    return finalise(validate_view(data_view(quads, exclude, add), shapes if shapes is not None else shapes_graph()))
+
+
+def finalise(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per distinct result, in report order. When the same result comes with
+    different messages (a SPARQL constraint matched twice with other variable bindings),
+    the first message in sort order is kept, whichever engine ran."""
+    chosen: dict[Finding, Finding] = {}
+    for f in findings:
+        kept = chosen.get(f)
+        if kept is None or sorted(f.messages.items()) < sorted(kept.messages.items()):
+            chosen[f] = f
+    return sorted(chosen.values(),
+                  key=lambda f: (str(f.focus), SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 3,
+                                 str(f.shape), f.path or "", str(f.component), str(f.value)))
 
 
 def _finding(results: rdflib.Graph, r: rdflib.term.Node, shapes: rdflib.Graph) -> Finding:
