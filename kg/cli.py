@@ -25,6 +25,7 @@ from kg.namespaces import shorten
 from kg.reason import DEFAULT_REASONER, REASONERS
 from kg.report import render
 from kg.store import GraphStore, StoreError, default_store_path
+from kg.validate import DEFAULT_ENGINE, ENGINES
 
 EXIT_STORE = 3
 
@@ -32,6 +33,10 @@ _store_option = click.option(
     "--store", "store_path", type=click.Path(file_okay=False, path_type=Path), envvar="KG_STORE",
     default=None, show_envvar=True,
     help="Store folder. Default: $KG_STORE, else ~/.local/share/connective-kg/store.",
+)
+_validator_option = click.option(
+    "--validator", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
+    help="SHACL engine: oxigraph (set-at-a-time SPARQL, fast) or pyshacl (the reference); same findings.",
 )
 _lang_option = click.option(
     "--lang", type=click.Choice(["nl", "en"]), envvar="KG_LANG", default="nl", show_default=True,
@@ -74,9 +79,11 @@ def main() -> None:
 @_store_option
 @click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
               help="OWL 2 RL engine: reasonable (fast, Rust) or owlrl (the reference, slow).")
+@_validator_option
 @_lang_option
 @click.option("--timings", is_flag=True, help="Also print how long each step took.")
-def build_cmd(paths: tuple[Path, ...], store_path: Path | None, reasoner: str, lang: str, timings: bool) -> None:
+def build_cmd(paths: tuple[Path, ...], store_path: Path | None, reasoner: str, validator: str, lang: str,
+              timings: bool) -> None:
     """Load, reason, validate PATHS and, if they conform, store the result.
 
     PATHS are RDF files (.ttl, .nt, .jsonld, .trig, .nq) or folders of them;
@@ -91,7 +98,7 @@ def build_cmd(paths: tuple[Path, ...], store_path: Path | None, reasoner: str, l
     """
     store = _store(store_path)
     try:
-        result = build(paths or [resources.sample_dir()], store, reasoner)
+        result = build(paths or [resources.sample_dir()], store, reasoner, validator)
     except StoreError as e:
         _fail(str(e), EXIT_STORE)
     click.echo(render(result, lang, store=str(store.path), timings=timings))
@@ -102,13 +109,14 @@ def build_cmd(paths: tuple[Path, ...], store_path: Path | None, reasoner: str, l
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
               help="OWL 2 RL engine used before validation.")
+@_validator_option
 @_lang_option
-def validate_cmd(paths: tuple[Path, ...], reasoner: str, lang: str) -> None:
+def validate_cmd(paths: tuple[Path, ...], reasoner: str, validator: str, lang: str) -> None:
     """Check PATHS exactly as `kg build` does, and write nothing.
 
     Same report and exit codes as `kg build`.
     """
-    result, _ = check(paths, reasoner)
+    result, _ = check(paths, reasoner, validator)
     click.echo(render(result, lang, dry_run=True))
     sys.exit(result.exit_code)
 
@@ -280,6 +288,234 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
             by = f" ({d['adapted_by']['label']}, {d['created']})" if d["adapted_by"] else ""
             click.echo(" " * indent + f"└─ {d['copy']['label']}{by}")
             _print_tree(derivations, d["copy"]["iri"], indent + 3)
+
+
+@main.command("ingest")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--region", help="Region name (lower-case letters, digits, '-'); its data goes to the named graph "
+                               "graph/region/NAME. Default: from PATH's name.")
+@click.option("--base", envvar="KG_BASE_IRI", default="https://knll-twente.example/id/", show_default=True,
+              show_envvar=True, help="Namespace of the region's IRIs: an id p017 becomes BASE + p017.")
+@_store_option
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--fresh", is_flag=True,
+              help="Ignore what the store holds: afterwards it holds the ontology, the vocabularies and this "
+                   "region only (what `make serve` does).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json for programs (the shape is in docs/ingest.md).")
+@click.option("--annotate", "annotate_out", type=click.Path(path_type=Path),
+              help="Also write a copy of the input with the problems marked: an .xlsx with cell comments, "
+                   "colours and a problems sheet, or a folder of CSV files with a problems column.")
+@click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
+              help="OWL 2 RL engine.")
+@_lang_option
+def ingest_cmd(path: Path, region: str | None, base: str, store_path: Path | None, dry_run: bool, fresh: bool,
+               fmt: str, annotate_out: Path | None, reasoner: str, lang: str) -> None:
+    """Check filled spreadsheet templates and store them as one region.
+
+    PATH is a folder of CSV files, an .xlsx workbook (one sheet per template)
+    or a .zip of CSV files; the templates are in docs/ingest.md (`kg templates`
+    writes empty ones). The region is checked together with what the store
+    already holds, and committed in one atomic switch only when nothing is
+    wrong: a re-ingest of the region replaces its graph and nothing else.
+
+    Every problem is reported with template, row (the header is row 1),
+    column, the value and a message. Exit codes: 0 stored (or clean with
+    --dry-run), 1 problems in the data (nothing written), 2 unreadable input
+    or bad option, 3 store error.
+    """
+    import re
+
+    from kg.ingest import annotate, report
+    from kg.ingest.mapping import check_base, check_region
+    from kg.ingest.pipeline import StoreChanged, check, commit
+    from kg.ingest.read import ReadError, read_path
+
+    region = region or re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-")
+    for problem in (check_region(region), check_base(base)):
+        if problem:
+            _fail(problem)
+    try:
+        wb = read_path(path)
+    except ReadError as e:
+        _fail(f"{e.problem.message('nl')}\n    {e.problem.message('en')}")
+    store = _store(store_path)
+    try:
+        result = check(wb, region, base, None if fresh else store, reasoner)
+        if result.ok and not dry_run:
+            if fresh:
+                current = store.current_generation()
+                result.generation = current.name if current else None
+            commit(result, store)
+    except (StoreError, StoreChanged, OSError) as e:
+        _fail(str(e), EXIT_STORE)
+    if annotate_out:
+        written = annotate.write_annotated(result, annotate_out, lang)
+        click.echo(("Geannoteerde kopie: " if lang == "nl" else "Annotated copy: ") + str(written), err=True)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(result, dry_run), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.render(result, lang, store=str(store.path), dry_run=dry_run))
+    sys.exit(result.exit_code)
+
+
+@main.command("templates")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def templates_cmd(folder: Path) -> None:
+    """Write empty templates to FOLDER: one CSV file per template (header row only)
+    and an XLSX workbook with the headers, an explanation sheet (nl/en) and the
+    allowed values as drop-down lists."""
+    from kg.ingest.blank import write_templates
+
+    for p in write_templates(folder):
+        click.echo(str(p))
+
+
+@main.command("export")
+@click.option("--templates", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Write the data back into the spreadsheet templates in this folder (CSV).")
+@click.option("--region", help="Only this region's graph (default: all data graphs).")
+@click.option("--base", help="Namespace to strip from IRIs to get ids (default: inferred from the data).")
+@click.option("--xlsx", is_flag=True, help="Also write the rows into an XLSX workbook with drop-down lists.")
+@_store_option
+def export_cmd(folder: Path, region: str | None, base: str | None, xlsx: bool, store_path: Path | None) -> None:
+    """Write the store's data of a region back into the templates, so that
+    templates -> kg ingest -> kg export gives the same rows (docs/ingest.md says
+    what "same" means). What the templates cannot express (e.g. expertise
+    attributions, comments) is counted on stderr. Exit 2 for an unknown region.
+    """
+    from kg.ingest import blank, export
+    from kg.ingest.mapping import REGION_GRAPH
+
+    db = _open(store_path)
+    if region and not db.contains_named_graph(ox.NamedNode(REGION_GRAPH + region)):
+        _fail(f"the store has no region {region!r}")
+    result = export.export(db, region, base)
+    for p in export.write_csv(result, folder):
+        click.echo(str(p))
+    if xlsx:
+        click.echo(str(blank.write_xlsx(folder / "templates.xlsx", result.rows)))
+    for what, n in sorted(result.skipped.items()):
+        click.echo(f"not expressible in the templates: {n} x {what}", err=True)
+
+
+_analytics_options = [
+    click.option("--people-only", is_flag=True, help="Only people as nodes (default: humans and artefacts alike)."),
+    click.option("--public", is_flag=True, help="Use the public view (anonymous roles for people without consent)."),
+    click.option("--topic", "topics", multiple=True, help="A topic for access to expertise; repeat for several. "
+                 "Default: the themes of the network (or of the person's networks)."),
+    click.option("--today", help="The reference date for a network's members per year (YYYY-MM-DD). Default: today."),
+]
+
+
+def _with_analytics_options(fn):
+    for option in reversed(_analytics_options):
+        fn = option(fn)
+    return fn
+
+
+def _analysis(store_path: Path | None, ident: str, kind: str | None, people_only: bool, public: bool,
+              topics: tuple[str, ...], today: str | None, lang: str) -> dict:
+    """The analysis of IDENT (kg.analytics), or exit 2 (unknown, ambiguous, other kind) / 3 (store)."""
+    from kg import analytics
+
+    store = _store(store_path)
+    db = _open(store_path)
+    current = store.current_generation()
+    try:
+        return analytics.analyse(db, ident, kind, "public" if public else "internal", lang, people_only, topics,
+                                 today, current.name if current else None)
+    except queries.AmbiguousName as e:
+        click.echo(f"kg: {ident!r} matches {len(e.candidates)} actors; give the IRI or the id:", err=True)
+        for iri, label in e.candidates:
+            click.echo(f"  {label}  <{iri}>", err=True)
+        sys.exit(EXIT_ERROR)
+    except queries.QueryError as e:
+        _fail(str(e))
+
+
+@main.command("analyse")
+@click.argument("kind", type=click.Choice(["network", "person", "artefact", "school"]))
+@click.argument("ident", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="table for people; json (the shape in docs/analytics.md); csv: one table, see --table.")
+@click.option("--table", "table_name", help="With --format csv: which table (default: the first; "
+              "network/school: members, ...; person: reach, ...; artefact: adoptions, ...).")
+@_with_analytics_options
+@_store_option
+@_lang_option
+def analyse_cmd(kind: str, ident: str, fmt: str, table_name: str | None, people_only: bool, public: bool,
+                topics: tuple[str, ...], today: str | None, store_path: Path | None, lang: str) -> None:
+    """Network analytics of a network, person, artefact or school: reach and depth, openness
+    (density, clustering, E-I index), brokers (betweenness, constraint, effective size),
+    isolates and weak groups, k-core against declared level, trusted access to expertise,
+    diffusion and professional capital (docs/analytics.md).
+
+    ID is an IRI, a local id (n-team-de-esch) or a label (any case); an unknown, ambiguous or
+    other kind of actor exits 2.
+
+    \b
+    Examples:
+      kg analyse network n-team-de-esch
+      kg analyse person p101 --topic rekenen --format json
+      kg analyse artefact a-kijkwijzer-ol --format csv --table next_adopters
+    """
+    from kg.analytics import tables as analytics_tables
+
+    result = _analysis(store_path, ident, kind, people_only, public, topics, today, lang)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    found = analytics_tables.tables(result)
+    if fmt == "csv":
+        name = table_name or next(iter(found))
+        if name not in found:
+            _fail(f"no table {name!r} for a {result['kind']}; choose one of: {', '.join(found)}")
+        click.echo(analytics_tables.to_csv(found[name]), nl=False)
+        return
+    subject = result["subject"]
+    click.echo(f"{subject['label']}  <{subject['iri']}>  ({result['kind']}, {result['view']})")
+    for name, (headers, rows) in found.items():
+        click.echo()
+        click.echo(f"== {name}")
+        click.echo(_table(headers, [[_short_cell(c) for c in r] for r in rows]))
+
+
+def _short_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{value:.0f}"
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return shorten(value)
+    return str(value)
+
+
+@main.command("report")
+@click.argument("ident", metavar="ID")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The HTML file to write (self-contained: pictures inline as SVG, no external resources).")
+@_with_analytics_options
+@_store_option
+@_lang_option
+def report_cmd(ident: str, out: Path, people_only: bool, public: bool, topics: tuple[str, ...], today: str | None,
+               store_path: Path | None, lang: str) -> None:
+    """Write a self-contained HTML report of the analytics of ID (a network, school, person or
+    artefact; by IRI, local id or label): the sociogram, depth distribution, adoption tree and
+    curve inline as SVG, and every table.
+
+    \b
+    Example:
+      kg report n-team-de-esch --out de-esch.html
+    """
+    from kg.analytics import report
+
+    result = _analysis(store_path, ident, None, people_only, public, topics, today, lang)
+    try:
+        out.write_text(report.render(result, lang), encoding="utf-8")
+    except OSError as e:
+        _fail(f"cannot write {out}: {e}")
+    click.echo(str(out))
 
 
 def _open(store_path: Path | None) -> ox.Store:

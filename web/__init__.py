@@ -68,4 +68,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(finder.bp)
+    from web import analytics  # noqa: E402  (network analytics pages, docs/analytics.md)
+    app.register_blueprint(analytics.bp)
+    from web import ingest
+    app.register_blueprint(ingest.bp)
     return app

@@ -1,0 +1,136 @@
+"""Annotated copies of an upload, with every problem marked where staff can fix it.
+
+- XLSX: the workbook itself, each problem as a cell comment (Dutch and
+  English) with a fill colour by severity (red error, orange warning, blue
+  info) on the cell (or the row's first cell, or the header cell), plus a
+  sheet "problemen-problems" listing everything.
+- CSV: each file with an added last column `problemen` (Dutch) or
+  `problems` (English) holding that row's problems; problems that belong to
+  no row of a file (a missing template) go to `_problemen.csv`, which the
+  ingest skips. A folder for the command line, a zip for the web.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+from kg.ingest.pipeline import IngestResult
+from kg.ingest.problems import ERROR, INFO, WARNING, Problem
+from kg.ingest.report import where
+
+FILLS = {ERROR: "FFC7CE", WARNING: "FFE4B5", INFO: "DDEBF7"}
+SHEET = "problemen-problems"
+COLUMN = {"nl": "problemen", "en": "problems"}
+
+
+def _text(p: Problem, lang: str) -> str:
+    sev = {"nl": {ERROR: "fout", WARNING: "waarschuwing", INFO: "melding"},
+           "en": {ERROR: "error", WARNING: "warning", INFO: "info"}}[lang][p.severity]
+    col = f"{p.column}: " if p.column else ""
+    return f"[{sev}] {col}{p.message(lang)}"
+
+
+def annotated_xlsx(result: IngestResult, lang: str = "nl") -> bytes:
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    wb = result.workbook
+    book = openpyxl.load_workbook(io.BytesIO(wb.xlsx))
+    if SHEET in book.sheetnames:
+        del book[SHEET]
+    by_cell: dict[tuple, list[Problem]] = defaultdict(list)
+    for p in result.problems:
+        table = wb.tables.get(p.template or "")
+        if table is None or not p.row:
+            continue
+        ws = book[table.source]
+        col = table.header.index(p.column) + 1 if p.column in table.header else 1
+        by_cell[(table.source, p.row, col)].append(p)
+    for (sheet, row, col), problems in by_cell.items():
+        cell = book[sheet].cell(row=row, column=col)
+        worst = min(problems, key=lambda p: (ERROR, WARNING, INFO).index(p.severity))
+        cell.fill = PatternFill("solid", fgColor=FILLS[worst.severity])
+        text = "\n".join(_text(p, "nl") + "\n" + _text(p, "en") for p in problems)
+        cell.comment = Comment(text, "Connective KG", width=320, height=40 + 40 * len(problems))
+    ws = book.create_sheet(SHEET, 0)
+    head = ["ernst / severity", "sjabloon / template", "rij / row", "kolom / column", "waarde / value",
+            "melding (nl)", "message (en)"]
+    ws.append(head)
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for p in result.problems + result.elsewhere:
+        ws.append([p.severity, p.template or p.graph or "", p.row or "", p.column or "", p.value or "",
+                   p.message("nl"), p.message("en")])
+        ws.cell(row=ws.max_row, column=1).fill = PatternFill("solid", fgColor=FILLS[p.severity])
+    for letter, width in zip("ABCDEFG", (14, 18, 8, 18, 24, 70, 70)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def annotated_csv(result: IngestResult, lang: str = "nl") -> dict[str, bytes]:
+    """File name -> bytes of each annotated CSV file (and `_problemen.csv` for the rest)."""
+    wb = result.workbook
+    by_row: dict[tuple[str, int], list[Problem]] = defaultdict(list)
+    rest: list[Problem] = []
+    for p in result.problems:
+        table = wb.tables.get(p.template or "")
+        if table is not None and p.row:
+            by_row[(table.source, p.row)].append(p)
+        else:
+            rest.append(p)
+    files: dict[str, bytes] = {}
+    for name, data in wb.files.items():
+        try:
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        except UnicodeDecodeError:
+            files[name] = data
+            continue
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for i, r in enumerate(rows, start=1):
+            extra = COLUMN[lang] if i == 1 else ""
+            notes = " | ".join(_text(p, lang) for p in by_row.get((name, i), []))
+            w.writerow(r + [(extra + (": " + notes if notes else "")) if i == 1 else notes])
+        files[name] = buf.getvalue().encode("utf-8")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["severity", "where", "value", "message_nl", "message_en"])
+    for p in rest + result.elsewhere:
+        w.writerow([p.severity, where(p, lang), p.value or "", p.message("nl"), p.message("en")])
+    files["_problemen.csv"] = buf.getvalue().encode("utf-8")
+    return files
+
+
+def annotated_bytes(result: IngestResult, lang: str = "nl") -> tuple[str, bytes]:
+    """(file name, bytes): the annotated workbook, or a zip of the annotated CSV files."""
+    stem = Path(result.workbook.name).stem or "upload"
+    if result.workbook.kind == "xlsx":
+        return f"{stem}-{COLUMN[lang]}.xlsx", annotated_xlsx(result, lang)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in sorted(annotated_csv(result, lang).items()):
+            zf.writestr(name, data)
+    return f"{stem}-{COLUMN[lang]}.zip", out.getvalue()
+
+
+def write_annotated(result: IngestResult, out: Path | str, lang: str = "nl") -> Path:
+    """An annotated .xlsx at `out`, or a folder of annotated CSV files at `out`."""
+    out = Path(out)
+    if result.workbook.kind == "xlsx":
+        if out.suffix.lower() != ".xlsx":
+            out = out.with_suffix(".xlsx")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(annotated_xlsx(result, lang))
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in annotated_csv(result, lang).items():
+        (out / name).write_bytes(data)
+    return out

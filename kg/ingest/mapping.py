@@ -1,0 +1,425 @@
+"""Rows to RDF, following docs/model.md, with the cell every triple came from.
+
+IRIs: an actor, topic, crossing, covenant or letter of intent is
+`{base}{id}` with the region's own id (never a name). A relation row
+(membership, adoption, tie) has no id: its node is `{base}{m|ad|t}-{hash}`,
+the hash taken over the row's meaning (resolved ids, terms and values, not
+its spelling or position), so the same rows give the same graph whatever
+their order or case. Periods (OWL-Time intervals) are blank nodes with
+labels derived from their node, for the same reason.
+
+Provenance: every triple maps to the cells (template, row, column) that
+produced it; SHACL findings are traced back through it (kg.ingest.findings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import pyoxigraph as ox
+
+from kg.ingest.problems import ERROR, WARNING, Problem, problem
+from kg.ingest.read import Row, Workbook
+from kg.ingest.templates import (BY_NAME, DATE, DECIMAL, ID, ID_KINDS, INTEGER, LIST_SEPARATOR, REF, REFS, SCALE,
+                                 TEXT, TOPIC, TOPICS, VALUE, VALUES, YEAR, Template, bundled_topics, value_lists)
+from kg.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD
+
+REGION_GRAPH = GRAPH + "region/"
+REQUIRED_TEMPLATES = ("people", "organisations", "networks")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+REGION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+RELATION_PREFIX = {"memberships": "m-", "adoptions": "ad-", "ties": "t-"}
+
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+SCHEMA = "https://schema.org/"
+DCT = "http://purl.org/dc/terms/"
+TIME = "http://www.w3.org/2006/time#"
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+A = _n(RDF + "type")
+LABEL = _n(RDFS + "label")
+PREF = _n(SKOS + "prefLabel")
+XSD_DATE, XSD_INTEGER, XSD_DECIMAL = _n(XSD + "date"), _n(XSD + "integer"), _n(XSD + "decimal")
+
+# (template, column) -> predicate. The export reads the same table backwards.
+PREDICATES: dict[tuple[str, str], str] = {
+    ("topics", "label_nl"): SKOS + "prefLabel", ("topics", "label_en"): SKOS + "prefLabel",
+    ("topics", "broader"): SKOS + "broader",
+    ("organisations", "name"): RDFS + "label", ("organisations", "brin"): CKG + "brin",
+    ("organisations", "parent"): ORG + "subOrganizationOf", ("organisations", "sector"): CKG + "sector",
+    ("organisations", "place"): SCHEMA + "location",
+    ("people", "name"): RDFS + "label", ("people", "roles"): CKG + "hasRole",
+    ("people", "organisation"): CKG + "affiliatedWith", ("people", "expertise"): SCHEMA + "knowsAbout",
+    ("people", "consent"): CKG + "consent", ("people", "since"): CKG + "activeSince",
+    ("networks", "name"): RDFS + "label", ("networks", "part_of"): ORG + "subOrganizationOf",
+    ("networks", "themes"): CKG + "theme", ("networks", "started"): SCHEMA + "foundingDate",
+    ("networks", "meetings_per_year"): CKG + "meetingsPerYear", ("networks", "budget_eur"): CKG + "budgetEur",
+    ("networks", "hours_per_participant"): CKG + "hoursPerParticipant", ("networks", "funders"): CKG + "fundedBy",
+    ("memberships", "member"): ORG + "member", ("memberships", "network"): ORG + "organization",
+    ("memberships", "role"): CKG + "roleDescription", ("memberships", "level"): CKG + "participationLevel",
+    ("memberships", "hours_per_year"): CKG + "hoursPerYear", ("memberships", "reason"): CKG + "motivation",
+    ("artefacts", "title"): RDFS + "label", ("artefacts", "topics"): DCT + "subject",
+    ("artefacts", "creators"): DCT + "creator", ("artefacts", "made_in"): CKG + "madeIn",
+    ("artefacts", "created"): DCT + "created", ("artefacts", "derived_from"): PROV + "wasDerivedFrom",
+    ("artefacts", "licence"): DCT + "license",
+    ("adoptions", "artefact"): CKG + "adoptedArtefact", ("adoptions", "adopter"): CKG + "adopter",
+    ("adoptions", "date"): DCT + "date", ("adoptions", "source"): CKG + "adoptedFrom",
+    ("adoptions", "broker"): CKG + "broker", ("adoptions", "via"): CKG + "via",
+    ("adoptions", "adapted_version"): CKG + "adaptedVersion",
+    ("ties", "source"): CKG + "source", ("ties", "target"): CKG + "target", ("ties", "depth"): CKG + "depth",
+    ("ties", "per_month"): CKG + "perMonth", ("ties", "closeness"): CKG + "closeness",
+    ("ties", "trust"): CKG + "trust", ("ties", "topic"): CKG + "topic", ("ties", "year"): CKG + "schoolYear",
+    ("ties", "mediated_by"): CKG + "mediatedBy",
+    ("crossings", "persons"): CKG + "crosser", ("crossings", "from_network"): CKG + "fromNetwork",
+    ("crossings", "to_network"): CKG + "toNetwork", ("crossings", "mechanism"): CKG + "mechanism",
+    ("crossings", "date"): DCT + "date", ("crossings", "produced"): CKG + "produced",
+    ("crossings", "description"): DCT + "description",
+    ("covenants", "title"): RDFS + "label", ("covenants", "parties"): CKG + "party",
+    ("covenants", "themes"): CKG + "agendaTheme",
+    ("intents", "person"): CKG + "signatory", ("intents", "network"): CKG + "commitsTo",
+    ("intents", "covenant"): CKG + "underCovenant",
+}
+# Columns that become a period (OWL-Time interval) on the row's node.
+PERIODS = {"memberships": ORG + "memberDuring", "covenants": CKG + "validDuring", "intents": CKG + "validDuring"}
+FIXED_CLASS = {"memberships": CKG + "Membership", "adoptions": CKG + "Adoption", "ties": CKG + "Tie",
+               "crossings": CKG + "BoundaryCrossing", "covenants": CKG + "Covenant",
+               "intents": CKG + "LetterOfIntent", "people": CKG + "Person"}
+TYPE_LIST = {"organisations": "organisation-type", "networks": "network-type", "artefacts": "artefact-type"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    template: str
+    row: int
+    column: str | None
+
+
+@dataclass(frozen=True)
+class IdEntry:
+    kind: str
+    template: str
+    row: int
+
+
+@dataclass
+class Mapped:
+    """The region's quads and where each triple came from."""
+
+    graph: str
+    quads: list[ox.Quad] = field(default_factory=list)
+    provenance: dict[ox.Triple, list[Cell]] = field(default_factory=dict)
+    rows: dict[ox.NamedNode | ox.BlankNode, Cell] = field(default_factory=dict)  # node -> the row that made it
+    problems: list[Problem] = field(default_factory=list)
+    ids: dict[str, IdEntry] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.blocking]
+
+
+def region_graph(region: str) -> str:
+    return REGION_GRAPH + region
+
+
+def check_region(region: str) -> str | None:
+    """None if `region` is a valid region name, else why not (en)."""
+    if REGION_PATTERN.match(region):
+        return None
+    return "a region name is 1-63 lower-case letters, digits and '-', starting with a letter or digit"
+
+
+def check_base(base: str) -> str | None:
+    if not re.match(r"^https?://[^\s<>\"{}|\\^`]+[/#]$", base):
+        return "the base IRI must be an http(s) IRI ending in '/' or '#'"
+    return None
+
+
+class RowMapper:
+    def __init__(self, wb: Workbook, base: str, region: str):
+        self.wb = wb
+        self.base = base
+        self.out = Mapped(region_graph(region))
+        self.graph = _n(self.out.graph)
+        self.values = value_lists()
+        self.topic_ids: dict[str, str] = {}
+        self.topic_labels: dict[str, set[str]] = {}
+        self.bundled_ids: dict[str, str] = {}
+        self.template: Template | None = None
+        self.row: Row | None = None
+        self.seen_keys: dict[tuple[str, str], int] = {}
+
+    # --- problems and emission ---------------------------------------------------
+
+    def report(self, code: str, column: str | None = None, value: object = None, severity: str = ERROR,
+               **params: object) -> None:
+        self.out.problems.append(problem(code, severity, self.template.name if self.template else None,
+                                         self.row.number if self.row else None, column, value, **params))
+
+    def emit(self, s: ox.NamedNode | ox.BlankNode, p: str | ox.NamedNode, o: ox.NamedNode | ox.BlankNode | ox.Literal,
+             *columns: str | None) -> None:
+        pred = p if isinstance(p, ox.NamedNode) else _n(p)
+        triple = ox.Triple(s, pred, o)
+        cells = self.out.provenance.get(triple)
+        if cells is None:
+            cells = self.out.provenance[triple] = []
+            self.out.quads.append(ox.Quad(s, pred, o, self.graph))
+        for c in columns or (None,):
+            cells.append(Cell(self.template.name, self.row.number, c))
+
+    # --- ids and topics -------------------------------------------------------------
+
+    def collect_ids(self) -> None:
+        for name in BY_NAME:
+            table = self.wb.tables.get(name)
+            template = BY_NAME[name]
+            if table is None or template.id_kind is None:
+                continue
+            self.template = template
+            for row in table.rows:
+                self.row = row
+                value = row.cells.get("id", "")
+                if not value:
+                    continue  # reported with the row's other required cells
+                if not ID_PATTERN.match(value):
+                    self.report("bad_id", "id", value)
+                    continue
+                other = self.out.ids.get(value)
+                if other is not None:
+                    self.report("duplicate_id", "id", value, other_template=other.template, other_row=other.row)
+                    continue
+                self.out.ids[value] = IdEntry(template.id_kind, name, row.number)
+        self.template = self.row = None
+
+    def index_topics(self) -> None:
+        for iri, entry in bundled_topics().items():
+            self.bundled_ids[iri.rsplit("/", 1)[-1].casefold()] = iri
+            for label in entry.labels:
+                self.topic_labels.setdefault(label.casefold(), set()).add(iri)
+        table = self.wb.tables.get("topics")
+        for row in table.rows if table else []:
+            tid = row.cells.get("id", "")
+            entry = self.out.ids.get(tid)
+            if entry is None or entry.template != "topics":
+                continue
+            iri = self.base + tid
+            self.topic_ids[tid] = iri
+            for col in ("label_nl", "label_en"):
+                if row.cells.get(col):
+                    self.topic_labels.setdefault(row.cells[col].casefold(), set()).add(iri)
+
+    def topic(self, column: str, text: str) -> ox.NamedNode | None:
+        if text in self.topic_ids:
+            return _n(self.topic_ids[text])
+        found = self.topic_labels.get(text.casefold())
+        if found and len(found) == 1:
+            return _n(next(iter(found)))
+        if found:
+            self.report("ambiguous_topic", column, text, choices=", ".join(sorted(found)))
+            return None
+        if text.casefold() in self.bundled_ids:
+            return _n(self.bundled_ids[text.casefold()])
+        near = difflib.get_close_matches(text.casefold(), list(self.topic_labels) + list(self.topic_ids), n=3,
+                                         cutoff=0.75)
+        self.report("unknown_topic", column, text, suggest=(" (" + " / ".join(near) + "?)") if near else "")
+        return None
+
+    def ref(self, column: str, text: str, target: str) -> ox.NamedNode | None:
+        entry = self.out.ids.get(text)
+        if entry is None:
+            self.report("unknown_id", column, text, expected=target)
+            return None
+        if entry.kind not in ID_KINDS[target]:
+            self.report("wrong_kind", column, text, expected=target, actual=entry.kind)
+            return None
+        return _n(self.base + text)
+
+    # --- cells ----------------------------------------------------------------------
+
+    def parse(self, column: str, text: str) -> list[ox.NamedNode | ox.Literal]:
+        """The terms a cell stands for ([] if empty or wrong; wrong cells are reported)."""
+        col = self.template.column(column)
+        if not text:
+            if col.required:
+                self.report("required", column, "")
+            return []
+        kind = col.kind
+        if kind in (REFS, TOPICS, VALUES):
+            parts = [p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()]
+            one = {REFS: REF, TOPICS: TOPIC, VALUES: VALUE}[kind]
+            terms = [t for p in parts for t in self._one(one, col.target, column, p)]
+            return list(dict.fromkeys(terms))
+        return self._one(kind, col.target, column, text)
+
+    def _one(self, kind: str, target: str | None, column: str, text: str) -> list:
+        if kind in (TEXT, ID):
+            return [ox.Literal(text)]
+        if kind == REF:
+            node = self.ref(column, text, target)
+            return [node] if node else []
+        if kind == TOPIC:
+            node = self.topic(column, text)
+            return [node] if node else []
+        if kind == VALUE:
+            iri = self.values[target].lookup(text)
+            if iri is None:
+                self.report("bad_value", column, text, choices=", ".join(self.values[target].terms()))
+                return []
+            return [_n(iri)]
+        if kind == DATE:
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                    raise ValueError
+                dt.date.fromisoformat(text)
+            except ValueError:
+                self.report("bad_date", column, text)
+                return []
+            return [ox.Literal(text, datatype=XSD_DATE)]
+        if kind in (YEAR, INTEGER, SCALE):
+            ok = re.fullmatch(r"\d+", text) is not None
+            n = int(text) if ok else -1
+            if kind == YEAR and not (ok and 1900 <= n <= 2100):
+                self.report("bad_year", column, text)
+                return []
+            if kind == SCALE and not (ok and 1 <= n <= 5):
+                self.report("bad_scale", column, text)
+                return []
+            if not ok:
+                self.report("bad_integer", column, text)
+                return []
+            return [ox.Literal(str(n), datatype=XSD_INTEGER)]
+        if kind == DECIMAL:
+            lexical = decimal_lexical(text)
+            if lexical is None:
+                self.report("bad_decimal", column, text)
+                return []
+            return [ox.Literal(lexical, datatype=XSD_DECIMAL)]
+        raise ValueError(f"unknown column kind {kind}")
+
+    # --- rows ---------------------------------------------------------------------------
+
+    def map_all(self) -> Mapped:
+        if not self.wb.tables:
+            self.out.problems.append(problem("no_templates", ERROR, names=", ".join(BY_NAME)))
+            return self.out
+        for name in REQUIRED_TEMPLATES:
+            if name not in self.wb.tables:
+                self.out.problems.append(problem("missing_template", ERROR, template=name))
+        self.collect_ids()
+        self.index_topics()
+        for name, template in BY_NAME.items():
+            table = self.wb.tables.get(name)
+            if table is None:
+                continue
+            self.template = template
+            for row in table.rows:
+                self.row = row
+                self.map_row(template, row)
+        self.template = self.row = None
+        return self.out
+
+    def map_row(self, template: Template, row: Row) -> None:
+        name = template.name
+        values = {c: self.parse(c, row.cells.get(c, "")) for c in template.column_names if c != "id"}
+        if name in RELATION_PREFIX:
+            key = name + "".join(f"|{c}=" + ",".join(sorted(str(t) for t in values[c])) for c in sorted(values))
+            digest = hashlib.sha256(key.encode()).hexdigest()
+            first = self.seen_keys.get((name, digest))
+            if first is not None:
+                self.report("duplicate_row", None, None, WARNING, other_row=first)
+                return
+            self.seen_keys[(name, digest)] = row.number
+            node = _n(f"{self.base}{RELATION_PREFIX[name]}{digest[:16]}")
+        else:
+            rid = row.cells.get("id", "")
+            if not rid:
+                self.report("required", "id", "")
+                return
+            entry = self.out.ids.get(rid)
+            if entry is None or entry.template != name or entry.row != row.number:
+                return  # no usable id: already reported
+            node = _n(self.base + rid)
+        self.out.rows[node] = Cell(name, row.number, None)
+        if name == "topics":
+            self.emit(node, A, _n(SKOS + "Concept"), "id")
+            self.emit(node, A, _n(CKG + "Topic"), "id")
+            self.emit(node, _n(SKOS + "inScheme"), _n(VOCAB + "topics"), "id")
+            for col, lang in (("label_nl", "nl"), ("label_en", "en")):
+                if row.cells.get(col):
+                    self.emit(node, PREF, ox.Literal(row.cells[col], language=lang), col)
+            for t in values["broader"]:
+                self.emit(node, PREDICATES[(name, "broader")], t, "broader")
+            return
+        if name in TYPE_LIST:
+            for t in values["type"]:
+                self.emit(node, A, t, "type")
+        else:
+            self.emit(node, A, _n(FIXED_CLASS[name]), "id" if "id" in template.column_names else None)
+        for col, terms in values.items():
+            pred = PREDICATES.get((name, col))
+            if pred is None:
+                continue
+            for t in terms:
+                if name == "organisations" and col == "brin":
+                    t = ox.Literal(t.value, datatype=_n(CKG + "BrinCode"))
+                elif name == "artefacts" and col == "licence" and re.match(r"^https?://\S+$", t.value):
+                    t = _n(t.value)
+                self.emit(node, pred, t, col)
+        if name in PERIODS:
+            begin, end = values["from"], values["to"]
+            if begin or end:
+                self.period(node, PERIODS[name], begin[0] if begin else None, end[0] if end else None)
+        if name == "intents":
+            self.intent_label(node, row)
+
+    def period(self, node: ox.NamedNode, prop: str, begin: ox.Literal | None, end: ox.Literal | None) -> None:
+        def bnode(part: str) -> ox.BlankNode:
+            return ox.BlankNode("ckgi" + hashlib.sha256(f"{node.value}#{part}".encode()).hexdigest()[:20])
+
+        iv = bnode("period")
+        cols = [c for c, v in (("from", begin), ("to", end)) if v is not None]
+        self.emit(node, prop, iv, *cols)
+        self.emit(iv, A, _n(TIME + "Interval"), *cols)
+        for part, value, col, link in (("begin", begin, "from", "hasBeginning"), ("end", end, "to", "hasEnd")):
+            if value is None:
+                continue
+            instant = bnode(part)
+            self.emit(iv, _n(TIME + link), instant, col)
+            self.emit(instant, A, _n(TIME + "Instant"), col)
+            self.emit(instant, _n(TIME + "inXSDDate"), value, col)
+
+    def intent_label(self, node: ox.NamedNode, row: Row) -> None:
+        person, network = row.cells.get("person", ""), row.cells.get("network", "")
+        net_row = next((r for r in self.wb.tables["networks"].rows if r.cells.get("id") == network), None) \
+            if "networks" in self.wb.tables else None
+        years = "-".join(row.cells.get(c, "")[:4] for c in ("from", "to") if row.cells.get(c))
+        label = f"Intentieverklaring {person}, {net_row.cells.get('name') if net_row else network} {years}".strip()
+        self.emit(node, LABEL, ox.Literal(label), "person", "network")
+
+
+def decimal_lexical(text: str) -> str | None:
+    """'40', '40.5' or '40,5' as a canonical xsd:decimal ('40.0', '40.5'); None if not a number >= 0."""
+    if not re.fullmatch(r"\d+([.,]\d+)?", text):
+        return None
+    try:
+        d = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    s = format(d.normalize(), "f")
+    return s if "." in s else s + ".0"
+
+
+def map_workbook(wb: Workbook, base: str, region: str) -> Mapped:
+    """The region graph of a workbook, its provenance and the problems found on the way."""
+    mapped = RowMapper(wb, base, region).map_all()
+    mapped.problems[:0] = wb.problems
+    return mapped

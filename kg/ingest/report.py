@@ -1,0 +1,102 @@
+"""The ingest report: readable text (nl or en) and JSON (the shape is in docs/ingest.md)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from kg.ingest.pipeline import IngestResult
+from kg.ingest.problems import ERROR, INFO, WARNING, Problem
+
+_T = {
+    "head": {"nl": "Regio {region} ({graph}), basis {base}; gelezen: {counts}.",
+             "en": "Region {region} ({graph}), base {base}; read: {counts}."},
+    "clean": {"nl": "Klopt: {t} triples voor deze regio, samen met de rest van de store gecontroleerd.",
+              "en": "Conforms: {t} triples for this region, checked together with the rest of the store."},
+    "summary": {"nl": "{e} fout(en), {w} waarschuwing(en), {i} melding(en).",
+                "en": "{e} error(s), {w} warning(s), {i} info(s)."},
+    "table_first": {"nl": "Eerst deze fouten in de tabellen oplossen; daarna volgt de controle tegen het model.",
+                    "en": "Fix these table errors first; the check against the model follows after that."},
+    "elsewhere": {"nl": "Elders in de store ({n}, blokkeert deze upload niet):",
+                  "en": "Elsewhere in the store ({n}, does not block this upload):"},
+    "committed": {"nl": "Opgeslagen in {store}: de regio {region} is vervangen.",
+                  "en": "Committed to {store}: region {region} replaced."},
+    "dry": {"nl": "Alleen gecontroleerd, niets opgeslagen.", "en": "Checked only, nothing written."},
+    "not_committed": {"nl": "Niets opgeslagen: de store is ongewijzigd.", "en": "Nothing written: the store is unchanged."},
+    "row": {"nl": "rij", "en": "row"},
+    "column": {"nl": "kolom", "en": "column"},
+    "value": {"nl": "waarde", "en": "value"},
+    ERROR: {"nl": "FOUT", "en": "ERROR"},
+    WARNING: {"nl": "WAARSCHUWING", "en": "WARNING"},
+    INFO: {"nl": "MELDING", "en": "INFO"},
+}
+
+
+def _t(key: str, lang: str, **kw: object) -> str:
+    return _T[key][lang].format(**kw)
+
+
+def where(p: Problem, lang: str) -> str:
+    """'people, rij 7, kolom organisation' (or the graph for problems elsewhere)."""
+    parts = [p.template] if p.template else []
+    if p.row:
+        parts.append(f"{_t('row', lang)} {p.row}")
+    if p.column:
+        parts.append(f"{_t('column', lang)} {p.column}")
+    if not parts and p.graph:
+        parts.append(p.graph)
+    if not parts and p.focus:
+        parts.append(p.focus)
+    return ", ".join(parts)
+
+
+def summary(problems: list[Problem]) -> dict[str, int]:
+    c = Counter(p.severity for p in problems)
+    return {"errors": c[ERROR], "warnings": c[WARNING], "infos": c[INFO]}
+
+
+def render(result: IngestResult, lang: str = "nl", store: str | None = None, dry_run: bool = False) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts().items() if k != "triples")
+    out = [_t("head", lang, region=result.region, graph=result.graph, base=result.base, counts=counts or "-")]
+    s = summary(result.problems)
+    if result.ok:
+        out.append(_t("clean", lang, t=result.counts()["triples"]))
+    out.append(_t("summary", lang, e=s["errors"], w=s["warnings"], i=s["infos"]))
+    if result.errors and not result.checked_model:
+        out.append(_t("table_first", lang))
+    for p in result.problems:
+        out.append(_line(p, lang))
+    if result.elsewhere:
+        out.append("")
+        out.append(_t("elsewhere", lang, n=len(result.elsewhere)))
+        out.extend("  " + _line(p, lang) for p in result.elsewhere)
+    out.append("")
+    if result.committed:
+        out.append(_t("committed", lang, store=store or "", region=result.region))
+    elif dry_run and result.ok:
+        out.append(_t("dry", lang))
+    else:
+        out.append(_t("not_committed", lang))
+    return "\n".join(out)
+
+
+def _line(p: Problem, lang: str) -> str:
+    value = f" [{_t('value', lang)}: {p.value}]" if p.value else ""
+    return f"{_t(p.severity, lang)}  {where(p, lang)}{value}: {p.message(lang)}"
+
+
+def to_json(result: IngestResult, dry_run: bool = False) -> dict:
+    return {
+        "region": result.region,
+        "graph": result.graph,
+        "base": result.base,
+        "input": {"name": result.workbook.name, "kind": result.workbook.kind},
+        "ok": result.ok,
+        "checked_model": result.checked_model,
+        "committed": result.committed,
+        "dry_run": dry_run,
+        "counts": result.counts(),
+        "summary": {**summary(result.problems), "elsewhere": len(result.elsewhere)},
+        "problems": [p.to_json() for p in result.problems],
+        "elsewhere": [p.to_json() for p in result.elsewhere],
+        "timings": {k: round(v, 3) for k, v in result.timings.items()},
+    }
