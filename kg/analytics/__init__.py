@@ -1,0 +1,41 @@
+"""Network analytics over the knowledge graph: the four network dimensions, brokers and isolates,
+diffusion and professional capital, as numbers and pictures (docs/analytics.md).
+
+Modules: `extract` (what is read from the store and the analysed graph), `structure` (reach,
+strength, depth), `openness` (density, clustering, E-I), `brokers` (betweenness, constraint,
+effective size, brokerage), `cohesion` (isolates, weak groups, k-core vs declared level),
+`access` (trusted paths to expertise), `diffusion` (adoption curve, intervals, reach, carriers,
+next adopters), `capital` (professional capital), `subjects` (one subject's analysis as JSON),
+`tables` (CSV), `export` (GraphML, GEXF), `layout` and `pictures` (SVG), `report` (a
+self-contained HTML file), `cache` (results per store generation).
+
+The graph library is networkx (chosen by measurement: bench/analytics_bench.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.analytics.cache import AnalyticsCache
+from kg.analytics.subjects import KINDS, NotThatKind
+
+__all__ = ["AnalyticsCache", "KINDS", "NotThatKind", "analyse"]
+
+
+def analyse(db: ox.Store, text: str, kind: str | None = None, view: str = "internal", lang: str = "nl",
+            people_only: bool = False, topics: tuple[str, ...] = (), today: str | None = None,
+            generation: str | None = None, cache: AnalyticsCache | None = None) -> dict[str, Any]:
+    """The analysis of the subject named `text` (IRI, local id or label) as documented JSON.
+
+    `cache` keeps the region and the result until the store generation changes; without one,
+    everything is computed from the store now. Raises kg.queries.QueryError (unknown, ambiguous or
+    wrong kind of name; unknown topic)."""
+    from kg.analytics import subjects
+
+    cache = cache or AnalyticsCache()
+    region = cache.region(db, generation, view, lang)
+    key = ("subject", view, lang, text, kind, people_only, tuple(topics), today)
+    return cache.subject(generation, key, lambda: subjects.analyse(db, region, text, kind, people_only,
+                                                                   tuple(topics), today))

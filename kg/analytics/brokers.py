@@ -1,0 +1,120 @@
+"""Brokers and boundary crossers (section 3.3): who links which groups, and how.
+
+Per actor, in the analysed graph (binary: tied or not):
+
+- **betweenness** (Freeman; Brandes' algorithm): the share of shortest paths between two other
+  actors that run through it, normalised by (n - 1)(n - 2) / 2 pairs, so 0..1;
+- **Burt's constraint** c_i = sum over contacts j of (p_ij + sum over q != i, j of p_iq p_qj)^2,
+  with p_ij = 1 / degree(i) for a binary graph: high (up to 1 and a little above) when all
+  contacts are tied to each other or to one contact, low when the contacts are unconnected
+  (structural holes); null for an actor without ties;
+- **effective size** (Burt, in Borgatti's binary form) = degree - 2 t / degree, t = ties among
+  the contacts: the number of non-redundant contacts; null without ties;
+- **brokered pairs**: pairs of contacts affiliated with *different* organisations (no shared
+  organisation) that are not tied to each other: the structural holes between groups it
+  spans (Gould & Fernandez's brokerage between groups); `links` lists the organisation pairs;
+- **networks**: its memberships; `multi_network` when two of them are not part of one another
+  (an interest group of its own PLG is no boundary).
+
+**Broker** = spans at least `MIN_BROKERED_PAIRS` structural hole between organisations **and**
+is a member of at least `MIN_NETWORKS` networks neither of which contains the other: a liaison
+who takes part in both (Akkerman & Bakker's coordination mechanism), not only someone with
+contacts in two places.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import networkx as nx
+
+from kg.analytics.extract import NETWORK, Region
+
+MIN_BROKERED_PAIRS = 1   # one unbridged pair of contacts from different organisations is a structural hole
+MIN_NETWORKS = 2         # "taking part in both networks": at least two, not nested
+
+
+def global_metrics(region: Region, people_only: bool) -> dict[str, dict[str, float | None]]:
+    """Betweenness, constraint and effective size of every actor; computed once per region."""
+    def compute() -> dict[str, dict[str, float | None]]:
+        g = region.graph(people_only)
+        between = nx.betweenness_centrality(g, normalized=True)
+        constraint = nx.constraint(g)
+        effective = nx.effective_size(g)
+        return {"betweenness": between, "constraint": _nan_to_none(constraint),
+                "effective_size": _nan_to_none(effective)}
+    return region.memo(("brokers", people_only), compute)
+
+
+def _nan_to_none(values: dict[str, float]) -> dict[str, float | None]:
+    return {k: (None if v is None or math.isnan(v) else v) for k, v in values.items()}
+
+
+def brokered_pairs(region: Region, g: nx.Graph, iri: str) -> Counter[tuple[str, str]]:
+    """Organisation pairs (A, B), A < B, of unconnected contacts of `iri`; one count per contact pair."""
+    contacts = sorted(x for x in g[iri] if region.organisations_of(x)) if iri in g else []
+    out: Counter[tuple[str, str]] = Counter()
+    for i, u in enumerate(contacts):
+        ou = region.organisations_of(u)
+        for w in contacts[i + 1:]:
+            ow = region.organisations_of(w)
+            if ou & ow or g.has_edge(u, w):
+                continue
+            out[tuple(sorted((min(ou), min(ow))))] += 1
+    return out
+
+
+def networks(region: Region, iri: str) -> list[str]:
+    return sorted(n for n in region.networks_of(iri) if region.kind(n) == NETWORK)
+
+
+def multi_network(region: Region, iri: str) -> bool:
+    nets = networks(region, iri)
+    return any(not region.nested(a, b) for i, a in enumerate(nets) for b in nets[i + 1:])
+
+
+def broker_row(region: Region, people_only: bool, iri: str) -> dict[str, Any]:
+    g = region.graph(people_only)
+    m = global_metrics(region, people_only)
+    pairs = brokered_pairs(region, g, iri)
+    count = sum(pairs.values())
+    multi = multi_network(region, iri)
+    return {
+        "actor": region.ref(iri), "kind": region.kind(iri),
+        "degree": g.degree(iri) if iri in g else 0,
+        "betweenness": m["betweenness"].get(iri, 0.0),
+        "constraint": m["constraint"].get(iri),
+        "effective_size": m["effective_size"].get(iri),
+        "brokered_pairs": count,
+        "links": [{"from": region.ref(a), "to": region.ref(b), "pairs": n}
+                  for (a, b), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "networks": [region.ref(n) for n in networks(region, iri)],
+        "multi_network": multi,
+        "broker": count >= MIN_BROKERED_PAIRS and multi and len(networks(region, iri)) >= MIN_NETWORKS,
+    }
+
+
+def broker_rows(region: Region, people_only: bool, actors: set[str]) -> list[dict[str, Any]]:
+    """Rows for `actors`, brokers first, then by betweenness (highest first)."""
+    rows = [broker_row(region, people_only, a) for a in actors]
+    return sorted(rows, key=lambda r: (not r["broker"], -r["betweenness"], r["actor"]["label"].casefold(),
+                                       r["actor"]["iri"]))
+
+
+def is_broker(region: Region, people_only: bool, iri: str) -> bool:
+    return broker_row(region, people_only, iri)["broker"]
+
+
+def shared_members(region: Region, network: str) -> list[dict[str, Any]]:
+    """Other networks that share people with `network` (not nested in it), with those people."""
+    by_other: dict[str, list[str]] = {}
+    for person in region.members_of(network):
+        if region.kind(person) != "person":
+            continue
+        for other in networks(region, person):
+            if other != network and not region.nested(other, network):
+                by_other.setdefault(other, []).append(person)
+    return sorted(({"network": region.ref(o), "people": [region.ref(p) for p in sorted(ps)], "count": len(ps)}
+                   for o, ps in by_other.items()), key=lambda r: (-r["count"], r["network"]["label"].casefold()))

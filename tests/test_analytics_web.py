@@ -1,0 +1,180 @@
+"""The analytics pages, API and exports over a real HTTP server, and `kg analyse` / `kg report` as
+real processes; all output parsed (HTML, JSON, SVG and GraphML/GEXF as XML, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import TOKEN
+from test_cli import kg
+
+SVG = "{http://www.w3.org/2000/svg}"
+TW = "https://knll-twente.example/id/"
+
+
+def get(server, path: str, internal: bool = False) -> tuple[int, str, bytes]:
+    req = urllib.request.Request(server.url + path)
+    if internal:
+        req.add_header("Authorization", f"Bearer {TOKEN}")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
+
+
+class Page(HTMLParser):
+    """Ids, links and the text of the page; fails on nothing (the pages are checked for content)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_network_page_has_pictures_tables_and_exports(live_server) -> None:
+    status, ctype, body = get(live_server, "/analytics?actor=n-team-de-esch&lang=en", internal=True)
+    assert status == 200 and ctype.startswith("text/html")
+    page = Page(body.decode())
+    for section in ("sociogram", "openness", "isolates", "brokers", "core", "depth", "sociogram-figure",
+                    "isolate-list", "members-table", "graphml-link", "gexf-link", "json-link"):
+        assert section in page.ids, section
+    text = " ".join(page.text)
+    for name in ("Petra ter Braak", "Ingrid Oosterhof", "Carla Stoffers"):
+        assert name in text
+    # every picture has SVG and PNG downloads; every table a CSV
+    downloads = [link for link in page.links if "/analytics/" in link]
+    assert any("/analytics/picture/sociogram.svg" in link for link in downloads)
+    assert any("/analytics/picture/sociogram.png" in link for link in downloads)
+    assert any("/analytics/table/members.csv" in link for link in downloads)
+
+
+def test_exports_parse(live_server) -> None:
+    q = "?actor=n-team-de-esch"
+    status, ctype, svg = get(live_server, "/analytics/picture/sociogram.svg" + q, internal=True)
+    root = ET.fromstring(svg)
+    assert status == 200 and ctype.startswith("image/svg+xml") and root.tag == SVG + "svg"
+    nodes = root.findall(f".//{SVG}g[@class='node']")
+    isolated = {n.get("data-iri") for n in nodes if n.get("data-isolated") == "true"}
+    assert isolated == {TW + "p038", TW + "p039", TW + "p040"}
+    assert root.find(f"{SVG}title") is not None and root.find(f"{SVG}desc").text
+    assert root.find(f".//{SVG}g[@class='legend']") is not None
+    status, ctype, png = get(live_server, "/analytics/picture/sociogram.png" + q, internal=True)
+    assert status == 200 and ctype == "image/png" and png[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(png[16:20], "big")
+    assert width == int(float(root.get("width")))
+    status, ctype, data = get(live_server, "/analytics/table/members.csv" + q, internal=True)
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert ctype.startswith("text/csv") and {r["iri"] for r in rows if r["isolated"] == "True"} == isolated
+    _, _, graphml = get(live_server, "/analytics/graph.graphml" + q, internal=True)
+    g = ET.fromstring(graphml)
+    ns = "{http://graphml.graphdrawing.org/xmlns}"
+    assert len(g.findall(f".//{ns}node")) == len(rows)
+    _, ctype, gexf = get(live_server, "/analytics/graph.gexf" + q, internal=True)
+    x = ET.fromstring(gexf)
+    assert x.tag.endswith("gexf") and len([e for e in x.iter() if e.tag.endswith("}node")]) == len(rows)
+    assert get(live_server, "/analytics/picture/nothing.svg" + q)[0] == 404
+    assert get(live_server, "/analytics/table/nothing.csv" + q)[0] == 404
+
+
+def test_public_exports_never_name_hidden_people(live_server) -> None:
+    _, _, internal = get(live_server, "/api/analytics?actor=n-team-de-esch", internal=True)
+    _, _, public = get(live_server, "/api/analytics?actor=n-team-de-esch")
+    inside, outside = json.loads(internal), json.loads(public)
+    names = {n["iri"]: n["label"] for n in inside["graph"]["nodes"]}
+    shown = {n["iri"]: n["label"] for n in outside["graph"]["nodes"]}
+    hidden = [i for i in names if names[i] != shown.get(i)]
+    assert hidden, "De Esch has people without public consent"
+    q = "?actor=n-team-de-esch"
+    for path in ("/analytics" + q, "/analytics/picture/sociogram.svg" + q, "/analytics/graph.graphml" + q,
+                 "/analytics/graph.gexf" + q, "/analytics/table/members.csv" + q, "/api/analytics" + q):
+        body = get(live_server, path)[2].decode()
+        for i in hidden:
+            assert names[i] not in body, (path, names[i])
+
+
+def test_person_and_artefact_pages(live_server) -> None:
+    _, _, body = get(live_server, "/api/analytics?actor=p101&topic=rekenen", internal=True)
+    person = json.loads(body)
+    assert person["kind"] == "person" and person["subject"]["iri"] == TW + "p101"
+    assert set(person) >= {"reach", "ties", "depth_distribution", "broker", "capital", "expertise_access", "graph"}
+    assert person["expertise_access"][0]["steps"] is not None
+    status, _, body = get(live_server, "/analytics?actor=a-kijkwijzer-ol", internal=True)
+    page = Page(body.decode())
+    assert status == 200 and {"diffusion", "tree-figure", "curve-figure", "next-table"} <= page.ids
+    _, _, body = get(live_server, "/api/analytics?actor=a-kijkwijzer-ol", internal=True)
+    art = json.loads(body)
+    assert art["summary"]["adoptions"] == len(art["adoptions"]) == art["adoption_curve"][-1]["adoptions"]
+    assert {n["school"]["iri"] for n in art["next_adopters"]} >= {TW + "s-de-esch"}
+
+
+def test_actor_page_links_to_its_analytics(live_server) -> None:
+    _, _, body = get(live_server, "/doc/n-team-de-esch")
+    assert any(link.startswith("/analytics?actor=") for link in Page(body.decode()).links)
+
+
+def test_errors(live_server) -> None:
+    status, _, body = get(live_server, "/api/analytics")
+    assert status == 400 and json.loads(body)["error"] == "missing actor"
+    status, _, body = get(live_server, "/api/analytics?actor=no-such-actor-at-all")
+    assert status == 404 and json.loads(body)["error"] == "unknown"
+    status, _, body = get(live_server, "/analytics?actor=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert status == 404 and b"<script>alert" not in body
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("an-cli") / "store"
+    r = kg("build", "--store", str(path))
+    assert r.returncode == 0, r.stderr
+    return path
+
+
+def test_cli_analyse_json_table_csv_and_exit_codes(store) -> None:
+    r = kg("analyse", "network", "n-team-de-esch", "--format", "json", store=store)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {x["actor"]["iri"] for x in out["isolates"]} == {TW + "p038", TW + "p039", TW + "p040"}
+    for key in ("isolates", "brokers", "members_by_year", "openness", "core_periphery", "graph"):
+        assert key in out
+    r = kg("analyse", "artefact", "Kijkwijzer onderzoekend leren", "--format", "csv", "--table", "next_adopters",
+           store=store)
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert r.returncode == 0 and rows and all(row["score"] for row in rows)
+    r = kg("analyse", "person", "p101", store=store)
+    assert r.returncode == 0 and "== reach_by_year" in r.stdout
+    assert kg("analyse", "school", "p101", store=store).returncode == 2
+    assert kg("analyse", "network", "no-such-network", store=store).returncode == 2
+    assert kg("analyse", "network", "n-team-de-esch", "--format", "csv", "--table", "nope", store=store).returncode == 2
+
+
+def test_cli_report_is_self_contained(store, tmp_path) -> None:
+    out = tmp_path / "esch.html"
+    r = kg("report", "n-team-de-esch", "--out", str(out), "--public", store=store)
+    assert r.returncode == 0, r.stderr
+    html = out.read_text()
+    page = Page(html)
+    assert {"picture-sociogram", "picture-depth", "table-members"} <= page.ids
+    assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert not [link for link in page.links if link.startswith(("http", "//"))]
+    assert "Carla Stoffers" not in html        # no consent: public report shows her role only

@@ -1,0 +1,198 @@
+"""Network analytics pages and exports, thin over kg.analytics (docs/analytics.md).
+
+/analytics?actor=ID                  the page (network, school, person or artefact; ?people_only=1, ?topic=)
+/api/analytics?actor=ID              the analysis as JSON (kg.analytics' documented shape)
+/analytics/picture/NAME.svg|.png     a picture (sociogram, depth, tree, curve)
+/analytics/table/NAME.csv            a table
+/analytics/graph.graphml|.gexf       the sociogram's graph, for Gephi
+
+Every export takes the page's parameters and is computed in the request's view, so a public export
+names hidden people only by their anonymous label. Results are cached per store generation in an
+AnalyticsCache owned by the app (app.extensions["analytics"]). Errors: 400 without `actor`, for an
+ambiguous name (with its candidates) or an unknown topic; 404 for an unknown name, picture or table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
+
+from kg import queries
+from kg.analytics import AnalyticsCache, analyse, export, pictures, tables
+from kg.analytics.capital import DIMENSIONS
+from web import i18n
+from web.context import kg
+from web.i18n import lang
+from web.pages import today
+from web.security import view
+
+bp = Blueprint("analytics", __name__)
+
+MAX_NAME = 500      # longer input cannot be a name or an IRI of this graph
+MAX_TOPICS = 5      # topics asked at once for access to expertise (each is one search over the graph)
+
+
+@bp.record_once
+def _install(state) -> None:
+    state.app.extensions["analytics"] = AnalyticsCache()
+
+
+i18n.STRINGS.update({
+    "analytics": {"nl": "Netwerkanalyse", "en": "Network analysis"},
+    "an_intro": {"nl": "Kies een netwerk, school, persoon of artefact (naam, id of IRI).",
+                 "en": "Choose a network, school, person or artefact (name, id or IRI)."},
+    "an_field": {"nl": "Actor", "en": "Actor"},
+    "an_submit": {"nl": "Analyseer", "en": "Analyse"},
+    "an_people_only": {"nl": "Alleen personen (zonder artefacten)", "en": "People only (no artefacts)"},
+    "an_missing": {"nl": "Geef een actor op (parameter actor).", "en": "Give an actor (parameter actor)."},
+    "an_unknown": {"nl": "Geen actor of thema gevonden met deze naam, id of IRI:", "en": "No actor or topic found with this name, id or IRI:"},
+    "an_ambiguous": {"nl": "Meer dan één actor heet zo; kies er een:", "en": "More than one actor has this name; choose one:"},
+    "an_sociogram": {"nl": "Sociogram", "en": "Sociogram"},
+    "an_depth": {"nl": "Diepte van de interactie", "en": "Depth of interaction"},
+    "an_tree": {"nl": "Adoptieboom", "en": "Adoption tree"},
+    "an_curve": {"nl": "Adoptiecurve", "en": "Adoption curve"},
+    "an_openness": {"nl": "Open of gesloten", "en": "Open or closed"},
+    "an_brokers": {"nl": "Makelaars en grensgangers", "en": "Brokers and boundary crossers"},
+    "an_isolates": {"nl": "Geïsoleerde leden en losse groepjes", "en": "Isolated members and weak groups"},
+    "an_core": {"nl": "Kern en periferie: k-core tegenover opgegeven niveau", "en": "Core and periphery: k-core against declared level"},
+    "an_access": {"nl": "Toegang tot expertise (via vertrouwde verbindingen)", "en": "Access to expertise (through trusted ties)"},
+    "an_reach": {"nl": "Reikwijdte", "en": "Reach"},
+    "an_capital": {"nl": "Professioneel kapitaal", "en": "Professional capital"},
+    "an_diffusion": {"nl": "Verspreiding", "en": "Diffusion"},
+    "an_next": {"nl": "Scholen dicht bij een gebruiker", "en": "Schools close to an adopter"},
+    "an_shared": {"nl": "Wie verbindt welke netwerken", "en": "Who links which networks"},
+    "an_members_by_year": {"nl": "Leden per schooljaar", "en": "Members per school year"},
+    "an_exports": {"nl": "Downloads", "en": "Downloads"},
+    "an_table_csv": {"nl": "Tabel {n} (CSV)", "en": "Table {n} (CSV)"},
+    "an_link": {"nl": "Netwerkanalyse", "en": "Network analysis"},
+    "an_none_isolated": {"nl": "Niemand is geïsoleerd.", "en": "No one is isolated."},
+    "an_text_alt": {"nl": "Dezelfde gegevens als tabel", "en": "The same data as a table"},
+})
+
+
+def _cache() -> AnalyticsCache:
+    return current_app.extensions["analytics"]
+
+
+def _params() -> tuple[str, bool, tuple[str, ...]]:
+    text = request.args.get("actor", "").strip()
+    if not text:
+        abort(400, description="an_missing")
+    if len(text) > MAX_NAME:
+        abort(404)
+    topics = tuple(t.strip()[:MAX_NAME] for t in request.args.getlist("topic") if t.strip())[:MAX_TOPICS]
+    return text, request.args.get("people_only") == "1", topics
+
+
+def _run(text: str, people_only: bool, topics: tuple[str, ...]) -> dict[str, Any]:
+    ctx = kg()
+    db = ctx.db()
+    return analyse(db, text, None, view(), lang(), people_only, topics, today(), ctx.snapshot.generation, _cache())
+
+
+def _problem(e: queries.QueryError) -> tuple[str, int, list[dict[str, str]]]:
+    if isinstance(e, queries.AmbiguousName):
+        return "an_ambiguous", 400, [{"iri": iri, "label": label} for iri, label in e.candidates]
+    return "an_unknown", 404, []
+
+
+def _export_args(result: dict[str, Any]) -> dict[str, Any]:
+    args: dict[str, Any] = {"actor": result["subject"]["iri"], "lang": lang()}
+    if result["people_only"]:
+        args["people_only"] = "1"
+    if request.args.getlist("topic"):
+        args["topic"] = request.args.getlist("topic")
+    return args
+
+
+@bp.get("/api/analytics")
+def api_analytics() -> Response | tuple[Response, int]:
+    text = request.args.get("actor", "").strip()
+    if not text or len(text) > MAX_NAME:
+        return jsonify({"error": "missing actor", "message": i18n.both("an_missing")}), 400
+    try:
+        result = _run(*_params())
+    except queries.QueryError as e:
+        key, status, candidates = _problem(e)
+        body: dict[str, Any] = {"error": key.removeprefix("an_"), "actor": text, "message": i18n.both(key)}
+        if candidates:
+            body["candidates"] = candidates
+        return jsonify(body), status
+    return jsonify(result)
+
+
+@bp.get("/analytics")
+def analytics_page() -> str | tuple[str, int]:
+    text = request.args.get("actor", "").strip()
+    if not text:
+        return render_template("analytics.html", text="", result=None)
+    try:
+        result = _run(*_params())
+    except queries.QueryError as e:
+        key, status, candidates = _problem(e)
+        return render_template("analytics.html", text=text, result=None, problem=key, candidates=candidates), status
+    lg = lang()
+    pics = {name: Markup(svg) for name, svg in pictures.pictures(result, lg).items()}
+    args = _export_args(result)
+    found = tables.tables(result)
+    return render_template(
+        "analytics.html", text=text, result=result, pics=pics, tables=found, dimensions=DIMENSIONS,
+        picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
+        table_urls={n: url_for("analytics.table", name=n, **args) for n in found},
+        graph_urls={f: url_for("analytics.graph", fmt=f, **args) for f in export.FORMATS},
+        json_url=url_for("analytics.api_analytics", **args),
+        people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"}))
+
+
+@bp.get("/analytics/picture/<name>.<fmt>")
+def picture(name: str, fmt: str) -> Response:
+    if fmt not in ("svg", "png"):
+        abort(404)
+    result = _result_or_abort()
+    pics = pictures.pictures(result, lang())
+    if name not in pics:
+        abort(404)
+    filename = f"{_slug(result)}-{name}.{fmt}"
+    if fmt == "svg":
+        return _download(pics[name].encode("utf-8"), "image/svg+xml", filename)
+    return _download(pictures.png(pics[name]), "image/png", filename)
+
+
+@bp.get("/analytics/table/<name>.csv")
+def table(name: str) -> Response:
+    result = _result_or_abort()
+    found = tables.tables(result)
+    if name not in found:
+        abort(404)
+    return _download(tables.to_csv(found[name]).encode("utf-8"), "text/csv",
+                     f"{_slug(result)}-{name}.csv")
+
+
+@bp.get("/analytics/graph.<fmt>")
+def graph(fmt: str) -> Response:
+    if fmt not in export.FORMATS:
+        abort(404)
+    result = _result_or_abort()
+    return _download(export.serialise(result["graph"], fmt), export.FORMATS[fmt], f"{_slug(result)}.{fmt}")
+
+
+def _result_or_abort() -> dict[str, Any]:
+    try:
+        return _run(*_params())
+    except queries.AmbiguousName:
+        abort(400)
+    except queries.QueryError:
+        abort(404)
+
+
+def _slug(result: dict[str, Any]) -> str:
+    local = result["subject"]["iri"].rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in local)[:80] or "analytics"
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
