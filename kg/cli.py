@@ -160,7 +160,7 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: P
 def stats_cmd(store_path: Path | None, fmt: str, lang: str) -> None:
     """Triples per named graph and actors per type in the store."""
     store = _open(store_path)
-    graphs = {r["graph"].value: int(r["triples"].value) for r in queries.run(store, "graph-sizes")}
+    graphs = {r["graph"].value: int(r["triples"].value) for r in queries.run(store, "graph-sizes", view="all")}
     actors = [(r["type"].value, r["label"].value, int(r["actors"].value))
               for r in queries.run(store, "actor-types", {"lang": lang})]
     if fmt == "json":

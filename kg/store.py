@@ -176,17 +176,19 @@ class GraphStore:
 
 # --- queries over an open pyoxigraph store ----------------------------------
 
-VIEWS = ("internal", "public")
+VIEWS = ("internal", "public", "all")
 
 
 def view_graphs(store: ox.Store, view: str = "internal") -> list[ox.NamedNode]:
     """The named graphs a view reads: public = ontology, vocabularies and the
-    public graph; internal = every graph except the public copy."""
+    public graph; internal = every graph except the public copy; all = every
+    graph (for housekeeping such as `kg stats`, never for answers)."""
     if view == "public":
         return [ox.NamedNode(g) for g in PUBLIC_GRAPHS]
-    if view != "internal":
+    if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; use one of {VIEWS}")
-    return [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != PUBLIC_GRAPH]
+    return [g for g in store.named_graphs()
+            if isinstance(g, ox.NamedNode) and (view == "all" or g.value != PUBLIC_GRAPH)]
 
 
 def run_query(

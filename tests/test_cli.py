@@ -51,13 +51,13 @@ def test_stats_shows_all_graphs_and_actor_types(cli_store: Path) -> None:
     stats = json.loads(r.stdout)
     graphs = {g["graph"] for g in stats["graphs"]}
     assert {"https://w3id.org/connective-kg/graph/ontology", "https://w3id.org/connective-kg/graph/vocabularies",
-            "https://w3id.org/connective-kg/graph/inferred"} <= graphs
+            "https://w3id.org/connective-kg/graph/inferred", "https://w3id.org/connective-kg/graph/public"} <= graphs
     sources = {g.rsplit("/", 1)[-1] for g in graphs if "/graph/source/" in g}
     assert sources == {p.name for p in resources.sample_dir().glob("*.ttl")}
     types = {a["type"].rsplit("#", 1)[-1]: a["count"] for a in stats["actors"]}
     assert types["Actor"] == types["Person"] + types["Artefact"] + types["CollectiveActor"]
     table = kg("stats", store=cli_store)
-    assert "inferred" in table.stdout and "Person" in table.stdout
+    assert "inferred" in table.stdout and "graph:public" in table.stdout and "Person" in table.stdout
 
 
 def test_query_formats(cli_store: Path) -> None:
