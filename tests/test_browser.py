@@ -4,6 +4,8 @@ with evidence), an actor page and the kijkwijzer's diffusion page, on a phone-si
 laptop-sized viewport. Screenshots go to tests/artifacts/ (git-ignored). Every request the
 browser makes is recorded: none may leave 127.0.0.1.
 
+The analytics pages of a network and of the kijkwijzer are opened signed in (the login form).
+
 Needs the `chromium` package (apt) and the `playwright` Python package; never `playwright install`.
 Skipped, with the reason, when either is missing."""
 
@@ -152,10 +154,112 @@ def test_home_finder_actor_and_trace_in_a_real_browser(browser, live_server, nam
     assert not errors, f"console errors (CSP violations show up here): {errors}"
 
 
+TW = "https://knll-twente.example/id/"
+
+
+@pytest.mark.parametrize("name", list(VIEWPORTS))
+def test_analytics_pages_in_a_real_browser(browser, live_server, name) -> None:
+    """The analytics page of a network (sociogram with isolates and brokers marked) and of the
+    kijkwijzer (adoption tree and curve), signed in through the login form; screenshots of the
+    sociogram and the diffusion picture."""
+    from conftest import TOKEN
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale="nl-NL", **VIEWPORTS[name])
+    requests: list[str] = []
+    errors: list[str] = []
+    context.on("request", lambda req: requests.append(req.url))
+    page = context.new_page()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    base = live_server.url
+    width = VIEWPORTS[name]["viewport"]["width"]
+
+    def shot(what: str, at: str) -> None:
+        """The screen scrolled to `at` (as a reader sees it); the laptop also gets the whole page."""
+        page.locator(at).first.evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(ARTIFACTS / f"{what}-{name}.png"))
+        if name == "laptop":
+            page.screenshot(path=str(ARTIFACTS / f"{what}-{name}-full.png"), full_page=True)
+
+    def fits() -> None:
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, page.url
+
+    def nodes(flag: str) -> set[str]:
+        return {n.get_attribute("data-iri")
+                for n in page.locator(f"#sociogram-figure svg.sociogram g.node[data-{flag}=true]").all()}
+
+    try:
+        # public view first: the isolated kleuter teachers are there, but not by name
+        page.goto(base + "/analytics?actor=n-team-de-esch")
+        assert page.locator("#analytics-h").inner_text() == "Team Basisschool De Esch"
+        assert page.locator("#sociogram-figure svg.sociogram g.node").count() == 16
+        assert "Carla Stoffers" not in page.locator("#analytics").inner_text()
+
+        # sign in through the form (CSRF token included), then the network's page from its actor page
+        page.goto(base + "/login")
+        page.fill("#token", TOKEN)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(base + "/")
+        assert page.locator("p.view-badge.internal").count() == 1
+        page.goto(base + "/doc/n-team-de-esch")
+        page.locator("#analytics-link").click()
+        page.wait_for_url("**/analytics?actor=**")
+        assert page.locator("#analytics").get_attribute("data-kind") == "network"
+        assert page.locator("#analytics").get_attribute("data-iri") == TW + "n-team-de-esch"
+
+        sociogram = page.locator("#sociogram-figure svg.sociogram")
+        assert sociogram.is_visible()
+        assert sociogram.locator("g.node").count() == 16 and sociogram.locator("line.edge").count() >= 30
+        assert sociogram.locator("g.legend").count() == 1
+        assert nodes("isolated") == {TW + "p038", TW + "p039", TW + "p040"}
+        assert sociogram.locator("g.node .isolate-mark").count() == 3
+        assert nodes("broker") == {TW + "p030", TW + "p044"}     # Sophie Lansink, Erik Huttenhuis
+        assert sociogram.locator("g.node .broker-mark").count() == 2
+        desc = sociogram.locator("desc").text_content()
+        assert "Carla Stoffers" in desc and "Sophie Lansink" in desc
+        isolates = page.locator("#isolate-list li").all_inner_texts()
+        assert len(isolates) == 3 and any("Carla Stoffers" in t for t in isolates)
+        assert page.locator("#members-table tbody tr").count() == 16
+        assert page.locator("#depth-figure svg.depth g.bar").count() == 4
+        ei = float(page.locator("#openness-figures [data-key=ei_index] dd").inner_text())
+        assert -1 <= ei < 0                                      # a closed team: most ties stay inside
+        assert page.locator("#sociogram .formats a.download").count() == 2   # SVG and PNG
+        fits()
+        shot("analytics-sociogram", "#sociogram")
+
+        # the kijkwijzer: adoption tree and cumulative curve
+        page.goto(base + "/analytics?actor=a-kijkwijzer-ol")
+        assert page.locator("#analytics").get_attribute("data-kind") == "artefact"
+        tree = page.locator("#tree-figure svg.adoption-tree")
+        assert tree.is_visible()
+        assert tree.locator("g.adoption").count() == 18            # 18 schools, 21 adoptions
+        assert tree.locator("path.edge").count() >= 10
+        curve = page.locator("#curve-figure svg.adoption-curve")
+        assert curve.is_visible() and curve.locator("polyline.adoptions-line").count() == 1
+        points = curve.locator("polyline.adoptions-line").get_attribute("points").split()
+        assert len(points) >= 2
+        ys = [float(p.split(",")[1]) for p in points]
+        assert ys == sorted(ys, reverse=True)                    # cumulative: never goes down
+        assert page.locator("#adoptions-table tbody tr").count() == 21
+        assert page.locator("#next-table tbody tr").count() == 7
+        centre = page.locator(f"#sociogram-figure svg.sociogram g.node[data-iri='{TW}a-kijkwijzer-ol']")
+        assert centre.get_attribute("data-kind") == "artefact"
+        fits()
+        shot("analytics-diffusion", "#diffusion")
+    finally:
+        context.close()
+
+    assert requests, "the browser made no requests?"
+    outside = [u for u in requests if not local(u, base)]
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+    assert not errors, f"console errors (CSP violations show up here): {errors}"
+
+
 def test_screenshots_exist() -> None:
-    """The screenshots of the run above (kept out of git; docs/screenshots has copies)."""
+    """The screenshots of the runs above (kept out of git; docs/screenshots has copies)."""
     assert ARTIFACTS.exists(), "the browser test above saves its screenshots here"
-    for what in ("home", "who-knows", "actor", "trace", "network"):
+    for what in ("home", "who-knows", "actor", "trace", "network", "analytics-sociogram", "analytics-diffusion"):
         for name in VIEWPORTS:
             f = ARTIFACTS / f"{what}-{name}.png"
             assert f.exists() and f.stat().st_size > 10_000, f

@@ -69,6 +69,7 @@ i18n.STRINGS.update({
     "an_link": {"nl": "Netwerkanalyse", "en": "Network analysis"},
     "an_none_isolated": {"nl": "Niemand is geïsoleerd.", "en": "No one is isolated."},
     "an_text_alt": {"nl": "Dezelfde gegevens als tabel", "en": "The same data as a table"},
+    "an_table_scroll": {"nl": "Tabel; schuif opzij als hij breder is dan het scherm", "en": "Table; scroll sideways when it is wider than the screen"},
 })
 
 
