@@ -24,15 +24,16 @@ from kg.build import EXIT_ERROR, build, check
 from kg.namespaces import shorten
 from kg.reason import DEFAULT_REASONER, REASONERS
 from kg.report import render
-from kg.store import GraphStore, StoreError, default_store_path
+from kg.store import StoreError, open_store
 from kg.validate import DEFAULT_ENGINE, ENGINES
 
 EXIT_STORE = 3
 
 _store_option = click.option(
-    "--store", "store_path", type=click.Path(file_okay=False, path_type=Path), envvar="KG_STORE",
-    default=None, show_envvar=True,
-    help="Store folder. Default: $KG_STORE, else ~/.local/share/connective-kg/store.",
+    "--store", "store_path", default=None, metavar="DIR|URL",
+    help="Store folder, or a remote SPARQL 1.1 store as sparql+http://host:port/query (updates go to "
+         ".../update, or $KG_STORE_UPDATE_URL). Default: $KG_STORE_URL, else $KG_STORE, else "
+         "~/.local/share/connective-kg/store.",
 )
 _validator_option = click.option(
     "--validator", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
@@ -44,9 +45,10 @@ _lang_option = click.option(
 )
 
 
-def _store(path: Path | None) -> GraphStore:
+def _store(spec: str | None):
+    """The store named by --store / $KG_STORE_URL / $KG_STORE: a GraphStore or a RemoteGraphStore."""
     try:
-        return GraphStore(path or default_store_path())
+        return open_store(spec)
     except StoreError as e:
         _fail(str(e), EXIT_STORE)
 
@@ -56,7 +58,17 @@ def _fail(message: str, code: int = EXIT_ERROR) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """Store errors anywhere in a command (a remote store that stops answering) exit 3 with the message."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StoreError as e:
+            _fail(str(e), EXIT_STORE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="connective-kg")
 def main() -> None:
     """Connective KG: the actor-network knowledge graph of teacher learning networks.
@@ -82,7 +94,7 @@ def main() -> None:
 @_validator_option
 @_lang_option
 @click.option("--timings", is_flag=True, help="Also print how long each step took.")
-def build_cmd(paths: tuple[Path, ...], store_path: Path | None, reasoner: str, validator: str, lang: str,
+def build_cmd(paths: tuple[Path, ...], store_path: str | None, reasoner: str, validator: str, lang: str,
               timings: bool) -> None:
     """Load, reason, validate PATHS and, if they conform, store the result.
 
@@ -101,7 +113,7 @@ def build_cmd(paths: tuple[Path, ...], store_path: Path | None, reasoner: str, v
         result = build(paths or [resources.sample_dir()], store, reasoner, validator)
     except StoreError as e:
         _fail(str(e), EXIT_STORE)
-    click.echo(render(result, lang, store=str(store.path), timings=timings))
+    click.echo(render(result, lang, store=str(store), timings=timings))
     sys.exit(result.exit_code)
 
 
@@ -129,7 +141,7 @@ def validate_cmd(paths: tuple[Path, ...], reasoner: str, validator: str, lang: s
               help="table for people; json (SPARQL 1.1 JSON results) and csv for programs.")
 @_store_option
 @_lang_option
-def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: Path | None, lang: str) -> None:
+def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: str | None, lang: str) -> None:
     """Run the named query NAME; without NAME, list the named queries.
 
     Parameters are bound as RDF terms, never pasted into the query text.
@@ -157,7 +169,7 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: P
 @_store_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @_lang_option
-def stats_cmd(store_path: Path | None, fmt: str, lang: str) -> None:
+def stats_cmd(store_path: str | None, fmt: str, lang: str) -> None:
     """Triples per named graph and actors per type in the store."""
     store = _open(store_path)
     graphs = {r["graph"].value: int(r["triples"].value) for r in queries.run(store, "graph-sizes", view="all")}
@@ -165,7 +177,7 @@ def stats_cmd(store_path: Path | None, fmt: str, lang: str) -> None:
               for r in queries.run(store, "actor-types", {"lang": lang})]
     if fmt == "json":
         click.echo(json.dumps({
-            "store": str(_store(store_path).path),
+            "store": str(_store(store_path)),
             "graphs": [{"graph": g, "triples": n} for g, n in graphs.items()],
             "actors": [{"type": t, "label": label, "count": n} for t, label, n in actors],
         }, indent=2, ensure_ascii=False))
@@ -192,7 +204,7 @@ def stats_cmd(store_path: Path | None, fmt: str, lang: str) -> None:
 @_store_option
 @_lang_option
 def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], public: bool,
-                  store_path: Path | None, lang: str) -> None:
+                  store_path: str | None, lang: str) -> None:
     """Who knows about ALL of TOPICS: actors ranked by evidence, with the evidence.
 
     TOPICS by IRI, id or label in Dutch or English (any case); quote labels
@@ -232,7 +244,7 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
 @click.option("--public", is_flag=True, help="Use the public view (anonymous roles for people without consent).")
 @_store_option
 @_lang_option
-def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, store_path: Path | None, lang: str) -> None:
+def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, store_path: str | None, lang: str) -> None:
     """How ARTEFACT spread: every adoption of it or an adapted copy in date order (adopter,
     source, broker, network, adapted copy), the derivation tree of the copies and the curve.
 
@@ -309,7 +321,7 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
 @click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
               help="OWL 2 RL engine.")
 @_lang_option
-def ingest_cmd(path: Path, region: str | None, base: str, store_path: Path | None, dry_run: bool, fresh: bool,
+def ingest_cmd(path: Path, region: str | None, base: str, store_path: str | None, dry_run: bool, fresh: bool,
                fmt: str, annotate_out: Path | None, reasoner: str, lang: str) -> None:
     """Check filled spreadsheet templates and store them as one region.
 
@@ -344,8 +356,7 @@ def ingest_cmd(path: Path, region: str | None, base: str, store_path: Path | Non
         result = check(wb, region, base, None if fresh else store, reasoner)
         if result.ok and not dry_run:
             if fresh:
-                current = store.current_generation()
-                result.generation = current.name if current else None
+                result.generation = store.generation()
             commit(result, store)
     except (StoreError, StoreChanged, OSError) as e:
         _fail(str(e), EXIT_STORE)
@@ -355,7 +366,7 @@ def ingest_cmd(path: Path, region: str | None, base: str, store_path: Path | Non
     if fmt == "json":
         click.echo(json.dumps(report.to_json(result, dry_run), indent=2, ensure_ascii=False))
     else:
-        click.echo(report.render(result, lang, store=str(store.path), dry_run=dry_run))
+        click.echo(report.render(result, lang, store=str(store), dry_run=dry_run))
     sys.exit(result.exit_code)
 
 
@@ -372,31 +383,102 @@ def templates_cmd(folder: Path) -> None:
 
 
 @main.command("export")
-@click.option("--templates", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--templates", "folder", type=click.Path(file_okay=False, path_type=Path),
               help="Write the data back into the spreadsheet templates in this folder (CSV).")
-@click.option("--region", help="Only this region's graph (default: all data graphs).")
-@click.option("--base", help="Namespace to strip from IRIs to get ids (default: inferred from the data).")
-@click.option("--xlsx", is_flag=True, help="Also write the rows into an XLSX workbook with drop-down lists.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the public view into this folder as a dump for other regions: dump.nq, dump.ttl, "
+                   "void.ttl (VoID/DCAT, ontology version, SHA-256 of the dumps), context.jsonld, ontology.ttl.")
+@click.option("--region", help="With --templates: only this region's graph (default: all data graphs).")
+@click.option("--base", help="Namespace of the data IRIs: stripped to get ids (--templates), the dataset's "
+                             "void:uriSpace (--out). Default: inferred from the data.")
+@click.option("--xlsx", is_flag=True, help="With --templates: also write an XLSX workbook with drop-down lists.")
+@click.option("--license", "license_iri", envvar="KG_DATA_LICENSE",
+              default="https://creativecommons.org/licenses/by/4.0/", show_default=True, show_envvar=True,
+              help="With --out: the data licence stated in void.ttl.")
 @_store_option
-def export_cmd(folder: Path, region: str | None, base: str | None, xlsx: bool, store_path: Path | None) -> None:
-    """Write the store's data of a region back into the templates, so that
-    templates -> kg ingest -> kg export gives the same rows (docs/ingest.md says
-    what "same" means). What the templates cannot express (e.g. expertise
+def export_cmd(folder: Path | None, out: Path | None, region: str | None, base: str | None, xlsx: bool,
+               license_iri: str, store_path: str | None) -> None:
+    """Export the store: --templates DIR, --out DIR, or both.
+
+    --templates writes the store's data of a region back into the templates, so
+    that templates -> kg ingest -> kg export gives the same rows (docs/ingest.md
+    says what "same" means). What the templates cannot express (e.g. expertise
     attributions, comments) is counted on stderr. Exit 2 for an unknown region.
+
+    --out writes only the public view (people without public consent as
+    anonymous roles; never an internal graph) as a dump that another region
+    loads with `kg import DIR --region NAME` (docs/linked-data.md).
     """
     from kg.ingest import blank, export
     from kg.ingest.mapping import REGION_GRAPH
 
+    if folder is None and out is None:
+        raise click.UsageError("give --templates DIR, --out DIR or both")
+    if folder is None and (region or xlsx):
+        raise click.UsageError("--region and --xlsx apply to --templates only")
     db = _open(store_path)
-    if region and not db.contains_named_graph(ox.NamedNode(REGION_GRAPH + region)):
-        _fail(f"the store has no region {region!r}")
-    result = export.export(db, region, base)
-    for p in export.write_csv(result, folder):
-        click.echo(str(p))
-    if xlsx:
-        click.echo(str(blank.write_xlsx(folder / "templates.xlsx", result.rows)))
-    for what, n in sorted(result.skipped.items()):
-        click.echo(f"not expressible in the templates: {n} x {what}", err=True)
+    if folder is not None:
+        if region and not db.contains_named_graph(ox.NamedNode(REGION_GRAPH + region)):
+            _fail(f"the store has no region {region!r}")
+        result = export.export(db, region, base)
+        for p in export.write_csv(result, folder):
+            click.echo(str(p))
+        if xlsx:
+            click.echo(str(blank.write_xlsx(folder / "templates.xlsx", result.rows)))
+        for what, n in sorted(result.skipped.items()):
+            click.echo(f"not expressible in the templates: {n} x {what}", err=True)
+    if out is not None:
+        from kg import exchange
+
+        try:
+            written = exchange.export_dump(db, out, base, license_iri)
+        except exchange.ExchangeError as e:
+            _fail(str(e))
+        except OSError as e:
+            _fail(f"cannot write {out}: {e}")
+        for p in written.files:
+            click.echo(str(p))
+
+
+@main.command("import")
+@click.argument("dump", type=click.Path(path_type=Path))
+@click.option("--region", "name", required=True,
+              help="Name of the import (lower-case letters, digits, '-'): the data goes to the named graph "
+                   "graph/import/NAME, which a later import of NAME replaces.")
+@_store_option
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
+              help="OWL 2 RL engine.")
+@_lang_option
+def import_cmd(dump: Path, name: str, store_path: str | None, dry_run: bool, reasoner: str, lang: str) -> None:
+    """Load another region's public dump into its own named graph, after checking it.
+
+    DUMP is a folder written by `kg export --out` (the SHA-256 checksums in its
+    void.ttl are verified) or one RDF file (.nq, .trig, .ttl, .nt, .jsonld; a
+    remote JSON-LD context is refused). Its copy of the ontology and
+    vocabularies is dropped (this store uses its own); its data goes to the
+    named graph graph/import/NAME and is reasoned over and validated together
+    with what the store holds, as `kg ingest` does. Only clean data is
+    committed, in one atomic switch that replaces a previous import of NAME
+    and nothing else.
+
+    Exit codes: 0 stored (or clean with --dry-run), 1 violations (nothing
+    written), 2 unreadable dump or bad option, 3 store error.
+    """
+    from kg import exchange
+    from kg.ingest.mapping import check_region
+    from kg.ingest.pipeline import StoreChanged
+
+    problem = check_region(name)
+    if problem:
+        _fail(f"--region {name!r}: {problem}")
+    store = _store(store_path)
+    try:
+        result = exchange.import_dump(dump, name, store, dry_run=dry_run, reasoner=reasoner)
+    except (StoreError, StoreChanged, OSError) as e:
+        _fail(str(e), EXIT_STORE)
+    click.echo(exchange.render(result, lang, store=str(store), dry_run=dry_run))
+    sys.exit(result.exit_code)
 
 
 _analytics_options = [
@@ -414,17 +496,16 @@ def _with_analytics_options(fn):
     return fn
 
 
-def _analysis(store_path: Path | None, ident: str, kind: str | None, people_only: bool, public: bool,
+def _analysis(store_path: str | None, ident: str, kind: str | None, people_only: bool, public: bool,
               topics: tuple[str, ...], today: str | None, lang: str) -> dict:
     """The analysis of IDENT (kg.analytics), or exit 2 (unknown, ambiguous, other kind) / 3 (store)."""
     from kg import analytics
 
     store = _store(store_path)
     db = _open(store_path)
-    current = store.current_generation()
     try:
         return analytics.analyse(db, ident, kind, "public" if public else "internal", lang, people_only, topics,
-                                 today, current.name if current else None)
+                                 today, store.generation())
     except queries.AmbiguousName as e:
         click.echo(f"kg: {ident!r} matches {len(e.candidates)} actors; give the IRI or the id:", err=True)
         for iri, label in e.candidates:
@@ -445,7 +526,7 @@ def _analysis(store_path: Path | None, ident: str, kind: str | None, people_only
 @_store_option
 @_lang_option
 def analyse_cmd(kind: str, ident: str, fmt: str, table_name: str | None, people_only: bool, public: bool,
-                topics: tuple[str, ...], today: str | None, store_path: Path | None, lang: str) -> None:
+                topics: tuple[str, ...], today: str | None, store_path: str | None, lang: str) -> None:
     """Network analytics of a network, person, artefact or school: reach and depth, openness
     (density, clustering, E-I index), brokers (betweenness, constraint, effective size),
     isolates and weak groups, k-core against declared level, trusted access to expertise,
@@ -499,7 +580,7 @@ def _short_cell(value: object) -> str:
 @_store_option
 @_lang_option
 def report_cmd(ident: str, out: Path, people_only: bool, public: bool, topics: tuple[str, ...], today: str | None,
-               store_path: Path | None, lang: str) -> None:
+               store_path: str | None, lang: str) -> None:
     """Write a self-contained HTML report of the analytics of ID (a network, school, person or
     artefact; by IRI, local id or label): the sociogram, depth distribution, adoption tree and
     curve inline as SVG, and every table.
@@ -518,12 +599,12 @@ def report_cmd(ident: str, out: Path, people_only: bool, public: bool, topics: t
     click.echo(str(out))
 
 
-def _open(store_path: Path | None) -> ox.Store:
+def _open(store_path: str | None) -> ox.Store:
     store = _store(store_path)
     try:
         return store.open()
     except OSError as e:
-        _fail(f"cannot open the store at {store.path}: {e}", EXIT_STORE)
+        _fail(f"cannot open the store at {store}: {e}", EXIT_STORE)
 
 
 def _list_queries(lang: str) -> None:

@@ -42,6 +42,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 DCTERMS = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
+SPDX = "http://spdx.org/rdf/terms#"
 
 # ?format= values, their media types, and the pyoxigraph format of each RDF one.
 FORMATS: dict[str, str] = {
@@ -184,7 +185,7 @@ def shapes_graph() -> rdflib.Graph:
 def namespaces(base_iri: str | None = None) -> dict[str, str]:
     """Prefixes for written documents: the project's, VoID, DCAT, and the data base IRI."""
     ns = {k: v for k, v in PREFIXES.items() if k != "tw"}
-    ns.update({"void": VOID, "dcat": DCAT, "vann": "http://purl.org/vocab/vann/"})
+    ns.update({"void": VOID, "dcat": DCAT, "vann": "http://purl.org/vocab/vann/", "spdx": SPDX})
     if base_iri:
         known = next((k for k, v in PREFIXES.items() if v == base_iri), None)
         ns[known or "data"] = base_iri

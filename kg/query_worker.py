@@ -82,7 +82,7 @@ class QueryFailed(Exception):
 
 @dataclass(frozen=True)
 class Request:
-    generation: str  # path of the store generation to read ("" = no data yet)
+    generation: str  # path of the store generation to read ("" = no data yet), or a remote store's spec
     query: str
     select_format: str | None  # media type for SELECT/ASK results; None = not acceptable
     graph_format: str | None  # media type for CONSTRUCT/DESCRIBE results; None = not acceptable
@@ -203,6 +203,15 @@ def _limit_cpu(seconds: float) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
+def _open(store: str):
+    """A generation folder read-only, an empty store for "", or a remote store's spec."""
+    if store.startswith(("sparql+http://", "sparql+https://")):
+        from kg.store import open_store
+
+        return open_store(store).open()
+    return ox.Store.read_only(store) if store else ox.Store()
+
+
 def _worker_main(conn: Connection, memory_limit: int, cpu_seconds: float, isolate: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     isolation = _isolate_network() if isolate else ""
@@ -224,7 +233,7 @@ def _worker_main(conn: Connection, memory_limit: int, cpu_seconds: float, isolat
             db = stores.get(req.generation)
             if db is None:
                 stores.clear()
-                db = stores[req.generation] = ox.Store.read_only(req.generation) if req.generation else ox.Store()
+                db = stores[req.generation] = _open(req.generation)
             conn.send(("ok", answer(db, req)))
         except QueryFailed as e:
             conn.send(("failed", (e.kind, e.en, e.nl)))

@@ -42,6 +42,37 @@ class StoreError(Exception):
     """The store cannot be used as asked (busy, missing, not a store)."""
 
 
+class StoreChanged(StoreError):
+    """Another writer switched the store since it was read; nothing was written."""
+
+
+ANY_GENERATION = object()  # "no expectation" for the `expected` generation of a write
+
+
+def store_spec(option: str | Path | None = None) -> str | Path:
+    """Which store to use: `option` (e.g. --store), else `$KG_STORE_URL`, else `$KG_STORE`,
+    else the default folder. A `sparql+http(s)://` spec is a remote store (kg.remote)."""
+    if option:
+        return option
+    return os.environ.get("KG_STORE_URL") or default_store_path()
+
+
+def open_store(spec: str | Path | None = None, update_url: str | None = None, timeout: float | None = None):
+    """A `GraphStore` for a folder, a `kg.remote.RemoteGraphStore` for a `sparql+http(s)://`
+    URL (update endpoint: `update_url`, else `$KG_STORE_UPDATE_URL`, else derived; request
+    timeout: `timeout`, else `$KG_STORE_TIMEOUT` seconds, else 60)."""
+    spec = store_spec(spec)
+    if isinstance(spec, str) and spec.startswith(("sparql+http://", "sparql+https://")):
+        from kg.remote import DEFAULT_TIMEOUT, RemoteGraphStore
+
+        try:
+            return RemoteGraphStore(spec, update_url or os.environ.get("KG_STORE_UPDATE_URL") or None,
+                                    float(timeout or os.environ.get("KG_STORE_TIMEOUT") or DEFAULT_TIMEOUT))
+        except ValueError as e:
+            raise StoreError(str(e)) from None
+    return GraphStore(spec)
+
+
 def default_store_path() -> Path:
     """`$KG_STORE`, else `$XDG_DATA_HOME/connective-kg/store` (~/.local/share/...)."""
     env = os.environ.get("KG_STORE")
@@ -66,7 +97,17 @@ class GraphStore:
             _GEN.match(p.name) for p in self.path.iterdir()
         )
 
+    remote = False
+
+    def __str__(self) -> str:
+        return str(self.path)
+
     # --- reading -----------------------------------------------------------
+
+    def generation(self) -> str | None:
+        """The name of the current generation (changes with every write), None if empty."""
+        gen = self.current_generation()
+        return gen.name if gen else None
 
     def current_generation(self) -> Path | None:
         link = self.path / CURRENT
@@ -115,9 +156,17 @@ class GraphStore:
         n = int(_GEN.match(gens[-1].name).group(1)) + 1 if gens else 1
         return self.path / f"gen-{n:06d}"
 
-    def replace_all(self, quads: Iterable[ox.Quad]) -> Path:
-        """Make the store hold exactly `quads`, atomically. Returns the new generation."""
+    def _check_expected(self, expected: object) -> None:
+        if expected is not ANY_GENERATION and self.generation() != expected:
+            raise StoreChanged(f"{self.path}: another write switched the store (to {self.generation()}, "
+                               f"expected {expected}); nothing was written")
+
+    def replace_all(self, quads: Iterable[ox.Quad], expected: object = ANY_GENERATION) -> Path:
+        """Make the store hold exactly `quads`, atomically. Returns the new generation.
+        With `expected` (a generation name or None for empty), refuse with StoreChanged if
+        the store is no longer at that generation (checked under the write lock)."""
         with self._write_lock():
+            self._check_expected(expected)
             self._remove_unreferenced()
             gen = self._next_generation()
             db = ox.Store(str(gen))
@@ -127,9 +176,10 @@ class GraphStore:
             self._switch_to(gen)
             return gen
 
-    def replace_graphs(self, graphs: Iterable[str], quads: Iterable[ox.Quad]) -> Path:
-        """Drop `graphs`, add `quads`, keep everything else; atomically."""
+    def replace_graphs(self, graphs: Iterable[str], quads: Iterable[ox.Quad], expected: object = ANY_GENERATION) -> Path:
+        """Drop `graphs`, add `quads`, keep everything else; atomically (`expected`: as replace_all)."""
         with self._write_lock():
+            self._check_expected(expected)
             self._remove_unreferenced()
             gen = self._next_generation()
             current = self.current_generation()

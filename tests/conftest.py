@@ -29,6 +29,41 @@ def sample_db(sample_build: tuple[GraphStore, BuildResult]) -> ox.Store:
     return sample_build[0].open()
 
 
+@pytest.fixture(scope="session")
+def remote_sample(tmp_path_factory: pytest.TempPathFactory):
+    """A real Oxigraph server on 127.0.0.1 with the Twente sample built into it through the
+    remote backend (kg.remote): yields (server, RemoteGraphStore)."""
+    from kg.remote import RemoteGraphStore
+    from oxigraph_server import OxigraphServer
+
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "db")
+    store = RemoteGraphStore(server.spec)
+    result = build([resources.sample_dir()], store)
+    assert result.committed, "the Twente sample does not build into the remote store"
+    yield server, store
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def remote_sample_db(remote_sample):
+    """The remote sample as a store kg reads from (kg.remote.RemoteStore)."""
+    return remote_sample[1].open()
+
+
+STORES = ["embedded", "remote"]
+
+
+def embedded_or_remote(request: pytest.FixtureRequest, embedded: ox.Store):
+    """For a module that overrides `sample_db` with params=STORES, so that its tests run on
+    the embedded store and on a real remote SPARQL server:
+
+        @pytest.fixture(scope="module", params=STORES)
+        def sample_db(request, sample_db):
+            return embedded_or_remote(request, sample_db)
+    """
+    return embedded if request.param == "embedded" else request.getfixturevalue("remote_sample_db")
+
+
 TOKEN = "test-token-for-internal-use"
 
 

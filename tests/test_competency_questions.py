@@ -21,6 +21,8 @@ from kg import queries, resources
 from kg.build import core_sources
 from kg.rdfio import collect_sources, parse_source, rdflib_graph
 
+from conftest import STORES, embedded_or_remote
+
 CKG = Namespace("https://w3id.org/connective-kg/ns#")
 ORG = Namespace("http://www.w3.org/ns/org#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -34,6 +36,13 @@ DEPTH = Namespace("https://w3id.org/connective-kg/vocab/depth/")
 LEVEL = Namespace("https://w3id.org/connective-kg/vocab/level/")
 MECH = Namespace("https://w3id.org/connective-kg/vocab/mechanism/")
 TW = Namespace("https://knll-twente.example/id/")
+
+
+@pytest.fixture(scope="module", params=STORES)
+def sample_db(request, sample_db):
+    """Every test here runs on the embedded store and on a real remote SPARQL server."""
+    return embedded_or_remote(request, sample_db)
+
 
 TODAY = "2026-11-25"  # "today" of the sample (docs/sample-facts.md)
 

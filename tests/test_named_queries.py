@@ -8,6 +8,8 @@ import pytest
 
 from kg import queries
 
+from conftest import STORES, embedded_or_remote
+
 NAMES = sorted(queries.catalogue())
 
 # The named queries of the competency questions (domain.md); each must exist.
@@ -18,6 +20,12 @@ COMPETENCY_QUERIES = (
     "participation", "network-growth", "network-members", "covenant-commitments",
     "expiring-intents", "capital-profile", "actor-neighbourhood",
 )
+
+
+@pytest.fixture(scope="module", params=STORES)
+def sample_db(request, sample_db):
+    """Every test here runs on the embedded store and on a real remote SPARQL server."""
+    return embedded_or_remote(request, sample_db)
 
 
 def example_params(q: queries.NamedQuery) -> dict[str, str]:

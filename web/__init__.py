@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from kg import __version__
-from kg.store import GraphStore, default_store_path
+from kg.store import default_store_path, open_store
 from web import api, auth, i18n, linked_data, pages, security, sparql
 from web import finder
 from web import diffusion
@@ -33,7 +33,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Application factory.
 
     Settings: `config`, over KG_* environment variables, over DEFAULTS.
-    KG_STORE (store folder), KG_BASE_IRI (data IRIs served at /id/),
+    KG_STORE (store folder) or KG_STORE_URL (a remote SPARQL store, sparql+http://...;
+    KG_STORE_UPDATE_URL, KG_STORE_TIMEOUT), KG_BASE_IRI (data IRIs served at /id/),
     KG_TOKEN (access token for internal use; unset = public only),
     KG_QUERY_DEADLINE (seconds), KG_ROW_CAP, KG_QUERY_WORKERS,
     KG_QUERY_MAX_CHARS, KG_QUERY_MEMORY_MB (per SPARQL worker),
@@ -51,7 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
 
     app.extensions["kg"] = KGContext(
-        store=GraphStore(app.config["KG_STORE"]),
+        store=open_store(app.config.get("KG_STORE_URL") or app.config["KG_STORE"],
+                         app.config.get("KG_STORE_UPDATE_URL") or None, app.config.get("KG_STORE_TIMEOUT") or None),
         base_iri=app.config["KG_BASE_IRI"],
         deadline=float(app.config["KG_QUERY_DEADLINE"]),
         row_cap=int(app.config["KG_ROW_CAP"]),

@@ -11,13 +11,14 @@ from flask import current_app
 from kg.query_worker import QueryPool
 from kg.snapshot import Snapshot
 from kg.store import GraphStore
+from kg.remote import RemoteGraphStore
 
 
 @dataclass
 class KGContext:
     """What the app shares between requests; created once by create_app()."""
 
-    store: GraphStore
+    store: GraphStore | RemoteGraphStore
     base_iri: str
     deadline: float
     row_cap: int
@@ -38,8 +39,11 @@ class KGContext:
         """Worker processes for untrusted SPARQL, started on first use."""
         with self._pool_lock:
             if self._pool is None:
+                # A remote store is reached over the network, so its workers cannot be
+                # cut off from it; the guard (kg.sparql_guard) still refuses SERVICE and LOAD.
                 self._pool = QueryPool(workers=self.workers, deadline=self.deadline,
-                                       memory_limit=self.memory_mb * 1024 * 1024)
+                                       memory_limit=self.memory_mb * 1024 * 1024,
+                                       isolate_network=not self.store.remote)
             return self._pool
 
     def close(self) -> None:

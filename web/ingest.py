@@ -31,7 +31,7 @@ from kg.ingest import annotate, report
 from kg.ingest.mapping import check_base, check_region
 from kg.ingest.pipeline import StoreChanged, check, commit, regions
 from kg.ingest.read import ReadError, read_bytes
-from kg.store import StoreError
+from kg.store import StoreError, default_store_path
 from web import i18n
 from web.context import kg
 from web.i18n import lang
@@ -105,7 +105,13 @@ def internal_only() -> Response | None:
 
 def _upload_dir() -> Path:
     configured = current_app.config.get("KG_UPLOAD_DIR")
-    folder = Path(configured) if configured else kg().store.path.parent / (kg().store.path.name + "-uploads")
+    store = kg().store
+    if configured:
+        folder = Path(configured)
+    elif store.remote:  # no folder of ours next to a remote store: the default data folder
+        folder = default_store_path().parent / "uploads"
+    else:
+        folder = store.path.parent / (store.path.name + "-uploads")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -198,7 +204,7 @@ def confirm(upload_id: str) -> tuple[str, int]:
         commit(result, kg().store)
     except (StoreChanged, StoreError) as e:
         return _form_page(409, input_error={"nl": str(e), "en": str(e)})
-    kg().snapshot.refresh()
+    kg().snapshot.refresh(force=True)
     for suffix in (".upload", ".annotated", ".json"):
         (folder / f"{upload_id}{suffix}").unlink(missing_ok=True)
     return _form_page(200, committed=result, meta=meta)

@@ -193,9 +193,8 @@ def _endpoint() -> Response:
         default, named = list(checked.default_graphs), list(checked.named_graphs or ())
     else:
         default, named = allowed, allowed
-    generation = ctx.store.current_generation()
     req = Request(
-        generation=str(generation) if generation else "",
+        generation=_worker_store(ctx.store),
         query=checked.text,
         select_format=SELECT_TYPES[select_type] if select_type else None,
         graph_format=GRAPH_TYPES[graph_type] if graph_type else None,
@@ -212,6 +211,15 @@ def _endpoint() -> Response:
         raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.en, e.nl, headers) from None
     shown = select_type if answer.form in ("select", "ask") else graph_type
     return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
+
+
+def _worker_store(store) -> str:
+    """What a query worker opens: the current generation's folder ("" = empty), or the
+    remote store's spec."""
+    if store.remote:
+        return store.spec
+    generation = store.current_generation()
+    return str(generation) if generation else ""
 
 
 # --- request parsing -------------------------------------------------------------------------

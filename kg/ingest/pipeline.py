@@ -27,14 +27,10 @@ from kg.ingest.read import Workbook
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, VOCABULARIES_GRAPH
 from kg.rdfio import parse_source
 from kg.reason import DEFAULT_REASONER
-from kg.store import GraphStore
+from kg.store import GraphStore, StoreChanged
 
 DERIVED_GRAPHS = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH}
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3
-
-
-class StoreChanged(Exception):
-    """Another write switched the store between the check and the commit."""
 
 
 @dataclass
@@ -102,9 +98,8 @@ def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
         return result
 
     t0 = time.perf_counter()
-    generation = store.current_generation() if store else None
-    result.generation = generation.name if generation else None
-    db = store.open() if store and generation else ox.Store()
+    result.generation = store.generation() if store else None
+    db = store.open() if store and result.generation else ox.Store()
     graph = mapped.graph
     other: list[ox.Quad] = []
     old_nodes: set = set()
@@ -145,11 +140,11 @@ def commit(result: IngestResult, store: GraphStore) -> None:
     """Write a clean check's result with one atomic switch; refuse if the store moved on."""
     if not result.ok or not result.quads:
         raise ValueError("only a clean check can be committed")
-    current = store.current_generation()
-    if (current.name if current else None) != result.generation:
-        raise StoreChanged(problem("store_changed").message("en"))
     t0 = time.perf_counter()
-    store.replace_all(result.quads)
+    try:
+        store.replace_all(result.quads, expected=result.generation)
+    except StoreChanged:
+        raise StoreChanged(problem("store_changed").message("en")) from None
     result.timings["commit"] = time.perf_counter() - t0
     result.committed = True
 
