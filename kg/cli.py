@@ -39,6 +39,16 @@ _validator_option = click.option(
     "--validator", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
     help="SHACL engine: oxigraph (set-at-a-time SPARQL, fast) or pyshacl (the reference); same findings.",
 )
+_regions_option = click.option(
+    "--regions", "regions_path", default=None, metavar="FILE", envvar="KG_REGIONS", show_envvar=True,
+    help="The region registry (TOML; see data/regions.example.toml). Default: none, so no federation.",
+)
+_timeout_option = click.option(
+    "--timeout", "timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+    envvar="KG_FEDERATION_TIMEOUT", show_envvar=True,
+    help="Seconds to wait for the regions (all asked at once); a region still silent then is reported "
+         "as a timeout and left out.",
+)
 _lang_option = click.option(
     "--lang", type=click.Choice(["nl", "en"]), envvar="KG_LANG", default="nl", show_default=True,
     show_envvar=True, help="Language of reports and labels.",
@@ -201,10 +211,15 @@ def stats_cmd(store_path: str | None, fmt: str, lang: str) -> None:
               help="Only actors of this kind; repeat for several. Default: all kinds.")
 @click.option("--public", is_flag=True,
               help="Answer from the public view: people without public consent appear as an anonymous role.")
+@click.option("--federated", is_flag=True,
+              help="Also ask every region of the registry (--regions), in parallel, public data only: results "
+                   "carry their region; regions that did not answer are listed. Implies the public view.")
+@_regions_option
+@_timeout_option
 @_store_option
 @_lang_option
-def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], public: bool,
-                  store_path: str | None, lang: str) -> None:
+def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], public: bool, federated: bool,
+                  regions_path: str | None, timeout: float, store_path: str | None, lang: str) -> None:
     """Who knows about ALL of TOPICS: actors ranked by evidence, with the evidence.
 
     TOPICS by IRI, id or label in Dutch or English (any case); quote labels
@@ -215,12 +230,22 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     \b
     Example:
       kg who-knows "W&T" "digitale geletterdheid"
+      kg who-knows "W&T" --federated --regions regions.toml --timeout 3
+
+    With --federated the answer is partial when a region is down or slow (exit 0; the regions
+    that did not answer are listed); people appear only with public consent.
     """
     from kg import expertise
 
+    registry = _registry(regions_path) if federated else None
     store = _open(store_path)
     try:
-        answer = expertise.who_knows(store, list(topics), "public" if public else "internal", lang, types or None)
+        if registry is not None:
+            from kg import federation
+
+            answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout)
+        else:
+            answer = expertise.who_knows(store, list(topics), "public" if public else "internal", lang, types or None)
     except expertise.FinderError as e:
         _fail(f"{e.message('nl')}\n    {e.message('en')}")
     if fmt == "json":
@@ -229,11 +254,45 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     if not answer["results"]:
         click.echo("Niemand heeft bewijs voor al deze thema's." if lang == "nl"
                    else "No one has evidence for all of these topics.")
-        return
-    headers = ["#", "label", "type", "score", "bewijs" if lang == "nl" else "evidence"]
-    rows = [(str(i), r["label"], expertise.type_label(r["type"], lang), f"{r['score']:g}",
-             expertise.summary(r, answer["topics"], lang)) for i, r in enumerate(answer["results"], 1)]
-    click.echo(_table(headers, rows))
+    else:
+        headers = ["#", "label", "type", "score", "bewijs" if lang == "nl" else "evidence"]
+        rows = [[str(i), r["label"], expertise.type_label(r["type"], lang), f"{r['score']:g}",
+                 expertise.summary(r, answer["topics"], lang)] for i, r in enumerate(answer["results"], 1)]
+        if registry is not None:
+            headers.insert(2, "regio" if lang == "nl" else "region")
+            for row, r in zip(rows, answer["results"]):
+                row.insert(2, r["region"]["label"])
+        click.echo(_table(headers, rows))
+    if registry is not None:
+        _print_regions(answer["regions"], "results", lang)
+
+
+def _registry(path: str | None):
+    """The region registry (--regions / $KG_REGIONS), checked; exit 2 when missing or bad."""
+    from kg import regions
+
+    where = regions.registry_path(path)
+    if where is None:
+        _fail("geen regioregister: geef --regions FILE of zet KG_REGIONS\n"
+              "    no region registry: give --regions FILE or set KG_REGIONS")
+    try:
+        return regions.load(where)
+    except regions.RegistryError as e:
+        _fail(f"{e.nl}\n    {e.en}")
+
+
+def _print_regions(report: list[dict], count_key: str, lang: str) -> None:
+    """Per region: status, how many results, how long; the ones that did not answer say why."""
+    nl = lang == "nl"
+    click.echo()
+    click.echo("Regio's:" if nl else "Regions:")
+    headers = (["regio", "status", "aantal", "ms", "fout"] if nl else ["region", "status", "count", "ms", "error"])
+    click.echo(_table(headers, [[r["label"] + (" (lokaal)" if nl and r["local"] else " (local)" if r["local"] else ""),
+                                 r["status"], str(r[count_key]), str(r["ms"]), r["error"] or ""] for r in report]))
+    missing = [r["label"] for r in report if r["status"] in ("timeout", "error")]
+    if missing:
+        click.echo(("Geen antwoord van: " if nl else "No answer from: ") + ", ".join(missing)
+                   + (" (gedeeltelijk resultaat)" if nl else " (partial result)"))
 
 
 @main.command("trace")
@@ -242,20 +301,36 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
               help="table for people; json in the shape of /api/trace (docs/web.md).")
 @click.option("--next-adopters", "with_next", is_flag=True, help="Also list schools near an adopter (slower).")
 @click.option("--public", is_flag=True, help="Use the public view (anonymous roles for people without consent).")
+@click.option("--federated", is_flag=True,
+              help="Follow the artefact into every region of the registry (--regions) by its IRI and "
+                   "owl:sameAs / schema:sameAs links, in parallel, public data only; each adoption carries "
+                   "its region. Implies the public view; no --next-adopters.")
+@_regions_option
+@_timeout_option
 @_store_option
 @_lang_option
-def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, store_path: str | None, lang: str) -> None:
+def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated: bool, regions_path: str | None,
+              timeout: float, store_path: str | None, lang: str) -> None:
     """How ARTEFACT spread: every adoption of it or an adapted copy in date order (adopter,
     source, broker, network, adapted copy), the derivation tree of the copies and the curve.
 
     ARTEFACT is an IRI, a local id (a-kijkwijzer-ol) or a title (any case); an unknown or
-    ambiguous name exits 2 and lists the candidates.
+    ambiguous name exits 2 and lists the candidates. With --federated an artefact this store
+    does not hold can be given by IRI.
     """
     from kg import diffusion
 
+    registry = _registry(regions_path) if federated else None
+    if registry is not None and with_next:
+        _fail("--next-adopters werkt niet met --federated\n    --next-adopters does not work with --federated")
     db = _open(store_path)
     try:
-        result = diffusion.trace(db, artefact, "public" if public else "internal", lang, next_adopters=with_next)
+        if registry is not None:
+            from kg import federation
+
+            result = federation.trace(db, registry, artefact, lang, timeout)
+        else:
+            result = diffusion.trace(db, artefact, "public" if public else "internal", lang, next_adopters=with_next)
     except queries.AmbiguousName as e:
         click.echo(f"kg: {artefact!r} matches {len(e.candidates)} actors; give the IRI or the id:", err=True)
         for iri, label in e.candidates:
@@ -278,10 +353,14 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, store_path
     click.echo()
     headers = (["date", "adopter", "from", "broker", "network", "adopted", "adapted copy"] if en else
                ["datum", "school", "van", "makelaar", "netwerk", "geadopteerd", "aangepaste kopie"])
-    click.echo(_table(headers, [
-        [a["date"] or "", name(a["adopter"]), name(a["source"]), ", ".join(b["label"] for b in a["brokers"]),
-         name(a["network"]), "" if a["adopted"] == art else name(a["adopted"]), name(a["adapted_copy"])]
-        for a in result["adoptions"]]))
+    table = [[a["date"] or "", name(a["adopter"]), name(a["source"]), ", ".join(b["label"] for b in a["brokers"]),
+              name(a["network"]), "" if a["adopted"] == art else name(a["adopted"]), name(a["adapted_copy"])]
+             for a in result["adoptions"]]
+    if registry is not None:
+        headers.insert(1, "region" if en else "regio")
+        for row, a in zip(table, result["adoptions"]):
+            row.insert(1, a["region"]["label"])
+    click.echo(_table(headers, table))
     if result["derivations"]:
         click.echo()
         click.echo("Derivation tree:" if en else "Afleidingsboom:")
@@ -292,6 +371,54 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, store_path
         click.echo("Likely next adopters:" if en else "Mogelijke volgende scholen:")
         for n in result["next_adopters"]:
             click.echo(f"  {n['score']}  {n['school']['label']}  ({', '.join(r['reason_label'] for r in n['reasons'])})")
+    if registry is not None:
+        _print_regions(result["regions"], "adoptions", lang)
+
+
+@main.command("regions")
+@_regions_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for people; json: {\"registry\", \"local\", \"regions\": [...]} (docs/federation.md).")
+@_timeout_option
+@click.option("--store", "store_path", default=None, metavar="DIR|URL",
+              help="Our store, to compare ontology versions with (optional; default: $KG_STORE_URL / $KG_STORE "
+                   "when it can be opened).")
+def regions_cmd(regions_path: str | None, fmt: str, timeout: float, store_path: str | None) -> None:
+    """List the regions of the registry and check each one, all at once: reachable, speaks
+    SPARQL 1.1 (VALUES, BIND and aggregates give the known answer), uses the ontology (our
+    ontology and ckg:Actor data in its public graphs).
+
+    \b
+    Exit codes: 0 every region passed, 1 some region failed a check,
+    2 no or bad registry file (the message names the file, region and field).
+    """
+    from kg import regions
+
+    registry = _registry(regions_path)
+    version = None
+    try:
+        version = regions.our_version(open_store(store_path, timeout=timeout).open())
+    except (StoreError, OSError, queries.QueryError):
+        pass  # no local store: checks run without the version comparison
+    report = regions.check_regions(registry, timeout, version)
+    if fmt == "json":
+        click.echo(json.dumps({"registry": registry.path, "local": registry.local.ref, "ontology_version": version,
+                               "regions": report}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{registry.path}: {len(report)} region" + ("" if len(report) == 1 else "s"))
+        if report:
+            click.echo(_table(["region", "status", "reachable", "sparql 1.1", "ontology", "version", "ms", "endpoint"],
+                              [[r["name"], r["status"], _yes(r["reachable"]), _yes(r["sparql11"]), _yes(r["ontology"]),
+                                (r["version"] or "") + (" (differs)" if r["same_version"] is False else ""),
+                                str(r["ms"]), r["endpoint"]] for r in report]))
+        for r in report:
+            if r["error"]:
+                click.echo(f"  {r['name']}: {r['error']} (contact: {r['contact']})")
+    sys.exit(0 if all(r["status"] == "ok" for r in report) else 1)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:

@@ -55,20 +55,12 @@ def trace(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl",
         "copy": ref(r["copy"], r["copyLabel"]), "parent": ref(r["parent"], r["parentLabel"]),
         "created": r["created"], "depth": r["depth"], "adapted_by": ref(r["adaptedBy"], r["adaptedByLabel"]),
     } for r in rows(db, "derivations", {"artefact": art["iri"]}, view, lang)]
-    dated = [a["date"] for a in adoptions if a["date"]]
     return {
         "artefact": art,
         "adoptions": adoptions,
         "derivations": derivations,
         "curve": curve(adoptions),
-        "summary": {
-            "adoptions": len(adoptions),
-            "schools": len({a["adopter"]["iri"] for a in adoptions if a["adopter"]}),
-            "copies": len(derivations),
-            "first": min(dated) if dated else None,
-            "last": max(dated) if dated else None,
-            "max_depth": max((d["depth"] for d in derivations), default=0),
-        },
+        "summary": summary(adoptions, derivations),
         "next_adopters": _next_adopters(db, art["iri"], view, lang) if next_adopters else None,
     }
 
@@ -93,6 +85,19 @@ def _adoptions(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
         if broker and broker not in a["brokers"]:
             a["brokers"].append(broker)
     return list(out.values())
+
+
+def summary(adoptions: list[Row], derivations: list[Row]) -> Row:
+    """Counts and first/last date of a trace (the `summary` of the JSON)."""
+    dated = [a["date"] for a in adoptions if a["date"]]
+    return {
+        "adoptions": len(adoptions),
+        "schools": len({a["adopter"]["iri"] for a in adoptions if a["adopter"]}),
+        "copies": len(derivations),
+        "first": min(dated) if dated else None,
+        "last": max(dated) if dated else None,
+        "max_depth": max((d["depth"] or 0 for d in derivations), default=0),
+    }
 
 
 def curve(adoptions: list[Row]) -> list[Row]:

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "KG_TODAY": "",
     "KG_DATA_LICENSE": "",
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+    "KG_REGIONS": "",
+    "KG_FEDERATION_TIMEOUT": 5.0,
 }
 
 
@@ -40,7 +42,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     KG_QUERY_MAX_CHARS, KG_QUERY_MEMORY_MB (per SPARQL worker),
     KG_TODAY (the date pages treat as today; empty = the real date),
     KG_DATA_LICENSE (licence IRI in VoID; empty = CC BY 4.0),
-    KG_SECRET_KEY (session signing; random per process when unset).
+    KG_SECRET_KEY (session signing; random per process when unset),
+    KG_REGIONS (the region registry, TOML; empty = no federation; checked here: a bad file
+    raises kg.regions.RegistryError naming file, region and field), KG_FEDERATION_TIMEOUT
+    (seconds per federated answer, default 5).
     """
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
@@ -50,6 +55,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.config["SECRET_KEY"] = app.config.get("KG_SECRET_KEY") or app.config.get("SECRET_KEY") or secrets.token_hex(32)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    from web import federation  # the region registry, checked at start (docs/federation.md)
+    federation.install(app)
 
     app.extensions["kg"] = KGContext(
         store=open_store(app.config.get("KG_STORE_URL") or app.config["KG_STORE"],

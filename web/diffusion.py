@@ -12,8 +12,8 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from kg import diffusion, queries
-from web import i18n, pictures
+from kg import diffusion, federation as kg_federation, queries
+from web import federation, i18n, pictures
 from web.context import kg
 from web.i18n import lang
 from web.security import view
@@ -68,11 +68,28 @@ i18n.STRINGS.update({
 
 
 def _problem(e: queries.QueryError, text: str) -> tuple[str, int, list[dict[str, str]]]:
+    if isinstance(e, NoFederation):
+        return "fed_off", 400, []
     if isinstance(e, queries.AmbiguousName):
         return "trace_ambiguous", 400, [{"iri": iri, "label": label} for iri, label in e.candidates]
     if isinstance(e, diffusion.NotAnArtefact):
         return "trace_not_artefact", 400, []
     return "trace_unknown", 404, []
+
+
+class NoFederation(queries.QueryError):
+    """?federated=1 on a server without a region registry."""
+
+
+def _trace(db, text: str, v: str, lg: str) -> dict[str, Any]:
+    """kg.diffusion.trace in the request's view, or (?federated=1) kg.federation.trace over this
+    store and every region of the registry, public data only."""
+    if not federation.asked():
+        return diffusion.trace(db, text, v, lg, next_adopters=request.args.get("next") == "1")
+    registry = federation.registry()
+    if registry is None:
+        raise NoFederation("no region registry")
+    return kg_federation.trace(db, registry, text, lg, federation.timeout())
 
 
 @bp.get("/api/trace")
@@ -81,10 +98,11 @@ def api_trace() -> Response | tuple[Response, int]:
     if not text or len(text) > MAX_NAME:
         return jsonify({"error": "missing artefact", "message": i18n.both("trace_missing")}), 400
     try:
-        result = diffusion.trace(kg().db(), text, view(), lang(), next_adopters=request.args.get("next") == "1")
+        result = _trace(kg().db(), text, view(), lang())
     except queries.QueryError as e:
         key, status, candidates = _problem(e, text)
-        body: dict[str, Any] = {"error": key.removeprefix("trace_").replace("_", " "), "artefact": text,
+        body: dict[str, Any] = {"error": "no federation" if key == "fed_off" else key.removeprefix("trace_").replace("_", " "),
+                                "artefact": text,
                                 "message": i18n.both(key)}
         if candidates:
             body["candidates"] = candidates
@@ -97,18 +115,19 @@ def trace_page() -> str | tuple[str, int]:
     db = kg().db()
     text = request.args.get("artefact", "").strip()
     v, lg = view(), lang()
-    ctx: dict[str, Any] = {"text": text, "choices": diffusion.adopted_artefacts(db, v, lg)}
+    ctx: dict[str, Any] = {"text": text, "choices": diffusion.adopted_artefacts(db, v, lg),
+                           "federation_on": federation.registry() is not None, "federated": federation.asked()}
     if not text:
         return render_template("trace.html", **ctx)
     if len(text) > MAX_NAME:
         return render_template("trace.html", problem="trace_unknown", candidates=[], **ctx), 404
     try:
-        result = diffusion.trace(db, text, v, lg, next_adopters=request.args.get("next") == "1")
+        result = _trace(db, text, v, lg)
     except queries.QueryError as e:
         key, status, candidates = _problem(e, text)
         return render_template("trace.html", problem=key, candidates=candidates, **ctx), status
     base = kg().base_iri
-    url = lambda iri: page_url(iri, base)  # noqa: E731
+    url = lambda iri: page_url(iri, base) if iri.startswith(base) or not result.get("federated") else iri  # noqa: E731
     art_param = result["artefact"]["iri"][len(base):] if result["artefact"]["iri"].startswith(base) else result["artefact"]["iri"]
     made_copy = {a["adoption"]["iri"] for a in result["adoptions"] if a["adapted_copy"]}
     variants = [result["artefact"]] + [d["copy"] for d in result["derivations"]]
@@ -117,8 +136,11 @@ def trace_page() -> str | tuple[str, int]:
         spread=pictures.spread_svg(result, lg, url), curve=pictures.curve_svg(result, lg),
         variants=[(pictures.variant_swatch(i), v) for i, v in enumerate(variants)],
         copy_swatch=pictures.variant_swatch(0, made_copy=True),
-        json_url=url_for("diffusion.api_trace", artefact=art_param, lang=lg),
-        tree=_tree(result["derivations"], result["artefact"]["iri"]), **ctx)
+        json_url=url_for("diffusion.api_trace", artefact=art_param, lang=lg,
+                         **({"federated": "1"} if result.get("federated") else {})),
+        status_label=federation.status_label,
+        tree=[node for root in result.get("same_as") or [result["artefact"]["iri"]]
+              for node in _tree(result["derivations"], root)], **ctx)
 
 
 def _tree(derivations: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:

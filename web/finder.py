@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from kg import expertise, search as kg_search
-from web import i18n
+from kg import expertise, federation as kg_federation, search as kg_search
+from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
 from web.security import view
@@ -69,15 +69,30 @@ i18n.STRINGS.update({
 
 # --- the expertise finder ---------------------------------------------------
 
+def _no_federation() -> expertise.FinderError:
+    return expertise.FinderError("no-federation", i18n.both("fed_off")["nl"], i18n.both("fed_off")["en"])
+
+
+def _answer(texts: list[str], types: list[str]) -> dict:
+    """The finder's answer: this store in the request's view, or (?federated=1) this store and
+    every region of the registry, public view only (kg.federation)."""
+    if not federation.asked():
+        return expertise.who_knows(kg().db(), texts, view(), lang(), types or None)
+    registry = federation.registry()
+    if registry is None:
+        raise _no_federation()
+    return kg_federation.who_knows(kg().db(), registry, texts, lang(), types or None, federation.timeout())
+
+
 @bp.get("/who-knows")
 def who_knows_page() -> str:
     texts = [x for x in request.args.getlist("topic") if x.strip()]
     types = request.args.getlist("type")
     answer: dict | None = None
     error: expertise.FinderError | None = None
-    if texts:
+    if texts or (federation.asked() and federation.registry() is None):
         try:
-            answer = expertise.who_knows(kg().db(), texts, view(), lang(), types or None)
+            answer = _answer(texts, types)
         except expertise.FinderError as e:
             error = e
     fields = texts + ([""] if request.args.get("add") or not texts else [])
@@ -85,19 +100,22 @@ def who_knows_page() -> str:
     results = [_with_urls(r) for r in answer["results"]] if answer else []
     all_topics = sorted(expertise.topic_labels(kg().db(), view(), lang()).items(),
                         key=lambda kv: kv[1]["label"].casefold())
+    fed = federation.asked()
     return render_template(
         "who_knows.html", fields=fields, types=types or list(expertise.TYPES), all_types=expertise.TYPES,
         answer=answer, results=results, error=error, problems=problems, all_topics=all_topics,
         kind_label=expertise.kind_label, type_label=expertise.type_label, fmt=_fmt,
-        topic_url=lambda label: url_for("finder.who_knows_page", topic=label))
+        federation_on=federation.registry() is not None, federated=fed,
+        status_label=federation.status_label,
+        topic_url=lambda label: url_for("finder.who_knows_page", topic=label, **({"federated": "1"} if fed else {})))
 
 
 @bp.get("/api/who-knows")
 def api_who_knows() -> Response | tuple[Response, int]:
-    """JSON in the shape of kg.expertise.who_knows; 400 with nl/en messages and suggestions."""
+    """JSON in the shape of kg.expertise.who_knows (kg.federation.who_knows with ?federated=1);
+    400 with nl/en messages and suggestions."""
     try:
-        answer = expertise.who_knows(kg().db(), request.args.getlist("topic"), view(), lang(),
-                                     request.args.getlist("type") or None)
+        answer = _answer(request.args.getlist("topic"), request.args.getlist("type"))
     except expertise.FinderError as e:
         return jsonify(e.to_json()), 400
     return jsonify(answer)
@@ -105,14 +123,25 @@ def api_who_knows() -> Response | tuple[Response, int]:
 
 def _with_urls(result: dict) -> dict:
     base = kg().base_iri
-    evidence = [dict(e, via_url=page_url(e["via"]["iri"], base) if e["via"] else None, parts=_parts(e))
+    region = result.get("region")
+    if region is not None and not _is_local(region):
+        # Another region's actor: its IRI is the link (it dereferences at that region), not a page here.
+        link = lambda iri: iri  # noqa: E731
+    else:
+        link = lambda iri: page_url(iri, base)  # noqa: E731
+    evidence = [dict(e, via_url=link(e["via"]["iri"]) if e["via"] else None, parts=_parts(e))
                 for e in result["evidence"]]
     groups: list[dict] = []
     for e in evidence:
         if not groups or groups[-1]["topic"]["iri"] != e["topic"]["iri"]:
             groups.append({"topic": e["topic"], "evidence": []})
         groups[-1]["evidence"].append(e)
-    return dict(result, url=page_url(result["iri"], base), evidence=evidence, groups=groups)
+    return dict(result, url=link(result["iri"]), evidence=evidence, groups=groups)
+
+
+def _is_local(region: dict) -> bool:
+    registry = federation.registry()
+    return registry is not None and region["name"] == registry.local.name
 
 
 def _parts(evidence: dict) -> tuple[str, str, str]:
@@ -129,7 +158,8 @@ def _with_suggestion_urls(error: expertise.FinderError, texts: list[str], types:
         suggestions = []
         for s in p["suggestions"]:
             asked = [s["label"] if x.strip() == p["text"] else x for x in texts]
-            suggestions.append(dict(s, url=url_for("finder.who_knows_page", topic=asked, type=types)))
+            extra = {"federated": "1"} if federation.asked() else {}
+            suggestions.append(dict(s, url=url_for("finder.who_knows_page", topic=asked, type=types, **extra)))
         out.append(dict(p, suggestions=suggestions))
     return out
 

@@ -1,0 +1,62 @@
+"""Federation settings of the web app: the region registry (KG_REGIONS) and the time limit.
+
+`install(app)` reads and checks the registry when the app is created, so a bad file stops the
+start with a message naming the file, the region and the field (kg.regions.RegistryError, in
+Dutch and English). Without KG_REGIONS there is no federation: `?federated=1` then answers 400
+(JSON) or says so on the page. The finder (web/finder.py) and the trace (web/diffusion.py) call
+kg.federation; this module holds no SPARQL.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from kg import regions
+from web import i18n
+
+i18n.STRINGS.update({
+    "fed_option": {"nl": "Ook in andere regio's zoeken", "en": "Also search other regions"},
+    "fed_regions": {"nl": "Regio's", "en": "Regions"},
+    "fed_region": {"nl": "Regio", "en": "Region"},
+    "fed_local": {"nl": "deze regio", "en": "this region"},
+    "fed_public_only": {"nl": "Alleen openbare gegevens: mensen verschijnen alleen met toestemming voor openbaarheid.",
+                        "en": "Public data only: people appear only with consent to be public."},
+    "fed_partial": {"nl": "Gedeeltelijk resultaat: geen antwoord van", "en": "Partial result: no answer from"},
+    "fed_status_ok": {"nl": "antwoordde", "en": "answered"},
+    "fed_status_timeout": {"nl": "geen antwoord binnen de tijd", "en": "no answer in time"},
+    "fed_status_error": {"nl": "fout", "en": "error"},
+    "fed_status_unknown-topic": {"nl": "kent het thema niet", "en": "does not know the topic"},
+    "fed_status_unknown-artefact": {"nl": "kent het artefact niet", "en": "does not know the artefact"},
+    "fed_results": {"nl": "resultaten", "en": "results"},
+    "fed_adoptions": {"nl": "adopties", "en": "adoptions"},
+    "fed_off": {"nl": "Deze server kent geen andere regio's (KG_REGIONS is niet ingesteld).",
+                "en": "This server knows no other regions (KG_REGIONS is not set)."},
+})
+
+EXTENSION = "kg_federation"
+
+
+def install(app) -> None:
+    """Load and check the registry named by KG_REGIONS (empty: no federation)."""
+    path = app.config.get("KG_REGIONS") or ""
+    registry = regions.load(path) if path else None
+    app.extensions[EXTENSION] = {"registry": registry,
+                                 "timeout": float(app.config.get("KG_FEDERATION_TIMEOUT") or regions.DEFAULT_TIMEOUT)}
+
+
+def registry() -> regions.Registry | None:
+    return current_app.extensions[EXTENSION]["registry"]
+
+
+def timeout() -> float:
+    return current_app.extensions[EXTENSION]["timeout"]
+
+
+def asked() -> bool:
+    """Whether the request asks for a federated answer (?federated=1)."""
+    return request.args.get("federated") == "1"
+
+
+def status_label(status: str) -> str:
+    key = "fed_status_" + status
+    return i18n.t(key) if key in i18n.STRINGS else status
