@@ -57,7 +57,7 @@ from kg import queries, void
 from kg.build import BuildResult, check_quads
 from kg.ingest.export import infer_base
 from kg.ingest.findings import graphs_of
-from kg.ingest.pipeline import DERIVED_GRAPHS, _core_quads, _Unblocked, commit
+from kg.ingest.pipeline import DERIVED_GRAPHS, Unblocked, commit, core_quads
 from kg.namespaces import (GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, OWL, PUBLIC_GRAPH, PUBLIC_GRAPHS,
                            VOCABULARIES_GRAPH, CKG, VOCAB, shorten)
 from kg.rdfio import FORMATS, RdfLoadError, Source, parse_source, to_rdflib, from_rdflib
@@ -266,7 +266,7 @@ def read_dump(path: Path | str, name: str) -> Dump:
         raise RdfLoadError(file, f"holds internal graphs ({', '.join(shorten(g) for g in internal)}): import only "
                                  "public dumps (kg export --out, or /dump.nq without signing in)")
     core = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH}
-    packaged = {q.triple for q in _core_quads() if not _has_blank(q.triple)}
+    packaged = {q.triple for q in core_quads() if not _has_blank(q.triple)}
     triples: list[ox.Triple] = []
     for q in parsed:
         t = q.triple
@@ -422,7 +422,7 @@ def check(path: Path | str, name: str, store: GraphStore | None, reasoner: str =
     del db
     result.timings["read store"] = time.perf_counter() - t0
 
-    checked, quads = check_quads(_core_quads() + other + dump.quads, _Unblocked(reasoner=reasoner))
+    checked, quads = check_quads(core_quads() + other + dump.quads, Unblocked(reasoner=reasoner))
     result.checked_model = True
     result.timings.update(checked.timings)
 

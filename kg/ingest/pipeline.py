@@ -71,7 +71,7 @@ class IngestResult:
         return out
 
 
-class _Unblocked(BuildResult):
+class Unblocked(BuildResult):
     """check_quads blocks on any violation; the ingest decides itself which ones block
     (those elsewhere in the store do not, see kg.ingest.findings), so it always
     gets the inferred and public graphs back."""
@@ -81,7 +81,8 @@ class _Unblocked(BuildResult):
         return not self.errors
 
 
-def _core_quads() -> list[ox.Quad]:
+def core_quads() -> list[ox.Quad]:
+    """The ontology and the vocabularies, parsed into their graphs (kg.build.core_sources)."""
     return [q for s in core_sources() for q in parse_source(s)]
 
 
@@ -112,7 +113,7 @@ def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
     del db
     result.timings["read store"] = time.perf_counter() - t0
 
-    build, quads = check_quads(_core_quads() + other + mapped.quads, _Unblocked(reasoner=reasoner))
+    build, quads = check_quads(core_quads() + other + mapped.quads, Unblocked(reasoner=reasoner))
     result.build = build
     result.checked_model = True
     result.timings.update(build.timings)
