@@ -16,12 +16,13 @@ Steps (all in one run, so the ratios compare like with like on a machine shared 
    the child's largest resident set (VmRSS after each metric, the graph and all results still
    held) above its baseline after the imports (so the edge list read from the file counts, the
    same for both);
-4. the whole-region metrics as kg.analytics computes them (networkx), then one analysis of the
+4. the whole-region metrics as kg.analytics computes them (networkx, with betweenness and
+   constraint by igraph: kg.analytics.brokers.structural_metrics), then one analysis of the
    largest network, a school, a person and an artefact, cold (first) and warm (cached).
 
-Ratios are against networkx in the same run (lower is faster). igraph must be installed
-(`pip install -c constraints.txt '.[bench]'`); without it only networkx is measured. Results go
-to bench/results/analytics-<date>.json and .md.
+Ratios are against networkx in the same run (lower is faster). igraph is a dependency of kg
+(pyproject.toml); without it only networkx is measured. Results go to
+bench/results/analytics-<date>.json and .md.
 """
 
 from __future__ import annotations
