@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 KG_STORE ?= var/store
 export KG_STORE
 
-.PHONY: serve test setup build bench clean browser
+.PHONY: serve test setup build bench clean browser virtuoso
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core; fi; }
 
-test: setup browser
+# Debian's Virtuoso 7 for the remote-store tests on Virtuoso (tests/virtuoso_server.py starts a
+# throwaway server per run; the package's own service is not used). Skipped when present.
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; fi; }
+
+test: setup browser virtuoso
 	$(BIN)/python -m pytest
 
 bench: setup

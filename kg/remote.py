@@ -26,11 +26,15 @@ exactly as pyoxigraph's `substitutions` would; the values never become query syn
 Writes are one SPARQL Update request each, so a store that runs a request as one transaction
 (Oxigraph, Fuseki) never shows half of it; every operation in it is conditional on the
 generation the writer read, so a concurrent writer makes the request a no-op and the caller
-gets `StoreChanged` instead of a mix.
+gets `StoreChanged` instead of a mix. Virtuoso (recognised by its Server header) refuses large
+update requests, so there a write is a series of requests behind a claim on the generation
+(`RemoteGraphStore._write_batched`), and reads use merge graphs (`RemoteStore._merged`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import secrets
 import time
 import urllib.error
@@ -41,13 +45,15 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from kg.namespaces import GRAPH
+from kg.namespaces import GRAPH, PUBLIC_GRAPH, PUBLIC_GRAPHS
 from kg.sparql_guard import tokens
 from kg.store import ANY_GENERATION, StoreChanged, StoreError
 
 SCHEMES = ("sparql+http://", "sparql+https://")
 META_GRAPH = GRAPH + "meta"
+MERGE_GRAPHS = GRAPH + "merge/"  # Virtuoso only: see RemoteStore._merged
 _DCT = "http://purl.org/dc/terms/"
+_MERGE = "https://w3id.org/connective-kg/ns#mergeGraph"
 DEFAULT_TIMEOUT = 60.0
 _AGENT = "connective-kg (SPARQLWrapper)"
 
@@ -212,6 +218,16 @@ def _form(text: str) -> str:
     raise SyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
 
 
+# Virtuoso names blank nodes `nodeID://b123` in its results, which is no blank node label
+# pyoxigraph accepts ("Invalid bnode value"): keep `b123`. (A literal's quotes are escaped in
+# JSON, so the pattern matches only a bnode term's value.)
+_VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+
+
+def _parse_results(body: bytes):
+    return ox.parse_query_results(_VIRTUOSO_BNODE.sub(rb"\1", body), format=ox.QueryResultsFormat.JSON)
+
+
 def _as_list(graphs) -> list[str] | None:
     if graphs is None:
         return None
@@ -232,6 +248,7 @@ class RemoteStore:
         self.endpoint = endpoint
         self.timeout = timeout
         self.whole_store = whole_store  # read every named graph (a peer region), not only ours
+        self.server: str | None = None  # the last answer's Server header (Virtuoso needs batched writes)
 
     def _wrapper(self, url: str):
         from SPARQLWrapper import POST, SPARQLWrapper
@@ -264,6 +281,7 @@ class RemoteStore:
             w.addNamedGraph(g)
         try:
             with w.query().response as response:
+                self.server = response.headers.get("Server")
                 return response.read()
         except QueryBadFormed as e:
             raise SyntaxError(_detail(e)) from None
@@ -280,10 +298,11 @@ class RemoteStore:
             ours = [g.value for g in self.named_graphs()]
             default = ours if default is None else default
             named = ours if named is None else named
+        default = self._merged(default)
         form = _form(text)
         if form in ("SELECT", "ASK"):
             body = self.raw(text, "application/sparql-results+json", default, named)
-            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            return _parse_results(body)
         body = self.raw(text, "application/n-triples", default, named)
         # Through an in-memory store, so callers get a real QueryTriples.
         tmp = ox.Store()
@@ -294,7 +313,7 @@ class RemoteStore:
     def _select(self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
                 default: Sequence[str] | None = None, named: Sequence[str] | None = None):
         body = self.raw(bind(text, bindings), "application/sparql-results+json", default, named)
-        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        return _parse_results(body)
 
     def generation(self) -> str | None:
         rows = list(self._select(f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}identifier> ?v }} }}",
@@ -308,6 +327,23 @@ class RemoteStore:
             named=[META_GRAPH])
         return [r["g"] for r in rows]
 
+    def _merged(self, default: list[str] | None) -> list[str] | None:
+        """Virtuoso (7.2) takes several default graphs as a bag, not as their RDF merge: a
+        triple in two of them matches twice, so counts and rows double. For a graph list the
+        writer has merged (RemoteGraphStore._write_batched), name its merge graph instead."""
+        if default is None or len(default) < 2:
+            return default
+        if self.server is None:
+            # Learn which server this is with a query any endpoint allows (a peer's public
+            # endpoint refuses our meta graph as a dataset).
+            self.raw("ASK {}", "application/sparql-results+json")
+        if not (self.server or "").startswith("Virtuoso"):
+            return default
+        merge = merge_graph(default)
+        rows = self._select(f"SELECT (1 AS ?x) WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_MERGE}> <{merge}> }} }}",
+                            named=[META_GRAPH])
+        return [merge] if list(rows) else default
+
     def named_graphs(self) -> Iterator[ox.NamedNode]:
         """Our graphs (the meta graph's list); every named graph if there is no meta graph or
         this is a peer's whole store."""
@@ -316,7 +352,8 @@ class RemoteStore:
             if owned or self.generation() is not None:
                 return iter(owned)
         rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
-        return iter([r["g"] for r in rows if isinstance(r["g"], ox.NamedNode) and r["g"].value != META_GRAPH])
+        return iter([r["g"] for r in rows if isinstance(r["g"], ox.NamedNode) and r["g"].value != META_GRAPH
+                     and not r["g"].value.startswith(MERGE_GRAPHS)])
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         return any(g == graph for g in self.named_graphs())
@@ -357,6 +394,64 @@ def _template(quads: Iterable[ox.Quad]) -> tuple[str, set[str]]:
     return "\n".join(parts), set(by_graph)
 
 
+def _set_meta(expected: str | None, new: str, owned: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
+    """Operations that replace the meta graph by the new generation and graph list, if the
+    generation is still `expected`. Not one DELETE/INSERT with an OPTIONAL meta pattern:
+    Virtuoso 7.2 inserts nothing for a solution that leaves the DELETE template's variables
+    unbound (SPARQL 1.1 skips only those template triples), so the first write to an empty
+    store wrote no meta graph. The same effect, written so every solution binds them."""
+    meta = " ".join([f"<{META_GRAPH}> <{_DCT}identifier> {ox.Literal(new)} ."]
+                    + [f"<{META_GRAPH}> <{_DCT}hasPart> <{g}> ." for g in owned] + list(extra))
+    cond = _condition(expected)
+    old = f"GRAPH <{META_GRAPH}> {{ ?ms ?mp ?mo }}"
+    insert = f"INSERT {{ GRAPH <{META_GRAPH}> {{ {meta} }} }}"
+    if expected is None:  # no generation: clear what else the meta graph holds, then insert
+        return [f"DELETE {{ {old} }} WHERE {{ {cond} {old} }}", f"{insert} WHERE {{ {cond} }}"]
+    return [f"DELETE {{ {old} }} {insert} WHERE {{ {cond} {old} }}"]  # cond matched: the meta graph is not empty
+
+
+_VIRTUOSO_CHUNK = 1000  # triples per INSERT DATA (Virtuoso 7.2 refuses ~5,000)
+_VIRTUOSO_OPS = 10  # INSERT DATA operations per request
+_VIRTUOSO_BLANK_CHUNK = 500  # triples per INSERT ... WHERE (Virtuoso 7.2 refuses ~1,500)
+
+
+def _blanks(q: ox.Quad) -> list[str]:
+    return [t.value for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)]
+
+
+def _chunks(quads: Sequence[ox.Quad], size: int) -> Iterator[list[ox.Quad]]:
+    """Quads with blank nodes in chunks of about `size` (more only for one larger group),
+    all quads that share a blank node in the same chunk: a label is scoped to its operation."""
+    parent: dict[str, str] = {}
+
+    def find(b: str) -> str:
+        while parent.setdefault(b, b) != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        return b
+
+    for q in quads:
+        bs = _blanks(q)
+        for b in bs[1:]:
+            parent[find(b)] = find(bs[0])
+    groups: dict[str, list[ox.Quad]] = {}
+    for q in quads:
+        groups.setdefault(find(_blanks(q)[0]), []).append(q)
+    chunk: list[ox.Quad] = []
+    for group in groups.values():
+        if chunk and len(chunk) + len(group) > size:
+            yield chunk
+            chunk = []
+        chunk += group
+    if chunk:
+        yield chunk
+
+
+def merge_graph(graphs: Iterable[str]) -> str:
+    """The name of the graph that holds the RDF merge of `graphs` (Virtuoso only)."""
+    return MERGE_GRAPHS + hashlib.sha256("\n".join(sorted(set(graphs))).encode()).hexdigest()[:20]
+
+
 def new_generation() -> str:
     return "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(4)
 
@@ -395,31 +490,38 @@ class RemoteGraphStore:
         return self._write(db, drop, quads, expected, keep)
 
     def _write(self, db: RemoteStore, drop: list[str], quads: Iterable[ox.Quad], expected, keep) -> str:
-        from SPARQLWrapper import POSTDIRECTLY
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
         current = db.generation()
         if expected is ANY_GENERATION:
             expected = current
         if current != expected:
             raise StoreChanged(f"{self}: the store changed (generation {current}, expected {expected}); "
                                "nothing was written")
+        if (db.server or "").startswith("Virtuoso"):
+            return self._write_batched(db, drop, list(quads), expected, keep)
         template, written = _template(quads)
         owned = sorted(set(keep) | written)
         new = new_generation()
         cond = _condition(expected)
         drops = "".join(f" <{g}>" for g in drop)
-        meta = " ".join([f"<{META_GRAPH}> <{_DCT}identifier> {ox.Literal(new)} ."]
-                        + [f"<{META_GRAPH}> <{_DCT}hasPart> <{g}> ." for g in owned])
         ops = []
         if drops:
             ops.append(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ {cond} VALUES ?g {{{drops} }} "
                        "GRAPH ?g { ?s ?p ?o } }")
         if template:
             ops.append(f"INSERT {{\n{template}\n}} WHERE {{ {cond} }}")
-        ops.append(f"DELETE {{ GRAPH <{META_GRAPH}> {{ ?ms ?mp ?mo }} }} "
-                   f"INSERT {{ GRAPH <{META_GRAPH}> {{ {meta} }} }} "
-                   f"WHERE {{ {cond} OPTIONAL {{ GRAPH <{META_GRAPH}> {{ ?ms ?mp ?mo }} }} }}")
+        ops += _set_meta(expected, new, owned)
+        self._send(db, ops, "the update failed, so nothing was written")
+        now = db.generation()
+        if now != new:
+            raise StoreChanged(f"{self}: another writer changed the store first (generation {now}); "
+                               "nothing of this write was applied")
+        return new
+
+    def _send(self, db: RemoteStore, ops: list[str], failed: str) -> None:
+        """POST `ops` as one SPARQL Update request."""
+        from SPARQLWrapper import POSTDIRECTLY
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
         w = db._wrapper(self.endpoint.update_url)
         w.setRequestMethod(POSTDIRECTLY)
         w.setQuery(" ;\n".join(ops))
@@ -427,12 +529,71 @@ class RemoteGraphStore:
         try:
             w.query().response.read()
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as e:
-            raise RemoteStoreError(f"{self.endpoint.update_url}: the update failed, so nothing was written: "
-                                   f"{_detail(e)}") from None
+            raise RemoteStoreError(f"{self.endpoint.update_url}: {failed}: {_detail(e)}") from None
+
+    def _write_batched(self, db: RemoteStore, drop: list[str], quads: list[ox.Quad], expected, keep) -> str:
+        """Virtuoso (7.2): it compiles a whole update request into one SQL procedure, and
+        refuses more than ~1,000 template triples in an INSERT ... WHERE ("generated SQL text
+        has exceeded 10000 lines", "code vector exceeded"), ~5,000 in an INSERT DATA ("SPARQL
+        compiler ... memory exhausted"), and compile time grows faster than linearly. So the
+        write goes as several requests, guarded by a claim on the generation instead of one
+        conditional request: (1) conditionally set the generation to a claim (another writer's
+        claim or write makes it a no-op: StoreChanged, nothing written); (2) CLEAR the dropped
+        graphs; (3) INSERT DATA in chunks, each blank node's triples in one chunk (a blank node
+        label is scoped to its operation); (4) set the new generation and graph list,
+        conditional on the claim. Readers can see the write half done; a write that fails
+        midway leaves the claim as the generation, and the next write (with ANY_GENERATION)
+        replaces it. Virtuoso's /sparql does not run a request as one transaction anyway."""
+        new = new_generation()
+        claim = "writing-" + new
+        written = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        # (1) The claim also lists the graphs about to be written, so that a failed write's
+        # graphs are ours and the next replace_all drops them.
+        parts = " ".join(f"<{META_GRAPH}> <{_DCT}hasPart> <{g}> ." for g in written)
+        old = (f"DELETE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}identifier> {ox.Literal(expected)} }} }} "
+               if expected is not None else "")
+        self._send(db, [f"{old}INSERT {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}identifier> "
+                        f"{ox.Literal(claim)} . {parts} }} }} WHERE {{ {_condition(expected)} }}"],
+                   "the update failed, so nothing was written")
         now = db.generation()
-        if now != new:
+        if now != claim:
             raise StoreChanged(f"{self}: another writer changed the store first (generation {now}); "
                                "nothing of this write was applied")
+        midway = f"the update failed midway: the store holds part of it (generation {claim})"
+        if drop:  # (2)
+            self._send(db, [f"CLEAR SILENT GRAPH <{g}>" for g in drop], midway)
+        # (3) Virtuoso refuses blank nodes in INSERT DATA ("not allowed in a constant clause"):
+        # their quads go as INSERT { } WHERE { }, in smaller chunks, one per request.
+        plain = [q for q in quads if not _blanks(q)]
+        for i in range(0, len(plain), _VIRTUOSO_CHUNK * _VIRTUOSO_OPS):
+            part = plain[i:i + _VIRTUOSO_CHUNK * _VIRTUOSO_OPS]
+            self._send(db, [f"INSERT DATA {{\n{_template(part[j:j + _VIRTUOSO_CHUNK])[0]}\n}}"
+                            for j in range(0, len(part), _VIRTUOSO_CHUNK)], midway)
+        # A blank node in two GRAPH <iri> blocks of one template fails ("Function
+        # string_output_string needs a string output as argument 1, not an arg of type
+        # INTEGER"), but not in GRAPH ?g blocks with ?g bound by BIND, so the graphs are named so.
+        for chunk in _chunks([q for q in quads if _blanks(q)], _VIRTUOSO_BLANK_CHUNK):
+            template, graphs = _template(chunk)
+            binds = []
+            for i, g in enumerate(sorted(graphs)):
+                template = template.replace(f"GRAPH <{g}> {{\n", f"GRAPH ?g{i} {{\n")
+                binds.append(f"BIND(<{g}> AS ?g{i})")
+            self._send(db, [f"INSERT {{\n{template}\n}} WHERE {{ {' '.join(binds)} }}"], midway)
+        owned = sorted(set(keep) | set(written))
+        # (4) The RDF merge of each view's graphs (kg.store.view_graphs), as RemoteStore._merged
+        # reads it: all our graphs, all but the public graph, the public view's graphs.
+        old_merges = [r["m"].value for r in db._select(
+            f"SELECT ?m WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_MERGE}> ?m }} }}", named=[META_GRAPH])]
+        views = {merge_graph(v): v for v in (owned, [g for g in owned if g != PUBLIC_GRAPH], list(PUBLIC_GRAPHS))
+                 if len(set(v)) > 1}
+        ops = [f"CLEAR SILENT GRAPH <{m}>" for m in sorted(set(old_merges) | set(views))]
+        ops += [f"INSERT {{ GRAPH <{m}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {' '.join(f'<{g}>' for g in v)} }} "
+                "GRAPH ?g { ?s ?p ?o } }" for m, v in views.items()]
+        self._send(db, ops, midway)
+        self._send(db, _set_meta(claim, new, owned, [f"<{META_GRAPH}> <{_MERGE}> <{m}> ." for m in views]), midway)
+        now = db.generation()
+        if now != new:
+            raise StoreChanged(f"{self}: another writer changed the store during the write (generation {now})")
         return new
 
     def wait_until_reachable(self, seconds: float = 10.0) -> None:

@@ -50,18 +50,97 @@ def remote_sample_db(remote_sample):
     return remote_sample[1].open()
 
 
-STORES = ["embedded", "remote"]
+@pytest.fixture(scope="session")
+def virtuoso_sample(tmp_path_factory: pytest.TempPathFactory):
+    """A real Virtuoso 7 server (Debian's virtuoso-opensource, `make virtuoso`) on 127.0.0.1
+    with the Twente sample built into it through the remote backend: yields (server,
+    RemoteGraphStore). Skipped, with the reason, where virtuoso-t is not installed."""
+    from kg.remote import RemoteGraphStore
+    from virtuoso_server import VirtuosoServer, available
+
+    if not available():
+        pytest.skip("virtuoso-t is not installed (`make virtuoso` installs Debian's virtuoso-opensource)")
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        store = RemoteGraphStore(server.spec)
+        result = build([resources.sample_dir()], store)
+        assert result.committed, "the Twente sample does not build into Virtuoso"
+        yield server, store
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_sample_db(virtuoso_sample):
+    """The Virtuoso sample as a store kg reads from (kg.remote.RemoteStore)."""
+    return virtuoso_sample[1].open()
+
+
+STORES = ["embedded", "remote", "virtuoso"]
+
+# Where Virtuoso 7.2 (Debian bookworm's 7.2.5.1) answers a named query differently from SPARQL
+# 1.1 and no change to the transport (kg/remote.py) can make up for it: exact (test, store)
+# cases, strict, so they show up as XPASS once Virtuoso answers them right.
+_COMPILER = "Virtuoso 7.2 cannot compile the query"
+_V_COMPILE_DFE = f"{_COMPILER}: 37000 SQ156 Internal Optimized compiler error (Bad dfe in sqlo_place_exp)"
+_V_COMPILE_TABLE = f"{_COMPILER}: 37000 SQ156 Internal Optimized compiler error (unknown table for a column dfe)"
+_V_COLUMNS = (f"{_COMPILER}: 37000 SQ142 'Different number of expected and generated columns in a select' "
+              "(subqueries with the bound parameters as VALUES)")
+_V_TYPES = ("Virtuoso 7.2 keeps broader types (ckg:Actor) that `FILTER NOT EXISTS { ?x a ?narrower . "
+            "?narrower rdfs:subClassOf+ ?type }` must remove, so rows repeat once per superclass")
+_V_DATES = "Virtuoso 7.2 subtracts two xsd:date values to a number of seconds, not an xsd:dayTimeDuration"
+_V_BOOLEANS = "Virtuoso 7.2 returns a boolean expression (EXISTS, comparisons) as 0/1 xsd:integer, not xsd:boolean"
+VIRTUOSO_XFAILS = {
+    "test_named_queries.py::test_query_runs_on_the_sample_with_its_example[virtuoso-actor-profile]":
+        f"{_COMPILER}: 42000 SQ200 Stack Overflow in cost model",
+    "test_named_queries.py::test_query_runs_on_the_sample_with_its_example[virtuoso-class-kinds]":
+        "Virtuoso 7.2 answers no rows: `GRAPH graph:ontology { ?class rdfs:subClassOf* ckg:Actor }` "
+        "matches nothing (the zero-or-more path with an unbound start)",
+    "test_named_queries.py::test_query_runs_on_the_sample_with_its_example[virtuoso-same-as]":
+        ("Virtuoso 7.2 refuses `?artefact (owl:sameAs|^owl:sameAs|...)* ?same` with ?artefact bound by "
+         "the parameters' VALUES block: 37000 'TR...: transitive start not given'"),
+    **{f"test_named_queries.py::{test}[virtuoso-{name}]": reason
+       for test in ("test_query_runs_on_the_sample_with_its_example", "test_every_iri_column_has_a_label_column",
+                    "test_output_order_is_deterministic")
+       for name, reason in (("expertise-evidence", _V_COMPILE_TABLE), ("network-growth", _V_COMPILE_DFE),
+                            ("next-adopters", _V_COLUMNS), ("reachable-expertise", _V_COLUMNS))},
+    "test_competency_questions.py::test_cq1_expertise_finder_combines_topics_with_evidence_of_every_kind[virtuoso]":
+        f"expertise-evidence: {_V_COMPILE_TABLE}",
+    "test_competency_questions.py::test_cq3_strongest_ties_are_mentor_and_schoolopleider[virtuoso]":
+        f"person-ties: {_V_TYPES}; and {_V_BOOLEANS} (?sameOrganisation)",
+    "test_competency_questions.py::test_cq5_expertise_within_two_steps[virtuoso]": f"reachable-expertise: {_V_COLUMNS}",
+    "test_competency_questions.py::test_cq7_schools_near_adopters[virtuoso]": f"next-adopters: {_V_COLUMNS}",
+    "test_competency_questions.py::test_cq9_boundary_crossers_by_mechanism[virtuoso]":
+        "boundary-crossers with mechanism='coördinatie' (the Dutch label, bound as VALUES) returns no rows on "
+        "Virtuoso 7.2, though the label matches when written in a query's text",
+    "test_competency_questions.py::test_cq10_kleuter_teachers_are_isolated_in_their_team[virtuoso]":
+        f"team-isolation: {_V_BOOLEANS} (?isolated)",
+    "test_competency_questions.py::test_cq11_participation_of_a_founder[virtuoso]": f"participation: {_V_TYPES}",
+    "test_competency_questions.py::test_cq12_plg_grew_from_four_to_thirty[virtuoso]": f"network-growth: {_V_COMPILE_DFE}",
+    "test_competency_questions.py::test_cq13_letters_of_intent_running_out[virtuoso]":
+        f"expiring-intents: {_V_DATES} (?daysLeft), so letters are classed by the wrong number of days",
+    "test_competency_questions.py::test_actor_neighbourhood_of_the_kijkwijzer[virtuoso]": f"actor-neighbourhood: {_V_TYPES}",
+}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        reason = VIRTUOSO_XFAILS.get(item.nodeid.rsplit("/", 1)[-1])
+        if reason:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 def embedded_or_remote(request: pytest.FixtureRequest, embedded: ox.Store):
     """For a module that overrides `sample_db` with params=STORES, so that its tests run on
-    the embedded store and on a real remote SPARQL server:
+    the embedded store, on a real Oxigraph server and on a real Virtuoso server:
 
         @pytest.fixture(scope="module", params=STORES)
         def sample_db(request, sample_db):
             return embedded_or_remote(request, sample_db)
     """
-    return embedded if request.param == "embedded" else request.getfixturevalue("remote_sample_db")
+    if request.param == "embedded":
+        return embedded
+    return request.getfixturevalue({"remote": "remote_sample_db", "virtuoso": "virtuoso_sample_db"}[request.param])
 
 
 TOKEN = "test-token-for-internal-use"
