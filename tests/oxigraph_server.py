@@ -18,6 +18,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_answers(url: str, process: subprocess.Popen, seconds: float, log) -> None:
+    """Poll `url` until it answers; RuntimeError with `log()` if `process` exits or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                r.read()
+            return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"{url}: the server did not start: {log()}") from None
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait(5)
+                raise RuntimeError(f"{url}: no answer within {seconds} s: {log()}") from None
+            time.sleep(0.1)
+
+
 class OxigraphServer:
     """`oxigraph serve` on a free port, data in `location` (kept across restart())."""
 
@@ -43,18 +61,8 @@ class OxigraphServer:
         if self.timeout_s:
             cmd += ["--timeout-s", str(self.timeout_s)]
         self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/query?query=ASK%7B%7D", timeout=2) as r:
-                    r.read()
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"oxigraph did not start: {self.process.stderr.read().decode()[:500]}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError("oxigraph did not answer within 20 s")
-                time.sleep(0.1)
+        wait_until_answers(self.url + "/query?query=ASK%7B%7D", self.process, 20,
+                           lambda: self.process.stderr.read().decode()[:500])
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
-from oxigraph_server import free_port
+from oxigraph_server import free_port, wait_until_answers
 
 BINARY = shutil.which("virtuoso-t") or "/usr/bin/virtuoso-t"
 ISQL = shutil.which("isql-vt") or "/usr/bin/isql-vt"
@@ -93,19 +91,7 @@ class VirtuosoServer:
         self.process = subprocess.Popen([BINARY, "+foreground", "+configfile", str(ini)], cwd=self.location,
                                         stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/sparql?query=ASK%7B%7D", timeout=2) as r:
-                    r.read()
-                break
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"virtuoso did not start: {self.log()[-800:]}")
-                if time.monotonic() > deadline:
-                    self.kill()
-                    raise RuntimeError(f"virtuoso did not answer within 60 s: {self.log()[-800:]}")
-                time.sleep(0.2)
+        wait_until_answers(self.url + "/sparql?query=ASK%7B%7D", self.process, 60, lambda: self.log()[-800:])
         self.isql('GRANT SPARQL_UPDATE TO "SPARQL";')
 
     def isql(self, sql: str) -> str:
