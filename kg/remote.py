@@ -51,9 +51,8 @@ from kg.store import ANY_GENERATION, StoreChanged, StoreError
 
 SCHEMES = ("sparql+http://", "sparql+https://")
 META_GRAPH = GRAPH + "meta"
+_META = ox.NamedNode(GRAPH + "meta")
 MERGE_GRAPHS = GRAPH + "merge/"  # Virtuoso only: see RemoteStore._merged
-_DCT = "http://purl.org/dc/terms/"
-_MERGE = "https://w3id.org/connective-kg/ns#mergeGraph"
 DEFAULT_TIMEOUT = 60.0
 _AGENT = "connective-kg (SPARQLWrapper)"
 
@@ -97,22 +96,36 @@ class Endpoint:
 
 # --- bound parameters as VALUES in every group ------------------------------------------
 
-def bind(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
+Term = ox.NamedNode | ox.Literal
+
+
+def bind(text: str, bindings: Mapping[str, Term | Sequence[Term]] | None, update: bool = False) -> str:
     """`text` with each variable of `bindings` bound to its value in every group graph
     pattern where that variable is in scope, as pyoxigraph's `substitutions` bind it: a
-    subquery that does not project a variable has its own variable of that name. Raises
+    subquery that does not project a variable has its own variable of that name. A list of
+    values binds the variable to each in turn (one solution per value; none for an empty
+    list). Works on SPARQL Update text too: INSERT/DELETE templates are left alone, and with
+    `update` single values are bound by BIND (Virtuoso 7.2 fails on a template variable bound
+    by VALUES: "string_output_string needs a string output"). Raises
     ValueError for values VALUES cannot hold (blank nodes) and for query shapes it cannot
     bind (CONSTRUCT WHERE short form)."""
     if not bindings:
         return text
     for name, value in bindings.items():
-        if not isinstance(value, (ox.NamedNode, ox.Literal)):
-            raise ValueError(f"?{name}: only IRIs and literals can be bound, not {value!r}")
+        for v in (value if isinstance(value, (list, tuple)) else [value]):
+            if not isinstance(v, (ox.NamedNode, ox.Literal)):
+                raise ValueError(f"?{name}: only IRIs and literals can be bound, not {v!r}")
 
     def block(names: set[str]) -> str:
-        names_ = sorted(names)
-        return (" VALUES (" + " ".join(f"?{n}" for n in names_) + ") { ("
-                + " ".join(str(bindings[n]) for n in names_) + ") } ")
+        one = sorted(n for n in names if not isinstance(bindings[n], (list, tuple)))
+        if update:
+            out = " " + "".join("BIND(" + str(bindings[n]) + " AS ?" + n + ") " for n in one)
+        else:
+            out = (" VALUES (" + " ".join(f"?{n}" for n in one) + ") { ("
+                   + " ".join(str(bindings[n]) for n in one) + ") } ") if one else " "
+        for n in sorted(set(names) - set(one)):
+            out += "VALUES ?" + n + " { " + " ".join(str(v) for v in bindings[n]) + " } "
+        return out
 
     toks = tokens(text)
     edits: list[tuple[int, str]] = []  # (position, text to insert there)
@@ -127,8 +140,8 @@ def bind(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None) ->
             if scopes:
                 scopes.pop()
             continue
-        if not _opens_group(toks, i):
-            scopes.append(None)
+        if (scopes and scopes[-1] is None) or not _opens_group(toks, i):
+            scopes.append(None)  # a template or a VALUES block, or a brace inside one
             continue
         outer = next((s for s in reversed(scopes) if s is not None), set(bindings))
         names = outer & pending if pending is not None else outer
@@ -186,10 +199,10 @@ def _word(tok, *words: str) -> bool:
 
 
 def _opens_group(toks: list, i: int) -> bool:
-    """Whether the `{` at toks[i] opens a group graph pattern (not a CONSTRUCT template or
-    a VALUES data block)."""
+    """Whether the `{` at toks[i] opens a group graph pattern (not a CONSTRUCT, INSERT or
+    DELETE template or a VALUES data block)."""
     prev = toks[i - 1] if i > 0 else None
-    if _word(prev, "CONSTRUCT"):
+    if _word(prev, "CONSTRUCT", "INSERT", "DELETE", "DATA"):
         return False
     if _word(prev, "WHERE") and i > 1 and _word(toks[i - 2], "CONSTRUCT"):
         raise ValueError("parameters cannot be bound in the CONSTRUCT WHERE { } short form")
@@ -210,6 +223,24 @@ def _opens_group(toks: list, i: int) -> bool:
 
 
 # --- reading --------------------------------------------------------------------------------
+
+# The meta graph's queries and updates: constant text, values bound by bind() (?meta is the
+# meta graph, which is also its own subject). Update operations get _PREFIXES in _send.
+_PREFIXES = "PREFIX dcterms: <http://purl.org/dc/terms/>\nPREFIX ckg: <https://w3id.org/connective-kg/ns#>\n"
+GENERATION_QUERY = _PREFIXES + "SELECT ?v WHERE { GRAPH ?meta { ?meta dcterms:identifier ?v } }"
+OWNED_QUERY = _PREFIXES + "SELECT ?g WHERE { GRAPH ?meta { ?meta dcterms:hasPart ?g } } ORDER BY ?g"
+MERGES_QUERY = _PREFIXES + "SELECT ?merge WHERE { GRAPH ?meta { ?meta ckg:mergeGraph ?merge } }"
+_IS_EXPECTED = "GRAPH ?meta { ?meta dcterms:identifier ?expected }"
+_IS_EMPTY = "FILTER NOT EXISTS { GRAPH ?meta { ?meta dcterms:identifier ?any } }"
+_OLD_META = "GRAPH ?meta { ?ms ?mp ?mo }"
+_SET_GENERATION = "INSERT { GRAPH ?meta { ?meta dcterms:identifier ?new } }"
+_ADD_PARTS = ("INSERT { GRAPH ?meta { ?meta dcterms:hasPart ?part } } "
+              "WHERE { GRAPH ?meta { ?meta dcterms:identifier ?new } }")
+_ADD_MERGES = ("INSERT { GRAPH ?meta { ?meta ckg:mergeGraph ?merge } } "
+               "WHERE { GRAPH ?meta { ?meta dcterms:identifier ?new } }")
+_DROP = "DELETE { GRAPH ?g { ?s ?p ?o } }"
+_COPY_INTO_MERGE = "INSERT { GRAPH ?merge { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
 
 def _form(text: str) -> str:
     for t in tokens(text):
@@ -316,15 +347,12 @@ class RemoteStore:
         return _parse_results(body)
 
     def generation(self) -> str | None:
-        rows = list(self._select(f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}identifier> ?v }} }}",
-                                 named=[META_GRAPH]))
+        rows = list(self._select(GENERATION_QUERY, {"meta": _META}, named=[META_GRAPH]))
         return rows[0]["v"].value if rows else None
 
     def owned_graphs(self) -> list[ox.NamedNode]:
         """The graphs kg wrote (the meta graph's list): the only ones a write may drop."""
-        rows = self._select(
-            f"SELECT ?g WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}hasPart> ?g }} }} ORDER BY ?g",
-            named=[META_GRAPH])
+        rows = self._select(OWNED_QUERY, {"meta": _META}, named=[META_GRAPH])
         return [r["g"] for r in rows]
 
     def _merged(self, default: list[str] | None) -> list[str] | None:
@@ -340,8 +368,7 @@ class RemoteStore:
         if not (self.server or "").startswith("Virtuoso"):
             return default
         merge = merge_graph(default)
-        rows = self._select(f"SELECT (1 AS ?x) WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_MERGE}> <{merge}> }} }}",
-                            named=[META_GRAPH])
+        rows = self._select(MERGES_QUERY, {"meta": _META, "merge": ox.NamedNode(merge)}, named=[META_GRAPH])
         return [merge] if list(rows) else default
 
     def named_graphs(self) -> Iterator[ox.NamedNode]:
@@ -378,10 +405,15 @@ def _detail(e: Exception) -> str:
 
 # --- writing ---------------------------------------------------------------------------------
 
-def _condition(expected: str | None) -> str:
-    if expected is None:
-        return f"FILTER NOT EXISTS {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}identifier> ?any }} }}"
-    return f"GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}identifier> {ox.Literal(expected)} }}"
+def _where(patterns: str, expected: str | None, bindings: Mapping[str, Term | Sequence[Term]],
+           virtuoso: bool = False) -> str:
+    """` WHERE { ... }` holding `patterns` and the condition that the generation is still
+    `expected` (None: the store has none), with `bindings` and ?meta/?expected bound."""
+    cond = _IS_EMPTY if expected is None else _IS_EXPECTED
+    values = {"meta": _META, **bindings}
+    if expected is not None:
+        values["expected"] = ox.Literal(expected)
+    return " WHERE " + bind("{ " + cond + " " + patterns + " }", values, update=virtuoso)
 
 
 def _template(quads: Iterable[ox.Quad]) -> tuple[str, set[str]]:
@@ -390,24 +422,35 @@ def _template(quads: Iterable[ox.Quad]) -> tuple[str, set[str]]:
         if not isinstance(q.graph_name, ox.NamedNode):
             raise ValueError("every quad written to a remote store needs a named graph")
         by_graph.setdefault(q.graph_name.value, []).append(f"{q.subject} {q.predicate} {q.object} .")
-    parts = [f"GRAPH <{g}> {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items()]
+    parts = ["GRAPH " + str(ox.NamedNode(g)) + " {\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items()]
     return "\n".join(parts), set(by_graph)
 
 
-def _set_meta(expected: str | None, new: str, owned: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
+def _set_meta(expected: str | None, new: str, owned: Sequence[str], merges: Sequence[str] = (),
+              virtuoso: bool = False) -> list[str]:
     """Operations that replace the meta graph by the new generation and graph list, if the
     generation is still `expected`. Not one DELETE/INSERT with an OPTIONAL meta pattern:
     Virtuoso 7.2 inserts nothing for a solution that leaves the DELETE template's variables
     unbound (SPARQL 1.1 skips only those template triples), so the first write to an empty
-    store wrote no meta graph. The same effect, written so every solution binds them."""
-    meta = " ".join([f"<{META_GRAPH}> <{_DCT}identifier> {ox.Literal(new)} ."]
-                    + [f"<{META_GRAPH}> <{_DCT}hasPart> <{g}> ." for g in owned] + list(extra))
-    cond = _condition(expected)
-    old = f"GRAPH <{META_GRAPH}> {{ ?ms ?mp ?mo }}"
-    insert = f"INSERT {{ GRAPH <{META_GRAPH}> {{ {meta} }} }}"
-    if expected is None:  # no generation: clear what else the meta graph holds, then insert
-        return [f"DELETE {{ {old} }} WHERE {{ {cond} {old} }}", f"{insert} WHERE {{ {cond} }}"]
-    return [f"DELETE {{ {old} }} {insert} WHERE {{ {cond} {old} }}"]  # cond matched: the meta graph is not empty
+    store wrote no meta graph. The same effect, written so every solution binds them; the
+    graph list is added under the new generation."""
+    gen = {"new": ox.Literal(new)}
+    if expected is None:  # no generation: clear what else the meta graph holds, then set it
+        ops = ["DELETE { " + _OLD_META + " }" + _where(_OLD_META, None, {}, virtuoso),
+               _SET_GENERATION + _where("", None, gen, virtuoso)]
+    else:  # the condition matched, so the meta graph is not empty
+        ops = ["DELETE { " + _OLD_META + " } " + _SET_GENERATION + _where(_OLD_META, expected, gen, virtuoso)]
+    ops += _listed(_ADD_PARTS, "part", owned, gen, virtuoso)
+    ops += _listed(_ADD_MERGES, "merge", merges, gen, virtuoso)
+    return ops
+
+
+def _listed(op: str, name: str, iris: Sequence[str], gen: Mapping[str, Term], virtuoso: bool) -> list[str]:
+    """`op` with ?name bound to each IRI: one operation on Virtuoso (no VALUES-bound
+    template variables there), else one operation with all of them."""
+    if not virtuoso:
+        return [bind(op, {"meta": _META, **gen, name: [ox.NamedNode(i) for i in iris]})] if iris else []
+    return [bind(op, {"meta": _META, **gen, name: ox.NamedNode(i)}, update=True) for i in iris]
 
 
 _VIRTUOSO_CHUNK = 1000  # triples per INSERT DATA (Virtuoso 7.2 refuses ~5,000)
@@ -501,14 +544,14 @@ class RemoteGraphStore:
         template, written = _template(quads)
         owned = sorted(set(keep) | written)
         new = new_generation()
-        cond = _condition(expected)
-        drops = "".join(f" <{g}>" for g in drop)
         ops = []
-        if drops:
-            ops.append(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ {cond} VALUES ?g {{{drops} }} "
-                       "GRAPH ?g { ?s ?p ?o } }")
+        if drop:
+            ops.append(_DROP + _where("GRAPH ?g { ?s ?p ?o }", expected,
+                                                  {"g": [ox.NamedNode(g) for g in drop]}))
         if template:
-            ops.append(f"INSERT {{\n{template}\n}} WHERE {{ {cond} }}")
+            # The data itself, as pyoxigraph serialises the terms (SPARQL Update has no
+            # binding for a template's data); the condition's values bound by _where.
+            ops.append("INSERT {\n" + template + "\n}" + _where("", expected, {}))
         ops += _set_meta(expected, new, owned)
         self._send(db, ops, "the update failed, so nothing was written")
         now = db.generation()
@@ -524,7 +567,7 @@ class RemoteGraphStore:
 
         w = db._wrapper(self.endpoint.update_url)
         w.setRequestMethod(POSTDIRECTLY)
-        w.setQuery(" ;\n".join(ops))
+        w.setQuery(_PREFIXES + " ;\n".join(ops))  # one prologue for the request (Oxigraph takes no other)
         w.queryType = "INSERT"  # an update, whatever SPARQLWrapper's guess (see raw())
         try:
             w.query().response.read()
@@ -549,48 +592,47 @@ class RemoteGraphStore:
         written = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
         # (1) The claim also lists the graphs about to be written, so that a failed write's
         # graphs are ours and the next replace_all drops them.
-        parts = " ".join(f"<{META_GRAPH}> <{_DCT}hasPart> <{g}> ." for g in written)
-        old = (f"DELETE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}identifier> {ox.Literal(expected)} }} }} "
-               if expected is not None else "")
-        self._send(db, [f"{old}INSERT {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_DCT}identifier> "
-                        f"{ox.Literal(claim)} . {parts} }} }} WHERE {{ {_condition(expected)} }}"],
-                   "the update failed, so nothing was written")
+        gen = {"new": ox.Literal(claim)}
+        old = "DELETE { " + _IS_EXPECTED + " } " if expected is not None else ""
+        ops = [old + _SET_GENERATION + _where("", expected, gen, virtuoso=True)]
+        ops += _listed(_ADD_PARTS, "part", written, gen, virtuoso=True)
+        self._send(db, ops, "the update failed, so nothing was written")
         now = db.generation()
         if now != claim:
             raise StoreChanged(f"{self}: another writer changed the store first (generation {now}); "
                                "nothing of this write was applied")
         midway = f"the update failed midway: the store holds part of it (generation {claim})"
         if drop:  # (2)
-            self._send(db, [f"CLEAR SILENT GRAPH <{g}>" for g in drop], midway)
+            self._send(db, ["CLEAR SILENT GRAPH " + str(ox.NamedNode(g)) for g in drop], midway)
         # (3) Virtuoso refuses blank nodes in INSERT DATA ("not allowed in a constant clause"):
         # their quads go as INSERT { } WHERE { }, in smaller chunks, one per request.
         plain = [q for q in quads if not _blanks(q)]
         for i in range(0, len(plain), _VIRTUOSO_CHUNK * _VIRTUOSO_OPS):
             part = plain[i:i + _VIRTUOSO_CHUNK * _VIRTUOSO_OPS]
-            self._send(db, [f"INSERT DATA {{\n{_template(part[j:j + _VIRTUOSO_CHUNK])[0]}\n}}"
+            self._send(db, ["INSERT DATA {\n" + _template(part[j:j + _VIRTUOSO_CHUNK])[0] + "\n}"
                             for j in range(0, len(part), _VIRTUOSO_CHUNK)], midway)
         # A blank node in two GRAPH <iri> blocks of one template fails ("Function
         # string_output_string needs a string output as argument 1, not an arg of type
-        # INTEGER"), but not in GRAPH ?g blocks with ?g bound by BIND, so the graphs are named so.
+        # INTEGER"), but not in GRAPH ?g blocks with ?g bound in the WHERE clause, so the
+        # graphs are named so.
         for chunk in _chunks([q for q in quads if _blanks(q)], _VIRTUOSO_BLANK_CHUNK):
             template, graphs = _template(chunk)
-            binds = []
+            names = {}
             for i, g in enumerate(sorted(graphs)):
-                template = template.replace(f"GRAPH <{g}> {{\n", f"GRAPH ?g{i} {{\n")
-                binds.append(f"BIND(<{g}> AS ?g{i})")
-            self._send(db, [f"INSERT {{\n{template}\n}} WHERE {{ {' '.join(binds)} }}"], midway)
+                template = template.replace("GRAPH " + str(ox.NamedNode(g)) + " {\n", "GRAPH ?g" + str(i) + " {\n")
+                names[f"g{i}"] = ox.NamedNode(g)
+            self._send(db, ["INSERT {\n" + template + "\n} WHERE " + bind("{ }", names, update=True)], midway)
         owned = sorted(set(keep) | set(written))
         # (4) The RDF merge of each view's graphs (kg.store.view_graphs), as RemoteStore._merged
         # reads it: all our graphs, all but the public graph, the public view's graphs.
-        old_merges = [r["m"].value for r in db._select(
-            f"SELECT ?m WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{_MERGE}> ?m }} }}", named=[META_GRAPH])]
+        old_merges = [r["merge"].value for r in db._select(MERGES_QUERY, {"meta": _META}, named=[META_GRAPH])]
         views = {merge_graph(v): v for v in (owned, [g for g in owned if g != PUBLIC_GRAPH], list(PUBLIC_GRAPHS))
                  if len(set(v)) > 1}
-        ops = [f"CLEAR SILENT GRAPH <{m}>" for m in sorted(set(old_merges) | set(views))]
-        ops += [f"INSERT {{ GRAPH <{m}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {' '.join(f'<{g}>' for g in v)} }} "
-                "GRAPH ?g { ?s ?p ?o } }" for m, v in views.items()]
+        ops = ["CLEAR SILENT GRAPH " + str(ox.NamedNode(m)) for m in sorted(set(old_merges) | set(views))]
+        ops += [bind(_COPY_INTO_MERGE, {"merge": ox.NamedNode(m), "g": [ox.NamedNode(g) for g in v]}, update=True)
+                for m, v in views.items()]
         self._send(db, ops, midway)
-        self._send(db, _set_meta(claim, new, owned, [f"<{META_GRAPH}> <{_MERGE}> <{m}> ." for m in views]), midway)
+        self._send(db, _set_meta(claim, new, owned, sorted(views), virtuoso=True), midway)
         now = db.generation()
         if now != new:
             raise StoreChanged(f"{self}: another writer changed the store during the write (generation {now})")
