@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,14 @@ from kg.store import GraphStore
 from kg.validate import DEFAULT_ENGINE, ENGINES, Finding, validate, validate_quads
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+# Told the name of each step as it starts ("load", "convert", "reason", "validate", "public",
+# "commit"; an ingest adds "read", "map", "read store", "trace"): for progress on a terminal or page.
+Progress = Callable[[str], None]
+
+
+def no_progress(step: str) -> None:
+    pass
 
 
 @dataclass
@@ -70,14 +78,15 @@ def core_sources() -> list[Source]:
     ]
 
 
-def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER,
-          validator: str = DEFAULT_ENGINE) -> tuple[BuildResult, list[ox.Quad]]:
+def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER, validator: str = DEFAULT_ENGINE,
+          progress: Progress = no_progress) -> tuple[BuildResult, list[ox.Quad]]:
     """Load, reason and validate `paths` with the ontology; write nothing.
 
     Returns the result and, when it conforms, every quad to commit
     (ontology, vocabularies, one graph per source, inferred, public).
     """
     result = BuildResult(reasoner=reasoner, validator=validator)
+    progress("load")
     t0 = time.perf_counter()
     try:
         data_sources = collect_sources(paths)
@@ -101,10 +110,11 @@ def check(paths: Iterable[Path | str], reasoner: str = DEFAULT_REASONER,
         return result, []
 
     result.node_files = _files_by_subject(quads, {s.graph: str(s.path) for s in data_sources})
-    return check_quads(quads, result)
+    return check_quads(quads, result, progress)
 
 
-def check_quads(quads: list[ox.Quad], result: BuildResult | None = None) -> tuple[BuildResult, list[ox.Quad]]:
+def check_quads(quads: list[ox.Quad], result: BuildResult | None = None,
+                progress: Progress = no_progress) -> tuple[BuildResult, list[ox.Quad]]:
     """Reason over and validate quads that already sit in their named graphs
     (the ontology and vocabularies included); write nothing.
 
@@ -117,11 +127,13 @@ def check_quads(quads: list[ox.Quad], result: BuildResult | None = None) -> tupl
     reasoner = result.reasoner
     if result.validator not in ENGINES:
         raise ValueError(f"unknown validator {result.validator!r}; choose one of {', '.join(ENGINES)}")
+    progress("convert")
     t0 = time.perf_counter()
     union = rdflib_graph(quads)
     ontology = rdflib_graph(q for q in quads if q.graph_name.value == ONTOLOGY_GRAPH)
     result.timings["convert"] = time.perf_counter() - t0
 
+    progress("reason")
     t0 = time.perf_counter()
     inferred, flags = materialise(union, reasoner)
     result.inferred = len(inferred)
@@ -138,6 +150,7 @@ def check_quads(quads: list[ox.Quad], result: BuildResult | None = None) -> tupl
     t0 = time.perf_counter()
     inferred_quads = list(quads_in(sorted(inferred), INFERRED_GRAPH))
     result.timings["convert"] += time.perf_counter() - t0
+    progress("validate")
     t0 = time.perf_counter()
     if result.validator == "pyshacl":
         result.findings = validate(data_view, engine="pyshacl")
@@ -147,6 +160,7 @@ def check_quads(quads: list[ox.Quad], result: BuildResult | None = None) -> tupl
 
     if not result.conforms:
         return result, []
+    progress("public")
     t0 = time.perf_counter()
     core = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH}
     public = public_view((q for q in quads + inferred_quads if q.graph_name.value not in core),
@@ -162,11 +176,13 @@ def build(
     store: GraphStore | None,
     reasoner: str = DEFAULT_REASONER,
     validator: str = DEFAULT_ENGINE,
+    progress: Progress = no_progress,
 ) -> BuildResult:
     """Check `paths`; if they conform and a store is given, make the store hold
     exactly the result (ontology, vocabularies, sources, inferred) atomically."""
-    result, quads = check(paths, reasoner, validator)
+    result, quads = check(paths, reasoner, validator, progress)
     if result.conforms and store is not None:
+        progress("commit")
         t0 = time.perf_counter()
         store.replace_all(quads)
         result.timings["commit"] = time.perf_counter() - t0

@@ -20,10 +20,12 @@ import click
 import pyoxigraph as ox
 
 from kg import queries, resources
-from kg.build import EXIT_ERROR, build, check
-from kg.namespaces import shorten
+from kg.build import EXIT_ERROR, build, check, no_progress
+from kg.ingest.mapping import REGION_GRAPH
+from kg.namespaces import REGIONS_GRAPH, shorten
 from kg.reason import DEFAULT_REASONER, REASONERS
-from kg.report import render
+from kg.regions import LOCAL_NAME
+from kg.report import TerminalProgress, render
 from kg.store import StoreError, open_store
 from kg.validate import DEFAULT_ENGINE, ENGINES
 
@@ -104,8 +106,10 @@ def main() -> None:
 @_validator_option
 @_lang_option
 @click.option("--timings", is_flag=True, help="Also print how long each step took.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr (there is none when stderr is not a "
+                                                    "terminal either).")
 def build_cmd(paths: tuple[Path, ...], store_path: str | None, reasoner: str, validator: str, lang: str,
-              timings: bool) -> None:
+              timings: bool, quiet: bool) -> None:
     """Load, reason, validate PATHS and, if they conform, store the result.
 
     PATHS are RDF files (.ttl, .nt, .jsonld, .trig, .nq) or folders of them;
@@ -120,7 +124,8 @@ def build_cmd(paths: tuple[Path, ...], store_path: str | None, reasoner: str, va
     """
     store = _store(store_path)
     try:
-        result = build(paths or [resources.sample_dir()], store, reasoner, validator)
+        progress = TerminalProgress(sys.stderr, lang) if not quiet and sys.stderr.isatty() else no_progress
+        result = build(paths or [resources.sample_dir()], store, reasoner, validator, progress)
     except StoreError as e:
         _fail(str(e), EXIT_STORE)
     click.echo(render(result, lang, store=str(store), timings=timings))
@@ -432,14 +437,18 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
 @main.command("ingest")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--region", help="Region name (lower-case letters, digits, '-'); its data goes to the named graph "
-                               "graph/region/NAME. Default: from PATH's name.")
-@click.option("--base", envvar="KG_BASE_IRI", default="https://knll-twente.example/id/", show_default=True,
-              show_envvar=True, help="Namespace of the region's IRIs: an id p017 becomes BASE + p017.")
+                               "graph/region/NAME. Required, unless the registry's [local] table names it.")
+@click.option("--base", help="Namespace of the region's IRIs (an id p017 becomes BASE + p017). Required for a new "
+                             "region (or the registry's [local] base) and then fixed: later ingests reuse it.")
 @_store_option
-@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@_regions_option
+@click.option("--dry-run", is_flag=True, help="Check everything and show what would change; write nothing.")
 @click.option("--fresh", is_flag=True,
               help="Ignore what the store holds: afterwards it holds the ontology, the vocabularies and this "
-                   "region only (what `make serve` does).")
+                   "region only. Refused without --yes when the store holds other data.")
+@click.option("--yes", is_flag=True,
+              help="Confirm beforehand what would otherwise be asked: removing more than half of the region's "
+                   "people, or --fresh dropping other data.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people; json for programs (the shape is in docs/ingest.md).")
 @click.option("--annotate", "annotate_out", type=click.Path(path_type=Path),
@@ -447,9 +456,12 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
                    "colours and a problems sheet, or a folder of CSV files with a problems column.")
 @click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
               help="OWL 2 RL engine.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr (there is none when stderr is not a "
+                                                    "terminal either).")
 @_lang_option
-def ingest_cmd(path: Path, region: str | None, base: str, store_path: str | None, dry_run: bool, fresh: bool,
-               fmt: str, annotate_out: Path | None, reasoner: str, lang: str) -> None:
+def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str | None, regions_path: str | None,
+               dry_run: bool, fresh: bool, yes: bool, fmt: str, annotate_out: Path | None, reasoner: str,
+               quiet: bool, lang: str) -> None:
     """Check filled spreadsheet templates and store them as one region.
 
     PATH is a folder of CSV files, an .xlsx workbook (one sheet per template)
@@ -458,33 +470,58 @@ def ingest_cmd(path: Path, region: str | None, base: str, store_path: str | None
     already holds, and committed in one atomic switch only when nothing is
     wrong: a re-ingest of the region replaces its graph and nothing else.
 
+    A region owns its IRIs: its base is given at the first ingest (--base) and
+    then fixed; rows that would describe another region's IRIs are refused.
+    The report says what committing changes per template (added, removed,
+    changed rows) before it commits; removing more than half of the region's
+    people needs --yes (on a terminal you are asked).
+
     Every problem is reported with template, row (the header is row 1),
     column, the value and a message. Exit codes: 0 stored (or clean with
-    --dry-run), 1 problems in the data (nothing written), 2 unreadable input
-    or bad option, 3 store error.
+    --dry-run), 1 problems in the data (nothing written), 2 unreadable input,
+    bad option or a confirmation not given, 3 store error.
     """
-    import re
-
     from kg.ingest import annotate, report
-    from kg.ingest.mapping import check_base, check_region
-    from kg.ingest.pipeline import StoreChanged, check, commit
+    from kg.ingest.mapping import check_region
+    from kg.ingest.ownership import OwnershipError, graph_owner
+    from kg.ingest.pipeline import DERIVED_GRAPHS, StoreChanged, base_for, check, commit
     from kg.ingest.read import ReadError, read_path
-
-    region = region or re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-")
-    for problem in (check_region(region), check_base(base)):
-        if problem:
-            _fail(problem)
+    progress = TerminalProgress(sys.stderr, lang) if not quiet and sys.stderr.isatty() else no_progress
+    local = _registry(regions_path).local if regions_path else None
+    region = region or (local.name if local and local.name != LOCAL_NAME else None)
+    if not region:
+        raise click.UsageError("give --region NAME (or name the local region in the registry's [local] table)")
+    problem = check_region(region)
+    if problem:
+        _fail(f"--region {region!r}: {problem}")
+    progress("read")
     try:
         wb = read_path(path)
     except ReadError as e:
         _fail(f"{e.problem.message('nl')}\n    {e.problem.message('en')}")
     store = _store(store_path)
     try:
-        result = check(wb, region, base, None if fresh else store, reasoner)
-        if result.ok and not dry_run:
+        base = base_for(region, base, None if fresh else store, local.name if local else None,
+                        local.base if local else None)
+        if fresh and store.generation():
+            others = sorted({graph_owner(g.value) for g in store.open().named_graphs()
+                             if g.value not in DERIVED_GRAPHS and g.value != REGION_GRAPH + region}
+                            - {graph_owner(REGIONS_GRAPH)})
+            if others and not yes:
+                _fail(f"--fresh verwijdert ook: {', '.join(others)}; bevestig met --yes\n"
+                      f"    --fresh also removes: {', '.join(others)}; confirm with --yes")
+        result = check(wb, region, base, None if fresh else store, reasoner, progress)
+        confirmed = True
+        if result.ok and not dry_run and result.changes and result.changes.removes_most_people() and not yes:
+            confirmed = sys.stdin.isatty() and click.confirm(
+                report.render_changes(result.changes, lang)[-1] + (" Doorgaan?" if lang == "nl" else " Continue?"),
+                err=True)
+        if result.ok and not dry_run and confirmed:
             if fresh:
                 result.generation = store.generation()
-            commit(result, store)
+            commit(result, store, progress)
+    except OwnershipError as e:
+        _fail(f"{e.nl}\n    {e.en}")
     except (StoreError, StoreChanged, OSError) as e:
         _fail(str(e), EXIT_STORE)
     if annotate_out:
@@ -494,6 +531,9 @@ def ingest_cmd(path: Path, region: str | None, base: str, store_path: str | None
         click.echo(json.dumps(report.to_json(result, dry_run), indent=2, ensure_ascii=False))
     else:
         click.echo(report.render(result, lang, store=str(store), dry_run=dry_run))
+    if not confirmed:
+        _fail("niet opgeslagen: meer dan de helft van de mensen zou verdwijnen; bevestig met --yes\n"
+              "    not committed: more than half of the people would be removed; confirm with --yes")
     sys.exit(result.exit_code)
 
 
@@ -537,7 +577,6 @@ def export_cmd(folder: Path | None, out: Path | None, region: str | None, base: 
     loads with `kg import DIR --region NAME` (docs/linked-data.md).
     """
     from kg.ingest import blank, export
-    from kg.ingest.mapping import REGION_GRAPH
 
     if folder is None and out is None:
         raise click.UsageError("give --templates DIR, --out DIR or both")

@@ -58,7 +58,7 @@ from kg.build import BuildResult, check_quads
 from kg.ingest.export import infer_base
 from kg.ingest.findings import graphs_of
 from kg.ingest.pipeline import DERIVED_GRAPHS, Unblocked, commit, core_quads
-from kg.namespaces import (GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, OWL, PUBLIC_GRAPH, PUBLIC_GRAPHS,
+from kg.namespaces import (GRAPH, IMPORT_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, OWL, PUBLIC_GRAPH, PUBLIC_GRAPHS,
                            VOCABULARIES_GRAPH, CKG, VOCAB, shorten)
 from kg.rdfio import FORMATS, RdfLoadError, Source, parse_source, to_rdflib, from_rdflib
 from kg.reason import DEFAULT_REASONER, Inconsistency
@@ -66,7 +66,6 @@ from kg.report import render as render_build, term
 from kg.store import GraphStore
 from kg.validate import Finding
 
-IMPORT_GRAPH = GRAPH + "import/"
 OURS = "https://w3id.org/connective-kg/"  # ontology, vocabularies, graphs, shapes: never taken from a dump
 DUMP_FILES = ("dump.nq", "dump.trig", "dump.ttl", "dump.nt", "dump.jsonld")  # what a folder is read for, in order
 VOID_FILE, CONTEXT_FILE, ONTOLOGY_FILE = "void.ttl", "context.jsonld", "ontology.ttl"

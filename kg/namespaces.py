@@ -11,10 +11,13 @@ ONTOLOGY_GRAPH = GRAPH + "ontology"
 VOCABULARIES_GRAPH = GRAPH + "vocabularies"
 INFERRED_GRAPH = GRAPH + "inferred"
 PUBLIC_GRAPH = GRAPH + "public"
+# Which regions the store holds and the base IRI each owns (kg.ingest.ownership).
+REGIONS_GRAPH = GRAPH + "regions"
 # What the public sees (kg.privacy builds graph/public); internal use sees every
 # graph except graph/public, which is a filtered copy of the data.
 PUBLIC_GRAPHS = (ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, PUBLIC_GRAPH)
 SOURCE_GRAPH = GRAPH + "source/"
+IMPORT_GRAPH = GRAPH + "import/"  # another region's dump, per name (kg.exchange)
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -4,8 +4,9 @@ A registry is a TOML file (`--regions FILE` or `$KG_REGIONS`; default: none, so 
 federation). Example (data/regions.example.toml)::
 
     [local]                     # optional: how our own results are labelled
-    name = "twente"
+    name = "twente"             # also the region `kg ingest` uses when --region is not given
     label = "KnLL Twente"
+    base = "https://knll-twente.example/id/"   # optional: the base of its first ingest
 
     [[region]]
     name = "utrecht"            # lower-case letters, digits and '-'; unique
@@ -54,7 +55,7 @@ ENV = "KG_REGIONS"
 DEFAULT_TIMEOUT = 5.0  # seconds per region (KG_FEDERATION_TIMEOUT, --timeout)
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 REGION_FIELDS = {"name": True, "endpoint": True, "base": True, "contact": True, "label": False}
-LOCAL_FIELDS = {"name": False, "label": False}
+LOCAL_FIELDS = {"name": False, "label": False, "base": False}
 LOCAL_NAME = "local"
 
 
@@ -207,7 +208,11 @@ def _local(path: Path, entry: Any) -> Region:
     if not NAME.match(name):
         raise RegistryError(path, "alleen kleine letters, cijfers en '-'", "only lower-case letters, digits and '-'",
                             "local", "name")
-    return Region(name, _text(path, entry, "label", "local") or name, "", "", "", local=True)
+    base = _text(path, entry, "base", "local") or ""
+    if base and not _http_url(base):
+        raise RegistryError(path, f"moet een http(s)-URL zijn, niet {base!r}", f"must be an http(s) URL, not {base!r}",
+                            "local", "base")
+    return Region(name, _text(path, entry, "label", "local") or name, "", base, "", local=True)
 
 
 def _region(path: Path, index: int, entry: Any) -> Region:

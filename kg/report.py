@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 import rdflib
@@ -34,6 +35,37 @@ _T = {
 
 def _t(key: str, lang: str, **kw: object) -> str:
     return _T[key][lang].format(**kw)
+
+
+# The steps of a build or an ingest (kg.build.Progress), as staff read them.
+STEPS = {
+    "read": {"nl": "bestand lezen", "en": "reading the file"},
+    "load": {"nl": "bestanden lezen", "en": "reading the files"},
+    "map": {"nl": "rijen omzetten en controleren", "en": "mapping and checking the rows"},
+    "read store": {"nl": "de kennisgraaf lezen en vergelijken", "en": "reading and comparing the knowledge graph"},
+    "convert": {"nl": "gegevens klaarzetten", "en": "preparing the data"},
+    "reason": {"nl": "afleiden (OWL 2 RL)", "en": "reasoning (OWL 2 RL)"},
+    "validate": {"nl": "controleren tegen het model (SHACL)", "en": "checking against the model (SHACL)"},
+    "public": {"nl": "openbare weergave maken", "en": "making the public view"},
+    "trace": {"nl": "problemen terugvoeren naar cellen", "en": "tracing problems back to cells"},
+    "commit": {"nl": "opslaan", "en": "committing"},
+}
+
+
+def step_label(step: str, lang: str) -> str:
+    return STEPS.get(step, {}).get(lang, step)
+
+
+class TerminalProgress:
+    """Prints each step as it starts, with the time since the start, to a stream (stderr)."""
+
+    def __init__(self, stream, lang: str = "nl"):
+        self.stream, self.lang = stream, lang
+        self.start = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        self.stream.write(f"{time.perf_counter() - self.start:7.1f} s  {step_label(step, self.lang)} …\n")
+        self.stream.flush()
 
 
 def term(node: rdflib.term.Node | None) -> str:

@@ -44,7 +44,25 @@ def workbook_with_errors(tmp_path_factory) -> Path:
     model["covenants"][1]["parties"] = "i-pabo"                # covenants row 3: one party (SHACL)
     model["organisations"][0]["brin"] = "12-AB"                # organisations row 2: not a BRIN number (SHACL)
     blank.write_xlsx(folder / "twente-model.xlsx", model)
+    blank.write_xlsx(folder / "twente.xlsx", rows)
+    small = {n: rows[n] for n in ("organisations", "networks")} | {"people": rows["people"][:20]}
+    blank.write_xlsx(folder / "andere-regio.xlsx", small)   # another region's workbook, 20 people
     return folder / "twente-fouten.xlsx"
+
+
+def upload(page, base_url: str, path: Path) -> None:
+    """Upload `path` as region twente: chosen in the list when stored, else as a new region."""
+    page.goto(base_url + "/ingest")
+    page.set_input_files("#file", str(path))
+    if page.locator("#region option[value=twente]").count():
+        page.select_option("#region", "twente")
+        assert not page.locator("#new_region").is_visible()   # the new-region fields only for a new region
+    else:
+        page.select_option("#region", "_new")
+        page.fill("#new_region", "twente")
+        page.fill("#new_base", "https://knll-twente.example/id/")
+    page.locator("#upload-form button[type=submit]").click()
+    page.locator("#report").wait_for()
 
 
 @pytest.mark.parametrize("name", list(VIEWPORTS))
@@ -59,9 +77,8 @@ def test_upload_report_in_a_real_browser(server, workbook_with_errors, name) -> 
         page = context.new_page()
         try:
             page.goto(server.url + "/ingest")
-            page.set_input_files("#file", str(workbook_with_errors))
-            page.locator("#upload-form button[type=submit]").click()
-            page.locator("#report").wait_for()
+            assert page.locator("#region").input_value() == ""   # the form starts empty
+            upload(page, server.url, workbook_with_errors)
             rows = page.locator("#problems tbody tr")
             got = {tuple(rows.nth(i).locator(f"td.{c}").inner_text() for c in ("template", "row", "column"))
                    for i in range(rows.count())}
@@ -71,10 +88,7 @@ def test_upload_report_in_a_real_browser(server, workbook_with_errors, name) -> 
             page.locator("#report").evaluate("el => el.scrollIntoView({block: 'start'})")
             page.screenshot(path=str(ARTIFACTS / f"ingest-report-{name}.png"))
             # with the table errors fixed, the check against the model (SHACL) reports at the cells too
-            page.goto(server.url + "/ingest")
-            page.set_input_files("#file", str(workbook_with_errors.with_name("twente-model.xlsx")))
-            page.locator("#upload-form button[type=submit]").click()
-            page.locator("#report").wait_for()
+            upload(page, server.url, workbook_with_errors.with_name("twente-model.xlsx"))
             rows = page.locator("#problems tbody tr.sev-error")
             got = {tuple(rows.nth(i).locator(f"td.{c}").inner_text() for c in ("template", "row", "column", "value"))
                    for i in range(rows.count())}
@@ -82,6 +96,24 @@ def test_upload_report_in_a_real_browser(server, workbook_with_errors, name) -> 
                            ("organisations", "2", "brin", "12-AB")}
             page.locator("#report").evaluate("el => el.scrollIntoView({block: 'start'})")
             page.screenshot(path=str(ARTIFACTS / f"ingest-report-model-{name}.png"))
+            # a clean workbook: what committing changes, then the confirmation commits it
+            upload(page, server.url, workbook_with_errors.with_name("twente.xlsx"))
+            assert page.locator("#changes").is_visible() and page.locator("#most-people").count() == 0
+            page.locator("#commit").click()
+            page.locator("#committed").wait_for()
+            # another region's workbook on twente: people 114 -> 20, committed only with the extra tick
+            upload(page, server.url, workbook_with_errors.with_name("andere-regio.xlsx"))
+            people = page.locator('#changes tr[data-template="people"]')
+            assert [people.locator(f"td.{c}").inner_text() for c in ("before", "after", "removed")] == \
+                ["114", "20", "94"]
+            assert page.locator("#most-people").is_visible()
+            page.locator("#changes").evaluate("el => el.scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(ARTIFACTS / f"ingest-changes-{name}.png"))
+            page.locator("#commit").click()   # the browser itself refuses: the tick is required
+            assert page.locator("#committed").count() == 0 and page.locator("#confirm-removal").is_visible()
+            page.locator("#confirm-removal").check()
+            page.locator("#commit").click()
+            page.locator("#committed").wait_for()
         finally:
             context.close()
             browser.close()

@@ -112,7 +112,7 @@ def test_annotated_csv_adds_a_problems_column(tmp_path: Path) -> None:
     text = (tmp_path / "in" / "covenants.csv").read_text(encoding="utf-8").replace("2021-08-01", "1-8-2021")
     (tmp_path / "in" / "covenants.csv").write_text(text, encoding="utf-8")
     (tmp_path / "in" / "networks.csv").unlink()
-    out = kg("ingest", str(tmp_path / "in"), "--region", "twente", "--dry-run", "--lang", "en",
+    out = kg("ingest", str(tmp_path / "in"), "--region", "twente", "--base", BASE, "--dry-run", "--lang", "en",
              "--annotate", str(tmp_path / "marked"))
     assert out.returncode == 1
     cov = list(csv.reader(io.StringIO((tmp_path / "marked" / "covenants.csv").read_text(encoding="utf-8"))))
@@ -127,7 +127,7 @@ def test_annotated_csv_adds_a_problems_column(tmp_path: Path) -> None:
 
 def test_cli_exit_codes_text_and_json(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    ok = kg("ingest", str(TEMPLATES), "--region", "twente", "--store", str(store), "--format", "json")
+    ok = kg("ingest", str(TEMPLATES), "--region", "twente", "--base", BASE, "--store", str(store), "--format", "json")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     report = json.loads(ok.stdout)
     assert report["ok"] and report["committed"] and report["graph"].endswith("/region/twente")
@@ -145,7 +145,7 @@ def test_cli_exit_codes_text_and_json(tmp_path: Path) -> None:
     assert kg("ingest", str(tmp_path / "nowhere"), "--store", str(store)).returncode == 2
     assert kg("ingest", str(TEMPLATES), "--region", "Bad Name", "--store", str(store)).returncode == 2
     (tmp_path / "x.xlsx").write_bytes(b"not a workbook")
-    out = kg("ingest", str(tmp_path / "x.xlsx"), "--store", str(store))
+    out = kg("ingest", str(tmp_path / "x.xlsx"), "--region", "twente", "--store", str(store))
     assert out.returncode == 2 and "not a valid xlsx" in out.stderr
 
 
@@ -161,16 +161,24 @@ def test_export_command_writes_templates_and_counts_what_it_cannot_express(tmp_p
     assert kg("export", "--templates", str(tmp_path / "o2"), "--store", str(store), "--region", "nope").returncode == 2
 
 
-def test_fresh_ingest_is_what_make_serve_does(tmp_path: Path) -> None:
-    """`--fresh` (the Makefile's build step): the store then holds the ontology, the
-    vocabularies, this region and the derived graphs only, whatever it held before."""
+def test_fresh_ingest_drops_other_data_only_when_confirmed(tmp_path: Path) -> None:
+    """`--fresh`: the store then holds the ontology, the vocabularies, this region and the
+    derived graphs only, whatever it held before; without --yes it refuses and names what
+    it would drop."""
+    from kg.store import GraphStore, digest
+
     store = tmp_path / "store"
     assert kg("build", "--store", str(store)).returncode == 0   # the Turtle sample: source graphs
-    out = kg("ingest", "data/twente-templates", "--region", "twente", "--base", "https://knll-twente.example/id/",
-             "--fresh", "--store", str(store), "--format", "json")
+    before = digest(GraphStore(store).open())
+    args = ["ingest", "data/twente-templates", "--region", "twente", "--base", BASE, "--fresh", "--store", str(store),
+            "--format", "json"]
+    refused = kg(*args)
+    assert refused.returncode == 2 and "--yes" in refused.stderr and "source/" in refused.stderr
+    assert digest(GraphStore(store).open()) == before
+    out = kg(*args, "--yes")
     assert out.returncode == 0 and json.loads(out.stdout)["committed"]
-    from kg.store import GraphStore
 
     graphs = {g.value for g in GraphStore(store).open().named_graphs()}
     g = "https://w3id.org/connective-kg/graph/"
-    assert graphs == {g + "ontology", g + "vocabularies", g + "inferred", g + "public", g + "region/twente"}
+    assert graphs == {g + "ontology", g + "vocabularies", g + "inferred", g + "public", g + "region/twente",
+                      g + "regions"}

@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
     "KG_REGIONS": "",
     "KG_FEDERATION_TIMEOUT": 5.0,
+    "KG_INGEST_WAIT": 2.0,
 }
 
 
@@ -45,7 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     KG_SECRET_KEY (session signing; random per process when unset),
     KG_REGIONS (the region registry, TOML; empty = no federation; checked here: a bad file
     raises kg.regions.RegistryError naming file, region and field), KG_FEDERATION_TIMEOUT
-    (seconds per federated answer, default 5).
+    (seconds per federated answer, default 5), KG_INGEST_WAIT (seconds an upload waits for its
+    check before the page shows progress instead, default 2).
     """
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)

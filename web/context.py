@@ -12,6 +12,7 @@ from kg.query_worker import QueryPool
 from kg.snapshot import Snapshot
 from kg.store import GraphStore
 from kg.remote import RemoteGraphStore
+from web.jobs import Jobs
 
 
 @dataclass
@@ -25,6 +26,7 @@ class KGContext:
     workers: int
     memory_mb: int = 2048
     snapshot: Snapshot = field(init=False)
+    jobs: Jobs = field(default_factory=Jobs, init=False)  # background checks and commits of uploads
     _pool: QueryPool | None = field(default=None, init=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 

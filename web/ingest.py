@@ -1,18 +1,27 @@
-"""Spreadsheet upload for internal users: check, show the report, then commit exactly that upload.
+"""Spreadsheet upload for internal users: check, say what will change, commit on confirmation.
 
-    GET  /ingest                      the form and the regions in the store
-    POST /ingest                      check an .xlsx or a .zip of CSV files; the report in the page
-    GET  /ingest/<id>/annotated       the upload with the problems marked (xlsx or zip)
-    POST /ingest/<id>/commit          commit the checked upload (its SHA-256 must match)
+    GET  /ingest                          the form: the regions in the store (with their base) or a new one
+    POST /ingest                          read the file, start checking it; then to its page
+    GET  /ingest/<id>                     progress while checking or committing; then the report:
+                                          problems, what committing changes per template, the commit form
+    GET  /ingest/<id>/report.json         the same as JSON (for API clients)
+    GET  /ingest/<id>/annotated           the upload with the problems marked (xlsx or zip)
+    POST /ingest/<id>/commit              commit exactly the checked upload (its SHA-256 must match)
 
 Only signed-in users or bearer-token holders: anyone else is sent to /login
-(GET) or refused with 403 (POST). Every form carries the CSRF token. A
-checked upload is kept server-side under a random id in KG_UPLOAD_DIR
-(default: `uploads` next to the store) with its digest; the commit re-reads
-those bytes, verifies the digest, checks again against the store as it is
-now and commits only when clean, in one atomic switch. Uploads are limited
-to KG_UPLOAD_MAX_BYTES (default 20 MiB), zip contents by kg.ingest.read.Limits;
-on any error nothing is written to the store.
+(GET) or refused with 403 (POST). Every form carries the CSRF token. The form
+starts empty: staff choose a region the store holds (its base is fixed) or
+name a new one with its base (kg.ingest.ownership). A readable upload is kept
+server-side under a random id in KG_UPLOAD_DIR (default: `uploads` next to
+the store) with its digest; checking and committing run in the background
+(web.jobs) and the page shows their progress. The commit re-reads those
+bytes, verifies the digest, checks again against the store as it is now, and
+commits only when clean and when what it changes is what the page showed
+(else it shows the new changes and asks again); removing more than half of
+the region's people needs an extra tick. Uploads are limited to
+KG_UPLOAD_MAX_BYTES (default 20 MiB), zip contents by kg.ingest.read.Limits;
+on any error nothing is written to the store, and an upload that cannot be
+committed is removed from disk.
 """
 
 from __future__ import annotations
@@ -24,17 +33,22 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from kg.build import Progress
 from kg.ingest import annotate, report
-from kg.ingest.mapping import check_base, check_region
-from kg.ingest.pipeline import StoreChanged, check, commit, regions
+from kg.ingest.mapping import check_region
+from kg.ingest.ownership import OwnershipError, region_infos, resolve_base
+from kg.ingest.pipeline import StoreChanged, check, commit
+from kg.ingest.problems import Problem, problem
 from kg.ingest.read import ReadError, read_bytes
+from kg.report import step_label
 from kg.store import StoreError, default_store_path
-from web import i18n
+from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
+from web.jobs import DONE, FAILED, JobFailed, status, write_json
 from web.security import check_csrf, is_internal
 
 bp = Blueprint("ingest", __name__, url_prefix="/ingest")
@@ -42,16 +56,59 @@ bp = Blueprint("ingest", __name__, url_prefix="/ingest")
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 KEEP_SECONDS = 24 * 3600
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+NEW = "_new"  # the form's choice "a new region"
 
 i18n.STRINGS.update({
     "ingest": {"nl": "Upload", "en": "Upload"},
     "ingest_title": {"nl": "Spreadsheet uploaden", "en": "Upload a spreadsheet"},
     "ingest_intro": {"nl": "Upload de ingevulde sjablonen als XLSX-werkmap of als zip met CSV-bestanden. Eerst wordt "
-                           "alles gecontroleerd, samen met wat al in de kennisgraaf staat; pas als er geen fouten zijn "
-                           "kun je opslaan. Opslaan vervangt de gegevens van deze regio en niets anders.",
+                           "alles gecontroleerd, samen met wat al in de kennisgraaf staat, en zie je wat opslaan "
+                           "verandert; pas als er geen fouten zijn kun je dat bevestigen. Opslaan vervangt de gegevens "
+                           "van deze regio en niets anders.",
                      "en": "Upload the filled templates as an XLSX workbook or a zip of CSV files. Everything is checked "
-                           "first, together with what the knowledge graph already holds; only when there are no errors "
-                           "can you commit. Committing replaces this region's data and nothing else."},
+                           "first, together with what the knowledge graph already holds, and you see what committing "
+                           "changes; only when there are no errors can you confirm it. Committing replaces this "
+                           "region's data and nothing else."},
+    "ingest_choose": {"nl": "— kies een regio —", "en": "— choose a region —"},
+    "ingest_new_option": {"nl": "Nieuwe regio…", "en": "New region…"},
+    "ingest_new": {"nl": "Nieuwe regio", "en": "New region"},
+    "ingest_new_help": {"nl": "Alleen voor een nieuwe regio: haar naam (kleine letters, cijfers, '-') en basis-IRI. "
+                              "De basis-IRI ligt daarna vast; codes worden basis + code.",
+                        "en": "For a new region only: its name (lower-case letters, digits, '-') and base IRI. The "
+                              "base is then fixed; codes become base + code."},
+    "ingest_no_choice": {"nl": "Kies een regio, of 'Nieuwe regio' met naam en basis-IRI.",
+                         "en": "Choose a region, or 'New region' with a name and a base IRI."},
+    "ingest_exists": {"nl": "De regio {region} bestaat al: kies haar in de lijst.",
+                      "en": "Region {region} already exists: choose it in the list."},
+    "ingest_unknown_region": {"nl": "De kennisgraaf heeft geen regio {region}.",
+                              "en": "The knowledge graph has no region {region}."},
+    "ingest_changes": {"nl": "Wat opslaan verandert", "en": "What committing changes"},
+    "ingest_changes_new": {"nl": "Nieuwe regio: opslaan voegt toe", "en": "New region: committing adds"},
+    "ingest_changes_none": {"nl": "Niets: de upload is gelijk aan de opgeslagen regio.",
+                            "en": "Nothing: the upload equals the stored region."},
+    "ingest_before": {"nl": "Nu", "en": "Now"},
+    "ingest_after": {"nl": "Na opslaan", "en": "After"},
+    "ingest_added": {"nl": "Toegevoegd", "en": "Added"},
+    "ingest_removed": {"nl": "Verwijderd", "en": "Removed"},
+    "ingest_changed": {"nl": "Gewijzigd", "en": "Changed"},
+    "ingest_which": {"nl": "Welke", "en": "Which"},
+    "ingest_more": {"nl": "en {n} meer", "en": "and {n} more"},
+    "ingest_most_people": {"nl": "Meer dan de helft van de mensen van deze regio wordt verwijderd ({removed} van {before}).",
+                           "en": "More than half of this region's people would be removed ({removed} of {before})."},
+    "ingest_confirm_removal": {"nl": "Ik begrijp dat {removed} van de {before} mensen uit de kennisgraaf verdwijnen.",
+                               "en": "I understand that {removed} of the {before} people leave the knowledge graph."},
+    "ingest_need_confirm": {"nl": "Bevestig eerst dat je deze mensen wilt verwijderen.",
+                            "en": "First confirm that you want to remove these people."},
+    "ingest_changed_since": {"nl": "De kennisgraaf is veranderd sinds de controle; dit is wat opslaan nu verandert. "
+                                   "Er is niets opgeslagen: bevestig opnieuw.",
+                             "en": "The knowledge graph changed since the check; this is what committing changes now. "
+                                   "Nothing was written: confirm again."},
+    "ingest_working": {"nl": "Bezig met {name}", "en": "Working on {name}"},
+    "ingest_queued": {"nl": "In de wachtrij: er loopt nog een andere controle.",
+                      "en": "Waiting: another check is still running."},
+    "ingest_refresh": {"nl": "Deze pagina ververst zichzelf; je kunt haar ook sluiten en later terugkomen.",
+                       "en": "This page refreshes itself; you may also close it and come back later."},
+    "ingest_failed": {"nl": "Het is niet gelukt", "en": "It did not work"},
     "ingest_file": {"nl": "Bestand (.xlsx of .zip)", "en": "File (.xlsx or .zip)"},
     "ingest_region": {"nl": "Regio", "en": "Region"},
     "ingest_base": {"nl": "Basis-IRI", "en": "Base IRI"},
@@ -67,10 +124,12 @@ i18n.STRINGS.update({
                           "en": "There are errors; nothing was written. Fix them in your spreadsheet and upload again."},
     "ingest_table_first": {"nl": "Los eerst deze fouten in de tabellen op; daarna volgt de controle tegen het model.",
                            "en": "Fix these table errors first; the check against the model follows after that."},
-    "ingest_commit": {"nl": "Opslaan in de kennisgraaf", "en": "Commit to the knowledge graph"},
+    "ingest_commit": {"nl": "Bevestig: opslaan in de kennisgraaf", "en": "Confirm: commit to the knowledge graph"},
     "ingest_download": {"nl": "Download de kopie met de problemen gemarkeerd", "en": "Download the copy with the problems marked"},
     "ingest_committed": {"nl": "Opgeslagen: regio {region} is vervangen ({t} triples).",
                          "en": "Committed: region {region} replaced ({t} triples)."},
+    "ingest_committed_new": {"nl": "Opgeslagen: regio {region} is toegevoegd ({t} triples).",
+                             "en": "Committed: region {region} added ({t} triples)."},
     "ingest_problems": {"nl": "Problemen", "en": "Problems"},
     "ingest_elsewhere": {"nl": "Elders in de kennisgraaf (blokkeert deze upload niet)",
                          "en": "Elsewhere in the knowledge graph (does not block this upload)"},
@@ -123,10 +182,18 @@ def _prune(folder: Path) -> None:
             f.unlink(missing_ok=True)
 
 
+def _files(upload_id: str) -> dict[str, Path]:
+    folder = _upload_dir()
+    return {k: folder / f"{upload_id}.{k}" for k in ("upload", "json", "status", "report", "annotated")}
+
+
 def _form_page(status: int = 200, **kw) -> tuple[str, int]:
-    defaults = {"region": request.form.get("region", "twente"),
-                "base": request.form.get("base", current_app.config["KG_BASE_IRI"])}
-    return render_template("ingest.html", regions=regions(kg().db()), form=defaults, **kw), status
+    form = {k: request.form.get(k, "") for k in ("region", "new_region", "new_base")}
+    return render_template("ingest.html", regions=region_infos(kg().db()), form=form, new=NEW, **kw), status
+
+
+def _error(key: str, status: int, **fmt: object) -> tuple[str, int]:
+    return _form_page(status, input_error={k: v.format(**fmt) for k, v in i18n.STRINGS[key].items()})
 
 
 @bp.get("")
@@ -134,51 +201,142 @@ def form() -> tuple[str, int]:
     return _form_page()
 
 
+def _target() -> tuple[str, str, bool]:
+    """(region, base, new) chosen on the form; OwnershipError or ValueError((nl, en)) if unusable."""
+    choice = request.form.get("region", "").strip()
+    new = choice == NEW
+    region = request.form.get("new_region", "").strip() if new else choice
+    if not region:
+        raise ValueError("ingest_no_choice", {})
+    why = check_region(region)
+    if why:
+        raise OwnershipError(f"Regio {region!r}: alleen kleine letters, cijfers en '-' (hoogstens 63).",
+                             f"Region {region!r}: {why}.")
+    infos = region_infos(kg().db())
+    if new and region in infos:
+        raise ValueError("ingest_exists", {"region": region})
+    if not new and region not in infos:
+        raise ValueError("ingest_unknown_region", {"region": region})
+    # the base field is for a new region, or one stored before bases were kept
+    given = request.form.get("new_base", "").strip() or None if new or not infos[region].base else None
+    registry = federation.registry()
+    local = registry.local if registry else None
+    base = resolve_base(region, given, infos, local.name if local else None, local.base if local else None)
+    return region, base, new
+
+
 @bp.post("")
-def upload() -> tuple[str, int]:
+def upload() -> Response | tuple[str, int]:
     check_csrf()
     f = request.files.get("file")
-    region = request.form.get("region", "").strip()
-    base = request.form.get("base", "").strip()
-    bad = [m for m in (check_region(region), check_base(base)) if m]
     if f is None or not f.filename:
-        return _form_page(400, input_error={"nl": i18n.STRINGS["ingest_no_file"]["nl"],
-                                            "en": i18n.STRINGS["ingest_no_file"]["en"]})
-    if bad:
-        return _form_page(400, input_error={"nl": "; ".join(bad), "en": "; ".join(bad)})
+        return _error("ingest_no_file", 400)
+    try:
+        region, base, new = _target()
+    except OwnershipError as e:
+        return _form_page(400, input_error={"nl": e.nl, "en": e.en})
+    except ValueError as e:
+        return _error(e.args[0], 400, **e.args[1])
     data = f.read()
     try:
         wb = read_bytes(data, f.filename)
     except ReadError as e:
         return _form_page(400, input_error={"nl": e.problem.message("nl"), "en": e.problem.message("en")})
-    result = check(wb, region, base, kg().store)
-    folder = _upload_dir()
-    _prune(folder)
+    _prune(_upload_dir())
     upload_id = secrets.token_urlsafe(24)
-    name, annotated = annotate.annotated_bytes(result, lang())
-    (folder / f"{upload_id}.upload").write_bytes(data)
-    (folder / f"{upload_id}.annotated").write_bytes(annotated)
-    meta = {"filename": Path(f.filename).name, "region": region, "base": base,
-            "sha256": hashlib.sha256(data).hexdigest(), "annotated": name, "ok": result.ok}
-    (folder / f"{upload_id}.json").write_text(json.dumps(meta))
-    return _form_page(200 if result.ok else 422, result=result, upload_id=upload_id, meta=meta,
-                      summary=report.summary(result.problems))
+    files = _files(upload_id)
+    files["upload"].write_bytes(data)
+    meta = {"filename": Path(f.filename).name, "region": region, "base": base, "new_region": new,
+            "sha256": hashlib.sha256(data).hexdigest(), "phase": "checking", "lang": lang()}
+    write_json(files["json"], meta)
+    ctx = kg()
+
+    def work(progress: Progress) -> None:
+        result = check(wb, region, base, ctx.store, progress=progress)
+        _checked(files, meta, result)
+
+    ctx.jobs.start(files["status"], "check", work)
+    return _after_start(upload_id)
 
 
-def _meta(upload_id: str) -> tuple[Path, dict]:
+def _checked(files: dict[str, Path], meta: dict, result) -> None:
+    """Keep a check's report and annotated copy; an upload that cannot be committed leaves the disk."""
+    name, annotated = annotate.annotated_bytes(result, meta["lang"])
+    files["annotated"].write_bytes(annotated)
+    write_json(files["report"], report.to_json(result))
+    meta.update(phase="checked", ok=result.ok, annotated=name)
+    write_json(files["json"], meta)
+    if not result.ok:
+        files["upload"].unlink(missing_ok=True)
+
+
+def _after_start(upload_id: str) -> Response:
+    """JSON clients get 202 and where to look; a browser waits briefly, then goes to the upload's page."""
+    where = url_for("ingest.show", upload_id=upload_id)
+    if request.accept_mimetypes.best == "application/json":
+        resp = jsonify({"id": upload_id, "page": where,
+                        "report": url_for("ingest.report_json", upload_id=upload_id)})
+        resp.status_code, resp.headers["Location"] = 202, where
+        return resp
+    # a job done within KG_INGEST_WAIT shows its result at once; a longer one shows progress
+    kg().jobs.wait(_files(upload_id)["status"], float(current_app.config["KG_INGEST_WAIT"]))
+    return redirect(where, 303)
+
+
+def _load(upload_id: str) -> tuple[dict[str, Path], dict, dict | None]:
     if not UPLOAD_ID.match(upload_id):
         abort(404)
-    folder = _upload_dir()
-    path = folder / f"{upload_id}.json"
-    if not path.is_file():
+    files = _files(upload_id)
+    try:
+        meta = json.loads(files["json"].read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
         abort(404)
-    return folder, json.loads(path.read_text())
+    return files, meta, status(files["status"])
+
+
+def _report(files: dict[str, Path]) -> dict | None:
+    try:
+        return json.loads(files["report"].read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+@bp.get("/<upload_id>")
+def show(upload_id: str) -> tuple[str, int]:
+    files, meta, job = _load(upload_id)
+    if job and job["state"] not in (DONE, FAILED):
+        steps = [{"label": step_label(s, lang()), "at": at} for s, at in job.get("steps", [])]
+        return render_template("ingest_progress.html", meta=meta, job=job, steps=steps), 200
+    kw: dict = {}
+    if job and job["state"] == FAILED:
+        kw["input_error"] = job["error"]
+    rep = _report(files)
+    if meta.get("phase") == "committed":
+        kw["committed"] = meta
+    elif rep is not None:
+        kw.update(_report_view(rep))
+    return _form_page(200, upload_id=upload_id, meta=meta, **kw)
+
+
+def _report_view(rep: dict) -> dict:
+    return {"report": rep, "problems": [Problem.from_json(p) for p in rep["problems"]],
+            "elsewhere": [Problem.from_json(p) for p in rep["elsewhere"]], "summary": rep["summary"],
+            "changes": rep.get("changes")}
+
+
+@bp.get("/<upload_id>/report.json")
+def report_json(upload_id: str) -> Response:
+    files, meta, job = _load(upload_id)
+    return jsonify({"id": upload_id, "phase": meta.get("phase"), "region": meta["region"], "base": meta["base"],
+                    "job": job, "report": _report(files)})
 
 
 @bp.get("/<upload_id>/annotated")
 def annotated(upload_id: str) -> Response:
-    folder, meta = _meta(upload_id)
-    data = (folder / f"{upload_id}.annotated").read_bytes()
+    files, meta, _ = _load(upload_id)
+    if not files["annotated"].is_file() or "annotated" not in meta:
+        abort(404)
+    data = files["annotated"].read_bytes()
     kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             if meta["annotated"].endswith(".xlsx") else "application/zip")
     resp = Response(data, mimetype=kind)
@@ -187,24 +345,44 @@ def annotated(upload_id: str) -> Response:
 
 
 @bp.post("/<upload_id>/commit")
-def confirm(upload_id: str) -> tuple[str, int]:
+def confirm(upload_id: str) -> Response | tuple[str, int]:
     check_csrf()
-    if not UPLOAD_ID.match(upload_id) or not (_upload_dir() / f"{upload_id}.json").is_file():
-        return _form_page(404, input_error=dict(i18n.STRINGS["ingest_gone"]))
-    folder, meta = _meta(upload_id)
-    data = (folder / f"{upload_id}.upload").read_bytes()
+    if not UPLOAD_ID.match(upload_id) or not _files(upload_id)["upload"].is_file():
+        return _error("ingest_gone", 404)
+    files, meta, job = _load(upload_id)
+    rep = _report(files)
+    if meta.get("phase") != "checked" or not meta.get("ok") or rep is None:
+        return _error("ingest_gone", 404)
+    data = files["upload"].read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != meta["sha256"] or request.form.get("sha256") != digest:
-        return _form_page(409, input_error=dict(i18n.STRINGS["ingest_digest"]))
-    wb = read_bytes(data, meta["filename"])
-    result = check(wb, meta["region"], meta["base"], kg().store)
-    if not result.ok:
-        return _form_page(422, result=result, upload_id=upload_id, meta=meta, summary=report.summary(result.problems))
-    try:
-        commit(result, kg().store)
-    except (StoreChanged, StoreError) as e:
-        return _form_page(409, input_error={"nl": str(e), "en": str(e)})
-    kg().snapshot.refresh(force=True)
-    for suffix in (".upload", ".annotated", ".json"):
-        (folder / f"{upload_id}{suffix}").unlink(missing_ok=True)
-    return _form_page(200, committed=result, meta=meta)
+        return _error("ingest_digest", 409)
+    shown = rep.get("changes")
+    if shown and shown.get("removes_most_people") and request.form.get("confirm_removal") != "1":
+        return _form_page(409, upload_id=upload_id, meta=meta, need_confirm=True, **_report_view(rep))
+    ctx = kg()
+    meta.update(phase="committing")
+    write_json(files["json"], meta)
+
+    def work(progress: Progress) -> None:
+        result = check(read_bytes(data, meta["filename"]), meta["region"], meta["base"], ctx.store,
+                       progress=progress)
+        if not result.ok or result.changes is None or result.changes.to_json() != shown:
+            meta["changed_since"] = result.ok
+            _checked(files, meta, result)
+            return
+        try:
+            commit(result, ctx.store, progress)
+        except (StoreChanged, StoreError) as e:
+            meta.update(phase="checked")
+            write_json(files["json"], meta)
+            if isinstance(e, StoreChanged):
+                raise JobFailed(problem("store_changed").message("nl"), problem("store_changed").message("en")) from None
+            raise JobFailed(str(e), str(e)) from None
+        ctx.snapshot.refresh(force=True)
+        meta.update(phase="committed", triples=result.counts()["triples"], changed_since=False)
+        write_json(files["json"], meta)
+        files["upload"].unlink(missing_ok=True)
+
+    ctx.jobs.start(files["status"], "commit", work)
+    return _after_start(upload_id)

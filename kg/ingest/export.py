@@ -26,11 +26,12 @@ from kg.ingest.mapping import FIXED_CLASS, PERIODS, PREDICATES, REGION_GRAPH, TY
 from kg.ingest.read import Workbook
 from kg.ingest.templates import BY_NAME, DECIMAL, ORDER, REF, REFS, TOPIC, TOPICS, VALUE, VALUES, bundled_topics, \
     superclasses, value_lists
-from kg.namespaces import CKG, INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, RDF, SKOS, VOCABULARIES_GRAPH, shorten
+from kg.namespaces import (CKG, INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, RDF, REGIONS_GRAPH, SKOS,
+                           VOCABULARIES_GRAPH, shorten)
 
 TIME = "http://www.w3.org/2006/time#"
 _TYPE = RDF + "type"
-_NOT_DATA = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH}
+_NOT_DATA = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH, REGIONS_GRAPH}
 
 
 @dataclass
@@ -40,7 +41,7 @@ class ExportResult:
     base: str = ""
 
 
-def _template_of(types: set[str]) -> str | None:
+def template_of(types: set[str]) -> str | None:
     for name, cls in FIXED_CLASS.items():
         if cls in types:
             return name
@@ -135,7 +136,7 @@ class _Exporter:
             if not isinstance(s, ox.NamedNode):
                 continue
             types = {o.value for o in self.po[s].get(_TYPE, [])}
-            name = _template_of(types)
+            name = template_of(types)
             if name is None:
                 continue
             if name == "topics" and (s.value in self.topics or SKOS + "Concept" not in types):
@@ -214,11 +215,11 @@ class _Exporter:
     def count_skipped(self) -> None:
         for t in self.triples - self.used:
             types = {o.value for o in self.po[t.subject].get(_TYPE, [])}
-            if _template_of(types) is None and isinstance(t.subject, ox.NamedNode):
+            if template_of(types) is None and isinstance(t.subject, ox.NamedNode):
                 kind = ", ".join(sorted(shorten(x) for x in types)) or "untyped"
                 self.result.skipped[f"not in any template: {kind}"] += 1 if t.predicate.value == _TYPE else 0
             elif isinstance(t.subject, ox.NamedNode):
-                self.result.skipped[f"{_template_of(types)}: {shorten(t.predicate.value)}"] += 1
+                self.result.skipped[f"{template_of(types)}: {shorten(t.predicate.value)}"] += 1
         self.result.skipped = Counter({k: v for k, v in self.result.skipped.items() if v})
 
 

@@ -144,10 +144,42 @@ def check_base(base: str) -> str | None:
     return None
 
 
+# What an IRI held elsewhere in the store can stand for in a reference, by its (inferred) types.
+KIND_CLASSES = {"person": CKG + "Person", "organisation": CKG + "Organisation", "network": CKG + "Network",
+                "artefact": CKG + "Artefact", "covenant": CKG + "Covenant", "intent": CKG + "LetterOfIntent"}
+IRI_PATTERN = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+
+
+def referenced_iris(wb: Workbook) -> set[str]:
+    """Full IRIs in the workbook's reference cells (references to actors held elsewhere)."""
+    out: set[str] = set()
+    for name, table in wb.tables.items():
+        cols = [c.name for c in BY_NAME[name].columns if c.kind in (REF, REFS)]
+        for row in table.rows:
+            for c in cols:
+                for part in row.cells.get(c, "").split(LIST_SEPARATOR):
+                    if IRI_PATTERN.match(part.strip()):
+                        out.add(part.strip())
+    return out
+
+
+def kinds_of(db, iris: set[str]) -> dict[str, set[str]]:
+    """IRI -> the kinds of id it can stand for, for the `iris` an open store types (any graph)."""
+    a = ox.NamedNode(RDF + "type")
+    by_class = {v: k for k, v in KIND_CLASSES.items()}
+    out: dict[str, set[str]] = {}
+    for iri in iris:
+        types = {q.object.value for q in db.quads_for_pattern(ox.NamedNode(iri), a, None, None)}
+        if types:
+            out[iri] = {by_class[t] for t in types if t in by_class}
+    return out
+
+
 class RowMapper:
-    def __init__(self, wb: Workbook, base: str, region: str):
+    def __init__(self, wb: Workbook, base: str, region: str, elsewhere: dict[str, set[str]] | None = None):
         self.wb = wb
         self.base = base
+        self.elsewhere = elsewhere or {}  # IRI held in other graphs -> its kinds (see kinds_of)
         self.out = Mapped(region_graph(region))
         self.graph = _n(self.out.graph)
         self.values = value_lists()
@@ -234,6 +266,17 @@ class RowMapper:
         return None
 
     def ref(self, column: str, text: str, target: str) -> ox.NamedNode | None:
+        if text.startswith(self.base):
+            text = text[len(self.base):]  # our own IRI: the code
+        elif IRI_PATTERN.match(text):
+            kinds = self.elsewhere.get(text)
+            if kinds is None:
+                self.report("unknown_iri", column, text)
+                return None
+            if not kinds & ID_KINDS[target]:
+                self.report("wrong_kind", column, text, expected=target, actual=min(kinds) if kinds else "thing")
+                return None
+            return _n(text)
         entry = self.out.ids.get(text)
         if entry is None:
             self.report("unknown_id", column, text, expected=target)
@@ -418,8 +461,9 @@ def decimal_lexical(text: str) -> str | None:
     return s if "." in s else s + ".0"
 
 
-def map_workbook(wb: Workbook, base: str, region: str) -> Mapped:
-    """The region graph of a workbook, its provenance and the problems found on the way."""
-    mapped = RowMapper(wb, base, region).map_all()
+def map_workbook(wb: Workbook, base: str, region: str, elsewhere: dict[str, set[str]] | None = None) -> Mapped:
+    """The region graph of a workbook, its provenance and the problems found on the way.
+    `elsewhere`: what full IRIs in reference cells stand for (see kinds_of)."""
+    mapped = RowMapper(wb, base, region, elsewhere).map_all()
     mapped.problems[:0] = wb.problems
     return mapped

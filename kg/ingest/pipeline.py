@@ -1,15 +1,19 @@
 """Check an upload against the model and the store, then commit it atomically.
 
     workbook ──map──▶ region graph (+ provenance) ── table-level errors? stop, report
+    the store: this region's stored version, its base, the other data graphs
+        ── rows that describe another graph's IRIs? stop, report (two regions never merge)
+        ── what will change, per template (kg.ingest.changes)
     packaged ontology + vocabularies + the store's other data + region graph
         ──kg.build.check_quads──▶ reason + SHACL + public view
     findings ──trace──▶ problems per template/row/column
     no blocking problem ──▶ GraphStore.replace_all(everything): one generation switch
 
-Re-ingesting a region replaces its named graph (`graph/region/<name>`) and
-nothing else; the inferred and public graphs are recomputed over all data.
-The result is a function of the input and the store's other data, so the
-same input twice gives the same store.
+Re-ingesting a region replaces its named graph (`graph/region/<name>`) and its
+description in `graph/regions` (kg.ingest.ownership) and nothing else; the
+inferred and public graphs are recomputed over all data. The result is a
+function of the input and the store's other data, so the same input twice
+gives the same store.
 """
 
 from __future__ import annotations
@@ -19,18 +23,22 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.build import BuildResult, check_quads, core_sources
+from kg.build import BuildResult, Progress, no_progress, check_quads, core_sources
+from kg.ingest.changes import Changes, compare
 from kg.ingest.findings import Tracer, graphs_of
-from kg.ingest.mapping import Mapped, map_workbook, region_graph
+from kg.ingest.mapping import Mapped, kinds_of, map_workbook, referenced_iris, region_graph
+from kg.ingest.templates import BY_NAME
+from kg.ingest.ownership import RegionInfo, graph_owner, region_infos, resolve_base
 from kg.ingest.problems import Problem, problem
 from kg.ingest.read import Workbook
-from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, VOCABULARIES_GRAPH
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, REGIONS_GRAPH, VOCABULARIES_GRAPH
 from kg.rdfio import parse_source
 from kg.reason import DEFAULT_REASONER
 from kg.store import GraphStore, StoreChanged
 
 DERIVED_GRAPHS = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH}
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3
+ID_TEMPLATES = {name for name, t in BY_NAME.items() if "id" in t.column_names}
 
 
 @dataclass
@@ -42,6 +50,7 @@ class IngestResult:
     elsewhere: list[Problem] = field(default_factory=list)  # about other data only; not blocking
     mapped: Mapped | None = None
     build: BuildResult | None = None
+    changes: Changes | None = None  # what a commit changes, per template (after the store was read)
     quads: list[ox.Quad] = field(default_factory=list)  # what a commit writes (all graphs)
     generation: str | None = None  # the store generation the check combined with
     checked_model: bool = False  # reasoning and SHACL ran (no table-level errors)
@@ -86,40 +95,66 @@ def core_quads() -> list[ox.Quad]:
     return [q for s in core_sources() for q in parse_source(s)]
 
 
+def base_for(region: str, given: str | None, store: GraphStore | None,
+             local_name: str | None = None, local_base: str | None = None) -> str:
+    """The base IRI an ingest of `region` into `store` uses (kg.ingest.ownership.resolve_base);
+    raises OwnershipError when there is none or it clashes with the store's regions."""
+    infos = region_infos(store.open()) if store is not None and store.generation() else {}
+    return resolve_base(region, given, infos, local_name, local_base)
+
+
 def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
-          reasoner: str = DEFAULT_REASONER) -> IngestResult:
-    """Map `wb` and check it together with what `store` holds; write nothing."""
+          reasoner: str = DEFAULT_REASONER, progress: Progress = no_progress) -> IngestResult:
+    """Map `wb` and check it together with what `store` holds; write nothing.
+    `base` must be the region's own (see `base_for`)."""
     result = IngestResult(region, base, wb)
+    progress("map")
     t0 = time.perf_counter()
-    mapped = map_workbook(wb, base, region)
+    result.generation = store.generation() if store else None
+    db = store.open() if store and result.generation else ox.Store()
+    mapped = map_workbook(wb, base, region, kinds_of(db, referenced_iris(wb)))
     result.mapped = mapped
     result.problems = sorted(mapped.problems, key=Problem.where)
     result.timings["map"] = time.perf_counter() - t0
     if mapped.errors:
         return result
 
+    progress("read store")
     t0 = time.perf_counter()
-    result.generation = store.generation() if store else None
-    db = store.open() if store and result.generation else ox.Store()
     graph = mapped.graph
+    me = ox.NamedNode(graph)
+    subjects = {q.subject for q in mapped.quads if isinstance(q.subject, ox.NamedNode)}
     other: list[ox.Quad] = []
-    old_nodes: set = set()
+    old: list[ox.Quad] = []
+    taken: dict[ox.NamedNode, set[str]] = {}
     for q in db.quads_for_pattern(None, None, None, None):
         g = q.graph_name.value
         if g == graph:
-            old_nodes.add(q.subject)
+            old.append(q)
+        elif g == REGIONS_GRAPH:
+            if q.subject != me:  # this region's description is written anew
+                other.append(q)
         elif g not in DERIVED_GRAPHS:
             other.append(q)
+            if q.subject in subjects:
+                taken.setdefault(q.subject, set()).add(g)
     del db
+    result.changes = compare(old, mapped.quads, base, new_region=not old)
     result.timings["read store"] = time.perf_counter() - t0
+    if taken:
+        result.problems = sorted(result.problems + _taken(mapped, taken, base), key=Problem.where)
+        return result
 
-    build, quads = check_quads(core_quads() + other + mapped.quads, Unblocked(reasoner=reasoner))
+    people = result.changes.templates["people"].after
+    other += RegionInfo(region, base, len(mapped.quads), people).quads()
+    build, quads = check_quads(core_quads() + other + mapped.quads, Unblocked(reasoner=reasoner), progress)
     result.build = build
     result.checked_model = True
     result.timings.update(build.timings)
 
+    progress("trace")
     t0 = time.perf_counter()
-    tracer = Tracer(mapped, wb, old_nodes, graphs_of(other))
+    tracer = Tracer(mapped, wb, {q.subject for q in old}, graphs_of(other))
     problems = list(mapped.problems)
     for inc in build.inconsistencies:
         found, caused = tracer.inconsistency(inc)
@@ -137,10 +172,25 @@ def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
     return result
 
 
-def commit(result: IngestResult, store: GraphStore) -> None:
+def _taken(mapped: Mapped, taken: dict[ox.NamedNode, set[str]], base: str) -> list[Problem]:
+    """One blocking problem per row whose node another data graph already describes."""
+    out = []
+    for node, graphs in sorted(taken.items(), key=lambda kv: kv[0].value):
+        cell = mapped.rows.get(node)
+        code = node.value[len(base):] if node.value.startswith(base) else node.value
+        owners = {lang: ", ".join(sorted(graph_owner(g, lang) for g in graphs)) for lang in ("nl", "en")}
+        column = "id" if cell and cell.template in ID_TEMPLATES else None
+        out.append(problem("taken_id", template=cell.template if cell else None, row=cell.row if cell else None,
+                           column=column, value=code, iri=node.value, owners_nl=owners["nl"],
+                           owners_en=owners["en"]))
+    return out
+
+
+def commit(result: IngestResult, store: GraphStore, progress: Progress = no_progress) -> None:
     """Write a clean check's result with one atomic switch; refuse if the store moved on."""
     if not result.ok or not result.quads:
         raise ValueError("only a clean check can be committed")
+    progress("commit")
     t0 = time.perf_counter()
     try:
         store.replace_all(result.quads, expected=result.generation)
@@ -150,21 +200,11 @@ def commit(result: IngestResult, store: GraphStore) -> None:
     result.committed = True
 
 
-def ingest(wb: Workbook, region: str, base: str, store: GraphStore | None, dry_run: bool = False,
-           reasoner: str = DEFAULT_REASONER) -> IngestResult:
-    """Check, and commit when clean (unless `dry_run`)."""
-    result = check(wb, region, base, store, reasoner)
+def ingest(wb: Workbook, region: str, base: str | None, store: GraphStore | None, dry_run: bool = False,
+           reasoner: str = DEFAULT_REASONER, progress: Progress = no_progress) -> IngestResult:
+    """Check, and commit when clean (unless `dry_run`). `base` as for `base_for`: required for a
+    new region, else it must be the region's own; OwnershipError otherwise."""
+    result = check(wb, region, base_for(region, base, store), store, reasoner, progress)
     if result.ok and store is not None and not dry_run:
-        commit(result, store)
+        commit(result, store, progress)
     return result
-
-
-def regions(db: ox.Store) -> dict[str, int]:
-    """Region name -> triples, for every region graph in an open store."""
-    from kg.ingest.mapping import REGION_GRAPH
-
-    out: dict[str, int] = {}
-    for g in db.named_graphs():
-        if isinstance(g, ox.NamedNode) and g.value.startswith(REGION_GRAPH):
-            out[g.value[len(REGION_GRAPH):]] = sum(1 for _ in db.quads_for_pattern(None, None, None, g))
-    return dict(sorted(out.items()))

@@ -38,8 +38,16 @@ MESSAGES: dict[str, dict[str, str]] = {
                "en": "A code consists of letters, digits, '-' and '_' only (no spaces)."},
     "duplicate_id": {"nl": "De code '{value}' komt al voor in {other_template}, rij {other_row}; codes zijn uniek in de hele werkmap.",
                      "en": "The code '{value}' is already used in {other_template}, row {other_row}; codes are unique in the whole workbook."},
+    "taken_id": {"nl": "De code '{value}' wordt al beschreven door {owners_nl} ({iri}); twee regio's delen nooit een "
+                         "IRI. Gebruik een andere code, of verwijs naar die andere met haar volledige IRI.",
+                 "en": "The code '{value}' is already described by {owners_en} ({iri}); two regions never share an "
+                       "IRI. Use another code, or refer to the other one by its full IRI."},
     "unknown_id": {"nl": "Onbekende code '{value}': die staat in geen enkel sjabloon ({expected}).",
                    "en": "Unknown code '{value}': it is in no template ({expected})."},
+    "unknown_iri": {"nl": "'{value}' staat niet in de kennisgraaf: een volledige IRI verwijst naar iets dat een andere "
+                          "regio of bron al beschrijft. Gebruik anders een code uit deze werkmap.",
+                    "en": "'{value}' is not in the knowledge graph: a full IRI refers to something another region "
+                          "or source already describes. Otherwise use a code of this workbook."},
     "wrong_kind": {"nl": "'{value}' is {actual}, maar hier hoort {expected}.",
                    "en": "'{value}' is {actual}, but this needs {expected}."},
     "bad_date": {"nl": "'{value}' is geen datum: schrijf jjjj-mm-dd, bijvoorbeeld 2024-09-01.",
@@ -75,6 +83,7 @@ KIND_NAMES: dict[str, dict[str, str]] = {
     "topic": {"nl": "een thema", "en": "a topic"},
     "collective": {"nl": "een netwerk of organisatie", "en": "a network or an organisation"},
     "actor": {"nl": "een persoon, artefact, organisatie of netwerk", "en": "a person, artefact, organisation or network"},
+    "thing": {"nl": "iets anders", "en": "something else"},
 }
 
 
@@ -114,6 +123,12 @@ class Problem:
     def where(self) -> tuple:
         """Sort key: errors first, then template, row, column."""
         return (SEVERITIES.index(self.severity), self.template or "", self.row or 0, self.column or "", self.code)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Problem":
+        """The problem `to_json` wrote (its messages as written)."""
+        return cls(d["code"], d["severity"], d.get("template"), d.get("row"), d.get("column"), d.get("value"),
+                   messages=dict(d["message"]), shape=d.get("shape"), focus=d.get("focus"), graph=d.get("graph"))
 
     def to_json(self) -> dict:
         return {

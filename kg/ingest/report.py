@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from kg.ingest.changes import Changes
 from kg.ingest.pipeline import IngestResult
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem
 
@@ -20,8 +21,25 @@ _T = {
                   "en": "Elsewhere in the store ({n}, does not block this upload):"},
     "committed": {"nl": "Opgeslagen in {store}: de regio {region} is vervangen.",
                   "en": "Committed to {store}: region {region} replaced."},
+    "committed_new": {"nl": "Opgeslagen in {store}: de regio {region} is toegevoegd.",
+                      "en": "Committed to {store}: region {region} added."},
     "dry": {"nl": "Alleen gecontroleerd, niets opgeslagen.", "en": "Checked only, nothing written."},
     "not_committed": {"nl": "Niets opgeslagen: de store is ongewijzigd.", "en": "Nothing written: the store is unchanged."},
+    "changes_new": {"nl": "Nieuwe regio; opslaan voegt toe:", "en": "New region; committing adds:"},
+    "changes_head": {"nl": "Wat opslaan verandert aan de opgeslagen regio:",
+                     "en": "What committing changes in the stored region:"},
+    "changes_none": {"nl": "Niets: de upload is gelijk aan de opgeslagen regio.",
+                     "en": "Nothing: the upload equals the stored region."},
+    "change_line": {"nl": "{before} -> {after}: {added} toegevoegd, {removed} verwijderd, {changed} gewijzigd",
+                    "en": "{before} -> {after}: {added} added, {removed} removed, {changed} changed"},
+    "change_same": {"nl": "{before}, ongewijzigd", "en": "{before}, unchanged"},
+    "added": {"nl": "toegevoegd", "en": "added"},
+    "removed": {"nl": "verwijderd", "en": "removed"},
+    "changed": {"nl": "gewijzigd", "en": "changed"},
+    "more": {"nl": "en {n} meer", "en": "and {n} more"},
+    "most_people": {"nl": "Let op: meer dan de helft van de mensen van deze regio wordt verwijderd ({removed} van "
+                          "{before}).",
+                    "en": "Note: more than half of this region's people would be removed ({removed} of {before})."},
     "row": {"nl": "rij", "en": "row"},
     "column": {"nl": "kolom", "en": "column"},
     "value": {"nl": "waarde", "en": "value"},
@@ -61,6 +79,8 @@ def render(result: IngestResult, lang: str = "nl", store: str | None = None, dry
     if result.ok:
         out.append(_t("clean", lang, t=result.counts()["triples"]))
     out.append(_t("summary", lang, e=s["errors"], w=s["warnings"], i=s["infos"]))
+    if result.changes is not None and not result.errors:
+        out.extend(render_changes(result.changes, lang))
     if result.errors and not result.checked_model:
         out.append(_t("table_first", lang))
     for p in result.problems:
@@ -71,12 +91,40 @@ def render(result: IngestResult, lang: str = "nl", store: str | None = None, dry
         out.extend("  " + _line(p, lang) for p in result.elsewhere)
     out.append("")
     if result.committed:
-        out.append(_t("committed", lang, store=store or "", region=result.region))
+        new = result.changes is not None and result.changes.new_region
+        out.append(_t("committed_new" if new else "committed", lang, store=store or "", region=result.region))
     elif dry_run and result.ok:
         out.append(_t("dry", lang))
     else:
         out.append(_t("not_committed", lang))
     return "\n".join(out)
+
+
+def render_changes(changes: Changes, lang: str, listed: int = 10) -> list[str]:
+    """Per template: counts before and after, and the first ids added, removed and changed."""
+    if changes.unchanged and not changes.new_region:
+        return [_t("changes_head", lang), "  " + _t("changes_none", lang)]
+    out = [_t("changes_new" if changes.new_region else "changes_head", lang)]
+    for name, c in changes.templates.items():
+        if not c.before and not c.after:
+            continue
+        if changes.new_region:
+            out.append(f"  {name:<14} {c.after}")
+            continue
+        key = "change_same" if c.unchanged else "change_line"
+        out.append(f"  {name:<14} " + _t(key, lang, before=c.before, after=c.after, added=len(c.added),
+                                        removed=len(c.removed), changed=len(c.changed)))
+        for kind in ("removed", "changed", "added"):
+            ids = getattr(c, kind)
+            if not ids:
+                continue
+            shown = [f"{i} ({c.labels[i]})" if c.labels.get(i) else i for i in ids[:listed]]
+            more = f", {_t('more', lang, n=len(ids) - listed)}" if len(ids) > listed else ""
+            out.append(f"  {'':<14}   {_t(kind, lang)}: {', '.join(shown)}{more}")
+    if changes.removes_most_people():
+        p = changes.templates["people"]
+        out.append(_t("most_people", lang, removed=len(p.removed), before=p.before))
+    return out
 
 
 def _line(p: Problem, lang: str) -> str:
@@ -95,6 +143,7 @@ def to_json(result: IngestResult, dry_run: bool = False) -> dict:
         "committed": result.committed,
         "dry_run": dry_run,
         "counts": result.counts(),
+        "changes": result.changes.to_json() if result.changes is not None else None,
         "summary": {**summary(result.problems), "elsewhere": len(result.elsewhere)},
         "problems": [p.to_json() for p in result.problems],
         "elsewhere": [p.to_json() for p in result.elsewhere],
