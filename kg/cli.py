@@ -439,7 +439,10 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
 @click.option("--fresh", is_flag=True,
               help="Ignore what the store holds: afterwards it holds the ontology, the vocabularies and this "
-                   "region only (what `make serve` does).")
+                   "region only (every other region is deleted).")
+@click.option("--if-missing", is_flag=True,
+              help="Only when the store does not hold this region yet; otherwise change nothing, say so on "
+                   "stderr and exit 0 (what `make serve` does with the sample).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people; json for programs (the shape is in docs/ingest.md).")
 @click.option("--annotate", "annotate_out", type=click.Path(path_type=Path),
@@ -449,7 +452,7 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
               help="OWL 2 RL engine.")
 @_lang_option
 def ingest_cmd(path: Path, region: str | None, base: str, store_path: str | None, dry_run: bool, fresh: bool,
-               fmt: str, annotate_out: Path | None, reasoner: str, lang: str) -> None:
+               if_missing: bool, fmt: str, annotate_out: Path | None, reasoner: str, lang: str) -> None:
     """Check filled spreadsheet templates and store them as one region.
 
     PATH is a folder of CSV files, an .xlsx workbook (one sheet per template)
@@ -466,7 +469,7 @@ def ingest_cmd(path: Path, region: str | None, base: str, store_path: str | None
     import re
 
     from kg.ingest import annotate, report
-    from kg.ingest.mapping import check_base, check_region
+    from kg.ingest.mapping import check_base, check_region, region_graph
     from kg.ingest.pipeline import StoreChanged, check, commit
     from kg.ingest.read import ReadError, read_path
 
@@ -474,6 +477,11 @@ def ingest_cmd(path: Path, region: str | None, base: str, store_path: str | None
     for problem in (check_region(region), check_base(base)):
         if problem:
             _fail(problem)
+    if if_missing and _open(store_path).contains_named_graph(ox.NamedNode(region_graph(region))):
+        where = _store(store_path)
+        click.echo(f"kg: de opslag {where} bevat de regio {region} al; niets gewijzigd (--if-missing)\n"
+                   f"    the store {where} already holds the region {region}; nothing changed", err=True)
+        sys.exit(0)
     try:
         wb = read_path(path)
     except ReadError as e:

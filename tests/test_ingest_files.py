@@ -161,9 +161,9 @@ def test_export_command_writes_templates_and_counts_what_it_cannot_express(tmp_p
     assert kg("export", "--templates", str(tmp_path / "o2"), "--store", str(store), "--region", "nope").returncode == 2
 
 
-def test_fresh_ingest_is_what_make_serve_does(tmp_path: Path) -> None:
-    """`--fresh` (the Makefile's build step): the store then holds the ontology, the
-    vocabularies, this region and the derived graphs only, whatever it held before."""
+def test_fresh_ingest_keeps_only_this_region(tmp_path: Path) -> None:
+    """`--fresh`: the store then holds the ontology, the vocabularies, this region and the
+    derived graphs only, whatever it held before (`make serve` never uses it: tests/test_serve.py)."""
     store = tmp_path / "store"
     assert kg("build", "--store", str(store)).returncode == 0   # the Turtle sample: source graphs
     out = kg("ingest", "data/twente-templates", "--region", "twente", "--base", "https://knll-twente.example/id/",
