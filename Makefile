@@ -4,6 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 KG_STORE ?= var/store
 export KG_STORE
+# `make serve HOST=0.0.0.0 PORT=5001`; set on the command line only (some shells put the machine's
+# name in $HOST, which must not open the server to the network).
+HOST = 127.0.0.1
+PORT = 5000
 
 .PHONY: serve test setup build bench clean browser virtuoso
 
@@ -26,12 +30,19 @@ $(ASSETS): package.json package-lock.json
 
 setup: $(VENV)/.installed $(ASSETS)
 
-# The Twente sample from its filled spreadsheet templates (docs/ingest.md says what they cannot hold).
-build: setup
-	$(BIN)/kg ingest data/twente-templates --region twente --base https://knll-twente.example/id/ --fresh
+# The Twente sample from its filled spreadsheet templates (docs/ingest.md says what they cannot hold),
+# only into a store that does not hold the region twente yet: never replaces it (staff may have
+# changed it) and never touches another region.
+SAMPLE := $(BIN)/kg ingest data/twente-templates --region twente --base https://knll-twente.example/id/ --if-missing
 
-serve: build
-	$(BIN)/python -m web --host 127.0.0.1 --port 5000
+build: setup
+	$(SAMPLE)
+
+# `make serve PORT=5001 HOST=0.0.0.0`: the port is checked before anything is ingested.
+serve: setup
+	$(BIN)/python -m web --check-port --host $(HOST) --port $(PORT)
+	$(SAMPLE)
+	$(BIN)/python -m web --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser test (needs root or sudo once; skipped when present).
 browser:

@@ -449,6 +449,9 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
 @click.option("--yes", is_flag=True,
               help="Confirm beforehand what would otherwise be asked: removing more than half of the region's "
                    "people, or --fresh dropping other data.")
+@click.option("--if-missing", is_flag=True,
+              help="Only when the store does not hold this region yet; otherwise change nothing, say so on "
+                   "stderr and exit 0 (what `make serve` does with the sample).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people; json for programs (the shape is in docs/ingest.md).")
 @click.option("--annotate", "annotate_out", type=click.Path(path_type=Path),
@@ -460,8 +463,8 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
                                                     "terminal either).")
 @_lang_option
 def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str | None, regions_path: str | None,
-               dry_run: bool, fresh: bool, yes: bool, fmt: str, annotate_out: Path | None, reasoner: str,
-               quiet: bool, lang: str) -> None:
+               dry_run: bool, fresh: bool, yes: bool, if_missing: bool, fmt: str, annotate_out: Path | None,
+               reasoner: str, quiet: bool, lang: str) -> None:
     """Check filled spreadsheet templates and store them as one region.
 
     PATH is a folder of CSV files, an .xlsx workbook (one sheet per template)
@@ -486,6 +489,7 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
     from kg.ingest.ownership import OwnershipError, graph_owner
     from kg.ingest.pipeline import DERIVED_GRAPHS, StoreChanged, base_for, check, commit
     from kg.ingest.read import ReadError, read_path
+
     progress = TerminalProgress(sys.stderr, lang) if not quiet and sys.stderr.isatty() else no_progress
     local = _registry(regions_path).local if regions_path else None
     region = region or (local.name if local and local.name != LOCAL_NAME else None)
@@ -494,6 +498,11 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
     problem = check_region(region)
     if problem:
         _fail(f"--region {region!r}: {problem}")
+    if if_missing and _open(store_path).contains_named_graph(ox.NamedNode(REGION_GRAPH + region)):
+        where = _store(store_path)
+        click.echo(f"kg: de opslag {where} bevat de regio {region} al; niets gewijzigd (--if-missing)\n"
+                   f"    the store {where} already holds the region {region}; nothing changed", err=True)
+        sys.exit(0)
     progress("read")
     try:
         wb = read_path(path)

@@ -164,7 +164,7 @@ def test_export_command_writes_templates_and_counts_what_it_cannot_express(tmp_p
 def test_fresh_ingest_drops_other_data_only_when_confirmed(tmp_path: Path) -> None:
     """`--fresh`: the store then holds the ontology, the vocabularies, this region and the
     derived graphs only, whatever it held before; without --yes it refuses and names what
-    it would drop."""
+    it would drop (`make serve` never uses it: tests/test_serve.py)."""
     from kg.store import GraphStore, digest
 
     store = tmp_path / "store"

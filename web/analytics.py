@@ -26,7 +26,7 @@ from web import i18n
 from web.context import kg
 from web.i18n import lang
 from web.pages import today
-from web.security import view
+from web.security import attachment, view
 
 bp = Blueprint("analytics", __name__)
 
@@ -195,5 +195,5 @@ def _slug(result: dict[str, Any]) -> str:
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
     resp = Response(data, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["Content-Disposition"] = attachment(filename)
     return resp

@@ -49,7 +49,7 @@ from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
 from web.jobs import DONE, FAILED, JobFailed, status, write_json
-from web.security import check_csrf, is_internal
+from web.security import attachment, check_csrf, is_internal
 
 bp = Blueprint("ingest", __name__, url_prefix="/ingest")
 
@@ -340,7 +340,7 @@ def annotated(upload_id: str) -> Response:
     kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             if meta["annotated"].endswith(".xlsx") else "application/zip")
     resp = Response(data, mimetype=kind)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{meta["annotated"]}"'
+    resp.headers["Content-Disposition"] = attachment(meta["annotated"])
     return resp
 
 

@@ -33,7 +33,7 @@ from kg import void
 from kg.namespaces import CKG, ONTOLOGY_IRI, VOCAB, shorten
 from web import i18n, pages
 from web.context import kg
-from web.security import view
+from web.security import attachment, view
 from web.urls import page_url
 
 bp = Blueprint("linked_data", __name__)
@@ -334,7 +334,7 @@ def dump_nquads() -> Response:
     """N-Quads of every named graph the caller may see, streamed."""
     db, v = kg().db(), view()
     resp = Response(void.nquads(db, v), content_type="application/n-quads")
-    resp.headers["Content-Disposition"] = f'attachment; filename="connective-kg-{v}.nq"'
+    resp.headers["Content-Disposition"] = attachment(f"connective-kg-{v}.nq")
     return _finish(resp)
 
 
@@ -344,5 +344,5 @@ def dump_turtle() -> Response:
     ctx = kg()
     v = view()
     resp = Response(void.turtle(ctx.db(), v, ctx.base_iri), content_type=CONTENT_TYPE["ttl"])
-    resp.headers["Content-Disposition"] = f'attachment; filename="connective-kg-{v}.ttl"'
+    resp.headers["Content-Disposition"] = attachment(f"connective-kg-{v}.ttl")
     return _finish(resp)

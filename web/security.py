@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import unicodedata
+from urllib.parse import quote
 
 from flask import Flask, Response, abort, current_app, request, session
 
@@ -24,6 +26,17 @@ def install(app: Flask) -> None:
     @app.context_processor
     def csrf() -> dict:
         return {"csrf_token": csrf_token, "internal": is_internal()}
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition value that downloads as `filename`, whatever its characters (RFC 6266,
+    RFC 5987): `filename="<ASCII fallback>"` for old clients, with no quote, backslash, percent sign,
+    control or non-ASCII character in it, and the exact name UTF-8 and percent-encoded in `filename*`.
+    Control characters (CR, LF, ...) are left out of both."""
+    name = "".join(c for c in filename if unicodedata.category(c) != "Cc").strip() or "download"
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\%/' else "_" for c in plain).strip(" .")
+    return f"attachment; filename=\"{fallback or 'download'}\"; filename*=UTF-8''{quote(name, safe='!#$&+^`|~')}"
 
 
 def is_internal() -> bool:

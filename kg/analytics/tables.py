@@ -6,11 +6,10 @@ column of its own where the row is about an actor. Names per kind are in TABLES.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from kg.analytics.capital import DIMENSIONS
+from kg.sheets import csv_text
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -131,9 +130,6 @@ def tables(result: dict[str, Any]) -> dict[str, Table]:
 
 
 def to_csv(table: Table) -> str:
+    """The table as CSV for spreadsheets: labels that start like a formula are neutralised (kg.sheets)."""
     headers, rows = table
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(headers)
-    w.writerows([["" if c is None else c for c in r] for r in rows])
-    return buf.getvalue()
+    return csv_text([headers, *rows])

@@ -8,23 +8,37 @@
   `problems` (English) holding that row's problems; problems that belong to
   no row of a file (a missing template) go to `_problemen.csv`, which the
   ingest skips. A folder for the command line, a zip for the web.
+
+A copy holds the upload's data and nothing that runs (kg.sheets): in the
+workbook each formula is replaced by its cached value, the value the ingest
+read (a formula the program that wrote the file never calculated was read
+as empty, and is empty here); external links, macros, defined names, cell
+hyperlinks and conditional formats are left out; a data validation stays
+only when its formulas are plain cell ranges or literals (the templates'
+drop-down lists). Every text that starts like a formula, the user's or a
+message quoting it, is stored as text (XLSX) or gets one leading `'` (CSV).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from kg.ingest.pipeline import IngestResult
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem
 from kg.ingest.report import where
+from kg.sheets import csv_text, inert_cells
 
 FILLS = {ERROR: "FFC7CE", WARNING: "FFE4B5", INFO: "DDEBF7"}
 SHEET = "problemen-problems"
 COLUMN = {"nl": "problemen", "en": "problems"}
+_RANGE = r"(?:(?:'[^'\[\]]+'|[A-Za-z_][\w.]*)!)?\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?"
+_PLAIN_FORMULA = re.compile(rf'(?:"[^"]*"|-?\d+(?:\.\d+)?|{_RANGE})')
 
 
 def _text(p: Problem, lang: str) -> str:
@@ -40,7 +54,9 @@ def annotated_xlsx(result: IngestResult, lang: str = "nl") -> bytes:
     from openpyxl.styles import Font, PatternFill
 
     wb = result.workbook
-    book = openpyxl.load_workbook(io.BytesIO(wb.xlsx))
+    # data_only: cached values instead of formulas; keep_links=False: no external links; no keep_vba
+    book = openpyxl.load_workbook(io.BytesIO(wb.xlsx), data_only=True, keep_links=False)
+    _drop_active_content(book)
     if SHEET in book.sheetnames:
         del book[SHEET]
     by_cell: dict[tuple, list[Problem]] = defaultdict(list)
@@ -70,9 +86,27 @@ def annotated_xlsx(result: IngestResult, lang: str = "nl") -> bytes:
     for letter, width in zip("ABCDEFG", (14, 18, 8, 18, 24, 70, 70)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
+    inert_cells(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _drop_active_content(book: Any) -> None:
+    """Defined names, cell hyperlinks, conditional formats and validations with formulas that
+    compute (anything but a cell range or a literal) out of an openpyxl workbook."""
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+
+    book.defined_names.clear()
+    for ws in book.worksheets:
+        ws.defined_names.clear()
+        ws.conditional_formatting = ConditionalFormattingList()
+        for cell in ws._cells.values():  # the cells that exist, not the whole used range
+            cell.hyperlink = None
+        dvs = ws.data_validations
+        dvs.dataValidation = [dv for dv in dvs.dataValidation
+                              if all(f is None or _PLAIN_FORMULA.fullmatch(f.lstrip("="))
+                                     for f in (dv.formula1, dv.formula2))]
 
 
 def annotated_csv(result: IngestResult, lang: str = "nl") -> dict[str, bytes]:
@@ -93,19 +127,16 @@ def annotated_csv(result: IngestResult, lang: str = "nl") -> dict[str, bytes]:
         except UnicodeDecodeError:
             files[name] = data
             continue
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        marked = []
         for i, r in enumerate(rows, start=1):
             extra = COLUMN[lang] if i == 1 else ""
             notes = " | ".join(_text(p, lang) for p in by_row.get((name, i), []))
-            w.writerow(r + [(extra + (": " + notes if notes else "")) if i == 1 else notes])
-        files[name] = buf.getvalue().encode("utf-8")
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["severity", "where", "value", "message_nl", "message_en"])
-    for p in rest + result.elsewhere:
-        w.writerow([p.severity, where(p, lang), p.value or "", p.message("nl"), p.message("en")])
-    files["_problemen.csv"] = buf.getvalue().encode("utf-8")
+            marked.append(r + [(extra + (": " + notes if notes else "")) if i == 1 else notes])
+        files[name] = csv_text(marked).encode("utf-8")
+    files["_problemen.csv"] = csv_text(
+        [["severity", "where", "value", "message_nl", "message_en"]]
+        + [[p.severity, where(p, lang), p.value or "", p.message("nl"), p.message("en")]
+           for p in rest + result.elsewhere]).encode("utf-8")
     return files
 
 

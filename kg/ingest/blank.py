@@ -4,11 +4,10 @@ cell and the allowed values as drop-down lists."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from kg.ingest.templates import BY_NAME, ORDER, TOPIC, TOPICS, VALUE, VALUES, value_lists
+from kg.sheets import csv_text, inert_cells
 
 XLSX_NAME = "connective-kg-sjablonen-templates.xlsx"
 EXPLANATION = "uitleg-explanation"
@@ -31,16 +30,15 @@ def write_csv_templates(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for name in ORDER:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow(BY_NAME[name].column_names)
         path = folder / f"{name}.csv"
-        path.write_text(buf.getvalue(), encoding="utf-8")
+        path.write_text(csv_text([BY_NAME[name].column_names]), encoding="utf-8")
         out.append(path)
     return out
 
 
 def workbook(rows: dict[str, list[dict[str, str]]] | None = None):
-    """The XLSX template as an openpyxl workbook, optionally filled with `rows` per template."""
+    """The XLSX template as an openpyxl workbook, optionally filled with `rows` per template
+    (every cell data: a text that starts like a formula is stored as text, kg.sheets)."""
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -110,6 +108,7 @@ def workbook(rows: dict[str, list[dict[str, str]]] | None = None):
         for r in (rows or {}).get(name, []):
             ws.append([_typed(r.get(c, "")) for c in t.column_names])
     sheet_lists.sheet_state = "hidden"
+    inert_cells(book)  # a value like =HYPERLINK(...) is text, never a formula
     return book
 
 

@@ -6,6 +6,8 @@ cell to what it means (`canonical`): lists as sets, controlled values and
 topics as the concept they name (so `Kern`, `core` and `kern` are equal, and
 `W&T` equals `Wetenschap & Techniek`), numbers as numbers. Rows come out
 sorted, lists sorted, terms in Dutch, bundled topics by their Dutch name.
+A text that starts like a formula (`=1+1`, `-nog te bepalen`) is written
+with one leading `'` (kg.sheets), which the reader drops again.
 
 Exporting data that did not come from templates (the Turtle sample) writes
 what the templates can express and counts the rest in `ExportResult.skipped`
@@ -14,8 +16,6 @@ what the templates can express and counts the rest in `ExportResult.skipped`
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from kg.ingest.templates import BY_NAME, DECIMAL, ORDER, REF, REFS, TOPIC, TOPIC
     superclasses, value_lists
 from kg.namespaces import (CKG, INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, RDF, REGIONS_GRAPH, SKOS,
                            VOCABULARIES_GRAPH, shorten)
+from kg.sheets import csv_text
 
 TIME = "http://www.w3.org/2006/time#"
 _TYPE = RDF + "type"
@@ -234,13 +235,9 @@ def write_csv(result: ExportResult, folder: Path | str) -> list[Path]:
     written = []
     for name in ORDER:
         path = folder / f"{name}.csv"
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
         cols = BY_NAME[name].column_names
-        w.writerow(cols)
-        for r in result.rows.get(name, []):
-            w.writerow([r.get(c, "") for c in cols])
-        path.write_text(buf.getvalue(), encoding="utf-8")
+        path.write_text(csv_text([cols] + [[r.get(c, "") for c in cols] for r in result.rows.get(name, [])]),
+                        encoding="utf-8")
         written.append(path)
     return written
 
