@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from kg import queries, resources
+from kg import queries, resources, settings
 from kg.build import EXIT_ERROR, build, check, no_progress
 from kg.ingest.mapping import REGION_GRAPH
 from kg.namespaces import REGIONS_GRAPH, shorten
@@ -178,6 +178,32 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: s
     except SyntaxError as e:
         _fail(f"the query {name} does not parse: {e}")
     _print_results(results, fmt)
+
+
+@main.command("settings")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="table: each KG_* setting and its value in effect here; json; markdown: "
+                                      "the README's table of all settings and their defaults.")
+def settings_cmd(fmt: str) -> None:
+    """Show every KG_* setting (kg/settings.py declares them) with the value in effect.
+
+    The web app reads all of them (or takes them from create_app(config)); the
+    command line reads those with an option (the option wins). Secrets (KG_TOKEN,
+    KG_SECRET_KEY) are shown as set or unset only.
+    """
+    if fmt == "markdown":
+        click.echo(settings.markdown_table())
+        return
+    shown = {}
+    for s in settings.SETTINGS:
+        v = settings.value(s.name)
+        if s.name in ("KG_TOKEN", "KG_SECRET_KEY"):
+            v = "(set)" if v else "(unset)"
+        shown[s.name] = None if v is None else str(v)
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=2))
+    else:
+        click.echo(_table(["setting", "value"], [[k, "" if v is None else v] for k, v in shown.items()]))
 
 
 @main.command("stats")
@@ -569,7 +595,7 @@ def templates_cmd(folder: Path) -> None:
                              "void:uriSpace (--out). Default: inferred from the data.")
 @click.option("--xlsx", is_flag=True, help="With --templates: also write an XLSX workbook with drop-down lists.")
 @click.option("--license", "license_iri", envvar="KG_DATA_LICENSE",
-              default="https://creativecommons.org/licenses/by/4.0/", show_default=True, show_envvar=True,
+              default=settings.BY_NAME["KG_DATA_LICENSE"].default, show_default=True, show_envvar=True,
               help="With --out: the data licence stated in void.ttl.")
 @_store_option
 def export_cmd(folder: Path | None, out: Path | None, region: str | None, base: str | None, xlsx: bool,

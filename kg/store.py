@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg import settings
 from kg.namespaces import PUBLIC_GRAPH, PUBLIC_GRAPHS
 
 
@@ -54,7 +55,7 @@ def store_spec(option: str | Path | None = None) -> str | Path:
     else the default folder. A `sparql+http(s)://` spec is a remote store (kg.remote)."""
     if option:
         return option
-    return os.environ.get("KG_STORE_URL") or default_store_path()
+    return settings.value("KG_STORE_URL") or default_store_path()
 
 
 def open_store(spec: str | Path | None = None, update_url: str | None = None, timeout: float | None = None):
@@ -63,11 +64,11 @@ def open_store(spec: str | Path | None = None, update_url: str | None = None, ti
     timeout: `timeout`, else `$KG_STORE_TIMEOUT` seconds, else 60)."""
     spec = store_spec(spec)
     if isinstance(spec, str) and spec.startswith(("sparql+http://", "sparql+https://")):
-        from kg.remote import DEFAULT_TIMEOUT, RemoteGraphStore
+        from kg.remote import RemoteGraphStore
 
         try:
-            return RemoteGraphStore(spec, update_url or os.environ.get("KG_STORE_UPDATE_URL") or None,
-                                    float(timeout or os.environ.get("KG_STORE_TIMEOUT") or DEFAULT_TIMEOUT))
+            return RemoteGraphStore(spec, update_url or settings.value("KG_STORE_UPDATE_URL"),
+                                    float(timeout or settings.value("KG_STORE_TIMEOUT")))
         except ValueError as e:
             raise StoreError(str(e)) from None
     return GraphStore(spec)
@@ -75,11 +76,7 @@ def open_store(spec: str | Path | None = None, update_url: str | None = None, ti
 
 def default_store_path() -> Path:
     """`$KG_STORE`, else `$XDG_DATA_HOME/connective-kg/store` (~/.local/share/...)."""
-    env = os.environ.get("KG_STORE")
-    if env:
-        return Path(env)
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "connective-kg" / "store"
+    return settings.value("KG_STORE")
 
 
 class GraphStore:

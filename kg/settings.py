@@ -1,0 +1,97 @@
+"""Every `KG_*` setting, declared once: its name, type, default and what it does.
+
+The web app takes them from `create_app(config)`, else the environment, else the default
+here (`web_config`); the command line reads the same variables through its options (the
+option is named here). The README's settings table is this table (`markdown_table`, tested),
+and `kg settings` shows the values in effect.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: Callable[[str], Any]
+    default: Any  # None: unset
+    help: str  # the README's default/meaning column (Markdown)
+    option: str = ""  # the command-line option that overrides it, if any
+    web_only: bool = False
+
+    def parse(self, raw: Any) -> Any:
+        """A value from the environment or a config mapping, as its type; '' or None is unset."""
+        if raw is None or raw == "":
+            return self.default
+        return raw if not isinstance(raw, str) else self.type(raw)
+
+
+def default_store_path() -> Path:
+    """`$XDG_DATA_HOME/connective-kg/store` (~/.local/share/connective-kg/store)."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "connective-kg" / "store"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("KG_STORE", Path, None, "`~/.local/share/connective-kg/store` (`$XDG_DATA_HOME/connective-kg/store`); "
+            "the Makefile uses `var/store`", "`--store DIR`"),
+    Setting("KG_STORE_URL", str, None, "unset; when set, a remote SPARQL 1.1 store instead of the folder (see "
+            "[External triple store](#running-on-an-external-triple-store))", "`--store sparql+http://HOST:PORT/PATH`"),
+    Setting("KG_STORE_UPDATE_URL", str, None, "the query URL with `/query` → `/update` (else the same URL)"),
+    Setting("KG_STORE_TIMEOUT", float, 60.0, "`60` seconds per request to a remote store"),
+    Setting("KG_LANG", str, "nl", "`nl`", "`--lang nl\\|en`"),
+    Setting("KG_BASE_IRI", str, "https://knll-twente.example/id/", "`https://knll-twente.example/id/`: data IRIs "
+            "served at `/id/<local>` (never used as an ingest's base)", web_only=True),
+    Setting("KG_TOKEN", str, "", "unset: public view only; set: sign in at `/login` or send `Authorization: Bearer "
+            "<token>` for all data", web_only=True),
+    Setting("KG_SECRET_KEY", str, "", "random per process (sessions end on restart)", web_only=True),
+    Setting("KG_QUERY_DEADLINE", float, 10.0, "`10` seconds per SPARQL query", web_only=True),
+    Setting("KG_ROW_CAP", int, 10000, "`10000` rows (or triples) per SPARQL answer", web_only=True),
+    Setting("KG_QUERY_WORKERS", int, 2, "`2` worker processes for SPARQL queries", web_only=True),
+    Setting("KG_QUERY_MEMORY_MB", int, 2048, "`2048` MB of memory per SPARQL worker", web_only=True),
+    Setting("KG_QUERY_MAX_CHARS", int, 100_000, "`100000` characters per SPARQL query", web_only=True),
+    Setting("KG_TODAY", str, "", "the real date: the day pages treat as today (`YYYY-MM-DD`)", web_only=True),
+    Setting("KG_DATA_LICENSE", str, "https://creativecommons.org/licenses/by/4.0/", "CC BY 4.0: the data licence "
+            "stated in VoID and dumps", "`--license IRI` (`kg export --out`)"),
+    Setting("KG_REGIONS", str, None, "unset: no federation; else the region registry (TOML, "
+            "[example](data/regions.example.toml)), checked at start", "`--regions FILE`"),
+    Setting("KG_FEDERATION_TIMEOUT", float, 5.0, "`5` seconds for a federated answer: a region still silent then "
+            "is reported and left out", "`--timeout S`"),
+    Setting("KG_UPLOAD_DIR", Path, None, "`<store>-uploads/`: where uploads wait between check and commit (a day)",
+            web_only=True),
+    Setting("KG_UPLOAD_MAX_BYTES", int, 20 * 1024 * 1024, "`20971520` bytes (20 MiB) per upload", web_only=True),
+    Setting("KG_INGEST_WAIT", float, 2.0, "`2` seconds an upload waits for its check before the page shows "
+            "progress instead", web_only=True),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def value(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """The setting `name` from `environ` (default: the process environment), typed, else its default
+    (for KG_STORE: `default_store_path()`)."""
+    got = BY_NAME[name].parse((os.environ if environ is None else environ).get(name))
+    return default_store_path() if got is None and name == "KG_STORE" else got
+
+
+def web_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every setting for the web app: `config`, else the environment, else the default; typed."""
+    environ = os.environ if environ is None else environ
+    config = config or {}
+    out = {}
+    for s in SETTINGS:
+        raw = config[s.name] if s.name in config else environ.get(s.name)
+        out[s.name] = s.parse(raw)
+    if out["KG_STORE"] is None:
+        out["KG_STORE"] = value("KG_STORE", environ)
+    return out
+
+
+def markdown_table() -> str:
+    """The README's settings table."""
+    rows = ["| variable | option | default |", "|---|---|---|"]
+    rows += [f"| `{s.name}` | {(s.option or '(web)') if s.web_only else s.option} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)
