@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kg.ingest.pipeline import IngestResult
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem
+from kg.ingest.read import csv_text
 from kg.ingest.report import where
 
 FILLS = {ERROR: "FFC7CE", WARNING: "FFE4B5", INFO: "DDEBF7"}
@@ -88,13 +89,16 @@ def annotated_csv(result: IngestResult, lang: str = "nl") -> dict[str, bytes]:
             rest.append(p)
     files: dict[str, bytes] = {}
     for name, data in wb.files.items():
-        try:
-            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-        except UnicodeDecodeError:
+        read_as = csv_text(wb, name)  # the encoding and separator it was read with
+        if read_as is None:
             files[name] = data
             continue
+        text, sep, encoding = read_as
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        if encoding != "UTF-8":  # written back as UTF-8: with a BOM, so that Excel reads it as such
+            buf.write("\ufeff")
+        w = csv.writer(buf, delimiter=sep, lineterminator="\n")
         for i, r in enumerate(rows, start=1):
             extra = COLUMN[lang] if i == 1 else ""
             notes = " | ".join(_text(p, lang) for p in by_row.get((name, i), []))

@@ -284,12 +284,15 @@ def sniff_separator(text: str, template: str) -> str | None:
     return best
 
 
-def csv_text(wb: Workbook, file: str) -> tuple[str, str] | None:
-    """(text, separator) of a CSV file of `wb` as it was read, or None if it was not."""
+def csv_text(wb: Workbook, file: str) -> tuple[str, str, str] | None:
+    """(text, separator, encoding) of a CSV file of `wb` as it was read, or None if it was not."""
     table = next((t for t in wb.tables.values() if t.source == file), None)
     if table is None or table.encoding is None or file not in wb.files:
         return None
-    return wb.files[file].decode(CODECS[table.encoding]), table.separator or ","
+    data = wb.files[file]
+    if table.encoding == CP1252 and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode(CODECS[table.encoding]), table.separator or ",", table.encoding
 
 
 def _count_records(text: str, sep: str, stop: int) -> int:
@@ -351,15 +354,16 @@ def _from_csv_files(files: dict[str, bytes], name: str, limits: Limits) -> Workb
             total += max(0, _count_records(text, sep, limits.max_rows - total + 1) - 1)  # minus the header
             if total > limits.max_rows:
                 raise _too_many_rows(name, limits)
-    formats: dict[tuple[str, str], list[str]] = {}
+    formats: dict[tuple[str, str | None], list[str]] = {}
     count = [0]
     for tname, fname, text, encoding, sep in texts:
+        ascii_only = text.isascii()
         builder = _Builder(wb, tname, fname, limits, count, encoding, sep)
-        builder.read(_csv_rows(csv.reader(_lines(text), delimiter=sep), builder))
-        if encoding == CP1252 or sep != ",":  # UTF-8 (with or without BOM) and commas: the contract
-            formats.setdefault((encoding, sep), []).append(fname)
-    for (encoding, sep), names in formats.items():
-        _format_note(wb, names, encoding, sep)
+        # A '?' may be a character a Windows-1252 file could not hold: only where UTF-8 is not proven.
+        builder.lossy = encoding == CP1252 or ascii_only
+        builder.read(_csv_rows(csv.reader(_lines(text), delimiter=sep, strict=True), builder))
+        formats.setdefault((sep, None if ascii_only else encoding), []).append(fname)
+    _format_notes(wb, formats)
     return wb
 
 
@@ -370,8 +374,25 @@ def _csv_rows(reader: Iterator[list[str]], builder: _Builder) -> Iterator[Sequen
         builder.broken(str(e))
 
 
+def _format_notes(wb: Workbook, formats: dict[tuple[str, str | None], list[str]]) -> None:
+    """Say which separator and encoding were used where it is not the contract's (UTF-8, commas):
+    one info problem per way of writing. An ASCII-only file reads the same in any of the
+    encodings; it joins the files with the same separator when they agree on one encoding."""
+    for sep in dict.fromkeys(s for s, _ in formats):
+        encodings = [e for s, e in formats if s == sep and e is not None]
+        groups = {e: list(formats.get((sep, e), [])) for e in encodings} or {UTF8: []}
+        first = next(iter(groups))
+        if len(groups) == 1:
+            groups[first] = formats.get((sep, None), []) + groups[first]
+        elif (sep, None) in formats:
+            groups[UTF8] = formats[(sep, None)] + groups.get(UTF8, [])
+        for encoding, names in groups.items():
+            if names and (encoding == CP1252 or sep != ","):
+                _format_note(wb, sorted(names), encoding, sep)
+
+
 def _format_note(wb: Workbook, names: list[str], encoding: str, sep: str) -> None:
-    """One info problem per way of writing: which separator and encoding were used (never silent)."""
+    """One info problem for files read the same way: which separator and encoding (never silent)."""
     nl_sep, en_sep = SEPARATOR_NAMES[sep]
     note_nl = note_en = ""
     if encoding == CP1252:
@@ -416,6 +437,7 @@ class _Builder:
         self.columns: list[tuple[int, str]] = []  # (position, column) of the template's columns
         self.row_number = 1
         self.stopped = False
+        self.lossy = False  # CSV not proven UTF-8: a '?' in a word may be a lost character
         wb.tables[tname] = self.table
 
     def problem(self, code: str, severity: str = ERROR, row: int | None = None, column: str | None = None,
@@ -536,7 +558,7 @@ class _Builder:
             if fixed != m[0]:
                 self.problem("mojibake", ERROR, number, column, text, found=m[0], fixed=fixed)
                 return
-        if self.table.encoding == CP1252 and _LOST.search(text):
+        if self.lossy and _LOST.search(text):
             self.problem("lost_character", ERROR, number, column, text)
 
 
@@ -654,7 +676,8 @@ def _from_xlsx(zf: zipfile.ZipFile, data: bytes, filename: str, limits: Limits) 
                     raise unreadable(filename, f"werkblad {ws.title!r} heeft rijen na de laatste rij van Excel "
                                                f"({EXCEL_MAX_ROWS})", f"sheet {ws.title!r} has rows after Excel's "
                                                                       f"last row ({EXCEL_MAX_ROWS})")
-                builder.row(row, raw)
+                if raw.count(None) < len(raw):  # not a blank row (openpyxl fills gaps with them)
+                    builder.row(row, raw)
     except ReadError:
         raise
     except Exception as e:  # a damaged sheet: openpyxl (or its XML parser) gives up halfway
