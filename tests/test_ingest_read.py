@@ -714,6 +714,10 @@ def survive(data: bytes, name: str) -> None:
     mapped = map_workbook(wb, BASE, "fuzz")
     for p in mapped.problems:
         assert p.message("nl") and p.message("en")
+    # what the upload page does next: the copy with the problems marked
+    from kg.ingest.pipeline import IngestResult
+
+    annotate.annotated_bytes(IngestResult("fuzz", BASE, wb, problems=mapped.problems, mapped=mapped), "nl")
 
 
 def mutate(rng: random.Random, data: bytes, n: int) -> bytes:

@@ -41,7 +41,10 @@ def annotated_xlsx(result: IngestResult, lang: str = "nl") -> bytes:
     from openpyxl.styles import Font, PatternFill
 
     wb = result.workbook
-    book = openpyxl.load_workbook(io.BytesIO(wb.xlsx))
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(wb.xlsx))
+    except Exception:  # read cell by cell, but openpyxl cannot load it whole (e.g. damaged comments)
+        book = _cells_as_read(wb)
     if SHEET in book.sheetnames:
         del book[SHEET]
     by_cell: dict[tuple, list[Problem]] = defaultdict(list)
@@ -74,6 +77,26 @@ def annotated_xlsx(result: IngestResult, lang: str = "nl") -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _cells_as_read(wb):
+    """A workbook of the cells as the ingest read them, for a file openpyxl cannot load whole."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for table in wb.tables.values():
+        ws = book.create_sheet(table.source)
+        for j, h in enumerate(table.header, start=1):
+            ws.cell(row=1, column=j).value = h
+            ws.cell(row=1, column=j).data_type = "s"
+        for r in table.rows:
+            for j, h in enumerate(table.header, start=1):
+                if r.cells.get(h):
+                    cell = ws.cell(row=r.number, column=j)
+                    cell.value = r.cells[h]
+                    cell.data_type = "s"  # text as read, never a formula
+    return book
 
 
 def annotated_csv(result: IngestResult, lang: str = "nl") -> dict[str, bytes]:

@@ -601,7 +601,9 @@ def _scan_xlsx(zf: zipfile.ZipFile, filename: str, limits: Limits) -> None:
                              "save again")
         carry = b""
         wide = None
+        xml = _xml_checker(info.filename) if lower.endswith((".xml", ".rels")) else None
         for chunk in _entry_chunks(zf, info, filename, budget):
+            raw = chunk
             if wide is None:
                 head = chunk[:512]
                 wide = head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]
@@ -621,11 +623,35 @@ def _scan_xlsx(zf: zipfile.ZipFile, filename: str, limits: Limits) -> None:
             if _DTD.search(part):
                 raise _doctype(filename, info.filename)
             rows += len(_ROW_TAG.findall(part))
+            if xml is not None:  # after the DTD scan: the parser never sees a declaration
+                xml(raw, False, filename)
         if _DTD.search(carry):
             raise _doctype(filename, info.filename)
+        if xml is not None:
+            xml(b"", True, filename)
         rows += len(_ROW_TAG.findall(carry))
         if rows > limits.max_rows:
             raise _too_many_rows(filename, limits)
+
+
+def _xml_checker(part: str):
+    """feed(chunk, last, filename): checks that a part is well-formed XML, in chunks (expat; no DTD
+    gets here: those are refused first). A damaged part is a ReadError naming it and where."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def feed(chunk: bytes, last: bool, filename: str) -> None:
+        try:
+            parser.Parse(chunk, last)
+        except expat.ExpatError as e:
+            raise unreadable(filename, f"onderdeel {part!r} is beschadigd (geen geldige XML: "
+                                       f"{expat.ErrorString(e.code)}, regel {e.lineno}); sla de werkmap opnieuw op",
+                             f"part {part!r} is damaged (not well-formed XML: {expat.ErrorString(e.code)}, line "
+                             f"{e.lineno}); save the workbook again") from None
+
+    return feed
 
 
 def _doctype(filename: str, part: str) -> ReadError:
