@@ -396,7 +396,7 @@ def _format_note(wb: Workbook, names: list[str], encoding: str, sep: str) -> Non
     nl_sep, en_sep = SEPARATOR_NAMES[sep]
     note_nl = note_en = ""
     if encoding == CP1252:
-        note_nl = (" Windows-1252 kent niet alle tekens (zoals ĳ of €-achtige tekens uit andere talen); sla "
+        note_nl = (" Windows-1252 kent niet alle tekens (zoals ĳ); sla "
                    "voortaan op als 'CSV UTF-8' of als Excel-werkmap (.xlsx).")
         note_en = (" Windows-1252 cannot hold every character (such as ĳ); save as 'CSV UTF-8' or as an Excel "
                    "workbook (.xlsx) from now on.")
