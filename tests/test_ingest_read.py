@@ -232,6 +232,7 @@ def test_a_file_that_is_not_text_is_one_problem_at_the_top_without_follow_ons(tm
     # memberships, ties, artefacts, ... refer to people: none of those follow-on errors is shown
     assert codes(result.errors) == [("error", "not_text", "people", None, None)]
     assert result.problems[0].code == "not_text"
+    assert not [p for p in result.problems if p.severity == "warning"]  # nor follow-on "repeated row" warnings
     msg = result.errors[0].message("en")
     assert why in msg and "people.csv" in msg and ".xlsx" in msg and "CSV UTF-8" in msg
     assert "Excel-werkmap (.xlsx)" in result.errors[0].message("nl")

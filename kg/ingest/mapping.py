@@ -459,9 +459,12 @@ class RowMapper:
 
     def map_row(self, template: Template, row: Row) -> None:
         name = template.name
+        reported = len(self.out.problems)
         values = {c: self.parse(c, row.cells.get(c, "")) for c in template.column_names if c != "id"}
         if name in RELATION_PREFIX:
             key = name + "".join(f"|{c}=" + ",".join(sorted(str(t) for t in values[c])) for c in sorted(values))
+            if any(p.blocking for p in self.out.problems[reported:]):  # a cell is wrong: never a repeat
+                key += f"|row={row.number}"
             digest = hashlib.sha256(key.encode()).hexdigest()
             first = self.seen_keys.get((name, digest))
             if first is not None:
