@@ -363,6 +363,9 @@ def test_unambiguous_numbers_in_either_notation(tmp_path: Path) -> None:
                                       (5, "budget_eur"): "1.250.000", (6, "budget_eur"): "0,5"}, sep=";")
     assert not result.errors, blocking(result)
     assert [budget(result, r) for r in (3, 4, 5, 6)] == ["2500.75", "2500.75", "1250000.0", "0.5"]
+    mixed = [p for p in result.problems if p.code == "mixed_notation"]  # 2.500,75 and 2,500.75 in one file
+    assert codes(mixed) == [("warning", "mixed_notation", "networks", None, None)]
+    assert "2.500,75" in mixed[0].message("en") and "2,500.75" in mixed[0].message("nl")
     result = networks_with(tmp_path, {(3, "meetings_per_year"): "2,5", (4, "meetings_per_year"): "twaalf"})
     assert codes(result.errors) == [("error", "bad_integer", "networks", 3, "meetings_per_year"),
                                     ("error", "bad_integer", "networks", 4, "meetings_per_year")]

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.ingest.cells import (DUTCH, ENGLISH, EXCEL_EPOCH, EXCEL_EPOCH_1904, GROUPING, NumberReading, decimal_text,
-                             iri_node, looks_like_iri, name_in_code, parse_date, plain, read_number)
+from kg.ingest.cells import (DUTCH, ENGLISH, EXCEL_EPOCH, EXCEL_EPOCH_1904, GROUPING, Number, NumberReading,
+                             decimal_text, iri_node, looks_like_iri, name_in_code, parse_date, plain, read_number)
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem, problem
 from kg.ingest.read import Row, Workbook
 from kg.ingest.templates import (BY_NAME, DATE, DECIMAL, ID, ID_KINDS, INTEGER, LIST_SEPARATOR, REF, REFS, SCALE,
@@ -391,7 +391,7 @@ class RowMapper:
         self.notations[name] = found
         return found
 
-    def resolve(self, column: str, text: str, reading: NumberReading):
+    def resolve(self, column: str, text: str, reading: NumberReading) -> Number | None:
         """The reading of an ambiguous number the file's notation allows, or None (reported).
         Only the thousands reading is ever taken from the file ('2.500' = 2500 in a Dutch file);
         a fraction with exactly three decimals is never read from evidence elsewhere."""
@@ -438,6 +438,7 @@ class RowMapper:
             if table is None:
                 continue
             self.template = template
+            self.notation()  # a file that writes numbers both ways is said even without an ambiguous one
             for row in table.rows:
                 self.row = row
                 self.map_row(template, row)
@@ -534,7 +535,7 @@ class RowMapper:
             self.emit(instant, A, _n(TIME + "Instant"), col)
             self.emit(instant, _n(TIME + "inXSDDate"), value, col)
 
-    def intent_label(self, node: ox.NamedNode, row: Row, begin: list, end: list) -> None:
+    def intent_label(self, node: ox.NamedNode, row: Row, begin: list[ox.Literal], end: list[ox.Literal]) -> None:
         person, network = row.cells.get("person", ""), row.cells.get("network", "")
         net_row = next((r for r in self.wb.tables["networks"].rows if r.cells.get("id") == network), None) \
             if "networks" in self.wb.tables else None
