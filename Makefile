@@ -9,7 +9,7 @@ export KG_STORE
 HOST = 127.0.0.1
 PORT = 5000
 
-.PHONY: serve test setup build bench clean browser virtuoso
+.PHONY: serve test setup build bench clean browser virtuoso libreoffice
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,14 @@ virtuoso:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; fi; }
 
-test: setup browser virtuoso
+# Debian's LibreOffice Calc (no GUI) for the ingest tests that let it re-save workbooks and write
+# Dutch CSV files (tests/test_ingest_libreoffice.py). Skipped when soffice is present.
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; fi; }
+
+test: setup browser virtuoso libreoffice
 	$(BIN)/python -m pytest
 
 bench: setup

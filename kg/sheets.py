@@ -38,13 +38,13 @@ def csv_cell(value: object) -> object:
     return "'" + value if starts_like_formula(value) else value
 
 
-def csv_text(rows: Iterable[Sequence[object]]) -> str:
+def csv_text(rows: Iterable[Sequence[object]], delimiter: str = ",") -> str:
     """CSV text (`\\n` line ends) of `rows`, every cell through `csv_cell`. A row with a carriage
     return in a cell is written with every cell quoted (Python's writer does not quote a lone CR
     when the line end is `\\n`, and a reader would break the line there)."""
     buf = io.StringIO()
-    plain = csv.writer(buf, lineterminator="\n")
-    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    quoted = csv.writer(buf, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
     for row in rows:
         cells = [csv_cell(c) for c in row]
         (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else plain).writerow(cells)

@@ -28,7 +28,7 @@ from kg.build import build
 from kg.ingest import annotate, blank
 from kg.ingest import export as ex
 from kg.ingest.pipeline import check, ingest
-from kg.ingest.read import Workbook, read_bytes, read_path
+from kg.ingest.read import ReadError, Workbook, read_bytes, read_path
 from kg.ingest.templates import BY_NAME
 from kg.sheets import csv_text
 from kg.store import GraphStore
@@ -242,7 +242,22 @@ def test_annotated_xlsx_keeps_data_and_drops_formulas_links_and_macros(tmp_path:
         # the formula, the conditional format, the validation, the hyperlink and the external link
         assert sum(zf.read(n).count(b"evil.example") for n in zf.namelist()) == 5
     assert xlsx_cells(upload, "people")["B2"]["formula"]
-    result = check(read_bytes(upload, "hostile.xlsx"), "twente", BASE, None)
+    with pytest.raises(ReadError, match="external links"):   # the reader refuses links and macros ...
+        read_bytes(upload, "hostile.xlsx")
+    # ... and the annotated copy drops them all the same (defence in depth): annotate the upload's
+    # own bytes as if the reader had let them through
+    with zipfile.ZipFile(io.BytesIO(upload)) as zf:
+        tame = io.BytesIO()
+        with zipfile.ZipFile(tame, "w") as out:
+            for item in zf.infolist():
+                if not item.filename.startswith("xl/externalLinks/") and item.filename != "xl/vbaProject.bin":
+                    data = zf.read(item.filename)
+                    if item.filename == "[Content_Types].xml" or item.filename.endswith(".rels"):
+                        data = re.sub(rb'<(Override|Relationship)[^>]*externalLink[^>]*/>', b"", data)
+                    out.writestr(item, data)
+    wb = read_bytes(tame.getvalue(), "hostile.xlsx")
+    wb.xlsx = upload
+    result = check(wb, "twente", BASE, None)
     org = BY_NAME["people"].column_names.index("organisation") + 1
     assert ("people", 3, "organisation") in {(p.template, p.row, p.column) for p in result.errors}
     data = annotate.annotated_xlsx(result, "nl")

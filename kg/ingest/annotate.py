@@ -31,6 +31,7 @@ from typing import Any
 
 from kg.ingest.pipeline import IngestResult
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem
+from kg.ingest.read import csv_as_read
 from kg.ingest.report import where
 from kg.sheets import csv_text, inert_cells
 
@@ -55,7 +56,10 @@ def annotated_xlsx(result: IngestResult, lang: str = "nl") -> bytes:
 
     wb = result.workbook
     # data_only: cached values instead of formulas; keep_links=False: no external links; no keep_vba
-    book = openpyxl.load_workbook(io.BytesIO(wb.xlsx), data_only=True, keep_links=False)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(wb.xlsx), data_only=True, keep_links=False)
+    except Exception:  # read cell by cell, but openpyxl cannot load it whole (e.g. damaged comments)
+        book = _cells_as_read(wb)
     _drop_active_content(book)
     if SHEET in book.sheetnames:
         del book[SHEET]
@@ -109,6 +113,26 @@ def _drop_active_content(book: Any) -> None:
                                      for f in (dv.formula1, dv.formula2))]
 
 
+def _cells_as_read(wb):
+    """A workbook of the cells as the ingest read them, for a file openpyxl cannot load whole."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for table in wb.tables.values():
+        ws = book.create_sheet(table.source)
+        for j, h in enumerate(table.header, start=1):
+            ws.cell(row=1, column=j).value = h
+            ws.cell(row=1, column=j).data_type = "s"
+        for r in table.rows:
+            for j, h in enumerate(table.header, start=1):
+                if r.cells.get(h):
+                    cell = ws.cell(row=r.number, column=j)
+                    cell.value = r.cells[h]
+                    cell.data_type = "s"  # text as read, never a formula
+    return book
+
+
 def annotated_csv(result: IngestResult, lang: str = "nl") -> dict[str, bytes]:
     """File name -> bytes of each annotated CSV file (and `_problemen.csv` for the rest)."""
     wb = result.workbook
@@ -122,17 +146,19 @@ def annotated_csv(result: IngestResult, lang: str = "nl") -> dict[str, bytes]:
             rest.append(p)
     files: dict[str, bytes] = {}
     for name, data in wb.files.items():
-        try:
-            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-        except UnicodeDecodeError:
+        read_as = csv_as_read(wb, name)  # the encoding and separator it was read with
+        if read_as is None:
             files[name] = data
             continue
+        text, sep, encoding = read_as
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
         marked = []
         for i, r in enumerate(rows, start=1):
             extra = COLUMN[lang] if i == 1 else ""
             notes = " | ".join(_text(p, lang) for p in by_row.get((name, i), []))
             marked.append(r + [(extra + (": " + notes if notes else "")) if i == 1 else notes])
-        files[name] = csv_text(marked).encode("utf-8")
+        # written back as UTF-8, with a BOM when it was not, so that Excel reads it as such
+        files[name] = (("\ufeff" if encoding != "UTF-8" else "") + csv_text(marked, sep)).encode("utf-8")
     files["_problemen.csv"] = csv_text(
         [["severity", "where", "value", "message_nl", "message_en"]]
         + [[p.severity, where(p, lang), p.value or "", p.message("nl"), p.message("en")]

@@ -14,16 +14,16 @@ produced it; SHACL findings are traced back through it (kg.ingest.findings).
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from kg.ingest.problems import ERROR, WARNING, Problem, problem
+from kg.ingest.cells import (DUTCH, ENGLISH, EXCEL_EPOCH, EXCEL_EPOCH_1904, GROUPING, Number, NumberReading,
+                             decimal_text, iri_node, looks_like_iri, name_in_code, parse_date, plain, read_number)
+from kg.ingest.problems import ERROR, INFO, WARNING, Problem, problem
 from kg.ingest.read import Row, Workbook
 from kg.ingest.templates import (BY_NAME, DATE, DECIMAL, ID, ID_KINDS, INTEGER, LIST_SEPARATOR, REF, REFS, SCALE,
                                  TEXT, TOPIC, TOPICS, VALUE, VALUES, YEAR, Template, bundled_topics, value_lists)
@@ -139,7 +139,7 @@ def check_region(region: str) -> str | None:
 
 
 def check_base(base: str) -> str | None:
-    if not re.match(r"^https?://[^\s<>\"{}|\\^`]+[/#]$", base):
+    if not re.match(r"^https?://[^\s<>\"{}|\\^`]+[/#]$", base) or iri_node(base + "x") is None:
         return "the base IRI must be an http(s) IRI ending in '/' or '#'"
     return None
 
@@ -147,7 +147,11 @@ def check_base(base: str) -> str | None:
 # What an IRI held elsewhere in the store can stand for in a reference, by its (inferred) types.
 KIND_CLASSES = {"person": CKG + "Person", "organisation": CKG + "Organisation", "network": CKG + "Network",
                 "artefact": CKG + "Artefact", "covenant": CKG + "Covenant", "intent": CKG + "LetterOfIntent"}
-IRI_PATTERN = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+
+
+def foreign_iri(text: str) -> str | None:
+    """`text` if it is a valid http(s) IRI (a reference to something held elsewhere), else None."""
+    return text if looks_like_iri(text) and iri_node(text) is not None else None
 
 
 def referenced_iris(wb: Workbook) -> set[str]:
@@ -158,7 +162,7 @@ def referenced_iris(wb: Workbook) -> set[str]:
         for row in table.rows:
             for c in cols:
                 for part in row.cells.get(c, "").split(LIST_SEPARATOR):
-                    if IRI_PATTERN.match(part.strip()):
+                    if foreign_iri(part.strip()):
                         out.add(part.strip())
     return out
 
@@ -175,6 +179,20 @@ def kinds_of(db, iris: set[str]) -> dict[str, set[str]]:
     return out
 
 
+@dataclass(frozen=True)
+class Notation:
+    """How a file (CSV file or XLSX sheet) writes numbers, from the unambiguous values in it."""
+
+    notation: str | None  # DUTCH, ENGLISH or None (no evidence, or both)
+    reason_nl: str = ""
+    reason_en: str = ""
+    mixed: bool = False
+
+
+NOTATION_NAMES = {DUTCH: ("Nederlands", "Dutch"), ENGLISH: ("Engels", "English")}
+PUBLIC_CONSENT = VOCAB + "consent/public"
+
+
 class RowMapper:
     def __init__(self, wb: Workbook, base: str, region: str, elsewhere: dict[str, set[str]] | None = None):
         self.wb = wb
@@ -189,6 +207,8 @@ class RowMapper:
         self.template: Template | None = None
         self.row: Row | None = None
         self.seen_keys: dict[tuple[str, str], int] = {}
+        self.notations: dict[str, Notation] = {}  # template -> how its file writes numbers
+        self.noted: set[tuple] = set()  # info problems given once per file (and column)
 
     # --- problems and emission ---------------------------------------------------
 
@@ -230,7 +250,17 @@ class RowMapper:
                     self.report("duplicate_id", "id", value, other_template=other.template, other_row=other.row)
                     continue
                 self.out.ids[value] = IdEntry(template.id_kind, name, row.number)
+                if name == "people":
+                    self.check_name_in_code(value, row)
         self.template = self.row = None
+
+    def check_name_in_code(self, code: str, row: Row) -> None:
+        """A person's code must not give away the name: it is published in URLs, dumps and search."""
+        part = name_in_code(code, row.cells.get("name", ""))
+        if part is None:
+            return
+        public = self.values["consent"].lookup(row.cells.get("consent", "")) == PUBLIC_CONSENT
+        self.report("name_in_code", "id", code, WARNING if public else ERROR, part=part)
 
     def index_topics(self) -> None:
         for iri, entry in bundled_topics().items():
@@ -268,7 +298,7 @@ class RowMapper:
     def ref(self, column: str, text: str, target: str) -> ox.NamedNode | None:
         if text.startswith(self.base):
             text = text[len(self.base):]  # our own IRI: the code
-        elif IRI_PATTERN.match(text):
+        elif foreign_iri(text):
             kinds = self.elsewhere.get(text)
             if kinds is None:
                 self.report("unknown_iri", column, text)
@@ -291,6 +321,8 @@ class RowMapper:
     def parse(self, column: str, text: str) -> list[ox.NamedNode | ox.Literal]:
         """The terms a cell stands for ([] if empty or wrong; wrong cells are reported)."""
         col = self.template.column(column)
+        if self.row is not None and column in self.row.reported:
+            return []  # reported while reading (an Excel error value, a cell too long)
         if not text:
             if col.required:
                 self.report("required", column, "")
@@ -319,16 +351,18 @@ class RowMapper:
                 return []
             return [_n(iri)]
         if kind == DATE:
-            try:
-                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-                    raise ValueError
-                dt.date.fromisoformat(text)
-            except ValueError:
+            reading = parse_date(text, self.wb.date1904)
+            if reading.date is None:
                 self.report("bad_date", column, text)
                 return []
-            return [ox.Literal(text, datatype=XSD_DATE)]
-        if kind in (YEAR, INTEGER, SCALE):
-            ok = re.fullmatch(r"\d+", text) is not None
+            if reading.serial and self.once("serial", column):
+                epoch = EXCEL_EPOCH_1904 if self.wb.date1904 else EXCEL_EPOCH
+                self.report("date_serial", column, text, INFO, epoch=epoch.isoformat(), date=reading.date.isoformat())
+            return [ox.Literal(reading.date.isoformat(), datatype=XSD_DATE)]
+        if kind in (INTEGER, DECIMAL):
+            return self.number(kind, column, text)
+        if kind in (YEAR, SCALE):
+            ok = re.fullmatch(r"[0-9]{1,9}", text) is not None
             n = int(text) if ok else -1
             if kind == YEAR and not (ok and 1900 <= n <= 2100):
                 self.report("bad_year", column, text)
@@ -340,13 +374,100 @@ class RowMapper:
                 self.report("bad_integer", column, text)
                 return []
             return [ox.Literal(str(n), datatype=XSD_INTEGER)]
-        if kind == DECIMAL:
-            lexical = decimal_lexical(text)
-            if lexical is None:
-                self.report("bad_decimal", column, text)
-                return []
-            return [ox.Literal(lexical, datatype=XSD_DECIMAL)]
         raise ValueError(f"unknown column kind {kind}")
+
+    # --- numbers ---------------------------------------------------------------------------
+
+    def once(self, *key: object) -> bool:
+        """True the first time `key` is seen for the current template."""
+        key = (self.template.name, *key)
+        if key in self.noted:
+            return False
+        self.noted.add(key)
+        return True
+
+    def number(self, kind: str, column: str, text: str) -> list[ox.Literal]:
+        """An integer or decimal cell in Dutch or English notation; an ambiguous one ('2.500')
+        only where the file's other values show the notation, else it is reported."""
+        reading = read_number(text)
+        if column in self.row.typed:  # an XLSX number: its text is Python's, one reading
+            found = reading.en
+        elif reading.ambiguous:
+            found = self.resolve(column, text, reading)
+            if found is None:
+                return []
+        else:
+            found = reading.nl or reading.en
+        if found is None or (kind == INTEGER and found.fraction):
+            self.report("bad_integer" if kind == INTEGER else "bad_decimal", column, text)
+            return []
+        if kind == INTEGER:
+            return [ox.Literal(plain(found.value), datatype=XSD_INTEGER)]
+        return [ox.Literal(decimal_text(found.value), datatype=XSD_DECIMAL)]
+
+    def notation(self) -> Notation:
+        """How the current template's file writes numbers (decided once per file)."""
+        name = self.template.name
+        if name in self.notations:
+            return self.notations[name]
+        table = self.wb.tables.get(name)
+        numeric = [c.name for c in self.template.columns if c.kind in (INTEGER, DECIMAL)]
+        seen: dict[str, tuple[str, int, str]] = {}  # notation -> first (value, row, column) showing it
+        for row in table.rows if table else []:
+            for c in numeric:
+                text = row.cells.get(c, "")
+                if text and c not in row.typed and c not in row.reported:
+                    evidence = read_number(text).evidence
+                    if evidence and evidence not in seen:
+                        seen[evidence] = (text, row.number, c)
+        if len(seen) == 2:
+            nl, en = seen[DUTCH], seen[ENGLISH]
+            self.out.problems.append(problem("mixed_notation", WARNING, name,
+                                             nl_example=f"{nl[0]}, rij/row {nl[1]}, {nl[2]}",
+                                             en_example=f"{en[0]}, rij/row {en[1]}, {en[2]}"))
+            found = Notation(None, mixed=True)
+        elif seen:
+            (notation, (text, number, c)), = seen.items()
+            found = Notation(notation, f"het bestand schrijft ook {text} (rij {number}, kolom {c})",
+                             f"the file also writes {text} (row {number}, column {c})")
+        elif table is not None and table.separator == ";":
+            found = Notation(DUTCH, "de kolommen zijn gescheiden door ';', zoals Excel in het Nederlands doet",
+                             "the columns are separated by ';', as Excel does in Dutch")
+        else:
+            found = Notation(None)
+        self.notations[name] = found
+        return found
+
+    def resolve(self, column: str, text: str, reading: NumberReading) -> Number | None:
+        """The reading of an ambiguous number the file's notation allows, or None (reported).
+        Only the thousands reading is ever taken from the file ('2.500' = 2500 in a Dutch file);
+        a fraction with exactly three decimals is never read from evidence elsewhere."""
+        mark = "." if "." in text else ","
+        grouping = GROUPING[mark]
+        other = ENGLISH if grouping == DUTCH else DUTCH
+        grouped = getattr(reading, grouping).value
+        fraction = getattr(reading, other).value
+        notation = self.notation()
+        if notation.notation == grouping:
+            if self.once("notation"):
+                nl, en = NOTATION_NAMES[grouping]
+                self.report("number_notation", column, text, INFO, notation_nl=nl, notation_en=en,
+                            number=plain(grouped), reason_nl=notation.reason_nl, reason_en=notation.reason_en)
+            return getattr(reading, grouping)
+        if notation.mixed:
+            ev_nl, ev_en = ("het bestand gebruikt beide schrijfwijzen door elkaar",
+                            "the file uses both notations")
+        elif notation.notation == other:
+            nl, en = NOTATION_NAMES[other]
+            ev_nl = f"de rest van het bestand is {nl} ({notation.reason_nl})"
+            ev_en = f"the rest of the file is {en} ({notation.reason_en})"
+        else:
+            ev_nl, ev_en = ("het bestand laat nergens zien welke schrijfwijze het gebruikt",
+                            "the file nowhere shows which notation it uses")
+        self.report("ambiguous_number", column, text, mark=mark, grouped=plain(grouped),
+                    fraction_nl=plain(fraction).replace(".", ","), fraction_en=plain(fraction),
+                    evidence_nl=ev_nl, evidence_en=ev_en)
+        return None
 
     # --- rows ---------------------------------------------------------------------------
 
@@ -364,17 +485,34 @@ class RowMapper:
             if table is None:
                 continue
             self.template = template
+            self.notation()  # a file that writes numbers both ways is said even without an ambiguous one
             for row in table.rows:
                 self.row = row
                 self.map_row(template, row)
         self.template = self.row = None
+        self.out.problems = [p for p in self.out.problems if not self.follow_on(p)]
         return self.out
+
+    def follow_on(self, p: Problem) -> bool:
+        """A problem that a template that could not be read may cause: a code it would have defined
+        (unknown_id, unknown_topic) or the template itself missing. That file's problem says it."""
+        if not self.wb.unreadable:
+            return False
+        if p.code == "missing_template":
+            return p.template in self.wb.unreadable
+        kinds = {BY_NAME[t].id_kind for t in self.wb.unreadable}
+        if p.code == "unknown_id":
+            return bool(ID_KINDS.get(dict(p.params).get("expected", ""), set()) & kinds)
+        return p.code == "unknown_topic" and "topic" in kinds
 
     def map_row(self, template: Template, row: Row) -> None:
         name = template.name
+        reported = len(self.out.problems)
         values = {c: self.parse(c, row.cells.get(c, "")) for c in template.column_names if c != "id"}
         if name in RELATION_PREFIX:
             key = name + "".join(f"|{c}=" + ",".join(sorted(str(t) for t in values[c])) for c in sorted(values))
+            if any(p.blocking for p in self.out.problems[reported:]):  # a cell is wrong: never a repeat
+                key += f"|row={row.number}"
             digest = hashlib.sha256(key.encode()).hexdigest()
             first = self.seen_keys.get((name, digest))
             if first is not None:
@@ -414,15 +552,19 @@ class RowMapper:
             for t in terms:
                 if name == "organisations" and col == "brin":
                     t = ox.Literal(t.value, datatype=_n(CKG + "BrinCode"))
-                elif name == "artefacts" and col == "licence" and re.match(r"^https?://\S+$", t.value):
-                    t = _n(t.value)
+                elif name == "artefacts" and col == "licence" and looks_like_iri(t.value):
+                    iri = iri_node(t.value)
+                    if iri is None:
+                        self.report("bad_iri", col, t.value, WARNING)  # kept as text
+                    else:
+                        t = iri
                 self.emit(node, pred, t, col)
         if name in PERIODS:
             begin, end = values["from"], values["to"]
             if begin or end:
                 self.period(node, PERIODS[name], begin[0] if begin else None, end[0] if end else None)
         if name == "intents":
-            self.intent_label(node, row)
+            self.intent_label(node, row, values["from"], values["to"])
 
     def period(self, node: ox.NamedNode, prop: str, begin: ox.Literal | None, end: ox.Literal | None) -> None:
         def bnode(part: str) -> ox.BlankNode:
@@ -440,25 +582,13 @@ class RowMapper:
             self.emit(instant, A, _n(TIME + "Instant"), col)
             self.emit(instant, _n(TIME + "inXSDDate"), value, col)
 
-    def intent_label(self, node: ox.NamedNode, row: Row) -> None:
+    def intent_label(self, node: ox.NamedNode, row: Row, begin: list[ox.Literal], end: list[ox.Literal]) -> None:
         person, network = row.cells.get("person", ""), row.cells.get("network", "")
         net_row = next((r for r in self.wb.tables["networks"].rows if r.cells.get("id") == network), None) \
             if "networks" in self.wb.tables else None
-        years = "-".join(row.cells.get(c, "")[:4] for c in ("from", "to") if row.cells.get(c))
+        years = "-".join(d[0].value[:4] for d in (begin, end) if d)  # the dates as read, whatever their form
         label = f"Intentieverklaring {person}, {net_row.cells.get('name') if net_row else network} {years}".strip()
         self.emit(node, LABEL, ox.Literal(label), "person", "network")
-
-
-def decimal_lexical(text: str) -> str | None:
-    """'40', '40.5' or '40,5' as a canonical xsd:decimal ('40.0', '40.5'); None if not a number >= 0."""
-    if not re.fullmatch(r"\d+([.,]\d+)?", text):
-        return None
-    try:
-        d = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        return None
-    s = format(d.normalize(), "f")
-    return s if "." in s else s + ".0"
 
 
 def map_workbook(wb: Workbook, base: str, region: str, elsewhere: dict[str, set[str]] | None = None) -> Mapped:

@@ -12,12 +12,48 @@ from dataclasses import dataclass, field
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
+# Problems with a whole file (or the rest of it): listed first, they explain what follows.
+FILE_LEVEL = frozenset({"unreadable", "not_text", "no_header", "csv_broken", "cell_too_long", "too_many_rows"})
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "unreadable": {"nl": "Kan het bestand niet lezen: {reason}",
-                   "en": "Cannot read the file: {reason}"},
-    "not_utf8": {"nl": "Het bestand is geen UTF-8-tekst (sla het op als 'CSV UTF-8').",
-                 "en": "The file is not UTF-8 text (save it as 'CSV UTF-8')."},
+    "unreadable": {"nl": "Kan {file} niet lezen: {why_nl}.",
+                   "en": "Cannot read {file}: {why_en}."},
+    "not_text": {"nl": "{file} is geen tekstbestand in UTF-8 of Windows-1252: {why_nl}. Sla het op als "
+                       "Excel-werkmap (.xlsx) of als 'CSV UTF-8'. Tot dan worden meldingen over codes die in dit "
+                       "bestand zouden staan niet getoond.",
+                 "en": "{file} is not a text file in UTF-8 or Windows-1252: {why_en}. Save it as an Excel "
+                       "workbook (.xlsx) or as 'CSV UTF-8'. Until then, problems about codes this file would hold "
+                       "are not shown."},
+    "csv_format": {"nl": "{file} gelezen met {separator_nl} tussen de kolommen, tekenset {encoding}.{note_nl}",
+                   "en": "{file} read with {separator_en} between the columns, character set {encoding}.{note_en}"},
+    "lost_character": {"nl": "Een '?' midden in een woord: in een Windows-1252-bestand staat dat meestal voor een "
+                             "teken dat het bestand niet kon bevatten (zoals ĳ). Verbeter de cel en sla voortaan op "
+                             "als 'CSV UTF-8' of als Excel-werkmap (.xlsx).",
+                       "en": "A '?' inside a word: in a Windows-1252 file it usually stands for a character the "
+                             "file could not hold (such as ĳ). Correct the cell and save as 'CSV UTF-8' or as an "
+                             "Excel workbook (.xlsx) from now on."},
+    "mojibake": {"nl": "'{found}' lijkt verminkte tekst voor '{fixed}': het bestand is ooit met de verkeerde "
+                       "tekenset geopend en opgeslagen. Verbeter de tekst.",
+                 "en": "'{found}' looks like garbled text for '{fixed}': the file was once opened and saved with "
+                       "the wrong character set. Correct the text."},
+    "no_header": {"nl": "Rij 1 is geen kopregel: geen van de cellen ({found}) is een kolom van dit sjabloon "
+                        "({columns}). Zet de kolomnamen in rij 1, met een komma, puntkomma of tab ertussen, of "
+                        "sla op als Excel-werkmap (.xlsx) met één werkblad per sjabloon. Tot dan worden meldingen "
+                        "over codes die hier zouden staan niet getoond.",
+                  "en": "Row 1 is not a header: none of its cells ({found}) is a column of this template "
+                        "({columns}). Put the column names in row 1, separated by commas, semicolons or tabs, or "
+                        "save as an Excel workbook (.xlsx) with one sheet per template. Until then, problems about "
+                        "codes this template would hold are not shown."},
+    "cell_too_long": {"nl": "Deze cel is langer dan {limit} tekens (de grens van Excel).{rest_nl}",
+                      "en": "This cell is longer than {limit} characters (Excel's limit).{rest_en}"},
+    "csv_broken": {"nl": "{file} is vanaf deze rij geen geldige CSV ({why}); de rest is niet gelezen. Sla het op als "
+                         "Excel-werkmap (.xlsx) of als 'CSV UTF-8'.",
+                   "en": "{file} is not valid CSV from this row on ({why}); the rest was not read. Save it as an "
+                         "Excel workbook (.xlsx) or as 'CSV UTF-8'."},
+    "excel_error": {"nl": "De cel bevat de Excel-foutwaarde {value}: een formule kon niet worden berekend. Vul de "
+                          "echte waarde in.",
+                    "en": "The cell holds the Excel error value {value}: a formula could not be computed. Fill in "
+                          "the real value."},
     "no_templates": {"nl": "Geen sjablonen gevonden: verwacht CSV-bestanden of werkbladen met de namen {names}.",
                      "en": "No templates found: expected CSV files or sheets named {names}."},
     "missing_template": {"nl": "Het verplichte sjabloon '{template}' ontbreekt.",
@@ -50,13 +86,36 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "or source already describes. Otherwise use a code of this workbook."},
     "wrong_kind": {"nl": "'{value}' is {actual}, maar hier hoort {expected}.",
                    "en": "'{value}' is {actual}, but this needs {expected}."},
-    "bad_date": {"nl": "'{value}' is geen datum: schrijf jjjj-mm-dd, bijvoorbeeld 2024-09-01.",
-                 "en": "'{value}' is not a date: write yyyy-mm-dd, e.g. 2024-09-01."},
+    "bad_date": {"nl": "'{value}' is geen (bestaande) datum. Schrijf jjjj-mm-dd (2024-09-01) of dag-maand-jaar: "
+                       "01-09-2024, 1-9-2024 of 01/09/2024 (de dag eerst, het jaar voluit); in Excel mag ook een "
+                       "datumcel.",
+                 "en": "'{value}' is not a (real) date. Write yyyy-mm-dd (2024-09-01) or day-month-year: "
+                       "01-09-2024, 1-9-2024 or 01/09/2024 (the day first, the year in full); in Excel a date cell "
+                       "works too."},
+    "date_serial": {"nl": "Kolom {column} bevat Excel-datumnummers (dagen sinds {epoch}): {value} is gelezen als "
+                          "{date}. Maak er in Excel datumcellen van (Celeigenschappen > Datum) als dat niet klopt.",
+                    "en": "Column {column} holds Excel date numbers (days since {epoch}): {value} was read as "
+                          "{date}. Make them date cells in Excel (Format Cells > Date) if that is wrong."},
     "bad_year": {"nl": "'{value}' is geen jaartal: schrijf het jaar waarin het schooljaar begint, bijvoorbeeld 2023.",
                  "en": "'{value}' is not a year: write the year in which the school year starts, e.g. 2023."},
-    "bad_integer": {"nl": "'{value}' is geen heel getal (0 of meer).", "en": "'{value}' is not a whole number (0 or more)."},
-    "bad_decimal": {"nl": "'{value}' is geen getal (0 of meer), bijvoorbeeld 40 of 40.5.",
-                    "en": "'{value}' is not a number (0 or more), e.g. 40 or 40.5."},
+    "bad_integer": {"nl": "'{value}' is geen heel getal (0 of meer), bijvoorbeeld 12 of 2500.",
+                    "en": "'{value}' is not a whole number (0 or more), e.g. 12 or 2500."},
+    "bad_decimal": {"nl": "'{value}' is geen getal (0 of meer), bijvoorbeeld 40, 40,5 of 2.500,75.",
+                    "en": "'{value}' is not a number (0 or more), e.g. 40, 40.5 or 2,500.75."},
+    "ambiguous_number": {"nl": "'{value}' is dubbelzinnig: {grouped} (met '{mark}' tussen de duizendtallen) of "
+                               "{fraction_nl} (met '{mark}' als decimaalteken), en {evidence_nl}. Schrijf {grouped} "
+                               "of {fraction_nl}, zonder scheidingsteken voor de duizendtallen.",
+                         "en": "'{value}' is ambiguous: {grouped} (with '{mark}' between the thousands) or "
+                               "{fraction_en} (with '{mark}' as the decimal mark), and {evidence_en}. Write "
+                               "{grouped} or {fraction_en}, without a thousands separator."},
+    "mixed_notation": {"nl": "Dit bestand schrijft getallen zowel op zijn Nederlands ({nl_example}) als op zijn "
+                             "Engels ({en_example}); elke waarde is gelezen zoals ze geschreven is, dubbelzinnige "
+                             "waarden (zoals 2.500) worden gemeld. Kies één schrijfwijze.",
+                       "en": "This file writes numbers both the Dutch way ({nl_example}) and the English way "
+                             "({en_example}); each value was read as written, ambiguous values (such as 2.500) are "
+                             "reported. Choose one notation."},
+    "number_notation": {"nl": "Getallen gelezen op zijn {notation_nl}: '{value}' = {number}, want {reason_nl}.",
+                        "en": "Numbers read the {notation_en} way: '{value}' = {number}, because {reason_en}."},
     "bad_scale": {"nl": "'{value}' is geen heel getal van 1 tot en met 5.", "en": "'{value}' is not a whole number from 1 to 5."},
     "bad_value": {"nl": "'{value}' staat niet in de lijst; kies uit: {choices}.",
                   "en": "'{value}' is not in the list; choose from: {choices}."},
@@ -66,7 +125,22 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "en": "'{value}' matches more than one topic: {choices}. Use the code."},
     "duplicate_row": {"nl": "Deze rij herhaalt rij {other_row}; ze telt één keer mee.",
                       "en": "This row repeats row {other_row}; it counts once."},
-    "too_many_rows": {"nl": "Meer dan {limit} rijen; splits de gegevens.", "en": "More than {limit} rows; split the data."},
+    "too_many_rows": {"nl": "{file} heeft meer dan {limit_nl} rijen (alle bestanden of werkbladen samen; in een "
+                            "werkmap tellen ook rijen met alleen opmaak mee). Splits de gegevens of verwijder lege "
+                            "rijen onder de gegevens.",
+                      "en": "{file} has more than {limit_en} rows (all files or sheets together; in a workbook, "
+                            "rows holding only formatting count too). Split the data or delete empty rows below "
+                            "the data."},
+    "name_in_code": {"nl": "De code '{value}' bevat '{part}' uit de naam van deze persoon. Codes staan in "
+                           "webadressen, downloads en de zoekfunctie, ook van wie niet openbaar is: zo wordt de naam "
+                           "toch gepubliceerd. Kies een code zonder naam, zoals p017.",
+                     "en": "The code '{value}' contains '{part}' from this person's name. Codes appear in web "
+                           "addresses, downloads and search, also for people who are not public: that publishes "
+                           "the name after all. Choose a code without a name, such as p017."},
+    "bad_iri": {"nl": "'{value}' lijkt een webadres, maar is geen geldig adres (bijvoorbeeld door een \" of een "
+                      "ander teken dat in een adres niet mag); het is als tekst bewaard. Verbeter het adres.",
+                "en": "'{value}' looks like a web address but is not a valid one (e.g. a \" or another character "
+                      "not allowed in an address); it was kept as text. Correct the address."},
     "store_changed": {"nl": "De gegevens in de store zijn intussen gewijzigd; controleer opnieuw.",
                       "en": "The data in the store changed in the meantime; check again."},
     "inconsistent": {"nl": "{message}", "en": "{message}"},
@@ -121,8 +195,9 @@ class Problem:
         return self.severity == ERROR
 
     def where(self) -> tuple:
-        """Sort key: errors first, then template, row, column."""
-        return (SEVERITIES.index(self.severity), self.template or "", self.row or 0, self.column or "", self.code)
+        """Sort key: errors first, problems with a whole file first, then template, row, column."""
+        return (SEVERITIES.index(self.severity), self.code not in FILE_LEVEL, self.template or "", self.row or 0,
+                self.column or "", self.code)
 
     @classmethod
     def from_json(cls, d: dict) -> "Problem":
