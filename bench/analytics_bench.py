@@ -1,7 +1,7 @@
 """Analytics benchmark: networkx against igraph on the same generated graph, and the time of a
 whole analysis on the ~100k-triple benchmark region.
 
-    cd /work/main && .venv/bin/python -m bench.analytics_bench [--triples 100000] [--repeat 3]
+    .venv/bin/python -m bench.analytics_bench [--triples 100000] [--repeat 3]
 
 Steps (all in one run, so the ratios compare like with like on a machine shared with other work):
 

@@ -1,7 +1,7 @@
 """Build benchmark: how long do load, reason, validate and commit take, and how
 much memory do they need, for our pipeline and for the naive rdflib path?
 
-    cd /work/main && .venv/bin/python -m bench.build_bench \
+    .venv/bin/python -m bench.build_bench \
         [--sizes 10000,100000,1000000] [--budget 600] [--paths reasonable,owlrl,naive]
 
 For each size a synthetic region is generated (`kg.generate`, seeded) and

@@ -1,7 +1,7 @@
 """Ingest benchmark: a generated region with N people (all templates) through `kg ingest`,
 with time and peak memory, against `kg build` of the same region as N-Triples in the same run.
 
-    cd /work/main && .venv/bin/python -m bench.ingest_bench [--people 10000] [--seed 1] [--budget 1800]
+    .venv/bin/python -m bench.ingest_bench [--people 10000] [--seed 1] [--budget 1800]
 
 The region comes from `kg.generate` (seeded) and is written as filled CSV
 templates by `kg.ingest.export` (what the templates cannot express, such as

@@ -1,6 +1,6 @@
 """Which shape costs what: pySHACL time per node shape and per property shape.
 
-    cd /work/main && .venv/bin/python -m bench.shape_costs [--size 100000] [--top 5] [--profile]
+    .venv/bin/python -m bench.shape_costs [--size 100000] [--top 5] [--profile]
 
 Builds the same data graph the build validates (a generated region, reasoned
 with `reasonable`, without the ontology's axioms, plus the inferred triples),
