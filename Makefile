@@ -9,7 +9,7 @@ export KG_STORE
 HOST = 127.0.0.1
 PORT = 5000
 
-.PHONY: serve test setup build bench clean browser virtuoso libreoffice
+.PHONY: serve test lint setup build bench clean browser virtuoso libreoffice
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,7 +64,11 @@ libreoffice:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; fi; }
 
-test: setup browser virtuoso libreoffice
+# The linter (ruff, configured in pyproject.toml), then the whole suite.
+lint: setup
+	$(BIN)/ruff check kg web synthetic bench tests
+
+test: setup browser virtuoso libreoffice lint
 	$(BIN)/python -m pytest
 
 bench: setup

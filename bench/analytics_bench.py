@@ -5,8 +5,8 @@ whole analysis on the ~100k-triple benchmark region.
 
 Steps (all in one run, so the ratios compare like with like on a machine shared with other work):
 
-1. generate a seeded region of about --triples triples (`kg.generate`) and build it
-   (`kg.build`, reasoner `reasonable`) into a temporary store (not timed here: bench/build_bench.py);
+1. generate a seeded region of about --triples triples (`synthetic.generate`) and build it
+   (`kg.pipeline.build`, reasoner `reasonable`) into a temporary store (not timed here: bench/build_bench.py);
 2. extract: `kg.analytics.extract.load_region` (the named queries) and the analysed graph;
 3. for each library, in its own child process (so peak memory is its own): build the graph from
    the same edge list and compute the same metrics: betweenness (exact, normalised), Burt's
@@ -72,7 +72,7 @@ def child(library: str, edges_path: Path, repeat: int) -> dict:
     """Measure one library on the edge list; print the result as JSON."""
     # imports first: the baseline is taken after them, before the edge list is read
     if library == "networkx":
-        from kg.analytics.brokers import effective_size   # kg.analytics' own (imports networkx)
+        from kg.analytics.brokers import effective_size  # kg.analytics' own (imports networkx)
     else:
         import igraph  # noqa: F401
     base = rss_kb()
@@ -175,9 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     from kg import analytics
     from kg.analytics.cache import AnalyticsCache
     from kg.analytics.extract import load_region
-    from kg.build import build
-    from kg.generate import people_for_triples, write
+    from kg.pipeline.build import build
     from kg.store import GraphStore
+    from synthetic.generate import people_for_triples, write
 
     out: dict = {"date": datetime.now().isoformat(timespec="seconds"), "machine": {
         "python": platform.python_version(), "cores": os.cpu_count(), "platform": platform.platform()}}

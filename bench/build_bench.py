@@ -4,10 +4,10 @@ much memory do they need, for our pipeline and for the naive rdflib path?
     .venv/bin/python -m bench.build_bench \
         [--sizes 10000,100000,1000000] [--budget 600] [--paths reasonable,owlrl,naive]
 
-For each size a synthetic region is generated (`kg.generate`, seeded) and
+For each size a synthetic region is generated (`synthetic.generate`, seeded) and
 written as N-Triples; then each path runs in its own child process:
 
-- `reasonable`: our pipeline, `kg.build.build(..., reasoner="reasonable")`
+- `reasonable`: our pipeline, `kg.pipeline.build.build(..., reasoner="reasonable")`
   into a fresh on-disk `GraphStore` (pyoxigraph parse -> rdflib -> reason ->
   SHACL as SPARQL on Oxigraph -> RocksDB bulk load);
 - `reasonable-pyshacl`: the same with `validator="pyshacl"` (the reference
@@ -80,10 +80,10 @@ def _timed(progress: Progress, name: str, fn):
 
 
 def run_pipeline(data: Path, reasoner: str, progress: Progress, validator: str = "oxigraph") -> dict:
-    """Our pipeline: kg.build.build into a fresh generational store, with the
+    """Our pipeline: kg.pipeline.build.build into a fresh generational store, with the
     build's internal calls wrapped so their share of each step is visible."""
-    import kg.build as kb
-    import kg.reason as kr
+    import kg.pipeline.build as kb
+    import kg.pipeline.reason as kr
     import kg.store as ks
 
     # Sub-steps: where the time inside load / convert / reason / validate goes.
@@ -96,9 +96,9 @@ def run_pipeline(data: Path, reasoner: str, progress: Progress, validator: str =
         (kb, "inconsistencies", "reason: inconsistency check"),
         (kb, "_without", "validate: data view (copy without ontology)"),
         (kb, "validate", "validate: pySHACL"),
-        (kb, "validate_quads", "validate: SHACL as SPARQL on Oxigraph (kg.shacl_sparql)"),
-        (kr, "chain_entailments", "reason: property chains (kg.reason, Python)"),
-        (kb, "public_view", "public: public view (kg.privacy)"),
+        (kb, "validate_quads", "validate: SHACL as SPARQL on Oxigraph (kg.shacl.compiled)"),
+        (kr, "chain_entailments", "reason: property chains (kg.pipeline.reason, Python)"),
+        (kb, "public_view", "public: public view (kg.pipeline.public)"),
         (ks.GraphStore, "replace_all", "commit: bulk load + switch"),
     ]:
         if hasattr(mod, name):
@@ -149,7 +149,7 @@ def run_naive(data: Path, progress: Progress) -> dict:
     from pyshacl import validate as pyshacl_validate
     from rdflib.namespace import SH
 
-    from kg import resources
+    from kg.model import resources
 
     steps: dict[str, float] = {}
     t_all = time.perf_counter()
@@ -266,7 +266,7 @@ def shapes_facts() -> dict:
     import rdflib
     from rdflib.namespace import SH
 
-    from kg import resources
+    from kg.model import resources
 
     files = resources.shape_files()
     g = rdflib.Graph()
@@ -352,7 +352,7 @@ def run_child(path: str, data: Path, budget: float, workdir: Path) -> dict:
 
 
 def generate_data(size: int, seed: int, workdir: Path) -> dict:
-    from kg.generate import people_for_triples, write
+    from synthetic.generate import people_for_triples, write
 
     people = people_for_triples(size)
     path = workdir / f"region-{size}.nt"

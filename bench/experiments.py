@@ -5,11 +5,11 @@ monkeypatching in the benchmark's child process only, so its effect can be
 measured before anyone changes the real code. Each must give the same output
 as the code it replaces (tests for that live with the suggestion, not here).
 
-- `index_public_view`: kg.privacy.public_view calls anonymous_label once per
+- `index_public_view`: kg.pipeline.public.public_view calls anonymous_label once per
   hidden person and language, and anonymous_label scans every triple twice:
   O(hidden people x triples), 67 s at 100k triples. Indexing roles and
   affiliations per person in one pass gives the same triples in O(triples).
-  (kg.privacy does this itself since commit a06ac48; the experiment then
+  (kg.pipeline.public does this itself since commit a06ac48; the experiment then
   does nothing.)
 """
 
@@ -25,11 +25,11 @@ APPLIED: list[str] = []
 def index_public_view() -> None:
     import inspect
 
-    import kg.build as kb
-    import kg.privacy as kp
+    import kg.pipeline.build as kb
+    import kg.pipeline.public as kp
 
     if next(iter(inspect.signature(kp.anonymous_label).parameters), None) != "person":
-        APPLIED.append("index_public_view: already in kg.privacy (a06ac48), not applied")
+        APPLIED.append("index_public_view: already in kg.pipeline.public (a06ac48), not applied")
         return
 
     original_view = kp.public_view

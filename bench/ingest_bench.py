@@ -3,7 +3,7 @@ with time and peak memory, against `kg build` of the same region as N-Triples in
 
     .venv/bin/python -m bench.ingest_bench [--people 10000] [--seed 1] [--budget 1800]
 
-The region comes from `kg.generate` (seeded) and is written as filled CSV
+The region comes from `synthetic.generate` (seeded) and is written as filled CSV
 templates by `kg.ingest.export` (what the templates cannot express, such as
 expertise attributions, is left out; its count is printed). Then, each in
 its own child process (wall time and `ru_maxrss` from `os.wait4`):
@@ -60,8 +60,8 @@ def run(cmd: list[str], budget: float) -> dict:
 def prepare(people: int, seed: int, work: Path) -> dict:
     import pyoxigraph as ox
 
-    from kg.generate import generate, write
     from kg.ingest.export import export, write_csv
+    from synthetic.generate import generate, write
 
     t0 = time.perf_counter()
     triples = write(work / "region.nt", people, seed=seed, base=BASE)

@@ -33,10 +33,10 @@ TARGET_PREDICATES = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targ
 
 
 def data_view(path: Path, reasoner: str = "reasonable") -> rdflib.Graph:
-    """What kg.build.check hands to pySHACL for this file."""
-    import kg.build as kb
-    from kg.rdfio import parse_source, rdflib_graph
-    from kg.reason import materialise
+    """What kg.pipeline.build.check hands to pySHACL for this file."""
+    import kg.pipeline.build as kb
+    from kg.pipeline.reason import materialise
+    from kg.rdf.rdfio import parse_source, rdflib_graph
 
     quads = []
     for source in kb.core_sources() + kb.collect_sources([path]):
@@ -51,12 +51,12 @@ def data_view(path: Path, reasoner: str = "reasonable") -> rdflib.Graph:
 
 
 def run(data: rdflib.Graph, shapes: rdflib.Graph) -> tuple[float, int]:
-    """pySHACL the way kg.validate runs it (through its query-caching graph, if it has one)."""
+    """pySHACL the way kg.shacl.validate runs it (through its query-caching graph, if it has one)."""
     from pyshacl import validate
 
     try:
-        from kg.validate import queryable
-    except ImportError:  # an older kg.validate
+        from kg.shacl.validate import queryable
+    except ImportError:  # an older kg.shacl.validate
         def queryable(g: rdflib.Graph) -> rdflib.Graph:
             return g
     t0 = time.perf_counter()
@@ -138,8 +138,8 @@ def _name(term: rdflib.term.Node) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from kg.generate import people_for_triples, write
-    from kg.validate import shapes_graph
+    from kg.shacl.validate import shapes_graph
+    from synthetic.generate import people_for_triples, write
 
     ap = argparse.ArgumentParser(prog="python -m bench.shape_costs", description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, default=100_000, help="triples to generate (default: %(default)s)")
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print("| node shape | property shape | seconds | SPARQL |")
     print("|---|---|---:|---|")
-    for sec, ns, _n, _sp in rows[: args.top]:
+    for _sec, ns, _n, _sp in rows[: args.top]:
         base, _ = run(data, only_property(shapes, ns, None))
         print(f"| {_name(ns)} | (node-level constraints only) | {base:.2f} | "
               f"{'yes' if any(shapes.objects(ns, SH.sparql)) else ''} |")

@@ -19,15 +19,28 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from kg import queries, resources, settings
-from kg.build import EXIT_ERROR, build, check, no_progress
-from kg.ingest.mapping import REGION_GRAPH
-from kg.namespaces import REGIONS_GRAPH, shorten
-from kg.reason import DEFAULT_REASONER, REASONERS
-from kg.regions import LOCAL_NAME
-from kg.report import TerminalProgress, render
-from kg.store import StoreError, open_store
-from kg.validate import DEFAULT_ENGINE, ENGINES
+from kg import analytics, settings
+from kg.analytics import html as analytics_html
+from kg.analytics import tables as analytics_tables
+from kg.answers import expertise
+from kg.answers import trace as diffusion
+from kg.federation import exchange
+from kg.federation import federated as federation
+from kg.federation import registry as regions
+from kg.federation.registry import LOCAL_NAME
+from kg.ingest import annotate, blank, export, ownership
+from kg.ingest import pipeline as ingest
+from kg.ingest import report as ingest_report
+from kg.ingest.mapping import REGION_GRAPH, check_region
+from kg.ingest.read import ReadError, read_path
+from kg.model import resources
+from kg.model.namespaces import REGIONS_GRAPH, shorten
+from kg.pipeline.build import EXIT_ERROR, build, check, no_progress
+from kg.pipeline.reason import DEFAULT_REASONER, REASONERS
+from kg.pipeline.report import TerminalProgress, render
+from kg.shacl.validate import DEFAULT_ENGINE, ENGINES
+from kg.sparql import queries
+from kg.store import StoreChanged, StoreError, open_store
 
 EXIT_STORE = 3
 
@@ -266,13 +279,11 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     With --federated the answer is partial when a region is down or slow (exit 0; the regions
     that did not answer are listed); people appear only with public consent.
     """
-    from kg import expertise
 
     registry = _registry(regions_path) if federated else None
     store = _open(store_path)
     try:
         if registry is not None:
-            from kg import federation
 
             answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout)
         else:
@@ -300,7 +311,6 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
 
 def _registry(path: str | None):
     """The region registry (--regions / $KG_REGIONS), checked; exit 2 when missing or bad."""
-    from kg import regions
 
     where = regions.registry_path(path)
     if where is None:
@@ -349,7 +359,6 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated:
     ambiguous name exits 2 and lists the candidates. With --federated an artefact this store
     does not hold can be given by IRI.
     """
-    from kg import diffusion
 
     registry = _registry(regions_path) if federated else None
     if registry is not None and with_next:
@@ -357,7 +366,6 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated:
     db = _open(store_path)
     try:
         if registry is not None:
-            from kg import federation
 
             result = federation.trace(db, registry, artefact, lang, timeout)
         else:
@@ -423,7 +431,6 @@ def regions_cmd(regions_path: str | None, fmt: str, timeout: float, store_path: 
     Exit codes: 0 every region passed, 1 some region failed a check,
     2 no or bad registry file (the message names the file, region and field).
     """
-    from kg import regions
 
     registry = _registry(regions_path)
     version = None
@@ -510,11 +517,6 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
     --dry-run), 1 problems in the data (nothing written), 2 unreadable input,
     bad option or a confirmation not given, 3 store error.
     """
-    from kg.ingest import annotate, report
-    from kg.ingest.mapping import check_region
-    from kg.ingest.ownership import OwnershipError, graph_owner
-    from kg.ingest.pipeline import DERIVED_GRAPHS, StoreChanged, base_for, check, commit
-    from kg.ingest.read import ReadError, read_path
 
     progress = TerminalProgress(sys.stderr, lang) if not quiet and sys.stderr.isatty() else no_progress
     local = _registry(regions_path).local if regions_path else None
@@ -536,26 +538,26 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
         _fail(f"{e.problem.message('nl')}\n    {e.problem.message('en')}")
     store = _store(store_path)
     try:
-        base = base_for(region, base, None if fresh else store, local.name if local else None,
+        base = ingest.base_for(region, base, None if fresh else store, local.name if local else None,
                         local.base if local else None)
         if fresh and store.generation():
-            others = sorted({graph_owner(g.value) for g in store.open().named_graphs()
-                             if g.value not in DERIVED_GRAPHS and g.value != REGION_GRAPH + region}
-                            - {graph_owner(REGIONS_GRAPH)})
+            others = sorted({ownership.graph_owner(g.value) for g in store.open().named_graphs()
+                             if g.value not in ingest.DERIVED_GRAPHS and g.value != REGION_GRAPH + region}
+                            - {ownership.graph_owner(REGIONS_GRAPH)})
             if others and not yes:
                 _fail(f"--fresh verwijdert ook: {', '.join(others)}; bevestig met --yes\n"
                       f"    --fresh also removes: {', '.join(others)}; confirm with --yes")
-        result = check(wb, region, base, None if fresh else store, reasoner, progress)
+        result = ingest.check(wb, region, base, None if fresh else store, reasoner, progress)
         confirmed = True
         if result.ok and not dry_run and result.changes and result.changes.removes_most_people() and not yes:
             confirmed = sys.stdin.isatty() and click.confirm(
-                report.render_changes(result.changes, lang)[-1] + (" Doorgaan?" if lang == "nl" else " Continue?"),
+                ingest_report.render_changes(result.changes, lang)[-1] + (" Doorgaan?" if lang == "nl" else " Continue?"),
                 err=True)
         if result.ok and not dry_run and confirmed:
             if fresh:
                 result.generation = store.generation()
-            commit(result, store, progress)
-    except OwnershipError as e:
+            ingest.commit(result, store, progress)
+    except ownership.OwnershipError as e:
         _fail(f"{e.nl}\n    {e.en}")
     except (StoreError, StoreChanged, OSError) as e:
         _fail(str(e), EXIT_STORE)
@@ -563,9 +565,9 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
         written = annotate.write_annotated(result, annotate_out, lang)
         click.echo(("Geannoteerde kopie: " if lang == "nl" else "Annotated copy: ") + str(written), err=True)
     if fmt == "json":
-        click.echo(json.dumps(report.to_json(result, dry_run), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(ingest_report.to_json(result, dry_run), indent=2, ensure_ascii=False))
     else:
-        click.echo(report.render(result, lang, store=str(store), dry_run=dry_run))
+        click.echo(ingest_report.render(result, lang, store=str(store), dry_run=dry_run))
     if not confirmed:
         _fail("niet opgeslagen: meer dan de helft van de mensen zou verdwijnen; bevestig met --yes\n"
               "    not committed: more than half of the people would be removed; confirm with --yes")
@@ -578,9 +580,8 @@ def templates_cmd(folder: Path) -> None:
     """Write empty templates to FOLDER: one CSV file per template (header row only)
     and an XLSX workbook with the headers, an explanation sheet (nl/en) and the
     allowed values as drop-down lists."""
-    from kg.ingest.blank import write_templates
 
-    for p in write_templates(folder):
+    for p in blank.write_templates(folder):
         click.echo(str(p))
 
 
@@ -611,7 +612,6 @@ def export_cmd(folder: Path | None, out: Path | None, region: str | None, base: 
     anonymous roles; never an internal graph) as a dump that another region
     loads with `kg import DIR --region NAME` (docs/linked-data.md).
     """
-    from kg.ingest import blank, export
 
     if folder is None and out is None:
         raise click.UsageError("give --templates DIR, --out DIR or both")
@@ -629,7 +629,6 @@ def export_cmd(folder: Path | None, out: Path | None, region: str | None, base: 
         for what, n in sorted(result.skipped.items()):
             click.echo(f"not expressible in the templates: {n} x {what}", err=True)
     if out is not None:
-        from kg import exchange
 
         try:
             written = exchange.export_dump(db, out, base, license_iri)
@@ -666,9 +665,6 @@ def import_cmd(dump: Path, name: str, store_path: str | None, dry_run: bool, rea
     Exit codes: 0 stored (or clean with --dry-run), 1 violations (nothing
     written), 2 unreadable dump or bad option, 3 store error.
     """
-    from kg import exchange
-    from kg.ingest.mapping import check_region
-    from kg.ingest.pipeline import StoreChanged
 
     problem = check_region(name)
     if problem:
@@ -700,7 +696,6 @@ def _with_analytics_options(fn):
 def _analysis(store_path: str | None, ident: str, kind: str | None, people_only: bool, public: bool,
               topics: tuple[str, ...], today: str | None, lang: str) -> dict:
     """The analysis of IDENT (kg.analytics), or exit 2 (unknown, ambiguous, other kind) / 3 (store)."""
-    from kg import analytics
 
     store = _store(store_path)
     db = _open(store_path)
@@ -742,7 +737,6 @@ def analyse_cmd(kind: str, ident: str, fmt: str, table_name: str | None, people_
       kg analyse person p101 --topic rekenen --format json
       kg analyse artefact a-kijkwijzer-ol --format csv --table next_adopters
     """
-    from kg.analytics import tables as analytics_tables
 
     result = _analysis(store_path, ident, kind, people_only, public, topics, today, lang)
     if fmt == "json":
@@ -790,11 +784,10 @@ def report_cmd(ident: str, out: Path, people_only: bool, public: bool, topics: t
     Example:
       kg report n-team-de-esch --out de-esch.html
     """
-    from kg.analytics import report
 
     result = _analysis(store_path, ident, None, people_only, public, topics, today, lang)
     try:
-        out.write_text(report.render(result, lang), encoding="utf-8")
+        out.write_text(analytics_html.render(result, lang), encoding="utf-8")
     except OSError as e:
         _fail(f"cannot write {out}: {e}")
     click.echo(str(out))

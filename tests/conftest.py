@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import resources
-from kg.build import BuildResult, build
+from kg.model import resources
+from kg.pipeline.build import BuildResult, build
 from kg.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,9 +32,10 @@ def sample_db(sample_build: tuple[GraphStore, BuildResult]) -> ox.Store:
 @pytest.fixture(scope="session")
 def remote_sample(tmp_path_factory: pytest.TempPathFactory):
     """A real Oxigraph server on 127.0.0.1 with the Twente sample built into it through the
-    remote backend (kg.remote): yields (server, RemoteGraphStore)."""
-    from kg.remote import RemoteGraphStore
+    remote backend (kg.store.remote): yields (server, RemoteGraphStore)."""
     from oxigraph_server import OxigraphServer
+
+    from kg.store.remote import RemoteGraphStore
 
     server = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "db")
     store = RemoteGraphStore(server.spec)
@@ -46,7 +47,7 @@ def remote_sample(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def remote_sample_db(remote_sample):
-    """The remote sample as a store kg reads from (kg.remote.RemoteStore)."""
+    """The remote sample as a store kg reads from (kg.store.remote.RemoteStore)."""
     return remote_sample[1].open()
 
 
@@ -55,8 +56,9 @@ def virtuoso_sample(tmp_path_factory: pytest.TempPathFactory):
     """A real Virtuoso 7 server (Debian's virtuoso-opensource, `make virtuoso`) on 127.0.0.1
     with the Twente sample built into it through the remote backend: yields (server,
     RemoteGraphStore). Skipped, with the reason, where virtuoso-t is not installed."""
-    from kg.remote import RemoteGraphStore
     from virtuoso_server import VirtuosoServer, available
+
+    from kg.store.remote import RemoteGraphStore
 
     if not available():
         pytest.skip("virtuoso-t is not installed (`make virtuoso` installs Debian's virtuoso-opensource)")
@@ -72,14 +74,14 @@ def virtuoso_sample(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def virtuoso_sample_db(virtuoso_sample):
-    """The Virtuoso sample as a store kg reads from (kg.remote.RemoteStore)."""
+    """The Virtuoso sample as a store kg reads from (kg.store.remote.RemoteStore)."""
     return virtuoso_sample[1].open()
 
 
 STORES = ["embedded", "remote", "virtuoso"]
 
 # Where Virtuoso 7.2 (Debian bookworm's 7.2.5.1) answers a named query differently from SPARQL
-# 1.1 and no change to the transport (kg/remote.py) can make up for it: exact (test, store)
+# 1.1 and no change to the transport (kg/store/remote.py) can make up for it: exact (test, store)
 # cases, strict, so they show up as XPASS once Virtuoso answers them right.
 _COMPILER = "Virtuoso 7.2 cannot compile the query"
 _V_COMPILE_DFE = f"{_COMPILER}: 37000 SQ156 Internal Optimized compiler error (Bad dfe in sqlo_place_exp)"

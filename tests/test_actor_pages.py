@@ -13,13 +13,13 @@ from html.parser import HTMLParser
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import TOKEN
 from rdflib import RDF, RDFS, URIRef
 
-from kg import queries, resources
-from kg.namespaces import PUBLIC_GRAPH
+from kg.model import resources
+from kg.model.namespaces import PUBLIC_GRAPH
+from kg.sparql import queries
 from web import create_app
-
-from conftest import TOKEN
 
 TW = "https://knll-twente.example/id/"
 CKG = rdflib.Namespace("https://w3id.org/connective-kg/ns#")
@@ -292,8 +292,8 @@ def test_network_page_growth_levels_and_figures_match_the_data(pages, data) -> N
     assert figures["hoursPerParticipant"] == f"{float(data.value(n, CKG.hoursPerParticipant)):g}"
     assert figures["fundedBy"] == label(data, "o-enschede")
     assert int(figures["meetingsPerYear"]) == int(data.value(n, CKG.meetingsPerYear))
-    themes = {str(l) for t in data.objects(n, CKG.theme) for l in data.objects(t, rdflib.namespace.SKOS.prefLabel)
-              if l.language == "nl"}
+    themes = {str(lab) for t in data.objects(n, CKG.theme) for lab in data.objects(t, rdflib.namespace.SKOS.prefLabel)
+              if lab.language == "nl"}
     assert set(figures["theme"].split(", ")) == themes
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import queries
 from kg.analytics import access, brokers, capital, cohesion, openness, structure
 from kg.analytics.cache import AnalyticsCache
 from kg.analytics.extract import load_region
 from kg.analytics.subjects import analyse
-from kg.build import build
+from kg.pipeline.build import build
+from kg.sparql import queries
 from kg.store import GraphStore
 
 HERE = Path(__file__).resolve().parent

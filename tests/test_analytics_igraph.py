@@ -14,9 +14,9 @@ import pytest
 
 from kg.analytics import brokers
 from kg.analytics.extract import load_region
-from kg.build import build
-from kg.generate import write
+from kg.pipeline.build import build
 from kg.store import GraphStore
+from synthetic.generate import write
 
 TOL = 1e-9
 

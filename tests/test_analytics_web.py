@@ -12,7 +12,6 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
-
 from conftest import TOKEN
 from test_cli import kg
 

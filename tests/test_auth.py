@@ -11,8 +11,8 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, RDFS
 
-from kg import resources
-from kg.namespaces import CKG, VOCAB
+from kg.model import resources
+from kg.model.namespaces import CKG, VOCAB
 from tests.conftest import TOKEN
 from web import create_app
 

@@ -11,11 +11,10 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from kg import resources
-from kg.build import EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS, build, check
-from kg.privacy import PUBLIC_GRAPH
-from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, SOURCE_GRAPH, VOCABULARIES_GRAPH
-from kg.report import render
+from kg.model import resources
+from kg.model.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, SOURCE_GRAPH, VOCABULARIES_GRAPH
+from kg.pipeline.build import EXIT_ERROR, EXIT_OK, EXIT_VIOLATIONS, build, check
+from kg.pipeline.report import render
 from kg.store import GraphStore, digest
 
 HERE = Path(__file__).resolve().parent

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kg import resources
+from kg.model import resources
 
 BIN = Path(sys.executable).parent
 

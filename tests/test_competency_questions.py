@@ -1,6 +1,6 @@
 """The Twente sample answers every competency question of docs/domain.md (1-14).
 
-Each test runs a named query through `kg.queries.run` on the built sample (`sample_db`) and checks
+Each test runs a named query through `kg.sparql.queries.run` on the built sample (`sample_db`) and checks
 the facts of docs/sample-facts.md. Wherever possible the expected values are computed
 independently: from the sample files read with rdflib (`data`, no reasoning; hierarchies are
 closed in Python), not from another run of the same query.
@@ -15,13 +15,13 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import STORES, embedded_or_remote
 from rdflib import RDF, RDFS, Namespace, URIRef
 
-from kg import queries, resources
-from kg.build import core_sources
-from kg.rdfio import collect_sources, parse_source, rdflib_graph
-
-from conftest import STORES, embedded_or_remote
+from kg.model import resources
+from kg.pipeline.build import core_sources
+from kg.rdf.rdfio import collect_sources, parse_source, rdflib_graph
+from kg.sparql import queries
 
 CKG = Namespace("https://w3id.org/connective-kg/ns#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -608,7 +608,7 @@ def test_cq13_covenant_parties_themes_and_commitments(sample_db, data) -> None:
     assert len(parties) >= 6 and {r["party"] for r in rows} == parties
     agenda = set()
     for t in data.objects(TW["c-knll"], CKG.agendaTheme):
-        agenda |= {str(l) for l in data.objects(t, SKOS.prefLabel) if l.language == "nl"}
+        agenda |= {str(lab) for lab in data.objects(t, SKOS.prefLabel) if lab.language == "nl"}
     assert set(rows[0]["agendaThemes"].split(", ")) == agenda
     for topic in ("science-technology", "digital-literacy", "reading-skills", "giftedness", "teacher-education"):
         assert TOPIC[topic] in set(data.objects(TW["c-knll"], CKG.agendaTheme)), topic
@@ -626,10 +626,10 @@ def test_cq13_covenant_parties_themes_and_commitments(sample_db, data) -> None:
             found |= chain & parties
         return found
 
-    lois = {str(l) for l in data.subjects(CKG.underCovenant, TW["c-knll"])}
+    lois = {str(loi) for loi in data.subjects(CKG.underCovenant, TW["c-knll"])}
     assert lois
     got = {(r["party"], r["intent"]) for r in rows if r["intent"]}
-    expected = {(p, l) for l in lois for p in party_of(str(data.value(URIRef(l), CKG.signatory)))}
+    expected = {(p, loi) for loi in lois for p in party_of(str(data.value(URIRef(loi), CKG.signatory)))}
     assert got == expected
     assert any(r["onAgenda"] for r in rows if r["intent"])
     for r in rows:
@@ -652,11 +652,11 @@ def test_cq13_letters_of_intent_running_out(sample_db, data) -> None:
         end = data.value(data.value(data.value(loi, CKG.validDuring), TIME.hasEnd), TIME.inXSDDate)
         ends[str(loi)] = end.toPython()
     today = dt.date.fromisoformat(TODAY)
-    window = {l for l, e in ends.items() if today <= e <= today + dt.timedelta(days=95)}
+    window = {loi for loi, e in ends.items() if today <= e <= today + dt.timedelta(days=95)}
     assert {r["intent"] for r in soon} == window
 
     # At least one has already ended; seen as "ended" from the day after its end.
-    ended = sorted((e, l) for l, e in ends.items() if e < today)
+    ended = sorted((e, loi) for loi, e in ends.items() if e < today)
     assert ended, "no letter of intent has ended yet"
     last_end, last = ended[-1]
     after = run(sample_db, "expiring-intents", on=(last_end + dt.timedelta(days=1)).isoformat(), days=1)

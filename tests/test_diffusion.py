@@ -1,4 +1,4 @@
-"""The diffusion trace: kg.diffusion.trace() against the Twente data (parsed with rdflib), the
+"""The diffusion trace: kg.answers.trace.trace() against the Twente data (parsed with rdflib), the
 documented JSON shape of /api/trace, the /trace page (tables parsed as HTML, pictures as XML),
 the deterministic layout, and `kg trace` as a subprocess (output and exit codes)."""
 
@@ -12,14 +12,16 @@ import sys
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import ROOT, TOKEN
 from rdflib import RDFS, URIRef
+from test_actor_pages import SVG, by_id, injected, parse_html, svgs, text_of
 
-from kg import diffusion, layout, queries, resources
+from kg.answers import trace as diffusion
+from kg.model import resources
+from kg.pictures import layout
+from kg.sparql import queries
 from kg.store import GraphStore
 from web import create_app
-
-from conftest import ROOT, TOKEN
-from test_actor_pages import SVG, by_id, injected, parse_html, svgs, text_of
 
 TW = "https://knll-twente.example/id/"
 KW = TW + "a-kijkwijzer-ol"

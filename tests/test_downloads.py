@@ -13,9 +13,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from conftest import ROOT, TOKEN
 from werkzeug.http import parse_options_header
 
-from conftest import ROOT, TOKEN
 from kg.ingest import blank
 from kg.ingest.read import read_path
 from web.security import attachment

@@ -14,11 +14,11 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from kg import resources
-from kg.namespaces import CKG, PUBLIC_GRAPH, PUBLIC_GRAPHS, VOCAB
-from kg.rdfio import rdflib_graph
+from kg.answers.void import quads as view_quads
+from kg.model import resources
+from kg.model.namespaces import CKG, PUBLIC_GRAPH, PUBLIC_GRAPHS, VOCAB
+from kg.rdf.rdfio import rdflib_graph
 from kg.store import GraphStore, digest
-from kg.void import quads as view_quads
 
 BIN = Path(sys.executable).parent
 OURS = "https://w3id.org/connective-kg/"

@@ -1,4 +1,4 @@
-"""The expertise finder (kg.expertise.who_knows) on the Twente sample.
+"""The expertise finder (kg.answers.expertise.who_knows) on the Twente sample.
 
 Expected actors and scores are recomputed here from the raw rows of the
 `expertise-evidence` query per topic (grouped and weighted by this file's own
@@ -15,9 +15,11 @@ import pytest
 import rdflib
 from rdflib import RDF, RDFS, Namespace, URIRef
 
-from kg import expertise, queries, resources
-from kg.build import core_sources
-from kg.rdfio import collect_sources, parse_source, rdflib_graph
+from kg.answers import expertise
+from kg.model import resources
+from kg.pipeline.build import core_sources
+from kg.rdf.rdfio import collect_sources, parse_source, rdflib_graph
+from kg.sparql import queries
 
 CKG = Namespace("https://w3id.org/connective-kg/ns#")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")

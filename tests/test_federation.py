@@ -1,7 +1,7 @@
 """Federation across regions (issue 6, items 2 and 3) against real servers, no mocks.
 
 Two real Oxigraph servers on 127.0.0.1, each with a different generated region built into it by
-our pipeline (kg.build into kg.remote.RemoteGraphStore), plus our own web app (LiveServer) over
+our pipeline (kg.pipeline.build into kg.store.remote.RemoteGraphStore), plus our own web app (LiveServer) over
 the Twente sample, with a region registry naming both. Also: a region that accepts the TCP
 connection and never answers, a plain HTTP server that is not SPARQL, and a port nobody
 listens on.
@@ -23,15 +23,19 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-
 from conftest import LiveServer
-from kg import expertise, federation, queries, regions, resources
-from kg.build import build
-from kg.cli import main
-from kg.generate import write
-from kg.remote import RemoteGraphStore
-from kg.store import GraphStore
 from oxigraph_server import OxigraphServer, free_port
+
+from kg.answers import expertise
+from kg.cli import main
+from kg.federation import federated as federation
+from kg.federation import registry as regions
+from kg.model import resources
+from kg.pipeline.build import build
+from kg.sparql import queries
+from kg.store import GraphStore
+from kg.store.remote import RemoteGraphStore
+from synthetic.generate import write
 
 A, B = "https://utrecht.example/id/", "https://zeeland.example/id/"
 TW = "https://knll-twente.example/id/"
@@ -422,7 +426,7 @@ def test_federated_trace_follows_the_artefact_by_sameas_ours_and_theirs(world) -
     assert tr["summary"]["regions"] == 3 and tr["adoptions"][0]["days_since_first"] == 0
     # The same as each region's own trace of its artefact.
     own = {"utrecht": (world.a, world.art_a), "zeeland": (world.b, world.art_b)}
-    from kg import diffusion
+    from kg.answers import trace as diffusion
     for name, (server, iri) in own.items():
         alone = diffusion.trace(RemoteGraphStore(server.spec).open(), iri, "public", "nl")
         assert {a["adoption"]["iri"] for a in alone["adoptions"]} == {a["adoption"]["iri"] for a in by[name]}

@@ -1,6 +1,6 @@
 """The expertise finder and search on the web (/who-knows, /search, their JSON APIs) and `kg who-knows`.
 
-Pages are parsed with html.parser; JSON is compared with kg.expertise / kg.search directly.
+Pages are parsed with html.parser; JSON is compared with kg.answers.expertise / kg.answers.search directly.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from rdflib import RDF, RDFS, Namespace, URIRef
 
-from kg import expertise, resources
-from kg.build import core_sources
-from kg.rdfio import collect_sources, parse_source, rdflib_graph
-from kg.search import search
+from kg.answers import expertise
+from kg.answers.search import search
+from kg.model import resources
+from kg.pipeline.build import core_sources
+from kg.rdf.rdfio import collect_sources, parse_source, rdflib_graph
 from web import create_app
 
 TOKEN = "finder-test-token"

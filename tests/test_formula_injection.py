@@ -19,17 +19,17 @@ from pathlib import Path, PurePosixPath
 
 import openpyxl
 import pytest
-
 from conftest import ROOT
+
 from kg.analytics import tables
 from kg.analytics.extract import load_region
 from kg.analytics.subjects import analyse
-from kg.build import build
 from kg.ingest import annotate, blank
 from kg.ingest import export as ex
 from kg.ingest.pipeline import check, ingest
 from kg.ingest.read import ReadError, Workbook, read_bytes, read_path
 from kg.ingest.templates import BY_NAME
+from kg.pipeline.build import build
 from kg.sheets import csv_text
 from kg.store import GraphStore
 

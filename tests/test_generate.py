@@ -1,4 +1,4 @@
-"""The synthetic-region generator (kg.generate): deterministic, calibrated,
+"""The synthetic-region generator (synthetic.generate): deterministic, calibrated,
 namespaced by its base, and valid by the project's own build check."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import check
-from kg.generate import DEFAULT_BASE, generate, people_for_triples, write
-from kg.namespaces import CKG
+from kg.model.namespaces import CKG
+from kg.pipeline.build import check
+from synthetic.generate import DEFAULT_BASE, generate, people_for_triples, write
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RELATION_CLASSES = ("Membership", "Tie", "Adoption", "BoundaryCrossing", "ExpertiseAttribution", "Covenant",
@@ -60,7 +60,7 @@ def test_output_does_not_depend_on_the_process(tmp_path: Path) -> None:
     here = tmp_path / "here.ttl"
     there = tmp_path / "there.ttl"
     write(here, 40, seed=5)
-    code = f"from kg.generate import write; write({str(there)!r}, 40, seed=5)"
+    code = f"from synthetic.generate import write; write({str(there)!r}, 40, seed=5)"
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONHASHSEED": "12345"},
                    cwd=Path(__file__).resolve().parent.parent, timeout=60)
     assert here.read_bytes() == there.read_bytes()

@@ -8,8 +8,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from kg.store import run_query
 from oxigraph_server import OxigraphServer
+
+from kg.store import run_query
 
 CKG = "https://w3id.org/connective-kg/ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
+import rdflib
 from conftest import ROOT
+
 from kg.ingest import export as ex
 from kg.ingest.mapping import region_graph
 from kg.ingest.pipeline import check, ingest
@@ -70,8 +71,8 @@ def test_twente_templates_cover_every_template_but_topics_and_conform(twente_sto
         assert local in persons and not any(n.split()[-1].lower() in local for n in names)
 
 
-def graphs_of(store: GraphStore) -> dict[str, "rdflib.Graph"]:
-    from kg.rdfio import rdflib_graph
+def graphs_of(store: GraphStore) -> dict[str, rdflib.Graph]:
+    from kg.rdf.rdfio import rdflib_graph
 
     db = store.open()
     return {g.value: rdflib_graph(db.quads_for_pattern(None, None, None, g)) for g in db.named_graphs()}

@@ -8,13 +8,12 @@ import copy
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, TOKEN, LiveServer
-from kg.ingest import blank
-from kg.ingest.read import read_path
+from playwright import sync_api  # noqa: E402
 from test_browser import ARGS, ARTIFACTS, CHROMIUM, VIEWPORTS, local
 
-from playwright import sync_api  # noqa: E402
+from kg.ingest import blank
+from kg.ingest.read import read_path
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import ROOT
+
 from kg.ingest import annotate, blank
 from kg.ingest.pipeline import check
 from kg.ingest.read import read_bytes, read_path

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import ROOT
-from kg.generate import generate
+
 from kg.ingest.export import export, write_csv
 from kg.ingest.pipeline import ingest
 from kg.ingest.read import read_path
 from kg.store import GraphStore, digest
+from synthetic.generate import generate
 
 GEN_BASE = "https://region.example/id/"
 

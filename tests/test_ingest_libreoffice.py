@@ -16,12 +16,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from test_ingest_read import ACCENTED, BASE, blocking, csv_bytes, excel_like_xlsx, quads, sample, zip_of
 
 from kg.ingest import blank
 from kg.ingest.pipeline import check
 from kg.ingest.read import read_bytes, read_path
 from kg.ingest.templates import BY_NAME
-from test_ingest_read import ACCENTED, BASE, blocking, csv_bytes, excel_like_xlsx, quads, sample, zip_of
 
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
 assert Path(SOFFICE).exists(), f"{SOFFICE} is missing: run `make libreoffice` (apt-get install libreoffice-calc-nogui)"

@@ -27,8 +27,8 @@ from pathlib import Path
 import openpyxl
 import pyoxigraph as ox
 import pytest
-
 from conftest import ROOT
+
 from kg.ingest import annotate, blank
 from kg.ingest.cells import excel_serial_date, name_in_code, parse_date, read_number
 from kg.ingest.mapping import check_base, map_workbook
@@ -636,8 +636,8 @@ def test_a_person_code_with_the_name_is_refused_without_public_consent(tmp_path:
 
 
 def test_the_sample_and_the_generator_give_no_names_in_codes() -> None:
-    from kg.generate import generate
     from kg.ingest.export import export
+    from synthetic.generate import generate
 
     sample_result = check(read_path(TEMPLATES), "twente", BASE, None)
     assert not [p for p in sample_result.problems if p.code == "name_in_code"]
@@ -744,7 +744,7 @@ def test_fuzzed_files_give_problems_or_a_read_error(tmp_path: Path) -> None:
     parts = {i.filename: zipfile.ZipFile(xlsx).read(i.filename) for i in zipfile.ZipFile(xlsx).infolist()}
     xml_names = [n for n in parts if n.endswith(".xml")]
     people = csvs["people.csv"]
-    for i in range(150):
+    for _i in range(150):
         survive(mutate(rng, xlsx_bytes, rng.randrange(1, 8)), "f.xlsx")  # the container
         name = rng.choice(xml_names)                                         # an XML part, container intact
         survive(zip_of({**parts, name: mutate(rng, parts[name], rng.randrange(1, 8))}), "f.xlsx")

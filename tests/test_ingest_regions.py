@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import ROOT
+
 from kg.ingest.mapping import region_graph
 from kg.ingest.ownership import OwnershipError, region_infos
 from kg.ingest.pipeline import base_for, check, ingest

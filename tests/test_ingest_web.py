@@ -17,8 +17,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, TOKEN, LiveServer
+
 from kg.ingest.mapping import region_graph
 from kg.store import GraphStore, digest
 
@@ -380,8 +380,8 @@ def test_another_regions_workbook_shows_what_it_removes_and_asks_again(fresh) ->
 def test_long_checks_show_progress_and_answer_api_clients(fresh, tmp_path: Path) -> None:
     import pyoxigraph as ox
 
-    from kg.generate import generate
     from kg.ingest.export import export, write_csv
+    from synthetic.generate import generate
 
     db = ox.Store()
     db.bulk_extend(generate(400, seed=3, graph="https://w3id.org/connective-kg/graph/source/generated"))

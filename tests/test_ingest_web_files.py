@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import TOKEN, LiveServer
+from test_ingest_read import ACCENTED, HOSTILE, WHY, csv_bytes, day_first, dutch_number, sample, transform, zip_of
+from test_ingest_web import Client, check_upload, follow
+
 from kg.ingest.mapping import region_graph
 from kg.store import GraphStore, digest
-from test_ingest_read import (ACCENTED, HOSTILE, WHY, csv_bytes, day_first, dutch_number, sample, transform,
-                              zip_of)
-from test_ingest_web import Client, check_upload, follow
 
 
 @pytest.fixture(scope="module")

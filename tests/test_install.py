@@ -26,7 +26,7 @@ def test_non_editable_install_builds_the_sample(tmp_path: Path) -> None:
     assert install.returncode == 0, install.stderr[-3000:]
     work = tmp_path / "elsewhere"
     work.mkdir()
-    where = run([str(py), "-c", "from kg import resources as r; print(r.ontology_file()); print(r.shapes_dir()); "
+    where = run([str(py), "-c", "from kg.model import resources as r; print(r.ontology_file()); print(r.shapes_dir()); "
                  "print(r.sample_dir()); print(r.queries_dir())"], work)
     assert where.returncode == 0, where.stderr
     site = venv / "lib"

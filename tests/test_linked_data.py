@@ -15,8 +15,8 @@ import rdflib
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg import resources
-from kg.namespaces import CKG, ONTOLOGY_GRAPH, PUBLIC_GRAPH, PUBLIC_GRAPHS, VOCAB
+from kg.model import resources
+from kg.model.namespaces import CKG, ONTOLOGY_GRAPH, PUBLIC_GRAPH, PUBLIC_GRAPHS, VOCAB
 from kg.store import view_graphs
 from tests.conftest import TOKEN
 from web import create_app
@@ -68,7 +68,7 @@ def hidden(sample) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def views(sample_db) -> dict[str, rdflib.Graph]:
-    """Each view's merged graph, read by rdflib from the view's quads (independent of kg.describe)."""
+    """Each view's merged graph, read by rdflib from the view's quads (independent of kg.answers.describe)."""
     out = {}
     for v in ("public", "internal"):
         triples = {ox.Triple(q.subject, q.predicate, q.object)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
-from kg import queries
-
 from conftest import STORES, embedded_or_remote
+
+from kg.sparql import queries
 
 NAMES = sorted(queries.catalogue())
 

@@ -1,6 +1,6 @@
 """Hostile input on the actor, network, relation, trace and home pages and /api/trace.
 
-A small store is built (kg.build.build) from data whose labels, descriptions, roles and
+A small store is built (kg.pipeline.build.build) from data whose labels, descriptions, roles and
 motivations hold `<script>`, an `<img onerror>`, quotes, `}}{{ 7*7 }}` and `{% if %}`, plus
 a `javascript:` licence IRI. Every page of ours is parsed: no injected element or attribute
 exists and the hostile text shows up as text, verbatim (so it was escaped, not evaluated).
@@ -13,13 +13,12 @@ import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
 import pytest
-
-from kg.build import build
-from kg.store import GraphStore
-from web import create_app
-
 from conftest import TOKEN
 from test_actor_pages import SVG, by_id, injected, parse_html, svgs, text_of
+
+from kg.pipeline.build import build
+from kg.store import GraphStore
+from web import create_app
 
 HOSTILE = "<script>alert(1)</script>\"'}}{{ 7*7 }}{% if 1 %}<img src=x onerror=alert(2)>&amp;"
 HIDDEN_NAME = "Geheime Naam"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import rdflib
 
-from kg import resources
-from kg.namespaces import CKG, RDFS, VOCAB
-from kg.privacy import PUBLIC_GRAPH
+from kg.model import resources
+from kg.model.namespaces import CKG, PUBLIC_GRAPH, RDFS, VOCAB
 
 CONSENT = rdflib.URIRef(CKG + "consent")
 PERSON = rdflib.URIRef(CKG + "Person")

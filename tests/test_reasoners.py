@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import rdflib
 
-from kg import resources
-from kg.build import core_sources
-from kg.rdfio import collect_sources, parse_source, rdflib_graph
-from kg.reason import inconsistencies, is_data_entailment, materialise
+from kg.model import resources
+from kg.pipeline.build import core_sources
+from kg.pipeline.reason import inconsistencies, is_data_entailment, materialise
+from kg.rdf.rdfio import collect_sources, parse_source, rdflib_graph
 
 
 def sample_union() -> tuple[rdflib.Graph, rdflib.Graph]:

@@ -1,4 +1,4 @@
-"""kg.remote.bind: bound parameters for stores that only take query text (SPARQL protocol).
+"""kg.store.remote.bind: bound parameters for stores that only take query text (SPARQL protocol).
 
 The reference is pyoxigraph's own `substitutions`: every named query, with its example
 parameters, must give exactly the same rows when its parameters are bound by `bind`
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
-from kg import queries
-from kg.remote import bind
-from kg.store import run_query, view_graphs
 from sparql_rows import canonical_rows as rows
+
+from kg.sparql import queries
+from kg.store import run_query, view_graphs
+from kg.store.remote import bind
 
 NAMES = sorted(queries.catalogue())
 EX = "https://example.org/"

@@ -1,4 +1,4 @@
-"""The whole kg on a remote SPARQL 1.1 store (kg.remote) against a real Oxigraph server:
+"""The whole kg on a remote SPARQL 1.1 store (kg.store.remote) against a real Oxigraph server:
 build, ingest, CLI, analytics and the web app give what they give on the embedded store;
 writes are all or nothing, a stale writer is refused, foreign graphs are left alone.
 (The named queries run on both stores in test_named_queries.py / test_competency_questions.py.)"""
@@ -14,21 +14,20 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 from click.testing import CliRunner
-
 from conftest import ROOT, TOKEN, LiveServer
-from kg import resources
+from oxigraph_server import OxigraphServer
+from rdflib.compare import isomorphic
+
 from kg.analytics import analyse
-from kg.build import build
 from kg.cli import main
-from kg.expertise import who_knows
 from kg.ingest.mapping import region_graph
 from kg.ingest.pipeline import ingest
 from kg.ingest.read import read_path
-from kg.remote import META_GRAPH, RemoteGraphStore, RemoteStoreError
+from kg.model import resources
+from kg.pipeline.build import build
 from kg.store import GraphStore, StoreChanged, open_store
-from oxigraph_server import OxigraphServer
+from kg.store.remote import META_GRAPH, RemoteGraphStore, RemoteStoreError
 
 TEMPLATES = ROOT / "data" / "twente-templates"
 BASE = "https://knll-twente.example/id/"

@@ -1,4 +1,4 @@
-"""Search over labels of actors and topics (kg.search), checked against the sample files read with rdflib."""
+"""Search over labels of actors and topics (kg.answers.search), checked against the sample files read with rdflib."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import pytest
 import rdflib
 from rdflib import RDF, RDFS, Namespace, URIRef
 
-from kg import resources
-from kg.build import core_sources
-from kg.rdfio import collect_sources, parse_source, rdflib_graph
-from kg.search import KINDS, MAX_LIMIT, search
+from kg.answers.search import KINDS, MAX_LIMIT, search
+from kg.model import resources
+from kg.pipeline.build import core_sources
+from kg.rdf.rdfio import collect_sources, parse_source, rdflib_graph
 
 CKG = Namespace("https://w3id.org/connective-kg/ns#")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import ROOT
+
 from kg.ingest.mapping import region_graph
 from kg.ingest.ownership import region_infos as regions
 from kg.ingest.pipeline import ingest

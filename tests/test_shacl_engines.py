@@ -1,7 +1,7 @@
-"""Differential test: the set-at-a-time SHACL engine on Oxigraph (kg.shacl_sparql,
+"""Differential test: the set-at-a-time SHACL engine on Oxigraph (kg.shacl.compiled,
 the default) reports exactly what pySHACL (the reference) reports.
 
-Both run through kg.build.check, the path of `kg build` and `kg ingest`, on the
+Both run through kg.pipeline.build.check, the path of `kg build` and `kg ingest`, on the
 same inputs: the Twente sample, a generated region, every valid and invalid
 shape example, and mutations of the examples in which every typed literal is
 replaced by an awkward spelling (non-canonical numbers and dates, ill-typed
@@ -19,11 +19,11 @@ import rdflib
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from kg import resources
-from kg.build import check
-from kg.generate import write
-from kg.shacl_sparql import SUPPORTED, UnsupportedShapes, compile_shapes
-from kg.validate import shapes_graph
+from kg.model import resources
+from kg.pipeline.build import check
+from kg.shacl.compiled import SUPPORTED, UnsupportedShapes, compile_shapes
+from kg.shacl.validate import shapes_graph
+from synthetic.generate import write
 
 HERE = Path(__file__).resolve().parent / "shapes"
 pytestmark = pytest.mark.filterwarnings("ignore:Serializing weird numerical")

@@ -7,7 +7,7 @@ Layout (after linkml's valid/ and invalid/ example folders):
 <name> is the node shape's local name without "Shape", in kebab case
 (ckgsh:LetterOfIntentShape -> letter-of-intent, ckgsh:PLGShape -> plg).
 
-Each example goes through kg.build.check, the same path as `kg validate`:
+Each example goes through kg.pipeline.build.check, the same path as `kg validate`:
 parse, OWL 2 RL reasoning with the default reasoner, validation of the data
 plus the inferred triples.
 """
@@ -25,8 +25,8 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
-from kg.build import BuildResult, check
-from kg.validate import SEVERITIES, shapes_graph, validate
+from kg.pipeline.build import BuildResult, check
+from kg.shacl.validate import SEVERITIES, shapes_graph, validate
 
 HERE = Path(__file__).resolve().parent / "shapes"
 VALID = sorted((HERE / "valid").glob("*.ttl"))
@@ -122,7 +122,7 @@ def test_expected_results_name_the_invalid_examples_and_nothing_else() -> None:
     assert sorted(EXPECTED) == [p.name for p in INVALID]
     for name, keys in EXPECTED.items():
         assert keys, name
-        for focus, shape, severity in keys:
+        for _focus, shape, severity in keys:
             assert severity in SEVERITIES, (name, severity)
             assert shape.startswith(str(CKGSH)), (name, shape)
 
@@ -160,7 +160,7 @@ def test_every_shape_has_an_iri_messages_in_dutch_and_english_and_a_severity() -
 
 def test_sparql_constraints_take_their_messages_and_severity_from_their_shape() -> None:
     """pySHACL ignores sh:severity on the constraint node; keeping the messages on the
-    shape gives kg/validate.py one set of templates to match the untagged results to."""
+    shape gives kg/shacl/validate.py one set of templates to match the untagged results to."""
     g = shapes()
     constraints = list(g.subject_objects(SH.sparql))
     assert constraints
@@ -186,7 +186,7 @@ def test_sparql_prefixes_are_declared() -> None:
 
 
 def test_no_shape_nests_another_shape() -> None:
-    """pySHACL reports a nested shape's results as sh:detail; kg/validate.py collects every
+    """pySHACL reports a nested shape's results as sh:detail; kg/shacl/validate.py collects every
     sh:ValidationResult, so a nested result would show up as a finding of its own."""
     g = shapes()
     assert not list(g.subject_objects(SH.node))

@@ -9,12 +9,12 @@ import io
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import TOKEN
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from conftest import TOKEN
 from kg.store import run_query
 
 CKG = "https://w3id.org/connective-kg/ns#"

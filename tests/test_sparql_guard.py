@@ -1,4 +1,4 @@
-"""The SPARQL guard (kg.sparql_guard) and the result writers (kg.sparql_results), as units.
+"""The SPARQL guard (kg.sparql.guard) and the result writers (kg.rdf.results), as units.
 
 The guard is also checked against Oxigraph itself: texts that the guard lets
 through are run on a real (in-memory) Oxigraph store with a real listener on
@@ -21,8 +21,8 @@ import pytest
 import rdflib
 from rdflib.query import Result
 
-from kg import sparql_results as sr
-from kg.sparql_guard import CheckedQuery, QueryRefused, check_query, tokens, unescape
+from kg.rdf import results as sr
+from kg.sparql.guard import CheckedQuery, QueryRefused, check_query, tokens, unescape
 
 G = "https://w3id.org/connective-kg/graph/"
 ALLOWED = [G + "ontology", G + "vocabularies", G + "public"]
@@ -124,7 +124,7 @@ S = "<http://127.0.0.1:9/sparql>"
 @pytest.mark.parametrize("text", [
     f"SELECT * {{ SERVICE {S} {{ ?s ?p ?o }} }}",
     f"SELECT * {{ service silent {S} {{ ?s ?p ?o }} }}",
-    f"SELECT * {{ SeRvIcE ?x {{ ?s ?p ?o }} }}",
+    "SELECT * { SeRvIcE ?x { ?s ?p ?o } }",
     f"SELECT * {{ \\u0053ERVICE {S} {{ ?s ?p ?o }} }}",
     f"SELECT * {{ \\u0073\\u0065rvice {S} {{ ?s ?p ?o }} }}",
     f"SELECT * {{ SERVICE\n# a comment\n{S}\n# another\n{{ ?s ?p ?o }} }}",
@@ -132,7 +132,7 @@ S = "<http://127.0.0.1:9/sparql>"
     f"SELECT * {{ SERVICESILENT{S}{{ ?s ?p ?o }} }}",
     f"SELECT * {{ ?s ?p trueSERVICE{S}{{ ?s ?p ?o }} }}",
     f"PREFIX : {S} SELECT * {{ SERVICE:x{{ ?s ?p ?o }} }}",
-    f"SELECT * {{ SERVICE?x{{ ?s ?p ?o }} }}",
+    "SELECT * { SERVICE?x{ ?s ?p ?o } }",
     # `<` read as "less than" by Oxigraph but as an IRI start by a naive tokenizer
     f"SELECT * {{ BIND(1 AS ?a) FILTER(?a<'x>' || true) SERVICE {S} {{ ?s ?p ?o }} #'\n }}",
     f"SELECT * {{ BIND(1 AS ?a) FILTER(?a<#>'''\n 1 || true) SERVICE {S} {{ ?s ?p ?o }} #'''\n }}",
@@ -140,7 +140,7 @@ S = "<http://127.0.0.1:9/sparql>"
     f"PREFIX ex: <http://e/> SELECT * {{ BIND(ex:o\\# AS ?z) SERVICE {S} {{ ?a ?b ?c }} }}",
     f"SELECT * {{ OPTIONAL {{ SERVICE {S} {{ ?a ?b ?c }} }} }}",
     f"SELECT * {{ FILTER EXISTS {{ SERVICE {S} {{ ?a ?b ?c }} }} }}",
-    f"SELECT * {{ SERVICE <http://127.0.0.1:9/a b> {{ ?a ?b ?c }} }}",
+    "SELECT * { SERVICE <http://127.0.0.1:9/a b> { ?a ?b ?c } }",
 ])
 def test_service_is_refused_however_it_is_written(text: str) -> None:
     assert refused(text) == "service"
@@ -187,7 +187,7 @@ def test_from_outside_the_dataset_is_refused(text: str) -> None:
     "ASKFROM<http://example.org/g>{}",
     "SELECT * FROMNAMED<http://example.org/g> {}",
     "PREFIX : <file:///etc/> SELECT * FROM:passwd {}",
-    f"SELECT * FROM NAMED:x {{}}",
+    "SELECT * FROM NAMED:x {}",
 ])
 def test_keywords_glued_to_from_are_refused(text: str) -> None:
     assert refused(text) == "glued"

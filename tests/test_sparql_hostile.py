@@ -15,13 +15,13 @@ import urllib.parse
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import TOKEN, LiveServer
-from kg.namespaces import PUBLIC_GRAPHS
-from kg.query_worker import QueryFailed, QueryPool, Request
-from kg.store import GraphStore
 from test_sparql_guard import Listener
 from test_sparql_protocol import call, get, media, post_direct, post_form, raw_post
+
+from kg.model.namespaces import PUBLIC_GRAPHS
+from kg.sparql.worker import QueryFailed, QueryPool, Request
+from kg.store import GraphStore
 from web import create_app
 
 CKG = "https://w3id.org/connective-kg/ns#"
@@ -94,7 +94,7 @@ def test_from_a_local_file_or_a_local_url_is_refused(live_server, listener) -> N
                   r"SELECT * FROM <file:///etc/\u0070asswd> WHERE { ?s ?p ?o }",
                   "PREFIX f: <file:///etc/> SELECT * FROM f:passwd WHERE { ?s ?p ?o }",
                   f"SELECT * FROM <{local}> WHERE {{ ?s ?p ?o }}",
-                  f"CONSTRUCT WHERE {{ ?s ?p ?o }}".replace("WHERE", f"FROM NAMED <{local}> WHERE")):
+                  "CONSTRUCT WHERE { ?s ?p ?o }".replace("WHERE", f"FROM NAMED <{local}> WHERE")):
         for response in all_methods(live_server, query):
             assert error_code(response) == (400, "from"), query
             assert b"root:" not in response[2]

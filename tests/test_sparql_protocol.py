@@ -19,11 +19,11 @@ from html.parser import HTMLParser
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import TOKEN, LiveServer
 from rdflib.compare import isomorphic
 
-from conftest import TOKEN, LiveServer
-from kg import queries
-from kg.namespaces import PUBLIC_GRAPHS
+from kg.model.namespaces import PUBLIC_GRAPHS
+from kg.sparql import queries
 from kg.store import GraphStore, run_query, view_graphs
 from web import create_app
 from web.sparql import example_text

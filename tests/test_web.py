@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from kg import queries
+from kg.sparql import queries
 from web import create_app
 
 

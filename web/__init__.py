@@ -9,9 +9,7 @@ from flask import Flask
 
 from kg import __version__, settings
 from kg.store import open_store
-from web import api, auth, i18n, linked_data, pages, security, sparql
-from web import finder
-from web import diffusion
+from web import analytics, auth, federation, finder, i18n, ingest, linked_data, pages, security, sparql, trace
 from web.context import KGContext
 
 
@@ -21,7 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Settings (kg.settings declares every KG_* one): `config`, over KG_* environment
     variables, over their defaults; typed. Other Flask settings may be given in `config`
     (MAX_CONTENT_LENGTH: the request body, default 1 MiB). KG_REGIONS is checked here: a bad
-    file raises kg.regions.RegistryError naming file, region and field.
+    file raises kg.federation.registry.RegistryError naming file, region and field.
     """
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1 * 1024 * 1024
@@ -30,8 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.web_config(config))
     app.config["SECRET_KEY"] = app.config.get("KG_SECRET_KEY") or app.config.get("SECRET_KEY") or secrets.token_hex(32)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
-    from web import federation  # the region registry, checked at start (docs/federation.md)
-    federation.install(app)
+    federation.install(app)  # the region registry, checked at start (docs/federation.md)
 
     app.extensions["kg"] = KGContext(
         store=open_store(app.config["KG_STORE_URL"] or app.config["KG_STORE"], app.config["KG_STORE_UPDATE_URL"],
@@ -46,14 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.install(app)
     i18n.install(app)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(diffusion.bp)
+    app.register_blueprint(trace.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(api.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(finder.bp)
-    from web import analytics  # noqa: E402  (network analytics pages, docs/analytics.md)
     app.register_blueprint(analytics.bp)
-    from web import ingest
     app.register_blueprint(ingest.bp)
     return app

@@ -19,9 +19,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from kg import queries
-from kg.analytics import AnalyticsCache, analyse, export, pictures, tables
+from kg.analytics import AnalyticsCache, analyse, gephi, pictures, tables
 from kg.analytics.capital import DIMENSIONS
+from kg.sparql import queries
 from web import i18n
 from web.context import kg
 from web.i18n import lang
@@ -142,7 +142,7 @@ def analytics_page() -> str | tuple[str, int]:
         "analytics.html", text=text, result=result, pics=pics, tables=found, dimensions=DIMENSIONS,
         picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
         table_urls={n: url_for("analytics.table", name=n, **args) for n in found},
-        graph_urls={f: url_for("analytics.graph", fmt=f, **args) for f in export.FORMATS},
+        graph_urls={f: url_for("analytics.graph", fmt=f, **args) for f in gephi.FORMATS},
         json_url=url_for("analytics.api_analytics", **args),
         people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"}))
 
@@ -173,10 +173,10 @@ def table(name: str) -> Response:
 
 @bp.get("/analytics/graph.<fmt>")
 def graph(fmt: str) -> Response:
-    if fmt not in export.FORMATS:
+    if fmt not in gephi.FORMATS:
         abort(404)
     result = _result_or_abort()
-    return _download(export.serialise(result["graph"], fmt), export.FORMATS[fmt], f"{_slug(result)}.{fmt}")
+    return _download(gephi.serialise(result["graph"], fmt), gephi.FORMATS[fmt], f"{_slug(result)}.{fmt}")
 
 
 def _result_or_abort() -> dict[str, Any]:

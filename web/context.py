@@ -5,13 +5,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
 from flask import current_app
 
-from kg.query_worker import QueryPool
-from kg.snapshot import Snapshot
-from kg.store import GraphStore
-from kg.remote import RemoteGraphStore
+from kg.sparql.worker import QueryPool
+from kg.store import Readable, Store
+from kg.store.snapshot import Snapshot
 from web.jobs import Jobs
 
 
@@ -19,7 +17,7 @@ from web.jobs import Jobs
 class KGContext:
     """What the app shares between requests; created once by create_app()."""
 
-    store: GraphStore | RemoteGraphStore
+    store: Store
     base_iri: str
     deadline: float
     row_cap: int
@@ -33,7 +31,7 @@ class KGContext:
     def __post_init__(self) -> None:
         self.snapshot = Snapshot(self.store)
 
-    def db(self) -> ox.Store:
+    def db(self) -> Readable:
         """The in-memory snapshot for the app's own (named, bound) queries."""
         return self.snapshot.db()
 
@@ -42,10 +40,10 @@ class KGContext:
         with self._pool_lock:
             if self._pool is None:
                 # A remote store is reached over the network, so its workers cannot be
-                # cut off from it; the guard (kg.sparql_guard) still refuses SERVICE and LOAD.
+                # cut off from it; the guard (kg.sparql.guard) still refuses SERVICE and LOAD.
                 self._pool = QueryPool(workers=self.workers, deadline=self.deadline,
                                        memory_limit=self.memory_mb * 1024 * 1024,
-                                       isolate_network=not self.store.remote)
+                                       isolate_network=self.store.workers_isolated)
             return self._pool
 
     def close(self) -> None:

@@ -1,17 +1,17 @@
 """Federation settings of the web app: the region registry (KG_REGIONS) and the time limit.
 
 `install(app)` reads and checks the registry when the app is created, so a bad file stops the
-start with a message naming the file, the region and the field (kg.regions.RegistryError, in
+start with a message naming the file, the region and the field (kg.federation.registry.RegistryError, in
 Dutch and English). Without KG_REGIONS there is no federation: `?federated=1` then answers 400
-(JSON) or says so on the page. The finder (web/finder.py) and the trace (web/diffusion.py) call
-kg.federation; this module holds no SPARQL.
+(JSON) or says so on the page. The finder (web/finder.py) and the trace (web/trace.py) call
+kg.federation.federated; this module holds no SPARQL.
 """
 
 from __future__ import annotations
 
 from flask import current_app, request
 
-from kg import regions
+from kg.federation import registry as regions
 from web import i18n
 
 i18n.STRINGS.update({

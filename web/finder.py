@@ -1,6 +1,6 @@
 """The expertise finder and the search: /who-knows, /search and their JSON APIs.
 
-Thin over kg.expertise and kg.search: read the request, call the kg function
+Thin over kg.answers.expertise and kg.answers.search: read the request, call the kg function
 in the request's view and language, render or serialise. Errors are shown in
 the page's language on pages and in Dutch and English in JSON (status 400).
 """
@@ -11,7 +11,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from kg import expertise, federation as kg_federation, search as kg_search
+from kg.answers import expertise
+from kg.answers import search as kg_search
+from kg.federation import federated as kg_federation
 from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
@@ -75,7 +77,7 @@ def _no_federation() -> expertise.FinderError:
 
 def _answer(texts: list[str], types: list[str]) -> dict:
     """The finder's answer: this store in the request's view, or (?federated=1) this store and
-    every region of the registry, public view only (kg.federation)."""
+    every region of the registry, public view only (kg.federation.federated)."""
     if not federation.asked():
         return expertise.who_knows(kg().db(), texts, view(), lang(), types or None)
     registry = federation.registry()
@@ -112,7 +114,7 @@ def who_knows_page() -> str:
 
 @bp.get("/api/who-knows")
 def api_who_knows() -> Response | tuple[Response, int]:
-    """JSON in the shape of kg.expertise.who_knows (kg.federation.who_knows with ?federated=1);
+    """JSON in the shape of kg.answers.expertise.who_knows (kg.federation.federated.who_knows with ?federated=1);
     400 with nl/en messages and suggestions."""
     try:
         answer = _answer(request.args.getlist("topic"), request.args.getlist("type"))

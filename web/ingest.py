@@ -36,15 +36,15 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from kg.build import Progress
 from kg.ingest import annotate, report
 from kg.ingest.mapping import check_region
 from kg.ingest.ownership import OwnershipError, region_infos, resolve_base
 from kg.ingest.pipeline import StoreChanged, check, commit
 from kg.ingest.problems import Problem, problem
 from kg.ingest.read import ReadError, read_bytes
-from kg.report import step_label
-from kg.store import StoreError, default_store_path
+from kg.pipeline.build import Progress
+from kg.pipeline.report import step_label
+from kg.store import StoreError
 from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
@@ -164,13 +164,7 @@ def internal_only() -> Response | None:
 
 def _upload_dir() -> Path:
     configured = current_app.config.get("KG_UPLOAD_DIR")
-    store = kg().store
-    if configured:
-        folder = Path(configured)
-    elif store.remote:  # no folder of ours next to a remote store: the default data folder
-        folder = default_store_path().parent / "uploads"
-    else:
-        folder = store.path.parent / (store.path.name + "-uploads")
+    folder = Path(configured) if configured else kg().store.upload_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

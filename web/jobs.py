@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kg.build import Progress
+from kg.pipeline.build import Progress
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 INTERRUPTED = {"nl": "Onderbroken: de server is gestopt tijdens het werk; probeer het opnieuw.",

@@ -28,9 +28,9 @@ from urllib.parse import quote
 import rdflib
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from kg import describe as kd
-from kg import void
-from kg.namespaces import CKG, ONTOLOGY_IRI, VOCAB, shorten
+from kg.answers import describe as kd
+from kg.answers import void
+from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB, shorten
 from web import i18n, pages
 from web.context import kg
 from web.security import attachment, view

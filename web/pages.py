@@ -12,8 +12,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
-from kg import actors, queries
-from kg.namespaces import CKG, ONTOLOGY_IRI, VOCAB
+from kg.answers import actors
+from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB
+from kg.sparql import queries
 from web import i18n, pictures
 from web.context import kg
 from web.i18n import lang
@@ -245,7 +246,7 @@ def _entries(db, base: str, v: str, lg: str) -> list[dict[str, str]]:
         if prof is None:
             continue
         name = prof["label"][:1].lower() + prof["label"][1:] if key == "trace" else prof["label"]
-        url = (url_for("diffusion.trace_page", artefact=local) if target == "trace"
+        url = (url_for("trace.trace_page", artefact=local) if target == "trace"
                else page_url(base + local, base))
         out.append({"id": "entry-" + key, "title": i18n.t("entry_" + key).format(a=name),
                     "sub": i18n.t("entry_" + key + "_sub"), "url": url})

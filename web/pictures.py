@@ -3,7 +3,7 @@ neighbourhood and a network's growth.
 
 Every text and attribute value is escaped (markupsafe); every picture has a <title> and a
 <desc> (its text alternative, also referenced by aria-labelledby) and the page shows the same
-data as a table or list. Layouts come from kg.layout (deterministic).
+data as a table or list. Layouts come from kg.pictures.layout (deterministic).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from kg import layout
+from kg.pictures import layout
 
 KIND_COLOURS = {  # each >= 4.5:1 against white, so also usable for text
     "person": "#1d5fa8",
@@ -241,7 +241,7 @@ def neighbourhood_svg(actor: dict[str, Any], neighbours: list[dict[str, Any]], l
     desc = _t("nb_desc", lang, a=actor["label"], n=len(shown), more=more,
               kinds=", ".join(kind_labels.get(k, k) for k in kinds))
     body = []
-    for n, (x, y) in zip(shown, geo.positions):
+    for _n, (x, y) in zip(shown, geo.positions):
         body.append(f'<line x1="{cx}" y1="{cy}" x2="{x}" y2="{y}" stroke="{LINE}" stroke-width="1.5"/>')
     body.append(_shape(actor["kind"], cx, cy, 16, center=True)
                 + f'<text x="{cx}" y="{cy + 32}" text-anchor="middle" font-size="13" font-weight="700" fill="{INK}" '

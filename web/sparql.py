@@ -8,8 +8,8 @@
   lists what is available.
 - No query: the service description (Turtle, N-Triples, JSON-LD, RDF/XML),
   or the YASGUI editor when the client prefers HTML.
-- Every query is checked by kg.sparql_guard before anything runs and then
-  runs in a worker process (kg.query_worker) with the deadline
+- Every query is checked by kg.sparql.guard before anything runs and then
+  runs in a worker process (kg.sparql.worker) with the deadline
   (KG_QUERY_DEADLINE) and the row cap (KG_ROW_CAP).
 
 Status codes: 200; 400 malformed request or refused query (syntax, several
@@ -19,7 +19,7 @@ longer than KG_QUERY_MAX_CHARS or body over MAX_CONTENT_LENGTH; 422 result
 over the row cap; 503 deadline, memory limit or all workers busy. Errors are
 plain text or JSON (by `Accept`), in Dutch and English. docs/sparql.md has
 the details. No SPARQL text lives here: queries come from the client or from
-kg/queries/*.rq.
+kg/sparql/named/*.rq.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from urllib.parse import unquote_to_bytes
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kg import queries
-from kg import service_description as sd
-from kg.query_worker import QueryFailed, Request
-from kg.sparql_guard import QueryRefused, check_query
+from kg.sparql import queries
+from kg.sparql import service as sd
+from kg.sparql.guard import QueryRefused, check_query
+from kg.sparql.worker import QueryFailed, Request
 from kg.store import view_graphs
 from web import i18n
 from web.context import kg
@@ -194,7 +194,7 @@ def _endpoint() -> Response:
     else:
         default, named = allowed, allowed
     req = Request(
-        generation=_worker_store(ctx.store),
+        generation=ctx.store.worker_spec(),
         query=checked.text,
         select_format=SELECT_TYPES[select_type] if select_type else None,
         graph_format=GRAPH_TYPES[graph_type] if graph_type else None,
@@ -211,15 +211,6 @@ def _endpoint() -> Response:
         raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.en, e.nl, headers) from None
     shown = select_type if answer.form in ("select", "ask") else graph_type
     return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
-
-
-def _worker_store(store) -> str:
-    """What a query worker opens: the current generation's folder ("" = empty), or the
-    remote store's spec."""
-    if store.remote:
-        return store.spec
-    generation = store.current_generation()
-    return str(generation) if generation else ""
 
 
 # --- request parsing -------------------------------------------------------------------------

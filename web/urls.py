@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from flask import url_for
 
-from kg.namespaces import CKG, ONTOLOGY_IRI, VOCAB
+from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB
 
 
 def page_url(iri: str, base_iri: str) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from kg.analytics import structure
-from kg.analytics.extract import NETWORK, PERSON, Region
+from kg.analytics.extract import NETWORK, Region
 
 STRONG_TIE_MIN = 8.0   # closeness 4 ("close") at 2 contacts a month; capital-profile.rq uses the same bound
 SOCIAL_REACH_STEPS = 2  # the booklet's "one or two steps"

@@ -1,4 +1,4 @@
-"""Diffusion of an artefact (olievlekwerking, CQ7), on top of kg.diffusion.trace.
+"""Diffusion of an artefact (olievlekwerking, CQ7), on top of kg.answers.trace.trace.
 
 Adds to the trace (adoptions, derivations, cumulative curve, next adopters):
 
@@ -23,8 +23,8 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg import diffusion
 from kg.analytics.extract import Region
+from kg.answers import trace as diffusion
 
 
 def intervals(adoptions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -36,8 +36,8 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg import queries
-from kg.actors import local_name, py
+from kg.answers.actors import local_name, py
+from kg.sparql import queries
 
 PERSON, ARTEFACT, NETWORK, ORGANISATION = "person", "artefact", "network", "organisation"
 TIE, MEDIATION, CREATOR = "tie", "mediation", "creator"

@@ -4,7 +4,7 @@ in a page, in the HTML report and as downloads.
 
 Every text and attribute value is escaped (html.escape); every picture has a <title> and a <desc>
 (its text alternative; the pages and the report show the same data as tables). Geometry comes
-from kg.analytics.layout and kg.layout (deterministic).
+from kg.analytics.layout and kg.pictures.layout (deterministic).
 
 Sociogram: node shape by kind (person circle, artefact square, network diamond, organisation
 hexagon), fill by group (the school, or the role inside a school), area by degree, a thick dark
@@ -18,8 +18,8 @@ import math
 from html import escape
 from typing import Any
 
-from kg import layout as base_layout
 from kg.analytics import layout
+from kg.pictures import layout as base_layout
 
 # colour-blind-safe, each >= 3:1 against white (Okabe-Ito and Tol, darkened where needed)
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56589e", "#b4234a", "#117733",
@@ -300,6 +300,6 @@ def pictures(result: dict[str, Any], lang: str) -> dict[str, str]:
 def png(picture: str) -> bytes:
     """The picture rasterised to PNG by resvg (a Rust renderer shipped inside the resvg-py wheel: no
     browser, no system library, no network; text in the system's fonts)."""
-    import resvg_py
+    import resvg_py  # a Rust renderer, loaded only when a PNG is asked for
 
     return bytes(resvg_py.svg_to_bytes(svg_string=picture, background="#ffffff"))

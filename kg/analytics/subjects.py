@@ -21,11 +21,11 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg import queries
-from kg.actors import rows
 from kg.analytics import access, brokers, capital, cohesion, diffusion, openness, structure
 from kg.analytics.extract import ARTEFACT, NETWORK, ORGANISATION, PERSON, Region
-from kg.privacy import ROLE_ORDER
+from kg.answers.actors import rows
+from kg.pipeline.public import ROLE_ORDER
+from kg.sparql import queries
 
 KINDS = ("network", "school", "person", "artefact")
 

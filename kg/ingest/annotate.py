@@ -29,6 +29,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.styles import Font, PatternFill
+
 from kg.ingest.pipeline import IngestResult
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem
 from kg.ingest.read import csv_as_read
@@ -50,9 +55,6 @@ def _text(p: Problem, lang: str) -> str:
 
 
 def annotated_xlsx(result: IngestResult, lang: str = "nl") -> bytes:
-    import openpyxl
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
 
     wb = result.workbook
     # data_only: cached values instead of formulas; keep_links=False: no external links; no keep_vba
@@ -99,7 +101,6 @@ def annotated_xlsx(result: IngestResult, lang: str = "nl") -> bytes:
 def _drop_active_content(book: Any) -> None:
     """Defined names, cell hyperlinks, conditional formats and validations with formulas that
     compute (anything but a cell range or a literal) out of an openpyxl workbook."""
-    from openpyxl.formatting.formatting import ConditionalFormattingList
 
     book.defined_names.clear()
     for ws in book.worksheets:
@@ -115,7 +116,6 @@ def _drop_active_content(book: Any) -> None:
 
 def _cells_as_read(wb):
     """A workbook of the cells as the ingest read them, for a file openpyxl cannot load whole."""
-    import openpyxl
 
     book = openpyxl.Workbook()
     book.remove(book.active)

@@ -6,6 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from kg.ingest.templates import BY_NAME, ORDER, TOPIC, TOPICS, VALUE, VALUES, value_lists
 from kg.sheets import csv_text, inert_cells
 
@@ -39,11 +45,6 @@ def write_csv_templates(folder: Path) -> list[Path]:
 def workbook(rows: dict[str, list[dict[str, str]]] | None = None):
     """The XLSX template as an openpyxl workbook, optionally filled with `rows` per template
     (every cell data: a text that starts like a formula is stored as text, kg.sheets)."""
-    import openpyxl
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = openpyxl.Workbook()
     info = book.active

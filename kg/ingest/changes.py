@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from kg.ingest.export import template_of
 from kg.ingest.templates import ORDER
-from kg.namespaces import CKG, RDF, RDFS, XSD
+from kg.model.namespaces import CKG, RDF, RDFS, XSD
 
 _TYPE, _LABEL, _DECIMAL = RDF + "type", RDFS + "label", XSD + "decimal"
 LISTED = 50  # ids listed per kind of change in a summary

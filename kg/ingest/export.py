@@ -24,10 +24,31 @@ import pyoxigraph as ox
 
 from kg.ingest.mapping import FIXED_CLASS, PERIODS, PREDICATES, REGION_GRAPH, TYPE_LIST, RowMapper
 from kg.ingest.read import Workbook
-from kg.ingest.templates import BY_NAME, DECIMAL, ORDER, REF, REFS, TOPIC, TOPICS, VALUE, VALUES, bundled_topics, \
-    superclasses, value_lists
-from kg.namespaces import (CKG, INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, RDF, REGIONS_GRAPH, SKOS,
-                           VOCABULARIES_GRAPH, shorten)
+from kg.ingest.templates import (
+    BY_NAME,
+    DECIMAL,
+    ORDER,
+    REF,
+    REFS,
+    TOPIC,
+    TOPICS,
+    VALUE,
+    VALUES,
+    bundled_topics,
+    superclasses,
+    value_lists,
+)
+from kg.model.namespaces import (
+    CKG,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PUBLIC_GRAPH,
+    RDF,
+    REGIONS_GRAPH,
+    SKOS,
+    VOCABULARIES_GRAPH,
+    shorten,
+)
 from kg.sheets import csv_text
 
 TIME = "http://www.w3.org/2006/time#"

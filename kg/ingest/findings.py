@@ -29,10 +29,10 @@ from rdflib.namespace import SH
 from kg.ingest.mapping import PREDICATES, Cell, Mapped
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem
 from kg.ingest.read import Workbook
-from kg.namespaces import shorten
-from kg.rdfio import from_rdflib
-from kg.reason import Inconsistency
-from kg.validate import Finding, shapes_graph
+from kg.model.namespaces import shorten
+from kg.pipeline.reason import Inconsistency
+from kg.rdf.rdfio import from_rdflib
+from kg.shacl.validate import Finding, shapes_graph
 
 SEVERITY = {"Violation": ERROR, "Warning": WARNING, "Info": INFO}
 Step = tuple[ox.NamedNode, bool]  # (predicate, inverse)

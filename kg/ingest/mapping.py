@@ -21,13 +21,46 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.ingest.cells import (DUTCH, ENGLISH, EXCEL_EPOCH, EXCEL_EPOCH_1904, GROUPING, Number, NumberReading,
-                             decimal_text, iri_node, looks_like_iri, name_in_code, parse_date, plain, read_number)
+from kg.ingest.cells import (
+    DUTCH,
+    ENGLISH,
+    EXCEL_EPOCH,
+    EXCEL_EPOCH_1904,
+    GROUPING,
+    Number,
+    NumberReading,
+    decimal_text,
+    iri_node,
+    looks_like_iri,
+    name_in_code,
+    parse_date,
+    plain,
+    read_number,
+)
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem, problem
 from kg.ingest.read import Row, Workbook
-from kg.ingest.templates import (BY_NAME, DATE, DECIMAL, ID, ID_KINDS, INTEGER, LIST_SEPARATOR, REF, REFS, SCALE,
-                                 TEXT, TOPIC, TOPICS, VALUE, VALUES, YEAR, Template, bundled_topics, value_lists)
-from kg.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD
+from kg.ingest.templates import (
+    BY_NAME,
+    DATE,
+    DECIMAL,
+    ID,
+    ID_KINDS,
+    INTEGER,
+    LIST_SEPARATOR,
+    REF,
+    REFS,
+    SCALE,
+    TEXT,
+    TOPIC,
+    TOPICS,
+    VALUE,
+    VALUES,
+    YEAR,
+    Template,
+    bundled_topics,
+    value_lists,
+)
+from kg.model.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD
 
 REGION_GRAPH = GRAPH + "region/"
 REQUIRED_TEMPLATES = ("people", "organisations", "networks")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.ingest.mapping import REGION_GRAPH, check_base
-from kg.namespaces import IMPORT_GRAPH, RDF, REGIONS_GRAPH, XSD
+from kg.model.namespaces import IMPORT_GRAPH, RDF, REGIONS_GRAPH, XSD
 
 VOID = "http://rdfs.org/ns/void#"
 DCT = "http://purl.org/dc/terms/"
@@ -78,7 +78,7 @@ class RegionInfo:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def region_infos(db) -> dict[str, RegionInfo]:

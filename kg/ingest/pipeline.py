@@ -5,7 +5,7 @@
         ── rows that describe another graph's IRIs? stop, report (two regions never merge)
         ── what will change, per template (kg.ingest.changes)
     packaged ontology + vocabularies + the store's other data + region graph
-        ──kg.build.check_quads──▶ reason + SHACL + public view
+        ──kg.pipeline.build.check_quads──▶ reason + SHACL + public view
     findings ──trace──▶ problems per template/row/column
     no blocking problem ──▶ GraphStore.replace_all(everything): one generation switch
 
@@ -23,17 +23,17 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.build import BuildResult, Progress, no_progress, check_quads, core_sources
 from kg.ingest.changes import Changes, compare
 from kg.ingest.findings import Tracer, graphs_of
 from kg.ingest.mapping import Mapped, kinds_of, map_workbook, referenced_iris, region_graph
-from kg.ingest.templates import BY_NAME
 from kg.ingest.ownership import RegionInfo, graph_owner, region_infos, resolve_base
 from kg.ingest.problems import Problem, problem
 from kg.ingest.read import Workbook
-from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, REGIONS_GRAPH, VOCABULARIES_GRAPH
-from kg.rdfio import parse_source
-from kg.reason import DEFAULT_REASONER
+from kg.ingest.templates import BY_NAME
+from kg.model.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, REGIONS_GRAPH, VOCABULARIES_GRAPH
+from kg.pipeline.build import BuildResult, Progress, check_quads, core_sources, no_progress
+from kg.pipeline.reason import DEFAULT_REASONER
+from kg.rdf.rdfio import parse_source
 from kg.store import GraphStore, StoreChanged
 
 DERIVED_GRAPHS = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH}
@@ -91,7 +91,7 @@ class Unblocked(BuildResult):
 
 
 def core_quads() -> list[ox.Quad]:
-    """The ontology and the vocabularies, parsed into their graphs (kg.build.core_sources)."""
+    """The ontology and the vocabularies, parsed into their graphs (kg.pipeline.build.core_sources)."""
     return [q for s in core_sources() for q in parse_source(s)]
 
 

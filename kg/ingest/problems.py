@@ -200,7 +200,7 @@ class Problem:
                 self.column or "", self.code)
 
     @classmethod
-    def from_json(cls, d: dict) -> "Problem":
+    def from_json(cls, d: dict) -> Problem:
         """The problem `to_json` wrote (its messages as written)."""
         return cls(d["code"], d["severity"], d.get("template"), d.get("row"), d.get("column"), d.get("value"),
                    messages=dict(d["message"]), shape=d.get("shape"), focus=d.get("focus"), graph=d.get("graph"))

@@ -44,6 +44,10 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from xml.parsers import expat
+
+import openpyxl
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from kg.ingest.cells import float_text
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem, problem
@@ -351,7 +355,7 @@ def _from_csv_files(files: dict[str, bytes], name: str, limits: Limits) -> Workb
     # Refuse too many rows before storing any: lines are an upper bound on records.
     if sum(max(t[2].count("\n"), t[2].count("\r")) for t in texts) > limits.max_rows:
         total = 0
-        for tname, fname, text, _, sep in texts:
+        for _tname, _fname, text, _, sep in texts:
             total += max(0, _count_records(text, sep, limits.max_rows - total + 1) - 1)  # minus the header
             if total > limits.max_rows:
                 raise _too_many_rows(name, limits)
@@ -644,7 +648,6 @@ def _rows_in(xml: bytes) -> int:
 def _xml_checker(part: str):
     """feed(chunk, last, filename): checks that a part is well-formed XML, in chunks (expat; no DTD
     gets here: those are refused first). A damaged part is a ReadError naming it and where."""
-    from xml.parsers import expat
 
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -670,8 +673,6 @@ def _doctype(filename: str, part: str) -> ReadError:
 
 
 def _from_xlsx(zf: zipfile.ZipFile, data: bytes, filename: str, limits: Limits) -> Workbook:
-    import openpyxl
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
     _scan_xlsx(zf, filename, limits)
     try:

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from kg import resources
-from kg.namespaces import CKG, SKOS, VOCAB
+from kg.model import resources
+from kg.model.namespaces import CKG, SKOS, VOCAB
 
 # Kinds of cell. `ref`/`refs` name the kinds of id they accept (see ID_KINDS).
 ID, TEXT, REF, REFS, TOPIC, TOPICS, VALUE, VALUES, DATE, YEAR, INTEGER, DECIMAL, SCALE = (

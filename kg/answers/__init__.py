@@ -1,0 +1,2 @@
+"""The documented answers pages and APIs give: who knows what (the expertise finder), how an
+artefact spread (the trace), actor and network descriptions, search, and VoID."""

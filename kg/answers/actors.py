@@ -1,0 +1,364 @@
+"""The data of an actor page, a network page and a relation-node page, from named queries.
+
+ANT: every actor (person, artefact, organisation, network) gets the same page
+data; a network adds its growth, its core and periphery and its figures.
+Everything is read with `kg.sparql.queries.run` in the caller's view, so in the
+public view a person without public consent appears only under the anonymous
+label the public graph gives them; nothing here looks names up elsewhere.
+
+Values are plain Python (str, int, float, bool, None); an actor or concept is
+`{"iri": ..., "label": ...}`. Nothing here knows about HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.model.namespaces import CKG, XSD
+from kg.sparql import queries
+
+Row = dict[str, Any]
+Ref = dict[str, str]
+
+KINDS = ("person", "artefact", "organisation", "network", "collective", "actor")
+NETWORK_KINDS = ("network", "collective")
+INTERNAL_ONLY = frozenset({CKG + "motivation"})  # decisional capital: shown only to signed-in users
+
+# How a relation of actor-neighbourhood.rq reads from the page's actor: (relation, direction) -> (nl, en).
+RELATIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("member of", "out"): ("lid van", "member of"),
+    ("member of", "in"): ("heeft als lid", "has member"),
+    ("tie", "out"): ("verbinding met", "tie with"),
+    ("tie", "in"): ("verbinding van", "tie from"),
+    ("creator of", "out"): ("maakte", "made"),
+    ("creator of", "in"): ("gemaakt door", "made by"),
+    ("made in", "out"): ("gemaakt in", "made in"),
+    ("made in", "in"): ("hier gemaakt", "made here"),
+    ("adopted", "out"): ("adopteerde", "adopted"),
+    ("adopted", "in"): ("geadopteerd door", "adopted by"),
+    ("adopted from", "out"): ("nam over van", "adopted from"),
+    ("adopted from", "in"): ("gaf door aan", "passed on to"),
+    ("brokered", "out"): ("bracht over", "brokered"),
+    ("brokered", "in"): ("overgebracht door", "brokered by"),
+    ("brokered for", "out"): ("makelaar voor", "broker for"),
+    ("brokered for", "in"): ("makelaar", "broker"),
+    ("adopted via", "out"): ("verspreid via", "spread via"),
+    ("adopted via", "in"): ("verspreidde", "spread"),
+    ("derived from", "out"): ("afgeleid van", "derived from"),
+    ("derived from", "in"): ("aangepaste kopie", "adapted copy"),
+    ("crossed from", "out"): ("grens over vanuit", "crossed from"),
+    ("crossed from", "in"): ("grens over vanuit hier", "crossed from here"),
+    ("crossed to", "out"): ("grens over naar", "crossed to"),
+    ("crossed to", "in"): ("grens over naar hier", "crossed to here"),
+    ("produced by crossing", "out"): ("leverde op", "produced"),
+    ("produced by crossing", "in"): ("opgeleverd door", "produced by"),
+    ("party", "out"): ("partij", "party"),
+    ("party", "in"): ("partij bij", "party to"),
+    ("establishes", "out"): ("stelt in", "establishes"),
+    ("establishes", "in"): ("ingesteld door", "established by"),
+    ("signatory", "out"): ("ondertekend door", "signed by"),
+    ("signatory", "in"): ("ondertekende", "signed"),
+    ("commits to", "out"): ("verbindt zich aan", "commits to"),
+    ("commits to", "in"): ("intentieverklaring", "letter of intent"),
+    ("under covenant", "out"): ("onder convenant", "under covenant"),
+    ("under covenant", "in"): ("intentieverklaring onder", "letter of intent under"),
+    ("affiliated with", "out"): ("werkt bij", "works at"),
+    ("affiliated with", "in"): ("medewerker", "staff member"),
+    ("sub-organisation of", "out"): ("onderdeel van", "part of"),
+    ("sub-organisation of", "in"): ("heeft onderdeel", "has part"),
+    ("funded by", "out"): ("gefinancierd door", "funded by"),
+    ("funded by", "in"): ("financiert", "funds"),
+    ("mediated tie with", "out"): ("bemiddelde verbinding van", "mediated a tie of"),
+    ("mediated tie with", "in"): ("verbinding via", "tie mediated by"),
+    ("attributed expertise to", "out"): ("noemde deskundig", "named as expert"),
+    ("attributed expertise to", "in"): ("genoemd als deskundig door", "named as expert by"),
+}
+
+# Parts an actor plays in an adoption or crossing (actor-adoptions.rq, actor-crossings.rq).
+PARTS: dict[str, tuple[str, str]] = {
+    "adopter": ("adopterende school", "adopter"),
+    "source": ("bron", "source"),
+    "broker": ("makelaar", "broker"),
+    "network": ("netwerk", "network"),
+    "artefact": ("artefact", "artefact"),
+    "copy": ("aangepaste kopie", "adapted copy"),
+    "crosser": ("grensganger", "crosser"),
+    "from": ("vanuit dit netwerk", "from this network"),
+    "to": ("naar dit netwerk", "to this network"),
+    "produced": ("opgeleverd", "produced"),
+}
+
+LEVELS = ("core", "active", "peripheral", "none")
+
+
+def in_lang(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+# --- reading named queries ---------------------------------------------------
+
+def py(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> Any:
+    """An RDF term as plain Python: IRIs and dates as strings, numbers as int/float, booleans as bool."""
+    if term is None or isinstance(term, ox.BlankNode):
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    dtype = term.datatype.value if term.datatype is not None else ""
+    try:
+        if dtype in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger"):
+            return int(term.value)
+        if dtype in (XSD + "decimal", XSD + "double", XSD + "float"):
+            return float(term.value)
+        if dtype == XSD + "boolean":
+            return term.value in ("true", "1")
+    except ValueError:
+        return term.value
+    return term.value
+
+
+def rows(db: ox.Store, name: str, params: dict[str, str], view: str, lang: str) -> list[Row]:
+    """The rows of a named query as dicts of plain values, one row per distinct non-label content.
+
+    In the public view a hidden person has an anonymous label in Dutch and in English, so a query
+    with `OPTIONAL { ?x rdfs:label ?xLabel }` returns each row twice; this keeps the row whose
+    `...Label` columns are in `lang` (or have no language)."""
+    results = queries.run(db, name, params, view=view)
+    columns = [v.value for v in results.variables]
+    labels = [c for c in columns if c.endswith("Label") or c == "label"]
+    best: dict[tuple, tuple[int, Row]] = {}
+    for r in results:
+        key = tuple(str(r[c]) for c in columns if c not in labels)
+        score = sum(1 for c in labels if isinstance(r[c], ox.Literal) and (r[c].language or lang) == lang)
+        if key not in best or score > best[key][0]:
+            best[key] = (score, {c: py(r[c]) for c in columns})
+    return [row for _, row in best.values()]
+
+
+def ref(iri: str | None, label: str | None) -> Ref | None:
+    """An actor or concept as {"iri", "label"}; the label falls back to the IRI's last segment."""
+    if not iri:
+        return None
+    return {"iri": iri, "label": label or local_name(iri)}
+
+
+def local_name(iri: str) -> str:
+    for sep in ("#", "/"):
+        if sep in iri.rstrip(sep):
+            return iri.rstrip(sep).rsplit(sep, 1)[1]
+    return iri
+
+
+# --- what a resource is --------------------------------------------------------
+
+def profile(db: ox.Store, iri: str, view: str, lang: str) -> Row | None:
+    """Label, description, kind and types of a resource; None when the view knows nothing about it."""
+    found = rows(db, "actor-profile", {"resource": iri, "lang": lang}, view, lang)
+    if not found:
+        return None
+    first = found[0]
+    types = [{"iri": r["type"], "label": r["typeLabelEn"] if lang == "en" else r["typeLabelNl"],
+              "label_nl": r["typeLabelNl"], "label_en": r["typeLabelEn"]}
+             for r in found if r["type"] and not r["role"]]
+    roles = [{"iri": r["type"], "label": r["typeLabelEn"] if lang == "en" else r["typeLabelNl"],
+              "label_nl": r["typeLabelNl"], "label_en": r["typeLabelEn"]}
+             for r in found if r["type"] and r["role"]]
+    return {"iri": iri, "label": first["label"] or local_name(iri), "comment": first["comment"],
+            "kind": first["kind"], "types": types, "roles": roles,
+            "is_actor": first["kind"] in KINDS}
+
+
+def class_kinds(db: ox.Store, lang: str) -> dict[str, str]:
+    """Class IRI -> kind (person, artefact, organisation, network, collective, actor)."""
+    return {r["class"]: r["kind"] for r in rows(db, "class-kinds", {}, "public", lang)}
+
+
+def facts(db: ox.Store, iri: str, view: str, lang: str, key_only: bool = False) -> list[Row]:
+    """The statements about a resource grouped by property: [{"property", "label", "values": [...]}].
+
+    A value is {"iri", "label"} for an IRI, {"text"} for a literal, {"begin", "end"} for a period.
+    `key_only` keeps the key facts an actor page shows (description first)."""
+    grouped: dict[str, Row] = {}
+    for r in rows(db, "resource-facts", {"resource": iri, "lang": lang}, view, lang):
+        if key_only and r["key"] is None:
+            continue
+        if view != "internal" and r["property"] in INTERNAL_ONLY:
+            continue
+        group = grouped.setdefault(r["property"], {"property": r["property"], "label": r["propertyLabel"],
+                                                   "key": r["key"], "values": []})
+        if r["begin"] is not None or r["end"] is not None:
+            value: Row = {"begin": r["begin"], "end": r["end"]}
+        elif r["value"] is None:
+            continue
+        elif r["valueIsIri"]:
+            value = ref(r["value"], r["valueLabel"])
+        else:
+            value = {"text": r["value"]}
+        if value not in group["values"]:
+            group["values"].append(value)
+    return list(grouped.values())
+
+
+# --- the actor page ------------------------------------------------------------
+
+def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None = None) -> Row | None:
+    """Everything an actor page shows, or None when the view has no such resource.
+
+    Keys: actor (profile), facts, memberships, ties, artefacts, adoptions, crossings, agreements,
+    neighbours (for the picture), and for networks also `network` (growth, levels, figures).
+    A relation node or other resource gets only actor, facts and `generic: True`."""
+    prof = profile(db, iri, view, lang)
+    if prof is None:
+        return None
+    if not prof["is_actor"]:
+        return {"actor": prof, "facts": facts(db, iri, view, lang), "generic": True}
+    today = today or dt.date.today().isoformat()
+    kinds = class_kinds(db, lang)
+    neighbours = neighbourhood(db, iri, view, lang, kinds)
+    page: Row = {
+        "actor": prof,
+        "generic": False,
+        "facts": facts(db, iri, view, lang, key_only=True),
+        "memberships": memberships(db, iri, view, lang),
+        "ties": ties(db, iri, view, lang),
+        "artefacts": [n for n in neighbours if n["kind"] == "artefact"],
+        "adoptions": adoptions(db, iri, view, lang),
+        "crossings": crossings(db, iri, view, lang),
+        "agreements": agreements(db, iri, view, lang),
+        "neighbours": neighbours,
+        "trace": prof["kind"] == "artefact",
+    }
+    if prof["kind"] in NETWORK_KINDS:
+        page["network"] = network_part(db, iri, view, lang, today)
+    return page
+
+
+def neighbourhood(db: ox.Store, iri: str, view: str, lang: str, kinds: dict[str, str]) -> list[Row]:
+    """The actors directly related to this one, each with its kind and the relations read from here.
+
+    Sorted by how many relations link them (most first), then by label."""
+    by_other: dict[str, Row] = {}
+    for r in rows(db, "actor-neighbourhood", {"actor": iri, "lang": lang}, view, lang):
+        other = by_other.setdefault(r["other"], {
+            "iri": r["other"], "label": r["otherLabel"] or local_name(r["other"]),
+            "kind": kinds.get(r["otherType"] or "", "actor"), "type": r["otherTypeLabel"],
+            "relations": [], "count": 0})
+        label = in_lang(RELATIONS.get((r["relation"], r["direction"]), (r["relation"], r["relation"])), lang)
+        if label not in other["relations"]:
+            other["relations"].append(label)
+        other["count"] += int(r["count"] or 1)
+    return sorted(by_other.values(), key=lambda n: (-n["count"], n["label"].casefold(), n["iri"]))
+
+
+def memberships(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+    """Memberships of the actor: network, role, level, period, hours; motivation only internally."""
+    out = []
+    for r in rows(db, "actor-memberships", {"actor": iri, "lang": lang}, view, lang):
+        out.append({
+            "membership": r["membership"], "network": ref(r["network"], r["networkLabel"]),
+            "role": r["role"], "level": ref(r["level"], r["levelLabel"]), "level_rank": r["levelRank"],
+            "begin": r["begin"], "end": r["end"], "hours": r["hoursPerYear"],
+            "motivation": r["motivation"] if view == "internal" else None,
+        })
+    return out
+
+
+def ties(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+    """Ties in either direction, strongest first; strength = closeness x per month."""
+    return [{
+        "tie": r["tie"], "alter": ref(r["alter"], r["alterLabel"]), "alter_type": r["alterTypeLabel"],
+        "direction": r["direction"], "depth": ref(r["depth"], r["depthLabel"]), "depth_rank": r["depthRank"],
+        "per_month": r["perMonth"], "closeness": r["closeness"], "strength": r["strength"],
+        "trust": r["trust"], "topic": ref(r["topic"], r["topicLabel"]), "year": r["year"],
+        "mediated_by": ref(r["mediatedBy"], r["mediatedByLabel"]),
+    } for r in rows(db, "person-ties", {"person": iri, "lang": lang}, view, lang)]
+
+
+def adoptions(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+    """Adoptions the actor takes part in, in date order, with the part it plays."""
+    return [{
+        "adoption": r["adoption"], "part": r["part"], "part_label": in_lang(PARTS[r["part"]], lang),
+        "date": r["date"], "artefact": ref(r["artefact"], r["artefactLabel"]),
+        "adopter": ref(r["adopter"], r["adopterLabel"]), "source": ref(r["source"], r["sourceLabel"]),
+        "broker": ref(r["broker"], r["brokerLabel"]), "network": ref(r["network"], r["networkLabel"]),
+        "adapted_copy": ref(r["adaptedCopy"], r["adaptedCopyLabel"]),
+    } for r in rows(db, "actor-adoptions", {"actor": iri}, view, lang)]
+
+
+def crossings(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+    """Boundary crossings the actor takes part in, in date order; one entry per crossing with all
+    its crossers and the parts this actor plays in it."""
+    out: dict[str, Row] = {}
+    for r in rows(db, "actor-crossings", {"actor": iri, "lang": lang}, view, lang):
+        c = out.setdefault(r["crossing"], {
+            "crossing": r["crossing"], "parts": [], "part_labels": [], "date": r["date"],
+            "mechanism": ref(r["mechanism"], r["mechanismLabel"]), "crossers": [],
+            "from": ref(r["fromNetwork"], r["fromNetworkLabel"]), "to": ref(r["toNetwork"], r["toNetworkLabel"]),
+            "produced": ref(r["produced"], r["producedLabel"]), "description": r["description"]})
+        if r["part"] not in c["parts"]:
+            c["parts"].append(r["part"])
+            c["part_labels"].append(in_lang(PARTS[r["part"]], lang))
+        crosser = ref(r["crosser"], r["crosserLabel"])
+        if crosser and crosser not in c["crossers"]:
+            c["crossers"].append(crosser)
+    return list(out.values())
+
+
+AGREEMENT_KINDS = {
+    "covenant": ("convenant (via organisatie)", "covenant (through organisation)"),
+    "covenant-network": ("convenant (van het netwerk)", "covenant (of the network)"),
+    "letter-of-intent": ("intentieverklaring", "letter of intent"),
+    "partnership": ("partnerschap", "partnership"),
+}
+
+
+def agreements(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+    """Covenants, letters of intent and partnerships that bind the actor."""
+    return [{
+        "kind": r["kind"], "kind_label": in_lang(AGREEMENT_KINDS.get(r["kind"], (r["kind"], r["kind"])), lang),
+        "agreement": ref(r["agreement"], r["agreementLabel"]), "via": ref(r["via"], r["viaLabel"]),
+        "role": r["role"], "begin": r["begin"], "end": r["end"],
+    } for r in rows(db, "agreements-of", {"actor": iri, "lang": lang}, view, lang)]
+
+
+# --- network pages -------------------------------------------------------------
+
+def network_part(db: ox.Store, iri: str, view: str, lang: str, today: str) -> Row:
+    """Growth per school year, members on `today` by level, and the network's figures."""
+    growth = [{"year": r["year"], "school_year": r["schoolYear"], "joined": r["joined"], "left": r["left"],
+               "active_at_end": r["activeAtEnd"], "active_on": r["activeOn"]}
+              for r in rows(db, "network-growth", {"network": iri, "on": today}, view, lang)]
+    kinds = class_kinds(db, lang)
+    members = [{
+        "member": ref(r["member"], r["memberLabel"]), "type": r["memberTypeLabel"],
+        "kind": kinds.get(r["memberType"] or "", "actor"),
+        "level": r["level"].rsplit("/", 1)[-1] if r["level"] else "none", "level_label": r["levelLabel"],
+        "role": r["role"], "hours": r["hoursPerYear"], "begin": r["begin"], "end": r["end"],
+    } for r in rows(db, "network-members", {"network": iri, "on": today, "lang": lang}, view, lang)]
+    levels = {level: [m for m in members if m["level"] == level] for level in LEVELS}
+    levels = {k: v for k, v in levels.items() if v}
+    openness = rows(db, "network-openness", {"network": iri}, view, lang)
+    return {
+        "on": today,
+        "growth": growth,
+        "members": members,
+        "levels": levels,
+        "member_count": len({m["member"]["iri"] for m in members}),
+        "member_kinds": {k: len({m["member"]["iri"] for m in members if m["kind"] == k})
+                         for k in KINDS if any(m["kind"] == k for m in members)},
+        "hours_total": sum(m["hours"] or 0 for m in members),
+        "openness": openness[0] if openness else None,
+    }
+
+
+# --- the home page -------------------------------------------------------------
+
+def overview(db: ox.Store, view: str, lang: str) -> Row:
+    """Actors per type and relations per kind, for the home page."""
+    actors = [{"type": r["type"], "label": r["label"], "count": r["actors"]}
+              for r in rows(db, "actor-types", {"lang": lang}, view, lang)]
+    relations = [{"type": r["class"], "label": r["label"], "count": r["count"]}
+                 for r in rows(db, "relation-counts", {"lang": lang}, view, lang)]
+    return {"actors": actors, "relations": relations}

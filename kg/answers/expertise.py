@@ -1,0 +1,387 @@
+"""The expertise finder: who knows about ALL of some topics, ranked, and why.
+
+"Expertise transparency" (Baker-Doyle & Yoon 2011): expertise has to be made
+visible and findable on purpose. `who_knows(db, ["W&T", "digitale
+geletterdheid"])` returns every actor (people, and, following actor-network
+theory, artefacts, networks and organisations) that has evidence for each of
+the topics, ranked by a score, with the evidence that earned it.
+
+Topics match by IRI, id or any label in Dutch or English, ignoring case
+(the named query `resolve-topic`); narrower topics count (a declared
+expertise in *programmeren* is evidence for *digitale geletterdheid*). The
+evidence per topic comes from the named query `expertise-evidence`.
+
+Evidence items. One item per (topic, kind, via): the same route to a topic
+counts once, however many of its narrower topics it touches (a membership of
+a network themed *digitale geletterdheid*, *computationeel denken* and
+*programmeren* is one membership; its "matched" list names all three).
+`via` is the network, artefact, partner or attributor the evidence runs
+through; declared expertise and an artefact's or network's own subject have
+no via. The score of an actor is the sum of the weights of its items over all
+topics (each topic scored separately, so a fact that supports two asked
+topics counts for each). Ties are broken by label, then IRI.
+
+Privacy: the `view` is passed to every query. In the public view a person
+without public consent appears only under an anonymous role label and has
+no declared expertise and no attributions (kg.pipeline.public removed them from the
+public graph), so nothing here needs to filter.
+
+The result is plain JSON (see docs/expertise-finder.md)::
+
+    {"topics": [{"iri", "label", "text"}],
+     "results": [{"iri", "label", "type", "class": {"iri", "label"} | null, "score",
+                  "evidence": [{"kind", "topic": {"iri", "label"}, "via": {"iri", "label"} | null,
+                                "level": {"iri", "label"} | null, "matched": [{"iri", "label"}],
+                                "weight", "label"}]}]}
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterable, Sequence
+
+import pyoxigraph as ox
+
+from kg.model.kinds import KIND_LABELS as ACTOR_KIND_LABELS
+from kg.model.namespaces import VOCAB
+from kg.sparql import queries
+
+_LEVEL = VOCAB + "level/"
+
+# --- The score --------------------------------------------------------------
+# Weights per kind of evidence. Multiples of 0.5, so sums are exact floats.
+# Someone else's judgement and tangible work outweigh a person's own claim;
+# being in a network on the topic counts by how deeply one takes part.
+
+# The actor states it (schema:knowsAbout): useful, but self-reported and unchecked.
+WEIGHT_DECLARED = 2.0
+# A colleague names the actor as knowing about it (ckg:ExpertiseAttribution):
+# recognition by others is what makes expertise transparent, so it weighs most.
+WEIGHT_ATTRIBUTION = 3.0
+# The actor made an artefact on the topic: knowledge of practice made explicit.
+WEIGHT_AUTHORED = 3.0
+# A joint-work tie on the topic: the deepest kind of interaction (Little 1990),
+# but the work is shared with the partner, so less than making something.
+WEIGHT_JOINT_WORK = 2.0
+# An artefact that is itself about the topic, or a network themed on it: it is
+# what that actor is for.
+WEIGHT_SUBJECT = 3.0
+# Membership of a network themed on the topic, by participation level: the core
+# carries the network's knowledge, the periphery mostly watches.
+WEIGHT_MEMBERSHIP_CORE = 2.0
+WEIGHT_MEMBERSHIP_ACTIVE = 1.0
+WEIGHT_MEMBERSHIP_PERIPHERAL = 0.5
+# No level recorded (e.g. an artefact's membership): counted as the middle level.
+WEIGHT_MEMBERSHIP_UNSTATED = WEIGHT_MEMBERSHIP_ACTIVE
+
+KIND_WEIGHTS: dict[str, float] = {
+    "declared": WEIGHT_DECLARED,
+    "attribution": WEIGHT_ATTRIBUTION,
+    "authored": WEIGHT_AUTHORED,
+    "joint-work": WEIGHT_JOINT_WORK,
+    "artefact": WEIGHT_SUBJECT,
+    "network": WEIGHT_SUBJECT,
+}
+LEVEL_WEIGHTS: dict[str, float] = {
+    _LEVEL + "core": WEIGHT_MEMBERSHIP_CORE,
+    _LEVEL + "active": WEIGHT_MEMBERSHIP_ACTIVE,
+    _LEVEL + "peripheral": WEIGHT_MEMBERSHIP_PERIPHERAL,
+}
+# The order evidence is listed in (strongest routes first).
+KIND_ORDER = ("attribution", "authored", "artefact", "network", "declared", "joint-work", "membership")
+
+# What kinds of actor can be asked for (the four branches under ckg:Actor).
+TYPES = ("person", "artefact", "network", "organisation")
+
+# "Did you mean": difflib similarity needed to suggest a topic, and how many.
+SUGGESTION_CUTOFF = 0.6
+MAX_SUGGESTIONS = 5
+# Longer text is no typo of a topic label: only containment is checked (similarity costs length squared).
+SIMILARITY_MAX_CHARS = 200
+
+KIND_LABELS: dict[str, dict[str, str]] = {
+    "declared": {"nl": "opgegeven", "en": "declared"},
+    "attribution": {"nl": "toegeschreven", "en": "attributed"},
+    "authored": {"nl": "gemaakt", "en": "authored"},
+    "joint-work": {"nl": "samenwerking", "en": "joint work"},
+    "membership": {"nl": "lidmaatschap", "en": "membership"},
+    "artefact": {"nl": "onderwerp", "en": "subject"},
+    "network": {"nl": "netwerkthema", "en": "network theme"},
+}
+# One sentence per kind: {via}, {level}, {matched} are filled in.
+_SENTENCES: dict[str, dict[str, str]] = {
+    "declared": {"nl": "geeft zelf expertise op: {matched}", "en": "declares expertise in {matched}"},
+    "attribution": {"nl": "{via} schrijft expertise toe: {matched}", "en": "{via} attributes expertise in {matched}"},
+    "authored": {"nl": "maakte {via} (over {matched})", "en": "authored {via} (on {matched})"},
+    "joint-work": {"nl": "werkt samen met {via} aan {matched}", "en": "works jointly with {via} on {matched}"},
+    "membership": {"nl": "lid van {via}{level} (thema {matched})", "en": "member of {via}{level} (theme {matched})"},
+    "artefact": {"nl": "gaat over {matched}", "en": "is about {matched}"},
+    "network": {"nl": "netwerk met thema {matched}", "en": "network on {matched}"},
+}
+_SOMEONE = {"nl": "iemand anders", "en": "someone else"}
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return KIND_LABELS.get(kind, {}).get(lang, kind)
+
+
+def type_label(kind: str, lang: str) -> str:
+    return ACTOR_KIND_LABELS.get(kind, {}).get(lang, kind)
+
+
+def weight(kind: str, level: str | None = None) -> float:
+    """The weight of one evidence item; `level` is a participation-level IRI (memberships)."""
+    if kind == "membership":
+        return LEVEL_WEIGHTS.get(level or "", WEIGHT_MEMBERSHIP_UNSTATED)
+    return KIND_WEIGHTS[kind]
+
+
+# --- Errors -----------------------------------------------------------------
+
+class FinderError(queries.QueryError):
+    """The question cannot be answered as asked; says why in Dutch and English.
+
+    `code`: no-topic, unknown-topic, ambiguous-topic, bad-type. `topics` lists
+    each problem topic as {"text", "problem", "suggestions": [{"iri", "label"}]}.
+    """
+
+    def __init__(self, code: str, nl: str, en: str, topics: list[dict] | None = None):
+        self.code = code
+        self.messages = {"nl": nl, "en": en}
+        self.topics = topics or []
+        super().__init__(en)
+
+    def message(self, lang: str) -> str:
+        return self.messages.get(lang, self.messages["en"])
+
+    def to_json(self) -> dict:
+        return {"error": {"code": self.code, **self.messages}, "topics": self.topics}
+
+
+def _quote(text: str) -> str:
+    return f"'{text}'"
+
+
+def _topic_error(problems: list[dict], store_has_topics: bool) -> FinderError:
+    nl, en = [], []
+    for p in problems:
+        labels = ", ".join(_quote(s["label"]) for s in p["suggestions"])
+        if p["problem"] == "ambiguous":
+            nl.append(f"{_quote(p['text'])} past bij meer dan één thema: {labels}.")
+            en.append(f"{_quote(p['text'])} matches more than one topic: {labels}.")
+            continue
+        nl.append(f"Onbekend thema: {_quote(p['text'])}." + (f" Bedoelde je {labels}?" if labels else ""))
+        en.append(f"Unknown topic: {_quote(p['text'])}." + (f" Did you mean {labels}?" if labels else ""))
+    if not store_has_topics:
+        nl.append("De store bevat geen thema's; is hij gebouwd (kg build)?")
+        en.append("The store holds no topics; has it been built (kg build)?")
+    code = "ambiguous-topic" if all(p["problem"] == "ambiguous" for p in problems) else "unknown-topic"
+    return FinderError(code, " ".join(nl), " ".join(en), problems)
+
+
+# --- Topics -----------------------------------------------------------------
+
+def topic_labels(db: ox.Store, view: str = "internal", lang: str = "nl") -> dict[str, dict]:
+    """Every topic: {iri: {"label": preferred label in lang, "labels": all labels, "broader": [iri]}}."""
+    topics: dict[str, dict] = {}
+    for r in queries.run(db, "topic-labels", {"lang": lang}, view):
+        iri = r["topic"].value
+        t = topics.setdefault(iri, {"label": None, "labels": set(), "broader": set()})
+        if r["topicLabel"] is not None:
+            t["label"] = r["topicLabel"].value
+        t["labels"].add(r["label"].value)
+        if r["broader"] is not None:
+            t["broader"].add(r["broader"].value)
+    for iri, t in topics.items():
+        t["label"] = t["label"] or min(t["labels"], default=_local(iri))
+        t["labels"] = sorted(t["labels"])
+        t["broader"] = sorted(t["broader"])
+    return topics
+
+
+def suggest_topics(text: str, topics: dict[str, dict], limit: int = MAX_SUGGESTIONS) -> list[dict]:
+    """Topics whose labels (nl and en) or id resemble `text`: containing it first, then by similarity."""
+    wanted = " ".join(text.casefold().split())
+    scored: dict[str, tuple[int, float]] = {}
+    for iri, t in topics.items():
+        best: tuple[int, float] | None = None
+        for candidate in [*t["labels"], _local(iri)]:
+            c = candidate.casefold()
+            ratio = difflib.SequenceMatcher(None, wanted, c).ratio() if len(wanted) <= SIMILARITY_MAX_CHARS else 0.0
+            contains = bool(wanted) and (wanted in c or (len(c) >= 3 and c in wanted))
+            if contains or ratio >= SUGGESTION_CUTOFF:
+                key = (0 if contains else 1, -ratio)
+                best = key if best is None or key < best else best
+        if best is not None:
+            scored[iri] = best
+    ranked = sorted(scored, key=lambda iri: (*scored[iri], topics[iri]["label"].casefold(), iri))
+    return [{"iri": iri, "label": topics[iri]["label"]} for iri in ranked[:limit]]
+
+
+def resolve_topics(db: ox.Store, texts: Iterable[str], view: str = "internal", lang: str = "nl") -> list[dict]:
+    """[{"iri", "label", "text"}] for the given texts (blank ones skipped, repeats merged).
+
+    Raises FinderError listing every unknown or ambiguous text with suggestions."""
+    resolved: list[dict] = []
+    problems: list[dict] = []
+    topics: dict[str, dict] | None = None
+    for raw in texts:
+        text = raw.strip()
+        if not text:
+            continue
+        if topics is None:
+            topics = topic_labels(db, view, lang)
+        try:
+            iri = queries.resolve_topic(db, text, view).value
+        except queries.AmbiguousName as e:
+            problems.append({"text": text, "problem": "ambiguous", "suggestions": [
+                {"iri": i, "label": topics.get(i, {}).get("label", label)} for i, label in e.candidates]})
+            continue
+        except queries.QueryError:
+            problems.append({"text": text, "problem": "unknown", "suggestions": suggest_topics(text, topics)})
+            continue
+        if all(t["iri"] != iri for t in resolved):
+            resolved.append({"iri": iri, "label": topics.get(iri, {}).get("label", _local(iri)), "text": text})
+    if problems:
+        raise _topic_error(problems, bool(topics))
+    if not resolved:
+        raise FinderError("no-topic", "Geef minstens één thema op.", "Give at least one topic.")
+    return resolved
+
+
+# --- The finder -------------------------------------------------------------
+
+def actor_kinds(db: ox.Store, view: str = "internal", lang: str = "nl") -> dict[str, tuple[str, str | None]]:
+    """{class IRI: (kind, class label in lang)} for every actor class of the ontology."""
+    column = "labelNl" if lang == "nl" else "labelEn"
+    return {r["class"].value: (r["kind"].value, r[column].value if r[column] is not None else None)
+            for r in queries.run(db, "class-kinds", {}, view)}
+
+
+def check_types(types: Collection[str] | None) -> tuple[str, ...]:
+    """The asked actor types (all when none), or FinderError for an unknown one."""
+    if not types:
+        return TYPES
+    unknown = sorted(set(types) - set(TYPES))
+    if unknown:
+        bad = ", ".join(_quote(u) for u in unknown)
+        raise FinderError(
+            "bad-type",
+            f"Onbekende soort actor: {bad}; kies uit {', '.join(ACTOR_KIND_LABELS[t]['nl'] for t in TYPES)} "
+            f"({', '.join(TYPES)}).",
+            f"Unknown kind of actor: {bad}; choose from {', '.join(TYPES)}.")
+    return tuple(t for t in TYPES if t in types)
+
+
+def who_knows(db: ox.Store, topics: Sequence[str], view: str = "internal", lang: str = "nl",
+              types: Collection[str] | None = None) -> dict:
+    """Actors with evidence for ALL `topics`, ranked by score, each with its evidence.
+
+    `types` limits the kinds of actor (see TYPES; default all). Raises
+    FinderError for no, unknown or ambiguous topics or an unknown type."""
+    wanted = check_types(types)
+    asked = resolve_topics(db, topics, view, lang)
+    kinds = actor_kinds(db, view, lang)
+    actors: dict[str, dict] = {}
+    for index, topic in enumerate(asked):
+        for row in queries.run(db, "expertise-evidence", {"topic": topic["iri"], "lang": lang}, view):
+            _collect(actors, index, row)
+    results = []
+    for iri, a in actors.items():
+        if {key[0] for key in a["evidence"]} != set(range(len(asked))):
+            continue
+        classes = sorted(c for c in a["classes"] if c in kinds)
+        kind = kinds[classes[0]][0] if classes else "actor"
+        if kind not in wanted and not (kind == "actor" and wanted == TYPES):
+            continue
+        evidence = [_item(key, ev, asked, lang) for key, ev in a["evidence"].items()]
+        evidence.sort(key=lambda e: (_topic_index(asked, e["topic"]["iri"]), KIND_ORDER.index(e["kind"]),
+                                     -e["weight"], (e["via"] or {}).get("label", "").casefold(),
+                                     (e["via"] or {}).get("iri", ""), e["label"]))
+        results.append({
+            "iri": iri,
+            "label": _pick(a["labels"], lang) or _local(iri),
+            "type": kind,
+            "class": {"iri": classes[0], "label": kinds[classes[0]][1] or _local(classes[0])} if classes else None,
+            "score": sum(e["weight"] for e in evidence),
+            "evidence": evidence,
+        })
+    results.sort(key=lambda r: (-r["score"], r["label"].casefold(), r["iri"]))
+    return {"topics": asked, "results": results}
+
+
+def _collect(actors: dict[str, dict], index: int, row: ox.QuerySolution) -> None:
+    """Fold one row of expertise-evidence into `actors`, one item per (topic, kind, via)."""
+    a = actors.setdefault(row["actor"].value, {"labels": set(), "classes": set(), "evidence": {}})
+    if row["actorLabel"] is not None:
+        a["labels"].add(row["actorLabel"])
+    if row["actorType"] is not None:
+        a["classes"].add(row["actorType"].value)
+    via = row["via"].value if row["via"] is not None else None
+    ev = a["evidence"].setdefault((index, row["kind"].value, via),
+                                  {"via_labels": set(), "levels": {}, "matched": {}})
+    if row["viaLabel"] is not None:
+        ev["via_labels"].add(row["viaLabel"])
+    if row["level"] is not None:
+        labels = ev["levels"].setdefault(row["level"].value, set())
+        if row["levelLabel"] is not None:
+            labels.add(row["levelLabel"])
+    labels = ev["matched"].setdefault(row["matched"].value, set())
+    if row["matchedLabel"] is not None:
+        labels.add(row["matchedLabel"])
+
+
+def _item(key: tuple[int, str, str | None], ev: dict, asked: list[dict], lang: str) -> dict:
+    index, kind, via = key
+    level = None
+    if ev["levels"]:
+        # Several memberships of the same network (e.g. over the years): the deepest counts.
+        iri = min(ev["levels"], key=lambda lv: (-weight(kind, lv), lv))
+        level = {"iri": iri, "label": _pick(ev["levels"][iri], lang) or _local(iri)}
+    via_obj = {"iri": via, "label": _pick(ev["via_labels"], lang) or _local(via)} if via else None
+    matched = sorted(({"iri": m, "label": _pick(labels, lang) or _local(m)} for m, labels in ev["matched"].items()),
+                     key=lambda m: (m["label"].casefold(), m["iri"]))
+    sentence = _SENTENCES[kind][lang if lang in ("nl", "en") else "en"].format(
+        via=via_obj["label"] if via_obj else _SOMEONE.get(lang, _SOMEONE["en"]),
+        level=f" ({level['label']})" if level else "",
+        matched=", ".join(m["label"] for m in matched))
+    return {
+        "kind": kind,
+        "topic": {"iri": asked[index]["iri"], "label": asked[index]["label"]},
+        "via": via_obj,
+        "level": level,
+        "matched": matched,
+        "weight": weight(kind, level["iri"] if level else None),
+        "label": sentence,
+    }
+
+
+def summary(result: dict, topics: list[dict], lang: str = "nl") -> str:
+    """A one-line account of a result's evidence: per topic, the kinds and how often."""
+    parts = []
+    for topic in topics:
+        counts: dict[str, int] = {}
+        for e in result["evidence"]:
+            if e["topic"]["iri"] == topic["iri"]:
+                counts[e["kind"]] = counts.get(e["kind"], 0) + 1
+        kinds = ", ".join(kind_label(k, lang) + (f" x{n}" if n > 1 else "")
+                          for k, n in sorted(counts.items(), key=lambda kv: KIND_ORDER.index(kv[0])))
+        parts.append(f"{topic['label']}: {kinds}")
+    return "; ".join(parts)
+
+
+def _topic_index(asked: list[dict], iri: str) -> int:
+    return next(i for i, t in enumerate(asked) if t["iri"] == iri)
+
+
+def _pick(literals: Iterable[ox.Literal], lang: str) -> str | None:
+    """The label in `lang`, else one without language, else any; deterministic."""
+    def key(lit: ox.Literal) -> tuple[int, str, str]:
+        tag = lit.language or ""
+        return (0 if tag == lang else 1 if not tag else 2, tag, lit.value)
+    best = min(literals, key=key, default=None)
+    return best.value if best is not None else None
+
+
+def _local(iri: str) -> str:
+    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]

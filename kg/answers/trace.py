@@ -1,0 +1,147 @@
+"""How an artefact spread from school to school (olievlekwerking), from named queries.
+
+`trace()` returns the documented JSON shape of `/api/trace` and `kg trace --format json`
+(docs/web.md):
+
+    {"artefact": {"iri", "label"},
+     "adoptions": [{"adoption", "date", "order", "days_since_first", "adopted",
+                    "adopter", "source", "broker", "brokers", "network", "adapted_copy"}],
+     "derivations": [{"copy", "parent", "created", "depth", "adapted_by"}],
+     "curve": [{"date", "adoptions", "schools"}],
+     "summary": {"adoptions", "schools", "copies", "first", "last", "max_depth"},
+     "next_adopters": null | [{"school", "score",
+                               "reasons": [{"reason", "reason_label", "via": [...], "links", "evidence"}]}]}
+
+Every actor is `{"iri", "label"}` or null; dates are `YYYY-MM-DD`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.answers.actors import profile, ref, rows
+from kg.sparql import queries
+
+Row = dict[str, Any]
+
+
+class NotAnArtefact(queries.QueryError):
+    """The name resolved to an actor that is not an artefact."""
+
+
+def resolve_artefact(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl") -> Row:
+    """The artefact by IRI, local id or label, as {"iri", "label"}.
+
+    Raises queries.AmbiguousName (with .candidates) for an ambiguous label, queries.QueryError for
+    an unknown name and NotAnArtefact for another kind of actor."""
+    iri = queries.resolve_actor(db, artefact, view).value
+    prof = profile(db, iri, view, lang)
+    if prof is None or prof["kind"] != "artefact":
+        label = prof["label"] if prof else iri
+        kind = prof["kind"] if prof else "unknown"
+        raise NotAnArtefact(f"{artefact!r} is {label} <{iri}>, a {kind}, not an artefact")
+    return {"iri": iri, "label": prof["label"]}
+
+
+def trace(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl",
+          next_adopters: bool = False) -> Row:
+    """Every adoption of the artefact or an adapted copy in date order, the derivation tree of the
+    copies, the cumulative adoption curve and, if asked (slower), the likely next adopters."""
+    art = resolve_artefact(db, artefact, view, lang)
+    adoptions = _adoptions(db, art["iri"], view, lang)
+    derivations = [{
+        "copy": ref(r["copy"], r["copyLabel"]), "parent": ref(r["parent"], r["parentLabel"]),
+        "created": r["created"], "depth": r["depth"], "adapted_by": ref(r["adaptedBy"], r["adaptedByLabel"]),
+    } for r in rows(db, "derivations", {"artefact": art["iri"]}, view, lang)]
+    return {
+        "artefact": art,
+        "adoptions": adoptions,
+        "derivations": derivations,
+        "curve": curve(adoptions),
+        "summary": summary(adoptions, derivations),
+        "next_adopters": _next_adopters(db, art["iri"], view, lang) if next_adopters else None,
+    }
+
+
+def _adoptions(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+    """One entry per adoption (the query gives one row per broker), in the query's date order."""
+    out: dict[str, Row] = {}
+    for r in rows(db, "diffusion-trace", {"artefact": iri}, view, lang):
+        a = out.get(r["adoption"])
+        broker = ref(r["broker"], r["brokerLabel"])
+        if a is None:
+            a = out[r["adoption"]] = {
+                "adoption": ref(r["adoption"], r["adoptionLabel"]),
+                "date": r["date"], "order": r["order"], "days_since_first": r["daysSinceFirst"],
+                "adopted": ref(r["adopted"], r["adoptedLabel"]),
+                "adopter": ref(r["adopter"], r["adopterLabel"]),
+                "source": ref(r["source"], r["sourceLabel"]),
+                "broker": broker, "brokers": [],
+                "network": ref(r["network"], r["networkLabel"]),
+                "adapted_copy": ref(r["adaptedCopy"], r["adaptedCopyLabel"]),
+            }
+        if broker and broker not in a["brokers"]:
+            a["brokers"].append(broker)
+    return list(out.values())
+
+
+def summary(adoptions: list[Row], derivations: list[Row]) -> Row:
+    """Counts and first/last date of a trace (the `summary` of the JSON)."""
+    dated = [a["date"] for a in adoptions if a["date"]]
+    return {
+        "adoptions": len(adoptions),
+        "schools": len({a["adopter"]["iri"] for a in adoptions if a["adopter"]}),
+        "copies": len(derivations),
+        "first": min(dated) if dated else None,
+        "last": max(dated) if dated else None,
+        "max_depth": max((d["depth"] or 0 for d in derivations), default=0),
+    }
+
+
+def curve(adoptions: list[Row]) -> list[Row]:
+    """Cumulative adoptions and distinct adopting schools, one point per adoption date."""
+    points: list[Row] = []
+    schools: set[str] = set()
+    for n, a in enumerate(sorted((a for a in adoptions if a["date"]), key=lambda a: a["date"]), start=1):
+        if a["adopter"]:
+            schools.add(a["adopter"]["iri"])
+        point = {"date": a["date"], "adoptions": n, "schools": len(schools)}
+        if points and points[-1]["date"] == a["date"]:
+            points[-1] = point
+        else:
+            points.append(point)
+    return points
+
+
+REASONS = {"same-board": ("zelfde bestuur", "same board"), "tie": ("verbinding", "tie"),
+           "network": ("netwerk", "network")}
+
+
+def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+    """Schools near an adopter, best first; per school its reasons, each with the adopters it is
+    near to. The evidence text (names of the people linking them) is kept only internally."""
+    schools: dict[str, Row] = {}
+    for r in rows(db, "next-adopters", {"artefact": iri}, view, lang):
+        s = schools.setdefault(r["school"], {"school": ref(r["school"], r["schoolLabel"]),
+                                             "score": r["score"], "reasons": {}})
+        label = REASONS.get(r["reason"], (r["reason"], r["reason"]))
+        reason = s["reasons"].setdefault(r["reason"], {
+            "reason": r["reason"], "reason_label": label[1] if lang == "en" else label[0],
+            "via": [], "links": 0, "evidence": [] if view == "internal" else None})
+        via = ref(r["viaAdopter"], r["viaAdopterLabel"])
+        if via and via not in reason["via"]:
+            reason["via"].append(via)
+        reason["links"] += r["links"] or 0
+        if view == "internal" and r["evidence"] and r["evidence"] not in reason["evidence"]:
+            reason["evidence"].append(r["evidence"])
+    out = [{**s, "reasons": list(s["reasons"].values())} for s in schools.values()]
+    return sorted(out, key=lambda s: (-(s["score"] or 0), s["school"]["label"].casefold(), s["school"]["iri"]))
+
+
+def adopted_artefacts(db: ox.Store, view: str = "internal", lang: str = "nl") -> list[Row]:
+    """Original artefacts that were adopted (themselves or as a copy), most adopted first."""
+    return [{"artefact": ref(r["artefact"], r["artefactLabel"]), "adoptions": r["adoptions"],
+             "schools": r["schools"], "first": r["first"], "last": r["last"]}
+            for r in rows(db, "adopted-artefacts", {}, view, lang)]

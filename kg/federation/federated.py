@@ -1,0 +1,299 @@
+"""Federated expertise finder and diffusion trace: our store plus every region of the registry.
+
+`who_knows()` (`kg who-knows --federated`, `/api/who-knows?federated=1`) and `trace()`
+(`kg trace --federated`, `/api/trace?federated=1`) ask our store and every region of the
+registry (kg.federation.registry) at once: one daemon thread per region, through SPARQLWrapper
+(kg.store.remote.RemoteStore), with a time limit per region that bounds the whole answer (a region
+that is down, hangs or answers garbage is reported, never waited for beyond the limit and never
+raised). The scoring and merging run here, on the rows each region returns, so every region's
+results are scored by the same rules.
+
+Only public data crosses a region boundary:
+- every query, to a region and to our own store, runs in the public view (the dataset is the
+  ontology, the vocabularies and graph/public: kg.model.namespaces.PUBLIC_GRAPHS, sent as the SPARQL
+  protocol's default-graph-uri / named-graph-uri);
+- a person appears only with consent `public` (the named query `consented-people`); anonymous
+  roles ("leraar, Basisschool X") stay home, in our results too, so all parts follow one rule.
+
+who_knows JSON (docs/expertise-finder.md)::
+
+    {"topics": [{"iri", "label", "text"}], "federated": true,
+     "results": [{... as kg.answers.expertise.who_knows ..., "region": {"name", "label"}}],
+     "regions": [{"name", "label", "local", "status", "error", "results", "ms"}]}
+
+`status` is ok, timeout, error or unknown-topic (that region does not know a topic: not an
+error of the request). The local store comes first in `regions`. Topics are resolved in our
+store and sent to the regions as IRIs; a topic we do not know is sent as text, and it is an
+error (the usual FinderError with suggestions) only when no region that answered knows it.
+The same IRI found in two regions (a region that imported another's dump) is listed once, from
+the region whose base IRI it is under, else from the first region in registry order.
+
+trace JSON (docs/web.md)::
+
+    {"artefact": {"iri", "label"}, "same_as": [iri], "federated": true,
+     "adoptions": [{... as kg.answers.trace.trace ..., "region": {"name", "label"}}],
+     "derivations": [{..., "region"}], "curve": [...], "summary": {..., "regions"},
+     "next_adopters": null,
+     "regions": [{"name", "label", "local", "status", "error", "adoptions", "ms"}]}
+
+The artefact is resolved in our store (IRI, id or title); one we do not hold may be given by
+IRI. Its IRIs are the sameAs closure (the named query `same-as`: owl:sameAs and schema:sameAs,
+either direction) in our store; each region extends that set with the links in its own data
+and traces every IRI of the set it knows. Adoptions are merged by adoption IRI, in date order;
+`order` and `days_since_first` are recomputed over the merged list. `status` is ok, timeout,
+error or unknown-artefact. A link stated only in a third region (neither ours nor the region
+holding the artefact) is not followed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.answers import expertise
+from kg.answers import trace as diffusion
+from kg.federation.registry import DEFAULT_TIMEOUT, Outcome, Region, Registry, run_parallel
+from kg.sparql import queries
+
+PUBLIC = "public"
+
+
+def _consented(db: ox.Store) -> set[str]:
+    return {r["person"].value for r in queries.run(db, "consented-people", {}, PUBLIC)}
+
+
+def _only_consented(answer: dict, db: ox.Store) -> list[dict]:
+    people = [r for r in answer["results"] if r["type"] == "person"]
+    if not people:
+        return answer["results"]
+    allowed = _consented(db)
+    return [r for r in answer["results"] if r["type"] != "person" or r["iri"] in allowed]
+
+
+def _region_finder(region: Region, topics: list[str], lang: str, types, timeout: float):
+    def task(deadline: float) -> dict:
+        db = region.store(timeout, deadline)
+        answer = expertise.who_knows(db, topics, PUBLIC, lang, types)
+        answer["results"] = _only_consented(answer, db)
+        return answer
+    return task
+
+
+def _status(o: Outcome) -> str:
+    if o.status == "error" and isinstance(o.exception, expertise.FinderError) and o.exception.code == "unknown-topic":
+        return "unknown-topic"
+    return o.status
+
+
+def who_knows(db: ox.Store, registry: Registry, topics: Sequence[str], lang: str = "nl",
+              types: Collection[str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> dict:
+    """Who knows about ALL `topics` in our store (public view) and in every region at once."""
+    wanted = expertise.check_types(types)
+    types_ = None if wanted == expertise.TYPES else list(wanted)
+    queries.catalogue()
+    local_error: expertise.FinderError | None = None
+    try:
+        asked = expertise.resolve_topics(db, topics, PUBLIC, lang)
+        sent = [t["iri"] for t in asked]
+    except expertise.FinderError as e:
+        if e.code != "unknown-topic":
+            raise
+        local_error, asked, sent = e, None, [t for t in topics if t.strip()]
+    local: dict[str, Any] = {}
+
+    def run_local() -> None:
+        t0 = time.monotonic()
+        if local_error is not None:
+            local.update(status="unknown-topic", error=local_error.message("en"), answer=None)
+        else:
+            try:
+                answer = expertise.who_knows(db, sent, PUBLIC, lang, types_)
+                answer["results"] = _only_consented(answer, db)
+                local.update(status="ok", error=None, answer=answer)
+            except expertise.FinderError as e:
+                local.update(status="unknown-topic" if e.code == "unknown-topic" else "error",
+                             error=e.message("en"), answer=None)
+        local["ms"] = round((time.monotonic() - t0) * 1000)
+
+    outcomes = run_parallel([(r, _region_finder(r, sent, lang, types_, timeout)) for r in registry.regions],
+                            timeout, run_local)
+    parts: list[tuple[Region, dict]] = []
+    report = [{**registry.local.ref, "local": True, "status": local["status"], "error": local["error"],
+               "results": len(local["answer"]["results"]) if local["answer"] else 0, "ms": local["ms"]}]
+    if local["answer"]:
+        parts.append((registry.local, local["answer"]))
+    for o in outcomes:
+        status = _status(o)
+        answer = o.value if status == "ok" else None
+        report.append({**o.region.ref, "local": False, "status": status,
+                       "error": o.error if status != "ok" else None,
+                       "results": len(answer["results"]) if answer else 0, "ms": o.ms})
+        if answer:
+            parts.append((o.region, answer))
+    if asked is None:
+        if not parts:
+            raise local_error  # type: ignore[misc]
+        asked = [dict(t, text=text) for t, text in zip(parts[0][1]["topics"], sent)]
+    return {"topics": asked, "federated": True, "results": _merge(parts, registry), "regions": report}
+
+
+def _merge(parts: list[tuple[Region, dict]], registry: Registry) -> list[dict]:
+    order = {r.name: i for i, r in enumerate((registry.local, *registry.regions))}
+    best: dict[str, dict] = {}
+    for region, answer in parts:
+        for r in answer["results"]:
+            item = dict(r, region=region.ref)
+            seen = best.get(r["iri"])
+            if seen is None or (region.owns(r["iri"]) and not _owner(seen, registry).owns(r["iri"])):
+                best[r["iri"]] = item
+    return sorted(best.values(), key=lambda r: (-r["score"], r["label"].casefold(), order[r["region"]["name"]],
+                                                r["iri"]))
+
+
+def _owner(item: dict, registry: Registry) -> Region:
+    name = item["region"]["name"]
+    return next(r for r in (registry.local, *registry.regions) if r.name == name)
+
+
+# --- the trace ------------------------------------------------------------------------------
+
+def _same_as(db: ox.Store, iris: Collection[str]) -> list[str]:
+    found: dict[str, None] = dict.fromkeys(iris)
+    for iri in list(iris):
+        for r in queries.run(db, "same-as", {"artefact": iri}, PUBLIC):
+            found.setdefault(r["same"].value, None)
+    return list(found)
+
+
+def _trace_in(db: ox.Store, iris: Sequence[str], lang: str) -> dict | None:
+    """Adoptions and derivations of every IRI of `iris` the store knows as an artefact."""
+    artefact, adoptions, derivations, traced = None, [], [], []
+    for iri in iris:
+        try:
+            t = diffusion.trace(db, iri, PUBLIC, lang)
+        except diffusion.NotAnArtefact:
+            continue
+        except queries.QueryError:
+            continue
+        traced.append(iri)
+        artefact = artefact or t["artefact"]
+        adoptions += t["adoptions"]
+        derivations += t["derivations"]
+    if artefact is None:
+        return None
+    return {"artefact": artefact, "adoptions": adoptions, "derivations": derivations, "traced": traced}
+
+
+def _region_trace(region: Region, start: list[str], lang: str, timeout: float):
+    def task(deadline: float) -> dict:
+        db = region.store(timeout, deadline)
+        iris = _same_as(db, start)
+        return {"same_as": iris, "found": _trace_in(db, iris, lang)}
+    return task
+
+
+def trace(db: ox.Store, registry: Registry, artefact: str, lang: str = "nl",
+          timeout: float = DEFAULT_TIMEOUT) -> dict:
+    """How an artefact spread across our region and every region of the registry."""
+    queries.catalogue()
+    text = artefact.strip()
+    try:
+        art: dict | None = diffusion.resolve_artefact(db, text, PUBLIC, lang)
+        start_iri = art["iri"]
+    except (queries.AmbiguousName, diffusion.NotAnArtefact):
+        raise
+    except queries.QueryError:
+        if not text.startswith(("http://", "https://")):
+            raise
+        art, start_iri = None, text
+    start = _same_as(db, [start_iri])
+    local: dict[str, Any] = {}
+
+    def run_local() -> None:
+        t0 = time.monotonic()
+        found = _trace_in(db, start, lang) if art is not None else None
+        local.update(status="ok" if found else "unknown-artefact", error=None, found=found,
+                     ms=round((time.monotonic() - t0) * 1000))
+
+    outcomes = run_parallel([(r, _region_trace(r, start, lang, timeout)) for r in registry.regions],
+                            timeout, run_local)
+    parts: list[tuple[Region, dict]] = []
+    same_as: dict[str, None] = dict.fromkeys(start)
+    report = [{**registry.local.ref, "local": True, "status": local["status"], "error": local["error"],
+               "adoptions": 0, "ms": local["ms"]}]
+    if local["found"]:
+        parts.append((registry.local, local["found"]))
+    for o in outcomes:
+        found = o.value["found"] if o.status == "ok" else None
+        status = o.status if o.status != "ok" else ("ok" if found else "unknown-artefact")
+        report.append({**o.region.ref, "local": False, "status": status,
+                       "error": o.error if o.status != "ok" else None, "adoptions": 0, "ms": o.ms})
+        if o.status == "ok":
+            same_as.update(dict.fromkeys(o.value["same_as"]))
+        if found:
+            parts.append((o.region, found))
+    if not parts and art is None:
+        if any(r["status"] in ("timeout", "error") for r in report[1:]):
+            raise queries.QueryError(f"no region that answered knows the artefact {text!r} (by IRI or sameAs); "
+                                     "some regions did not answer: "
+                                     + ", ".join(f"{r['name']} ({r['status']})" for r in report[1:]
+                                                 if r["status"] in ("timeout", "error")))
+        raise queries.QueryError(f"no artefact matches {text!r} in this region or any region of the registry "
+                                 "(by IRI or sameAs)")
+    if art is None:
+        art = parts[0][1]["artefact"]
+        art = {"iri": start_iri, "label": art["label"]}
+    adoptions, derivations = _merge_trace(parts, registry, report)
+    return {
+        "artefact": art,
+        "same_as": sorted(same_as),
+        "federated": True,
+        "adoptions": adoptions,
+        "derivations": derivations,
+        "curve": diffusion.curve(adoptions),
+        "summary": {**diffusion.summary(adoptions, derivations),
+                    "regions": len({a["region"]["name"] for a in adoptions})},
+        "next_adopters": None,
+        "regions": report,
+    }
+
+
+def _merge_trace(parts: list[tuple[Region, dict]], registry: Registry, report: list[dict]):
+    regions = (registry.local, *registry.regions)
+    order = {r.name: i for i, r in enumerate(regions)}
+    by_name = {r.name: r for r in regions}
+    adoptions: dict[str, dict] = {}
+    derivations: dict[tuple[str, str], dict] = {}
+    for region, found in parts:
+        for a in found["adoptions"]:
+            key = a["adoption"]["iri"]
+            seen = adoptions.get(key)
+            if seen is None or (region.owns(key) and not by_name[seen["region"]["name"]].owns(key)):
+                adoptions[key] = dict(a, region=region.ref)
+        for d in found["derivations"]:
+            key = (d["copy"]["iri"], d["parent"]["iri"])
+            if key not in derivations:
+                derivations[key] = dict(d, region=region.ref)
+    merged = sorted(adoptions.values(), key=lambda a: (a["date"] or "9999-99-99", order[a["region"]["name"]],
+                                                       (a["adopter"] or {}).get("label", "").casefold(),
+                                                       a["adoption"]["iri"]))
+    first = next((a["date"] for a in merged if a["date"]), None)
+    for n, a in enumerate(merged, start=1):
+        a["order"] = n
+        a["days_since_first"] = ((dt.date.fromisoformat(a["date"]) - dt.date.fromisoformat(first)).days
+                                 if a["date"] and first else None)
+    counts: dict[str, int] = {}
+    for a in merged:
+        counts[a["region"]["name"]] = counts.get(a["region"]["name"], 0) + 1
+    for r in report:
+        r["adoptions"] = counts.get(r["name"], 0)
+    derived = sorted(derivations.values(), key=lambda d: (d["depth"] or 0, d["created"] or "", order[d["region"]["name"]],
+                                                          d["copy"]["label"].casefold(), d["copy"]["iri"]))
+    return merged, derived
+
+
+__all__ = ["trace", "who_knows"]

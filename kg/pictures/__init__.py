@@ -1,0 +1,1 @@
+"""Server-rendered pictures: deterministic layouts (pure geometry) for SVG drawings."""

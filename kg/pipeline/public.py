@@ -1,0 +1,116 @@
+"""The public view: what may be shown to anyone and shared with other regions.
+
+A person's name and personal details are public only with `consent:public`.
+Everyone else (consent network, private, or none recorded) appears in the
+public view as an anonymous role, "leraar, Basisschool De Esch", and keeps
+only allowlisted, structural statements (types, roles, affiliation,
+memberships and ties as links), so network pictures still work:
+
+- kept about a non-public person: the predicates in `PERSON_ALLOWLIST`;
+- dropped: name, declared expertise, "active since", and anything else
+  not allowlisted; the motivation on their memberships; expertise
+  attributions about them;
+- added: an anonymous `rdfs:label` in Dutch and English.
+
+The build writes the result to the `graph/public` named graph; the public
+SPARQL endpoint and public pages see only the ontology, the vocabularies and
+that graph. Signed-in (internal) use sees all graphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from kg.model.namespaces import CKG, RDF, RDFS, SKOS, VOCAB
+
+ORG = "http://www.w3.org/ns/org#"
+_TYPE = ox.NamedNode(RDF + "type")
+_LABEL = ox.NamedNode(RDFS + "label")
+_PREF = ox.NamedNode(SKOS + "prefLabel")
+_PERSON = ox.NamedNode(CKG + "Person")
+_CONSENT = ox.NamedNode(CKG + "consent")
+_PUBLIC = ox.NamedNode(VOCAB + "consent/public")
+_ROLE = ox.NamedNode(CKG + "hasRole")
+_AFFILIATION = ox.NamedNode(CKG + "affiliatedWith")
+_MEMBER = ox.NamedNode(ORG + "member")
+_MOTIVATION = ox.NamedNode(CKG + "motivation")
+_ATTRIBUTED_TO = ox.NamedNode(CKG + "attributedTo")
+
+PERSON_ALLOWLIST = frozenset(
+    ox.NamedNode(iri)
+    for iri in (
+        RDF + "type",
+        CKG + "hasRole",
+        CKG + "affiliatedWith",
+        CKG + "consent",
+        CKG + "hasMembership",
+        CKG + "memberOf",
+        CKG + "hasTie",
+        CKG + "tiedTo",
+        CKG + "connectedTo",
+        CKG + "brokered",
+        CKG + "crossed",
+        CKG + "creatorOf",
+        ORG + "memberOf",
+    )
+)
+
+# Which role names an anonymous person, most specific first.
+ROLE_ORDER = [
+    VOCAB + "role/" + r
+    for r in ("director", "school-based-educator", "institute-educator", "wt-coordinator", "ict-coordinator",
+              "researcher", "expert", "mentor", "student", "teacher")
+]
+_NO_ROLE = {"nl": "persoon", "en": "person"}
+
+
+def public_view(data: Iterable[ox.Quad], vocabularies: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """The public triples derived from `data` (asserted and inferred, any graphs)."""
+    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in data))
+    persons = {t.subject for t in triples if t.predicate == _TYPE and t.object == _PERSON}
+    public = {t.subject for t in triples if t.predicate == _CONSENT and t.object == _PUBLIC}
+    hidden = persons - public
+    hidden_memberships = {t.subject for t in triples if t.predicate == _MEMBER and t.object in hidden}
+    hidden_attributions = {t.subject for t in triples if t.predicate == _ATTRIBUTED_TO and t.object in hidden}
+
+    out = [
+        t for t in triples
+        if not (t.subject in hidden and t.predicate not in PERSON_ALLOWLIST)
+        and not (t.subject in hidden_memberships and t.predicate == _MOTIVATION)
+        and t.subject not in hidden_attributions
+    ]
+    labels = _labels(triples, vocabularies)
+    roles: dict[ox.NamedNode, set[str]] = {}
+    affiliations: dict[ox.NamedNode, list[str]] = {}
+    for t in triples:
+        if t.subject in hidden and t.predicate == _ROLE:
+            roles.setdefault(t.subject, set()).add(t.object.value)
+        elif t.subject in hidden and t.predicate == _AFFILIATION:
+            affiliations.setdefault(t.subject, []).append(labels.get((t.object.value, None), ""))
+    for person in sorted(hidden, key=str):
+        for lang in ("nl", "en"):
+            label = anonymous_label(roles.get(person, set()), affiliations.get(person, []), labels, lang)
+            out.append(ox.Triple(person, _LABEL, ox.Literal(label, language=lang)))
+    return out
+
+
+def anonymous_label(roles: set[str], organisations: list[str], labels: dict, lang: str) -> str:
+    """"leraar, Basisschool De Esch": the most specific role and the (first) organisation."""
+    role = next((r for r in ROLE_ORDER if r in roles), None)
+    name = (labels.get((role, lang)) if role else None) or _NO_ROLE[lang]
+    orgs = sorted(o for o in organisations if o)
+    return f"{name}, {orgs[0]}" if orgs else name
+
+
+def _labels(triples: list[ox.Triple], vocabularies: Iterable[ox.Quad]) -> dict:
+    """(iri, lang) -> role label; (iri, None) -> organisation label."""
+    labels: dict = {}
+    for q in vocabularies:
+        if q.predicate == _PREF and q.object.language:
+            labels[(q.subject.value, q.object.language)] = q.object.value
+    for t in triples:
+        if t.predicate == _LABEL and isinstance(t.object, ox.Literal):
+            labels.setdefault((t.subject.value, None), t.object.value)
+    return labels

@@ -1,0 +1,1 @@
+"""Synthetic regions for tests and benchmarks (not part of the installed package)."""

@@ -1,0 +1,151 @@
+"""The diffusion trace: /trace (page) and /api/trace (JSON), thin over kg.answers.trace.
+
+/api/trace?artefact=...&next=1&lang=en returns kg.answers.trace.trace()'s shape (docs/web.md).
+Errors: 400 without `artefact`, for an ambiguous name (with its candidates) or another kind of
+actor; 404 for an unknown name. Messages come in Dutch and English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from kg.answers import trace as diffusion
+from kg.federation import federated as kg_federation
+from kg.sparql import queries
+from web import federation, i18n, pictures
+from web.context import kg
+from web.i18n import lang
+from web.security import view
+from web.urls import page_url
+
+bp = Blueprint("trace", __name__)
+
+MAX_NAME = 500  # longer input cannot be a name or an IRI of this graph
+
+i18n.STRINGS.update({
+    "trace": {"nl": "Verspreiding", "en": "Diffusion"},
+    "trace_title": {"nl": "Hoe verspreidde een artefact zich?", "en": "How did an artefact spread?"},
+    "trace_intro": {"nl": "Kies een artefact (naam, id of IRI): je ziet elke adoptie op datum, van welke school het "
+                          "kwam, via welke makelaar en welk netwerk, welke aangepaste kopieën ontstonden, en hoe snel "
+                          "het ging.",
+                    "en": "Choose an artefact (name, id or IRI): you see every adoption by date, which school it came "
+                          "from, through which broker and which network, which adapted copies were made, and how "
+                          "fast it went."},
+    "trace_field": {"nl": "Artefact", "en": "Artefact"},
+    "trace_submit": {"nl": "Toon de verspreiding", "en": "Show the spread"},
+    "trace_choose": {"nl": "Geadopteerde artefacten", "en": "Adopted artefacts"},
+    "trace_unknown": {"nl": "Geen artefact gevonden met deze naam, id of IRI:", "en": "No artefact found with this name, id or IRI:"},
+    "trace_search": {"nl": "Zoek naar", "en": "Search for"},
+    "trace_ambiguous": {"nl": "Meer dan één actor heet zo; kies er een:", "en": "More than one actor has this name; choose one:"},
+    "trace_not_artefact": {"nl": "Dit is geen artefact:", "en": "This is not an artefact:"},
+    "trace_missing": {"nl": "Geef een artefact op (parameter artefact).", "en": "Give an artefact (parameter artefact)."},
+    "trace_summary": {"nl": "{n} adopties door {s} scholen tussen {first} en {last}; {c} aangepaste kopieën (tot {d} stappen diep).",
+                      "en": "{n} adoptions by {s} schools between {first} and {last}; {c} adapted copies (up to {d} steps deep)."},
+    "trace_spread": {"nl": "De verspreiding in beeld", "en": "The spread as a picture"},
+    "trace_table": {"nl": "Alle adopties op datum", "en": "All adoptions by date"},
+    "trace_tree": {"nl": "Afleidingsboom van aangepaste kopieën", "en": "Derivation tree of adapted copies"},
+    "trace_no_copies": {"nl": "Er zijn geen aangepaste kopieën.", "en": "There are no adapted copies."},
+    "trace_curve": {"nl": "Cumulatief aantal adopties", "en": "Cumulative adoptions"},
+    "trace_next": {"nl": "Mogelijke volgende scholen", "en": "Likely next adopters"},
+    "trace_next_help": {"nl": "Scholen die het nog niet gebruiken maar dicht bij een gebruiker zitten: zelfde bestuur, "
+                              "een verbinding tussen hun mensen, of iemand in een netwerk waarlangs het kwam.",
+                        "en": "Schools that do not use it yet but are near an adopter: same board, a tie between their "
+                              "people, or someone in a network it travelled through."},
+    "trace_next_show": {"nl": "Bereken mogelijke volgende scholen (duurt even)", "en": "Compute likely next adopters (takes a moment)"},
+    "trace_score": {"nl": "Score", "en": "Score"},
+    "trace_reasons": {"nl": "Waarom", "en": "Why"},
+    "trace_json": {"nl": "Deze gegevens als JSON", "en": "This data as JSON"},
+    "trace_made_copy": {"nl": "hier is een aangepaste kopie gemaakt", "en": "an adapted copy was made here"},
+    "trace_adopted": {"nl": "Geadopteerd", "en": "Adopted"},
+    "trace_original": {"nl": "het origineel", "en": "the original"},
+    "trace_created": {"nl": "gemaakt", "en": "created"},
+    "trace_by": {"nl": "door", "en": "by"},
+    "trace_steps": {"nl": "Stappen", "en": "Steps"},
+    "trace_schools": {"nl": "Scholen", "en": "Schools"},
+    "trace_first_last": {"nl": "Eerste – laatste", "en": "First – last"},
+})
+
+
+def _problem(e: queries.QueryError, text: str) -> tuple[str, int, list[dict[str, str]]]:
+    if isinstance(e, NoFederation):
+        return "fed_off", 400, []
+    if isinstance(e, queries.AmbiguousName):
+        return "trace_ambiguous", 400, [{"iri": iri, "label": label} for iri, label in e.candidates]
+    if isinstance(e, diffusion.NotAnArtefact):
+        return "trace_not_artefact", 400, []
+    return "trace_unknown", 404, []
+
+
+class NoFederation(queries.QueryError):
+    """?federated=1 on a server without a region registry."""
+
+
+def _trace(db, text: str, v: str, lg: str) -> dict[str, Any]:
+    """kg.answers.trace.trace in the request's view, or (?federated=1) kg.federation.federated.trace over this
+    store and every region of the registry, public data only."""
+    if not federation.asked():
+        return diffusion.trace(db, text, v, lg, next_adopters=request.args.get("next") == "1")
+    registry = federation.registry()
+    if registry is None:
+        raise NoFederation("no region registry")
+    return kg_federation.trace(db, registry, text, lg, federation.timeout())
+
+
+@bp.get("/api/trace")
+def api_trace() -> Response | tuple[Response, int]:
+    text = request.args.get("artefact", "").strip()
+    if not text or len(text) > MAX_NAME:
+        return jsonify({"error": "missing artefact", "message": i18n.both("trace_missing")}), 400
+    try:
+        result = _trace(kg().db(), text, view(), lang())
+    except queries.QueryError as e:
+        key, status, candidates = _problem(e, text)
+        body: dict[str, Any] = {"error": "no federation" if key == "fed_off" else key.removeprefix("trace_").replace("_", " "),
+                                "artefact": text,
+                                "message": i18n.both(key)}
+        if candidates:
+            body["candidates"] = candidates
+        return jsonify(body), status
+    return jsonify(result)
+
+
+@bp.get("/trace")
+def trace_page() -> str | tuple[str, int]:
+    db = kg().db()
+    text = request.args.get("artefact", "").strip()
+    v, lg = view(), lang()
+    ctx: dict[str, Any] = {"text": text, "choices": diffusion.adopted_artefacts(db, v, lg),
+                           "federation_on": federation.registry() is not None, "federated": federation.asked()}
+    if not text:
+        return render_template("trace.html", **ctx)
+    if len(text) > MAX_NAME:
+        return render_template("trace.html", problem="trace_unknown", candidates=[], **ctx), 404
+    try:
+        result = _trace(db, text, v, lg)
+    except queries.QueryError as e:
+        key, status, candidates = _problem(e, text)
+        return render_template("trace.html", problem=key, candidates=candidates, **ctx), status
+    base = kg().base_iri
+    url = lambda iri: page_url(iri, base) if iri.startswith(base) or not result.get("federated") else iri  # noqa: E731
+    art_param = result["artefact"]["iri"][len(base):] if result["artefact"]["iri"].startswith(base) else result["artefact"]["iri"]
+    made_copy = {a["adoption"]["iri"] for a in result["adoptions"] if a["adapted_copy"]}
+    variants = [result["artefact"]] + [d["copy"] for d in result["derivations"]]
+    return render_template(
+        "trace.html", result=result, art_param=art_param, made_copy=made_copy,
+        spread=pictures.spread_svg(result, lg, url), curve=pictures.curve_svg(result, lg),
+        variants=[(pictures.variant_swatch(i), v) for i, v in enumerate(variants)],
+        copy_swatch=pictures.variant_swatch(0, made_copy=True),
+        json_url=url_for("trace.api_trace", artefact=art_param, lang=lg,
+                         **({"federated": "1"} if result.get("federated") else {})),
+        status_label=federation.status_label,
+        tree=[node for root in result.get("same_as") or [result["artefact"]["iri"]]
+              for node in _tree(result["derivations"], root)], **ctx)
+
+
+def _tree(derivations: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:
+    """Nested children of `root` in the derivation list: [{"copy", "created", "adapted_by", "children"}]."""
+    return [{**d, "children": _tree(derivations, d["copy"]["iri"])}
+            for d in derivations if d["parent"]["iri"] == root]
