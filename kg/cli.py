@@ -15,6 +15,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import pyoxigraph as ox
@@ -34,6 +35,7 @@ from kg.ingest import report as ingest_report
 from kg.ingest.mapping import REGION_GRAPH, check_region
 from kg.ingest.read import ReadError, read_path
 from kg.model import resources
+from kg.model.kinds import kind_label
 from kg.model.namespaces import REGIONS_GRAPH, shorten
 from kg.pipeline.build import EXIT_ERROR, build, check, no_progress
 from kg.pipeline.reason import DEFAULT_REASONER, REASONERS
@@ -41,6 +43,7 @@ from kg.pipeline.report import TerminalProgress, render
 from kg.shacl.validate import DEFAULT_ENGINE, ENGINES
 from kg.sparql import queries
 from kg.store import StoreChanged, StoreError, open_store
+from kg.text import LANGS, Strings, Text
 
 EXIT_STORE = 3
 
@@ -65,9 +68,39 @@ _timeout_option = click.option(
          "as a timeout and left out.",
 )
 _lang_option = click.option(
-    "--lang", type=click.Choice(["nl", "en"]), envvar="KG_LANG", default="nl", show_default=True,
+    "--lang", type=click.Choice(LANGS), envvar="KG_LANG", default="nl", show_default=True,
     show_envvar=True, help="Language of reports and labels.",
 )
+
+# What the commands print in the language of --lang (messages on stderr say it in both).
+_T = Strings({
+    "store_empty": Text(nl="De store is leeg.", en="The store is empty."),
+    "total": Text(nl="totaal", en="total"),
+    "graph": Text(nl="graaf", en="graph"),
+    "actors": Text(nl="actoren", en="actors"),
+    "no_one": Text(nl="Niemand heeft bewijs voor al deze thema's.", en="No one has evidence for all of these topics."),
+    "evidence": Text(nl="bewijs", en="evidence"),
+    "region": Text(nl="regio", en="region"),
+    "regions": Text(nl="Regio's:", en="Regions:"),
+    "count": Text(nl="aantal", en="count"),
+    "error": Text(nl="fout", en="error"),
+    "local": Text(nl=" (lokaal)", en=" (local)"),
+    "no_answer": Text(nl="Geen antwoord van: {regions} (gedeeltelijk resultaat)",
+                      en="No answer from: {regions} (partial result)"),
+    "spread": Text(nl="{n} adopties door {s} scholen, {first} .. {last}; {c} aangepaste kopieën",
+                   en="{n} adoptions by {s} schools, {first} .. {last}; {c} adapted copies"),
+    "date": Text(nl="datum", en="date"),
+    "adopter": Text(nl="school", en="adopter"),
+    "from": Text(nl="van", en="from"),
+    "broker": Text(nl="makelaar", en="broker"),
+    "network": Text(nl="netwerk", en="network"),
+    "adopted": Text(nl="geadopteerd", en="adopted"),
+    "adapted_copy": Text(nl="aangepaste kopie", en="adapted copy"),
+    "derivations": Text(nl="Afleidingsboom:", en="Derivation tree:"),
+    "next_adopters": Text(nl="Mogelijke volgende scholen:", en="Likely next adopters:"),
+    "continue": Text(nl="Doorgaan?", en="Continue?"),
+    "annotated": Text(nl="Geannoteerde kopie: {path}", en="Annotated copy: {path}"),
+})
 
 
 def _store(spec: str | None):
@@ -78,9 +111,14 @@ def _store(spec: str | None):
         _fail(str(e), EXIT_STORE)
 
 
-def _fail(message: str, code: int = EXIT_ERROR) -> None:
-    click.echo(f"kg: {message}", err=True)
+def _fail(message: str | Text, code: int = EXIT_ERROR) -> NoReturn:
+    """`kg: message` on stderr (a Text in Dutch, then in English), then exit with `code`."""
+    click.echo(f"kg: {_both(message) if isinstance(message, Text) else message}", err=True)
     sys.exit(code)
+
+
+def _both(text: Text) -> str:
+    return f"{text.nl}\n    {text.en}"
 
 
 class _Group(click.Group):
@@ -237,13 +275,13 @@ def stats_cmd(store_path: str | None, fmt: str, lang: str) -> None:
         }, indent=2, ensure_ascii=False))
         return
     if not graphs:
-        click.echo("De store is leeg." if lang == "nl" else "The store is empty.")
+        click.echo(_T("store_empty", lang))
         return
     rows = [(shorten(g), str(n)) for g, n in graphs.items()]
-    rows.append(("totaal" if lang == "nl" else "total", str(sum(graphs.values()))))
-    click.echo(_table(["graaf" if lang == "nl" else "graph", "triples"], rows))
+    rows.append((_T("total", lang), str(sum(graphs.values()))))
+    click.echo(_table([_T("graph", lang), "triples"], rows))
     click.echo()
-    click.echo(_table(["type", "label", "actoren" if lang == "nl" else "actors"],
+    click.echo(_table(["type", "label", _T("actors", lang)],
                       [(shorten(t), label, str(n)) for t, label, n in actors]))
 
 
@@ -289,19 +327,18 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
         else:
             answer = expertise.who_knows(store, list(topics), "public" if public else "internal", lang, types or None)
     except expertise.FinderError as e:
-        _fail(f"{e.message('nl')}\n    {e.message('en')}")
+        _fail(e.text)
     if fmt == "json":
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
         return
     if not answer["results"]:
-        click.echo("Niemand heeft bewijs voor al deze thema's." if lang == "nl"
-                   else "No one has evidence for all of these topics.")
+        click.echo(_T("no_one", lang))
     else:
-        headers = ["#", "label", "type", "score", "bewijs" if lang == "nl" else "evidence"]
-        rows = [[str(i), r["label"], expertise.type_label(r["type"], lang), f"{r['score']:g}",
+        headers = ["#", "label", "type", "score", _T("evidence", lang)]
+        rows = [[str(i), r["label"], kind_label(r["type"], lang), f"{r['score']:g}",
                  expertise.summary(r, answer["topics"], lang)] for i, r in enumerate(answer["results"], 1)]
         if registry is not None:
-            headers.insert(2, "regio" if lang == "nl" else "region")
+            headers.insert(2, _T("region", lang))
             for row, r in zip(rows, answer["results"]):
                 row.insert(2, r["region"]["label"])
         click.echo(_table(headers, rows))
@@ -314,26 +351,24 @@ def _registry(path: str | None):
 
     where = regions.registry_path(path)
     if where is None:
-        _fail("geen regioregister: geef --regions FILE of zet KG_REGIONS\n"
-              "    no region registry: give --regions FILE or set KG_REGIONS")
+        _fail(Text(nl="geen regioregister: geef --regions FILE of zet KG_REGIONS",
+                   en="no region registry: give --regions FILE or set KG_REGIONS"))
     try:
         return regions.load(where)
     except regions.RegistryError as e:
-        _fail(f"{e.nl}\n    {e.en}")
+        _fail(e.text)
 
 
 def _print_regions(report: list[dict], count_key: str, lang: str) -> None:
     """Per region: status, how many results, how long; the ones that did not answer say why."""
-    nl = lang == "nl"
     click.echo()
-    click.echo("Regio's:" if nl else "Regions:")
-    headers = (["regio", "status", "aantal", "ms", "fout"] if nl else ["region", "status", "count", "ms", "error"])
-    click.echo(_table(headers, [[r["label"] + (" (lokaal)" if nl and r["local"] else " (local)" if r["local"] else ""),
+    click.echo(_T("regions", lang))
+    headers = [_T("region", lang), "status", _T("count", lang), "ms", _T("error", lang)]
+    click.echo(_table(headers, [[r["label"] + (_T("local", lang) if r["local"] else ""),
                                  r["status"], str(r[count_key]), str(r["ms"]), r["error"] or ""] for r in report]))
     missing = [r["label"] for r in report if r["status"] in ("timeout", "error")]
     if missing:
-        click.echo(("Geen antwoord van: " if nl else "No answer from: ") + ", ".join(missing)
-                   + (" (gedeeltelijk resultaat)" if nl else " (partial result)"))
+        click.echo(_T("no_answer", lang, regions=", ".join(missing)))
 
 
 @main.command("trace")
@@ -362,7 +397,8 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated:
 
     registry = _registry(regions_path) if federated else None
     if registry is not None and with_next:
-        _fail("--next-adopters werkt niet met --federated\n    --next-adopters does not work with --federated")
+        _fail(Text(nl="--next-adopters werkt niet met --federated",
+                   en="--next-adopters does not work with --federated"))
     db = _open(store_path)
     try:
         if registry is not None:
@@ -380,34 +416,29 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated:
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
-    en = lang == "en"
     name = lambda a: a["label"] if a else ""  # noqa: E731
     art = result["artefact"]
     click.echo(f"{art['label']}  <{art['iri']}>")
     s = result["summary"]
-    click.echo((f"{s['adoptions']} adoptions by {s['schools']} schools, {s['first']} .. {s['last']}; "
-                f"{s['copies']} adapted copies") if en else
-               (f"{s['adoptions']} adopties door {s['schools']} scholen, {s['first']} .. {s['last']}; "
-                f"{s['copies']} aangepaste kopieën"))
+    click.echo(_T("spread", lang, n=s["adoptions"], s=s["schools"], first=s["first"], last=s["last"], c=s["copies"]))
     click.echo()
-    headers = (["date", "adopter", "from", "broker", "network", "adopted", "adapted copy"] if en else
-               ["datum", "school", "van", "makelaar", "netwerk", "geadopteerd", "aangepaste kopie"])
+    headers = [_T(k, lang) for k in ("date", "adopter", "from", "broker", "network", "adopted", "adapted_copy")]
     table = [[a["date"] or "", name(a["adopter"]), name(a["source"]), ", ".join(b["label"] for b in a["brokers"]),
               name(a["network"]), "" if a["adopted"] == art else name(a["adopted"]), name(a["adapted_copy"])]
              for a in result["adoptions"]]
     if registry is not None:
-        headers.insert(1, "region" if en else "regio")
+        headers.insert(1, _T("region", lang))
         for row, a in zip(table, result["adoptions"]):
             row.insert(1, a["region"]["label"])
     click.echo(_table(headers, table))
     if result["derivations"]:
         click.echo()
-        click.echo("Derivation tree:" if en else "Afleidingsboom:")
+        click.echo(_T("derivations", lang))
         click.echo(f"  {art['label']}")
         _print_tree(result["derivations"], art["iri"], 2)
     if result["next_adopters"] is not None:
         click.echo()
-        click.echo("Likely next adopters:" if en else "Mogelijke volgende scholen:")
+        click.echo(_T("next_adopters", lang))
         for n in result["next_adopters"]:
             click.echo(f"  {n['score']}  {n['school']['label']}  ({', '.join(r['reason_label'] for r in n['reasons'])})")
     if registry is not None:
@@ -528,14 +559,15 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
         _fail(f"--region {region!r}: {problem}")
     if if_missing and _open(store_path).contains_named_graph(ox.NamedNode(REGION_GRAPH + region)):
         where = _store(store_path)
-        click.echo(f"kg: de opslag {where} bevat de regio {region} al; niets gewijzigd (--if-missing)\n"
-                   f"    the store {where} already holds the region {region}; nothing changed", err=True)
+        already = Text(nl=f"de opslag {where} bevat de regio {region} al; niets gewijzigd (--if-missing)",
+                       en=f"the store {where} already holds the region {region}; nothing changed")
+        click.echo(f"kg: {_both(already)}", err=True)
         sys.exit(0)
     progress("read")
     try:
         wb = read_path(path)
     except ReadError as e:
-        _fail(f"{e.problem.message('nl')}\n    {e.problem.message('en')}")
+        _fail(e.text)
     store = _store(store_path)
     try:
         base = ingest.base_for(region, base, None if fresh else store, local.name if local else None,
@@ -545,32 +577,32 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
                              if g.value not in ingest.DERIVED_GRAPHS and g.value != REGION_GRAPH + region}
                             - {ownership.graph_owner(REGIONS_GRAPH)})
             if others and not yes:
-                _fail(f"--fresh verwijdert ook: {', '.join(others)}; bevestig met --yes\n"
-                      f"    --fresh also removes: {', '.join(others)}; confirm with --yes")
+                _fail(Text(nl=f"--fresh verwijdert ook: {', '.join(others)}; bevestig met --yes",
+                           en=f"--fresh also removes: {', '.join(others)}; confirm with --yes"))
         result = ingest.check(wb, region, base, None if fresh else store, reasoner, progress)
         confirmed = True
         if result.ok and not dry_run and result.changes and result.changes.removes_most_people() and not yes:
             confirmed = sys.stdin.isatty() and click.confirm(
-                ingest_report.render_changes(result.changes, lang)[-1] + (" Doorgaan?" if lang == "nl" else " Continue?"),
+                ingest_report.render_changes(result.changes, lang)[-1] + " " + _T("continue", lang),
                 err=True)
         if result.ok and not dry_run and confirmed:
             if fresh:
                 result.generation = store.generation()
             ingest.commit(result, store, progress)
     except ownership.OwnershipError as e:
-        _fail(f"{e.nl}\n    {e.en}")
+        _fail(e.text)
     except (StoreError, StoreChanged, OSError) as e:
         _fail(str(e), EXIT_STORE)
     if annotate_out:
         written = annotate.write_annotated(result, annotate_out, lang)
-        click.echo(("Geannoteerde kopie: " if lang == "nl" else "Annotated copy: ") + str(written), err=True)
+        click.echo(_T("annotated", lang, path=written), err=True)
     if fmt == "json":
         click.echo(json.dumps(ingest_report.to_json(result, dry_run), indent=2, ensure_ascii=False))
     else:
         click.echo(ingest_report.render(result, lang, store=str(store), dry_run=dry_run))
     if not confirmed:
-        _fail("niet opgeslagen: meer dan de helft van de mensen zou verdwijnen; bevestig met --yes\n"
-              "    not committed: more than half of the people would be removed; confirm with --yes")
+        _fail(Text(nl="niet opgeslagen: meer dan de helft van de mensen zou verdwijnen; bevestig met --yes",
+                   en="not committed: more than half of the people would be removed; confirm with --yes"))
     sys.exit(result.exit_code)
 
 

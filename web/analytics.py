@@ -22,6 +22,7 @@ from markupsafe import Markup
 from kg.analytics import AnalyticsCache, analyse, gephi, pictures, tables
 from kg.analytics.capital import DIMENSIONS
 from kg.sparql import queries
+from kg.text import Text
 from web import i18n
 from web.context import kg
 from web.i18n import lang
@@ -39,37 +40,39 @@ def _install(state) -> None:
     state.app.extensions["analytics"] = AnalyticsCache()
 
 
-i18n.STRINGS.update({
-    "analytics": {"nl": "Netwerkanalyse", "en": "Network analysis"},
-    "an_intro": {"nl": "Kies een netwerk, school, persoon of artefact (naam, id of IRI).",
-                 "en": "Choose a network, school, person or artefact (name, id or IRI)."},
-    "an_field": {"nl": "Actor", "en": "Actor"},
-    "an_submit": {"nl": "Analyseer", "en": "Analyse"},
-    "an_people_only": {"nl": "Alleen personen (zonder artefacten)", "en": "People only (no artefacts)"},
-    "an_missing": {"nl": "Geef een actor op (parameter actor).", "en": "Give an actor (parameter actor)."},
-    "an_unknown": {"nl": "Geen actor of thema gevonden met deze naam, id of IRI:", "en": "No actor or topic found with this name, id or IRI:"},
-    "an_ambiguous": {"nl": "Meer dan één actor heet zo; kies er een:", "en": "More than one actor has this name; choose one:"},
-    "an_sociogram": {"nl": "Sociogram", "en": "Sociogram"},
-    "an_depth": {"nl": "Diepte van de interactie", "en": "Depth of interaction"},
-    "an_tree": {"nl": "Adoptieboom", "en": "Adoption tree"},
-    "an_curve": {"nl": "Adoptiecurve", "en": "Adoption curve"},
-    "an_openness": {"nl": "Open of gesloten", "en": "Open or closed"},
-    "an_brokers": {"nl": "Makelaars en grensgangers", "en": "Brokers and boundary crossers"},
-    "an_isolates": {"nl": "Geïsoleerde leden en losse groepjes", "en": "Isolated members and weak groups"},
-    "an_core": {"nl": "Kern en periferie: k-core tegenover opgegeven niveau", "en": "Core and periphery: k-core against declared level"},
-    "an_access": {"nl": "Toegang tot expertise (via vertrouwde verbindingen)", "en": "Access to expertise (through trusted ties)"},
-    "an_reach": {"nl": "Reikwijdte", "en": "Reach"},
-    "an_capital": {"nl": "Professioneel kapitaal", "en": "Professional capital"},
-    "an_diffusion": {"nl": "Verspreiding", "en": "Diffusion"},
-    "an_next": {"nl": "Scholen dicht bij een gebruiker", "en": "Schools close to an adopter"},
-    "an_shared": {"nl": "Wie verbindt welke netwerken", "en": "Who links which networks"},
-    "an_members_by_year": {"nl": "Leden per schooljaar", "en": "Members per school year"},
-    "an_exports": {"nl": "Downloads", "en": "Downloads"},
-    "an_table_csv": {"nl": "Tabel {n} (CSV)", "en": "Table {n} (CSV)"},
-    "an_link": {"nl": "Netwerkanalyse", "en": "Network analysis"},
-    "an_none_isolated": {"nl": "Niemand is geïsoleerd.", "en": "No one is isolated."},
-    "an_text_alt": {"nl": "Dezelfde gegevens als tabel", "en": "The same data as a table"},
-    "an_table_scroll": {"nl": "Tabel; schuif opzij als hij breder is dan het scherm", "en": "Table; scroll sideways when it is wider than the screen"},
+i18n.STRINGS.add({
+    "analytics": Text(nl="Netwerkanalyse", en="Network analysis"),
+    "an_intro": Text(nl="Kies een netwerk, school, persoon of artefact (naam, id of IRI).",
+                     en="Choose a network, school, person or artefact (name, id or IRI)."),
+    "an_field": Text(nl="Actor", en="Actor"),
+    "an_submit": Text(nl="Analyseer", en="Analyse"),
+    "an_people_only": Text(nl="Alleen personen (zonder artefacten)", en="People only (no artefacts)"),
+    "an_missing": Text(nl="Geef een actor op (parameter actor).", en="Give an actor (parameter actor)."),
+    "an_unknown": Text(nl="Geen actor of thema gevonden met deze naam, id of IRI:", en="No actor or topic found with this name, id or IRI:"),
+    "an_ambiguous": Text(nl="Meer dan één actor heet zo; kies er een:", en="More than one actor has this name; choose one:"),
+    "an_sociogram": Text(nl="Sociogram", en="Sociogram"),
+    "an_depth": Text(nl="Diepte van de interactie", en="Depth of interaction"),
+    "an_tree": Text(nl="Adoptieboom", en="Adoption tree"),
+    "an_curve": Text(nl="Adoptiecurve", en="Adoption curve"),
+    "an_openness": Text(nl="Open of gesloten", en="Open or closed"),
+    "an_brokers": Text(nl="Makelaars en grensgangers", en="Brokers and boundary crossers"),
+    "an_isolates": Text(nl="Geïsoleerde leden en losse groepjes", en="Isolated members and weak groups"),
+    "an_core": Text(nl="Kern en periferie: k-core tegenover opgegeven niveau", en="Core and periphery: k-core against declared level"),
+    "an_access": Text(nl="Toegang tot expertise (via vertrouwde verbindingen)", en="Access to expertise (through trusted ties)"),
+    "an_reach": Text(nl="Reikwijdte", en="Reach"),
+    "an_capital": Text(nl="Professioneel kapitaal", en="Professional capital"),
+    "an_diffusion": Text(nl="Verspreiding", en="Diffusion"),
+    "an_next": Text(nl="Scholen dicht bij een gebruiker", en="Schools close to an adopter"),
+    "an_shared": Text(nl="Wie verbindt welke netwerken", en="Who links which networks"),
+    "an_members_by_year": Text(nl="Leden per schooljaar", en="Members per school year"),
+    "an_exports": Text(nl="Downloads", en="Downloads"),
+    "an_table_csv": Text(nl="Tabel {n} (CSV)", en="Table {n} (CSV)"),
+    "an_link": Text(nl="Netwerkanalyse", en="Network analysis"),
+    "an_none_isolated": Text(nl="Niemand is geïsoleerd.", en="No one is isolated."),
+    "an_broker_mark": Text(nl="makelaar", en="broker"),
+    "an_isolated_mark": Text(nl="geïsoleerd", en="isolated"),
+    "an_text_alt": Text(nl="Dezelfde gegevens als tabel", en="The same data as a table"),
+    "an_table_scroll": Text(nl="Tabel; schuif opzij als hij breder is dan het scherm", en="Table; scroll sideways when it is wider than the screen"),
 })
 
 

@@ -12,25 +12,26 @@ from __future__ import annotations
 from flask import current_app, request
 
 from kg.federation import registry as regions
+from kg.text import Text
 from web import i18n
 
-i18n.STRINGS.update({
-    "fed_option": {"nl": "Ook in andere regio's zoeken", "en": "Also search other regions"},
-    "fed_regions": {"nl": "Regio's", "en": "Regions"},
-    "fed_region": {"nl": "Regio", "en": "Region"},
-    "fed_local": {"nl": "deze regio", "en": "this region"},
-    "fed_public_only": {"nl": "Alleen openbare gegevens: mensen verschijnen alleen met toestemming voor openbaarheid.",
-                        "en": "Public data only: people appear only with consent to be public."},
-    "fed_partial": {"nl": "Gedeeltelijk resultaat: geen antwoord van", "en": "Partial result: no answer from"},
-    "fed_status_ok": {"nl": "antwoordde", "en": "answered"},
-    "fed_status_timeout": {"nl": "geen antwoord binnen de tijd", "en": "no answer in time"},
-    "fed_status_error": {"nl": "fout", "en": "error"},
-    "fed_status_unknown-topic": {"nl": "kent het thema niet", "en": "does not know the topic"},
-    "fed_status_unknown-artefact": {"nl": "kent het artefact niet", "en": "does not know the artefact"},
-    "fed_results": {"nl": "resultaten", "en": "results"},
-    "fed_adoptions": {"nl": "adopties", "en": "adoptions"},
-    "fed_off": {"nl": "Deze server kent geen andere regio's (KG_REGIONS is niet ingesteld).",
-                "en": "This server knows no other regions (KG_REGIONS is not set)."},
+i18n.STRINGS.add({
+    "fed_option": Text(nl="Ook in andere regio's zoeken", en="Also search other regions"),
+    "fed_regions": Text(nl="Regio's", en="Regions"),
+    "fed_region": Text(nl="Regio", en="Region"),
+    "fed_local": Text(nl="deze regio", en="this region"),
+    "fed_public_only": Text(nl="Alleen openbare gegevens: mensen verschijnen alleen met toestemming voor openbaarheid.",
+                            en="Public data only: people appear only with consent to be public."),
+    "fed_partial": Text(nl="Gedeeltelijk resultaat: geen antwoord van", en="Partial result: no answer from"),
+    "fed_status_ok": Text(nl="antwoordde", en="answered"),
+    "fed_status_timeout": Text(nl="geen antwoord binnen de tijd", en="no answer in time"),
+    "fed_status_error": Text(nl="fout", en="error"),
+    "fed_status_unknown-topic": Text(nl="kent het thema niet", en="does not know the topic"),
+    "fed_status_unknown-artefact": Text(nl="kent het artefact niet", en="does not know the artefact"),
+    "fed_results": Text(nl="resultaten", en="results"),
+    "fed_adoptions": Text(nl="adopties", en="adoptions"),
+    "fed_off": Text(nl="Deze server kent geen andere regio's (KG_REGIONS is niet ingesteld).",
+                    en="This server knows no other regions (KG_REGIONS is not set)."),
 })
 
 EXTENSION = "kg_federation"
@@ -59,4 +60,4 @@ def asked() -> bool:
 
 def status_label(status: str) -> str:
     key = "fed_status_" + status
-    return i18n.t(key) if key in i18n.STRINGS else status
+    return i18n.STRINGS.get(key, i18n.lang(), status)

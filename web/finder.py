@@ -14,6 +14,8 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from kg.answers import expertise
 from kg.answers import search as kg_search
 from kg.federation import federated as kg_federation
+from kg.model.kinds import kind_label
+from kg.text import Text
 from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
@@ -25,54 +27,52 @@ bp = Blueprint("finder", __name__)
 API_SEARCH_LIMIT = 10   # autocomplete: a short list
 PAGE_SEARCH_LIMIT = 50  # the /search page
 
-i18n.STRINGS.update({
-    "finder_intro": {
-        "nl": "Zoek mensen, artefacten en netwerken met aantoonbare kennis van álle thema's die je opgeeft. "
-              "Elk resultaat laat zien waarom: opgegeven expertise, toeschrijving door anderen, gemaakte "
-              "artefacten, samenwerking en lidmaatschap van netwerken over het thema. Smallere thema's tellen mee.",
-        "en": "Find people, artefacts and networks with evidence for ALL the topics you give. Every result "
-              "shows why: declared expertise, attribution by others, authored artefacts, joint work and "
-              "membership of networks on the topic. Narrower topics count."},
-    "finder_topics": {"nl": "Thema's", "en": "Topics"},
-    "finder_topic": {"nl": "Thema", "en": "Topic"},
-    "finder_add_topic": {"nl": "Nog een thema", "en": "Add a topic"},
-    "finder_find": {"nl": "Zoek wie het weet", "en": "Find who knows"},
-    "finder_types": {"nl": "Soorten actoren", "en": "Kinds of actor"},
-    "finder_results": {"nl": "resultaten", "en": "results"},
-    "finder_result": {"nl": "resultaat", "en": "result"},
-    "finder_for": {"nl": "voor", "en": "for"},
-    "finder_score": {"nl": "score", "en": "score"},
-    "finder_none": {"nl": "Niemand heeft bewijs voor al deze thema's. Probeer minder of bredere thema's.",
-                    "en": "No one has evidence for all of these topics. Try fewer or broader topics."},
-    "finder_did_you_mean": {"nl": "Bedoelde je:", "en": "Did you mean:"},
-    "finder_unknown": {"nl": "Onbekend thema", "en": "Unknown topic"},
-    "finder_ambiguous": {"nl": "Meer dan één thema past bij", "en": "More than one topic matches"},
-    "finder_no_suggestion": {"nl": "Geen thema lijkt erop; kies er een uit de lijst 'Alle thema's' hieronder.",
-                             "en": "No topic looks like it; pick one from 'All topics' below."},
-    "finder_all_topics": {"nl": "Alle thema's", "en": "All topics"},
-    "finder_score_help": {
-        "nl": "De score telt per thema het gewicht van elk bewijs op: toegeschreven 3, gemaakt 3, onderwerp of "
-              "netwerkthema 3, opgegeven 2, samenwerking 2, lidmaatschap kern 2, actief 1, perifeer 0,5.",
-        "en": "The score adds, per topic, the weight of each piece of evidence: attributed 3, authored 3, "
-              "subject or network theme 3, declared 2, joint work 2, membership core 2, active 1, peripheral 0.5."},
-    "finder_narrower": {"nl": "via", "en": "via"},
-    "search_title": {"nl": "Zoeken", "en": "Search"},
-    "search_results_for": {"nl": "Resultaten voor", "en": "Results for"},
-    "search_none": {"nl": "Niets gevonden. Controleer de spelling of zoek op een deel van de naam.",
-                    "en": "Nothing found. Check the spelling or search for part of the name."},
-    "search_prompt": {"nl": "Typ een naam of thema in het zoekveld.", "en": "Type a name or topic in the search box."},
-    "search_matched": {"nl": "gevonden als", "en": "found as"},
-    "bad_limit": {"nl": "limit moet een geheel getal van 1 tot en met {max} zijn.",
-                  "en": "limit must be a whole number from 1 to {max}."},
-    "bad_kind": {"nl": "Onbekende soort: {kinds}; kies uit {choices}.",
-                 "en": "Unknown kind: {kinds}; choose from {choices}."},
+i18n.STRINGS.add({
+    "finder_intro": Text(nl="Zoek mensen, artefacten en netwerken met aantoonbare kennis van álle thema's die je opgeeft. "
+                            "Elk resultaat laat zien waarom: opgegeven expertise, toeschrijving door anderen, gemaakte "
+                            "artefacten, samenwerking en lidmaatschap van netwerken over het thema. Smallere thema's tellen mee.",
+                         en="Find people, artefacts and networks with evidence for ALL the topics you give. Every result "
+                            "shows why: declared expertise, attribution by others, authored artefacts, joint work and "
+                            "membership of networks on the topic. Narrower topics count."),
+    "finder_topics": Text(nl="Thema's", en="Topics"),
+    "finder_topic": Text(nl="Thema", en="Topic"),
+    "finder_add_topic": Text(nl="Nog een thema", en="Add a topic"),
+    "finder_find": Text(nl="Zoek wie het weet", en="Find who knows"),
+    "finder_types": Text(nl="Soorten actoren", en="Kinds of actor"),
+    "finder_results": Text(nl="resultaten", en="results"),
+    "finder_result": Text(nl="resultaat", en="result"),
+    "finder_for": Text(nl="voor", en="for"),
+    "finder_score": Text(nl="score", en="score"),
+    "finder_none": Text(nl="Niemand heeft bewijs voor al deze thema's. Probeer minder of bredere thema's.",
+                        en="No one has evidence for all of these topics. Try fewer or broader topics."),
+    "finder_did_you_mean": Text(nl="Bedoelde je:", en="Did you mean:"),
+    "finder_unknown": Text(nl="Onbekend thema", en="Unknown topic"),
+    "finder_ambiguous": Text(nl="Meer dan één thema past bij", en="More than one topic matches"),
+    "finder_no_suggestion": Text(nl="Geen thema lijkt erop; kies er een uit de lijst 'Alle thema's' hieronder.",
+                                 en="No topic looks like it; pick one from 'All topics' below."),
+    "finder_all_topics": Text(nl="Alle thema's", en="All topics"),
+    "finder_score_help": Text(nl="De score telt per thema het gewicht van elk bewijs op: toegeschreven 3, gemaakt 3, onderwerp of "
+                                 "netwerkthema 3, opgegeven 2, samenwerking 2, lidmaatschap kern 2, actief 1, perifeer 0,5.",
+                              en="The score adds, per topic, the weight of each piece of evidence: attributed 3, authored 3, "
+                                 "subject or network theme 3, declared 2, joint work 2, membership core 2, active 1, peripheral 0.5."),
+    "finder_narrower": Text(nl="via", en="via"),
+    "search_title": Text(nl="Zoeken", en="Search"),
+    "search_results_for": Text(nl="Resultaten voor", en="Results for"),
+    "search_none": Text(nl="Niets gevonden. Controleer de spelling of zoek op een deel van de naam.",
+                        en="Nothing found. Check the spelling or search for part of the name."),
+    "search_prompt": Text(nl="Typ een naam of thema in het zoekveld.", en="Type a name or topic in the search box."),
+    "search_matched": Text(nl="gevonden als", en="found as"),
+    "bad_limit": Text(nl="limit moet een geheel getal van 1 tot en met {max} zijn.",
+                      en="limit must be a whole number from 1 to {max}."),
+    "bad_kind": Text(nl="Onbekende soort: {kinds}; kies uit {choices}.",
+                     en="Unknown kind: {kinds}; choose from {choices}."),
 })
 
 
 # --- the expertise finder ---------------------------------------------------
 
 def _no_federation() -> expertise.FinderError:
-    return expertise.FinderError("no-federation", i18n.both("fed_off")["nl"], i18n.both("fed_off")["en"])
+    return expertise.FinderError("no-federation", i18n.STRINGS.text("fed_off"))
 
 
 def _answer(texts: list[str], types: list[str]) -> dict:
@@ -106,7 +106,7 @@ def who_knows_page() -> str:
     return render_template(
         "who_knows.html", fields=fields, types=types or list(expertise.TYPES), all_types=expertise.TYPES,
         answer=answer, results=results, error=error, problems=problems, all_topics=all_topics,
-        kind_label=expertise.kind_label, type_label=expertise.type_label, fmt=_fmt,
+        kind_label=expertise.kind_label, type_label=kind_label, fmt=_fmt,
         federation_on=federation.registry() is not None, federated=fed,
         status_label=federation.status_label,
         topic_url=lambda label: url_for("finder.who_knows_page", topic=label, **({"federated": "1"} if fed else {})))
@@ -177,7 +177,7 @@ def _fmt(score: float) -> str:
 def search_page() -> str:
     q = request.args.get("q", "")
     hits = [_hit_with_url(h) for h in kg_search.search(kg().db(), q, view(), lang(), PAGE_SEARCH_LIMIT)]
-    return render_template("search.html", q=q, hits=hits, kind_label=kg_search.kind_label,
+    return render_template("search.html", q=q, hits=hits, kind_label=kind_label,
                            limit=PAGE_SEARCH_LIMIT)
 
 
@@ -203,10 +203,9 @@ def _hit_with_url(hit: dict) -> dict:
     """A topic leads to who knows about it; an actor to its own page."""
     url = (url_for("finder.who_knows_page", topic=hit["label"]) if hit["kind"] == "topic"
            else page_url(hit["iri"], kg().base_iri))
-    return dict(hit, url=url, kind_label=kg_search.kind_label(hit["kind"], lang()))
+    return dict(hit, url=url, kind_label=kind_label(hit["kind"], lang()))
 
 
 def _json_error(code: str, key: str, **values: Any) -> tuple[Response, int]:
-    messages = {language: text.format(**values) for language, text in i18n.both(key).items()}
-    return jsonify({"error": {"code": code, **messages}}), 400
+    return jsonify({"error": {"code": code, **i18n.both(key, **values)}}), 400
 

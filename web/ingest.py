@@ -45,6 +45,7 @@ from kg.ingest.read import ReadError, read_bytes
 from kg.pipeline.build import Progress
 from kg.pipeline.report import step_label
 from kg.store import StoreError
+from kg.text import Text
 from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
@@ -58,97 +59,97 @@ KEEP_SECONDS = 24 * 3600
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 NEW = "_new"  # the form's choice "a new region"
 
-i18n.STRINGS.update({
-    "ingest": {"nl": "Upload", "en": "Upload"},
-    "ingest_title": {"nl": "Spreadsheet uploaden", "en": "Upload a spreadsheet"},
-    "ingest_intro": {"nl": "Upload de ingevulde sjablonen als XLSX-werkmap of als zip met CSV-bestanden. Eerst wordt "
-                           "alles gecontroleerd, samen met wat al in de kennisgraaf staat, en zie je wat opslaan "
-                           "verandert; pas als er geen fouten zijn kun je dat bevestigen. Opslaan vervangt de gegevens "
-                           "van deze regio en niets anders.",
-                     "en": "Upload the filled templates as an XLSX workbook or a zip of CSV files. Everything is checked "
-                           "first, together with what the knowledge graph already holds, and you see what committing "
-                           "changes; only when there are no errors can you confirm it. Committing replaces this "
-                           "region's data and nothing else."},
-    "ingest_choose": {"nl": "— kies een regio —", "en": "— choose a region —"},
-    "ingest_new_option": {"nl": "Nieuwe regio…", "en": "New region…"},
-    "ingest_new": {"nl": "Nieuwe regio", "en": "New region"},
-    "ingest_new_help": {"nl": "Alleen voor een nieuwe regio: haar naam (kleine letters, cijfers, '-') en basis-IRI. "
-                              "De basis-IRI ligt daarna vast; codes worden basis + code.",
-                        "en": "For a new region only: its name (lower-case letters, digits, '-') and base IRI. The "
-                              "base is then fixed; codes become base + code."},
-    "ingest_no_choice": {"nl": "Kies een regio, of 'Nieuwe regio' met naam en basis-IRI.",
-                         "en": "Choose a region, or 'New region' with a name and a base IRI."},
-    "ingest_exists": {"nl": "De regio {region} bestaat al: kies haar in de lijst.",
-                      "en": "Region {region} already exists: choose it in the list."},
-    "ingest_unknown_region": {"nl": "De kennisgraaf heeft geen regio {region}.",
-                              "en": "The knowledge graph has no region {region}."},
-    "ingest_changes": {"nl": "Wat opslaan verandert", "en": "What committing changes"},
-    "ingest_changes_new": {"nl": "Nieuwe regio: opslaan voegt toe", "en": "New region: committing adds"},
-    "ingest_changes_none": {"nl": "Niets: de upload is gelijk aan de opgeslagen regio.",
-                            "en": "Nothing: the upload equals the stored region."},
-    "ingest_before": {"nl": "Nu", "en": "Now"},
-    "ingest_after": {"nl": "Na opslaan", "en": "After"},
-    "ingest_added": {"nl": "Toegevoegd", "en": "Added"},
-    "ingest_removed": {"nl": "Verwijderd", "en": "Removed"},
-    "ingest_changed": {"nl": "Gewijzigd", "en": "Changed"},
-    "ingest_which": {"nl": "Welke", "en": "Which"},
-    "ingest_more": {"nl": "en {n} meer", "en": "and {n} more"},
-    "ingest_most_people": {"nl": "Meer dan de helft van de mensen van deze regio wordt verwijderd ({removed} van {before}).",
-                           "en": "More than half of this region's people would be removed ({removed} of {before})."},
-    "ingest_confirm_removal": {"nl": "Ik begrijp dat {removed} van de {before} mensen uit de kennisgraaf verdwijnen.",
-                               "en": "I understand that {removed} of the {before} people leave the knowledge graph."},
-    "ingest_need_confirm": {"nl": "Bevestig eerst dat je deze mensen wilt verwijderen.",
-                            "en": "First confirm that you want to remove these people."},
-    "ingest_changed_since": {"nl": "De kennisgraaf is veranderd sinds de controle; dit is wat opslaan nu verandert. "
-                                   "Er is niets opgeslagen: bevestig opnieuw.",
-                             "en": "The knowledge graph changed since the check; this is what committing changes now. "
-                                   "Nothing was written: confirm again."},
-    "ingest_working": {"nl": "Bezig met {name}", "en": "Working on {name}"},
-    "ingest_queued": {"nl": "In de wachtrij: er loopt nog een andere controle.",
-                      "en": "Waiting: another check is still running."},
-    "ingest_refresh": {"nl": "Deze pagina ververst zichzelf; je kunt haar ook sluiten en later terugkomen.",
-                       "en": "This page refreshes itself; you may also close it and come back later."},
-    "ingest_failed": {"nl": "Het is niet gelukt", "en": "It did not work"},
-    "ingest_file": {"nl": "Bestand (.xlsx of .zip)", "en": "File (.xlsx or .zip)"},
-    "ingest_region": {"nl": "Regio", "en": "Region"},
-    "ingest_base": {"nl": "Basis-IRI", "en": "Base IRI"},
-    "ingest_check": {"nl": "Controleer", "en": "Check"},
-    "ingest_templates": {"nl": "Lege sjablonen: kg templates MAP (zie de handleiding).",
-                         "en": "Empty templates: kg templates DIR (see the guide)."},
-    "ingest_regions": {"nl": "Regio's in de kennisgraaf", "en": "Regions in the knowledge graph"},
-    "ingest_no_regions": {"nl": "Nog geen regio's.", "en": "No regions yet."},
-    "ingest_report": {"nl": "Controle van {name}", "en": "Check of {name}"},
-    "ingest_clean": {"nl": "Geen fouten: {t} triples voor regio {region}. Je kunt opslaan.",
-                     "en": "No errors: {t} triples for region {region}. You can commit."},
-    "ingest_has_errors": {"nl": "Er zijn fouten; er is niets opgeslagen. Verbeter ze in je spreadsheet en upload opnieuw.",
-                          "en": "There are errors; nothing was written. Fix them in your spreadsheet and upload again."},
-    "ingest_table_first": {"nl": "Los eerst deze fouten in de tabellen op; daarna volgt de controle tegen het model.",
-                           "en": "Fix these table errors first; the check against the model follows after that."},
-    "ingest_commit": {"nl": "Bevestig: opslaan in de kennisgraaf", "en": "Confirm: commit to the knowledge graph"},
-    "ingest_download": {"nl": "Download de kopie met de problemen gemarkeerd", "en": "Download the copy with the problems marked"},
-    "ingest_committed": {"nl": "Opgeslagen: regio {region} is vervangen ({t} triples).",
-                         "en": "Committed: region {region} replaced ({t} triples)."},
-    "ingest_committed_new": {"nl": "Opgeslagen: regio {region} is toegevoegd ({t} triples).",
-                             "en": "Committed: region {region} added ({t} triples)."},
-    "ingest_problems": {"nl": "Problemen", "en": "Problems"},
-    "ingest_elsewhere": {"nl": "Elders in de kennisgraaf (blokkeert deze upload niet)",
-                         "en": "Elsewhere in the knowledge graph (does not block this upload)"},
-    "ingest_severity": {"nl": "Ernst", "en": "Severity"},
-    "ingest_template": {"nl": "Sjabloon", "en": "Template"},
-    "ingest_row": {"nl": "Rij", "en": "Row"},
-    "ingest_column": {"nl": "Kolom", "en": "Column"},
-    "ingest_value": {"nl": "Waarde", "en": "Value"},
-    "ingest_message": {"nl": "Melding", "en": "Message"},
-    "ingest_counts": {"nl": "Gelezen rijen", "en": "Rows read"},
-    "ingest_bad_input": {"nl": "Kan deze upload niet gebruiken", "en": "Cannot use this upload"},
-    "ingest_no_file": {"nl": "Kies een bestand.", "en": "Choose a file."},
-    "ingest_too_large": {"nl": "Het bestand is te groot (hoogstens {mb} MB).", "en": "The file is too large (at most {mb} MB)."},
-    "ingest_gone": {"nl": "Deze upload bestaat niet (meer); upload opnieuw.", "en": "This upload does not exist (any more); upload again."},
-    "ingest_digest": {"nl": "De upload is veranderd sinds de controle; upload opnieuw.",
-                      "en": "The upload changed since it was checked; upload again."},
-    "sev_error": {"nl": "fout", "en": "error"},
-    "sev_warning": {"nl": "waarschuwing", "en": "warning"},
-    "sev_info": {"nl": "melding", "en": "info"},
+i18n.STRINGS.add({
+    "ingest": Text(nl="Upload", en="Upload"),
+    "ingest_title": Text(nl="Spreadsheet uploaden", en="Upload a spreadsheet"),
+    "ingest_intro": Text(nl="Upload de ingevulde sjablonen als XLSX-werkmap of als zip met CSV-bestanden. Eerst wordt "
+                            "alles gecontroleerd, samen met wat al in de kennisgraaf staat, en zie je wat opslaan "
+                            "verandert; pas als er geen fouten zijn kun je dat bevestigen. Opslaan vervangt de gegevens "
+                            "van deze regio en niets anders.",
+                         en="Upload the filled templates as an XLSX workbook or a zip of CSV files. Everything is checked "
+                            "first, together with what the knowledge graph already holds, and you see what committing "
+                            "changes; only when there are no errors can you confirm it. Committing replaces this "
+                            "region's data and nothing else."),
+    "ingest_choose": Text(nl="— kies een regio —", en="— choose a region —"),
+    "ingest_new_option": Text(nl="Nieuwe regio…", en="New region…"),
+    "ingest_new": Text(nl="Nieuwe regio", en="New region"),
+    "ingest_new_help": Text(nl="Alleen voor een nieuwe regio: haar naam (kleine letters, cijfers, '-') en basis-IRI. "
+                               "De basis-IRI ligt daarna vast; codes worden basis + code.",
+                            en="For a new region only: its name (lower-case letters, digits, '-') and base IRI. The "
+                               "base is then fixed; codes become base + code."),
+    "ingest_no_choice": Text(nl="Kies een regio, of 'Nieuwe regio' met naam en basis-IRI.",
+                             en="Choose a region, or 'New region' with a name and a base IRI."),
+    "ingest_exists": Text(nl="De regio {region} bestaat al: kies haar in de lijst.",
+                          en="Region {region} already exists: choose it in the list."),
+    "ingest_unknown_region": Text(nl="De kennisgraaf heeft geen regio {region}.",
+                                  en="The knowledge graph has no region {region}."),
+    "ingest_changes": Text(nl="Wat opslaan verandert", en="What committing changes"),
+    "ingest_changes_new": Text(nl="Nieuwe regio: opslaan voegt toe", en="New region: committing adds"),
+    "ingest_changes_none": Text(nl="Niets: de upload is gelijk aan de opgeslagen regio.",
+                                en="Nothing: the upload equals the stored region."),
+    "ingest_before": Text(nl="Nu", en="Now"),
+    "ingest_after": Text(nl="Na opslaan", en="After"),
+    "ingest_added": Text(nl="Toegevoegd", en="Added"),
+    "ingest_removed": Text(nl="Verwijderd", en="Removed"),
+    "ingest_changed": Text(nl="Gewijzigd", en="Changed"),
+    "ingest_which": Text(nl="Welke", en="Which"),
+    "ingest_more": Text(nl="en {n} meer", en="and {n} more"),
+    "ingest_most_people": Text(nl="Meer dan de helft van de mensen van deze regio wordt verwijderd ({removed} van {before}).",
+                               en="More than half of this region's people would be removed ({removed} of {before})."),
+    "ingest_confirm_removal": Text(nl="Ik begrijp dat {removed} van de {before} mensen uit de kennisgraaf verdwijnen.",
+                                   en="I understand that {removed} of the {before} people leave the knowledge graph."),
+    "ingest_need_confirm": Text(nl="Bevestig eerst dat je deze mensen wilt verwijderen.",
+                                en="First confirm that you want to remove these people."),
+    "ingest_changed_since": Text(nl="De kennisgraaf is veranderd sinds de controle; dit is wat opslaan nu verandert. "
+                                    "Er is niets opgeslagen: bevestig opnieuw.",
+                                 en="The knowledge graph changed since the check; this is what committing changes now. "
+                                    "Nothing was written: confirm again."),
+    "ingest_working": Text(nl="Bezig met {name}", en="Working on {name}"),
+    "ingest_queued": Text(nl="In de wachtrij: er loopt nog een andere controle.",
+                          en="Waiting: another check is still running."),
+    "ingest_refresh": Text(nl="Deze pagina ververst zichzelf; je kunt haar ook sluiten en later terugkomen.",
+                           en="This page refreshes itself; you may also close it and come back later."),
+    "ingest_failed": Text(nl="Het is niet gelukt", en="It did not work"),
+    "ingest_file": Text(nl="Bestand (.xlsx of .zip)", en="File (.xlsx or .zip)"),
+    "ingest_region": Text(nl="Regio", en="Region"),
+    "ingest_base": Text(nl="Basis-IRI", en="Base IRI"),
+    "ingest_check": Text(nl="Controleer", en="Check"),
+    "ingest_templates": Text(nl="Lege sjablonen: kg templates MAP (zie de handleiding).",
+                             en="Empty templates: kg templates DIR (see the guide)."),
+    "ingest_regions": Text(nl="Regio's in de kennisgraaf", en="Regions in the knowledge graph"),
+    "ingest_no_regions": Text(nl="Nog geen regio's.", en="No regions yet."),
+    "ingest_report": Text(nl="Controle van {name}", en="Check of {name}"),
+    "ingest_clean": Text(nl="Geen fouten: {t} triples voor regio {region}. Je kunt opslaan.",
+                         en="No errors: {t} triples for region {region}. You can commit."),
+    "ingest_has_errors": Text(nl="Er zijn fouten; er is niets opgeslagen. Verbeter ze in je spreadsheet en upload opnieuw.",
+                              en="There are errors; nothing was written. Fix them in your spreadsheet and upload again."),
+    "ingest_table_first": Text(nl="Los eerst deze fouten in de tabellen op; daarna volgt de controle tegen het model.",
+                               en="Fix these table errors first; the check against the model follows after that."),
+    "ingest_commit": Text(nl="Bevestig: opslaan in de kennisgraaf", en="Confirm: commit to the knowledge graph"),
+    "ingest_download": Text(nl="Download de kopie met de problemen gemarkeerd", en="Download the copy with the problems marked"),
+    "ingest_committed": Text(nl="Opgeslagen: regio {region} is vervangen ({t} triples).",
+                             en="Committed: region {region} replaced ({t} triples)."),
+    "ingest_committed_new": Text(nl="Opgeslagen: regio {region} is toegevoegd ({t} triples).",
+                                 en="Committed: region {region} added ({t} triples)."),
+    "ingest_problems": Text(nl="Problemen", en="Problems"),
+    "ingest_elsewhere": Text(nl="Elders in de kennisgraaf (blokkeert deze upload niet)",
+                             en="Elsewhere in the knowledge graph (does not block this upload)"),
+    "ingest_severity": Text(nl="Ernst", en="Severity"),
+    "ingest_template": Text(nl="Sjabloon", en="Template"),
+    "ingest_row": Text(nl="Rij", en="Row"),
+    "ingest_column": Text(nl="Kolom", en="Column"),
+    "ingest_value": Text(nl="Waarde", en="Value"),
+    "ingest_message": Text(nl="Melding", en="Message"),
+    "ingest_counts": Text(nl="Gelezen rijen", en="Rows read"),
+    "ingest_bad_input": Text(nl="Kan deze upload niet gebruiken", en="Cannot use this upload"),
+    "ingest_no_file": Text(nl="Kies een bestand.", en="Choose a file."),
+    "ingest_too_large": Text(nl="Het bestand is te groot (hoogstens {mb} MB).", en="The file is too large (at most {mb} MB)."),
+    "ingest_gone": Text(nl="Deze upload bestaat niet (meer); upload opnieuw.", en="This upload does not exist (any more); upload again."),
+    "ingest_digest": Text(nl="De upload is veranderd sinds de controle; upload opnieuw.",
+                          en="The upload changed since it was checked; upload again."),
+    "sev_error": Text(nl="fout", en="error"),
+    "sev_warning": Text(nl="waarschuwing", en="warning"),
+    "sev_info": Text(nl="melding", en="info"),
 })
 
 
@@ -187,7 +188,7 @@ def _form_page(status: int = 200, **kw) -> tuple[str, int]:
 
 
 def _error(key: str, status: int, **fmt: object) -> tuple[str, int]:
-    return _form_page(status, input_error={k: v.format(**fmt) for k, v in i18n.STRINGS[key].items()})
+    return _form_page(status, input_error=i18n.STRINGS.text(key, **fmt))
 
 
 @bp.get("")
@@ -196,7 +197,8 @@ def form() -> tuple[str, int]:
 
 
 def _target() -> tuple[str, str, bool]:
-    """(region, base, new) chosen on the form; OwnershipError or ValueError((nl, en)) if unusable."""
+    """(region, base, new) chosen on the form; OwnershipError, or ValueError(key, values) of a message,
+    if unusable."""
     choice = request.form.get("region", "").strip()
     new = choice == NEW
     region = request.form.get("new_region", "").strip() if new else choice
@@ -204,8 +206,8 @@ def _target() -> tuple[str, str, bool]:
         raise ValueError("ingest_no_choice", {})
     why = check_region(region)
     if why:
-        raise OwnershipError(f"Regio {region!r}: alleen kleine letters, cijfers en '-' (hoogstens 63).",
-                             f"Region {region!r}: {why}.")
+        raise OwnershipError(Text(nl=f"Regio {region!r}: alleen kleine letters, cijfers en '-' (hoogstens 63).",
+                                  en=f"Region {region!r}: {why}."))
     infos = region_infos(kg().db())
     if new and region in infos:
         raise ValueError("ingest_exists", {"region": region})
@@ -228,14 +230,14 @@ def upload() -> Response | tuple[str, int]:
     try:
         region, base, new = _target()
     except OwnershipError as e:
-        return _form_page(400, input_error={"nl": e.nl, "en": e.en})
+        return _form_page(400, input_error=e.text)
     except ValueError as e:
         return _error(e.args[0], 400, **e.args[1])
     data = f.read()
     try:
         wb = read_bytes(data, f.filename)
     except ReadError as e:
-        return _form_page(400, input_error={"nl": e.problem.message("nl"), "en": e.problem.message("en")})
+        return _form_page(400, input_error=e.text)
     _prune(_upload_dir())
     upload_id = secrets.token_urlsafe(24)
     files = _files(upload_id)
@@ -303,7 +305,7 @@ def show(upload_id: str) -> tuple[str, int]:
         return render_template("ingest_progress.html", meta=meta, job=job, steps=steps), 200
     kw: dict = {}
     if job and job["state"] == FAILED:
-        kw["input_error"] = job["error"]
+        kw["input_error"] = Text(**job["error"])
     rep = _report(files)
     if meta.get("phase") == "committed":
         kw["committed"] = meta
@@ -371,8 +373,8 @@ def confirm(upload_id: str) -> Response | tuple[str, int]:
             meta.update(phase="checked")
             write_json(files["json"], meta)
             if isinstance(e, StoreChanged):
-                raise JobFailed(problem("store_changed").message("nl"), problem("store_changed").message("en")) from None
-            raise JobFailed(str(e), str(e)) from None
+                raise JobFailed(problem("store_changed").text) from None
+            raise JobFailed(Text(nl=str(e), en=str(e))) from None
         ctx.snapshot.refresh(force=True)
         meta.update(phase="committed", triples=result.counts()["triples"], changed_since=False)
         write_json(files["json"], meta)

@@ -18,18 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kg.pipeline.build import Progress
+from kg.text import BilingualError, Text
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-INTERRUPTED = {"nl": "Onderbroken: de server is gestopt tijdens het werk; probeer het opnieuw.",
-               "en": "Interrupted: the server stopped while working; please try again."}
+INTERRUPTED = Text(nl="Onderbroken: de server is gestopt tijdens het werk; probeer het opnieuw.",
+                   en="Interrupted: the server stopped while working; please try again.")
 
 
-class JobFailed(Exception):
-    """A job's expected failure, with the message staff see (`nl`, `en`)."""
-
-    def __init__(self, nl: str, en: str):
-        self.nl, self.en = nl, en
-        super().__init__(en)
+class JobFailed(BilingualError):
+    """A job's expected failure, with the message staff see (`text`)."""
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -56,7 +53,7 @@ def status(path: Path) -> dict | None:
     except (FileNotFoundError, ValueError):
         return None
     if data.get("state") in (QUEUED, RUNNING) and not _alive(int(data.get("pid", 0))):
-        data.update(state=FAILED, error=INTERRUPTED)
+        data.update(state=FAILED, error=INTERRUPTED.both())
     return data
 
 
@@ -84,11 +81,11 @@ class Jobs:
                     work(progress)
                     state.update(state=DONE)
                 except JobFailed as e:
-                    state.update(state=FAILED, error={"nl": e.nl, "en": e.en})
+                    state.update(state=FAILED, error=e.text.both())
                 except Exception as e:  # noqa: BLE001 - reported to the page, not raised in a thread
                     logging.getLogger(__name__).exception("job %s failed", path.name)
-                    state.update(state=FAILED, error={"nl": f"Interne fout: {type(e).__name__}",
-                                                      "en": f"Internal error: {type(e).__name__}"})
+                    state.update(state=FAILED, error=Text(nl=f"Interne fout: {type(e).__name__}",
+                                                          en=f"Internal error: {type(e).__name__}").both())
                 state["finished"] = time.time()
                 write_json(path, state)
 

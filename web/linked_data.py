@@ -31,6 +31,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from kg.answers import describe as kd
 from kg.answers import void
 from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB, shorten
+from kg.text import LANGS, Text
 from web import i18n, pages
 from web.context import kg
 from web.security import attachment, view
@@ -38,39 +39,39 @@ from web.urls import page_url
 
 bp = Blueprint("linked_data", __name__)
 
-i18n.STRINGS.update({
-    "ld_not_found_title": {"nl": "Niet gevonden", "en": "Not found"},
-    "ld_not_found": {"nl": "Deze entiteit staat niet in de kennisgraaf (of is niet openbaar).",
-                     "en": "This entity is not in the knowledge graph (or is not public)."},
-    "ld_not_acceptable": {"nl": "Geen van de gevraagde formaten is beschikbaar. Beschikbaar:",
-                          "en": "None of the requested formats is available. Available:"},
-    "ld_bad_format": {"nl": "Onbekend formaat in ?format=. Gebruik een van:",
-                      "en": "Unknown ?format= value. Use one of:"},
-    "ld_formats": {"nl": "Ook als", "en": "Also as"},
-    "ld_definition": {"nl": "Definitie", "en": "Definition"},
-    "ld_alt_labels": {"nl": "Ook genoemd", "en": "Also called"},
-    "ld_broader": {"nl": "Breder", "en": "Broader"},
-    "ld_narrower": {"nl": "Nauwer", "en": "Narrower"},
-    "ld_scheme": {"nl": "Begrippenlijst", "en": "Concept scheme"},
-    "ld_concepts": {"nl": "Begrippen", "en": "Concepts"},
-    "ld_who_knows_topic": {"nl": "Wie weet hier iets van?", "en": "Who knows about this?"},
-    "ld_ontology_title": {"nl": "Connective KG-ontologie", "en": "Connective KG ontology"},
-    "ld_classes": {"nl": "Klassen", "en": "Classes"},
-    "ld_properties": {"nl": "Eigenschappen", "en": "Properties"},
-    "ld_term": {"nl": "Term", "en": "Term"},
-    "ld_label": {"nl": "Label", "en": "Label"},
-    "ld_comment": {"nl": "Omschrijving", "en": "Description"},
-    "ld_parents": {"nl": "Subklasse/-eigenschap van", "en": "Subclass/-property of"},
-    "ld_domain": {"nl": "Domein", "en": "Domain"},
-    "ld_range": {"nl": "Bereik", "en": "Range"},
-    "ld_version": {"nl": "Versie", "en": "Version"},
-    "ld_license": {"nl": "Licentie", "en": "Licence"},
-    "ld_context": {"nl": "JSON-LD-context", "en": "JSON-LD context"},
-    "ld_shapes": {"nl": "SHACL-shapes", "en": "SHACL shapes"},
-    "ld_kind_class": {"nl": "klasse", "en": "class"},
-    "ld_kind_object-property": {"nl": "objecteigenschap", "en": "object property"},
-    "ld_kind_datatype-property": {"nl": "gegevenseigenschap", "en": "datatype property"},
-    "ld_kind_annotation-property": {"nl": "annotatie-eigenschap", "en": "annotation property"},
+i18n.STRINGS.add({
+    "ld_not_found_title": Text(nl="Niet gevonden", en="Not found"),
+    "ld_not_found": Text(nl="Deze entiteit staat niet in de kennisgraaf (of is niet openbaar).",
+                         en="This entity is not in the knowledge graph (or is not public)."),
+    "ld_not_acceptable": Text(nl="Geen van de gevraagde formaten is beschikbaar. Beschikbaar:",
+                              en="None of the requested formats is available. Available:"),
+    "ld_bad_format": Text(nl="Onbekend formaat in ?format=. Gebruik een van:",
+                          en="Unknown ?format= value. Use one of:"),
+    "ld_formats": Text(nl="Ook als", en="Also as"),
+    "ld_definition": Text(nl="Definitie", en="Definition"),
+    "ld_alt_labels": Text(nl="Ook genoemd", en="Also called"),
+    "ld_broader": Text(nl="Breder", en="Broader"),
+    "ld_narrower": Text(nl="Nauwer", en="Narrower"),
+    "ld_scheme": Text(nl="Begrippenlijst", en="Concept scheme"),
+    "ld_concepts": Text(nl="Begrippen", en="Concepts"),
+    "ld_who_knows_topic": Text(nl="Wie weet hier iets van?", en="Who knows about this?"),
+    "ld_ontology_title": Text(nl="Connective KG-ontologie", en="Connective KG ontology"),
+    "ld_classes": Text(nl="Klassen", en="Classes"),
+    "ld_properties": Text(nl="Eigenschappen", en="Properties"),
+    "ld_term": Text(nl="Term", en="Term"),
+    "ld_label": Text(nl="Label", en="Label"),
+    "ld_comment": Text(nl="Omschrijving", en="Description"),
+    "ld_parents": Text(nl="Subklasse/-eigenschap van", en="Subclass/-property of"),
+    "ld_domain": Text(nl="Domein", en="Domain"),
+    "ld_range": Text(nl="Bereik", en="Range"),
+    "ld_version": Text(nl="Versie", en="Version"),
+    "ld_license": Text(nl="Licentie", en="Licence"),
+    "ld_context": Text(nl="JSON-LD-context", en="JSON-LD context"),
+    "ld_shapes": Text(nl="SHACL-shapes", en="SHACL shapes"),
+    "ld_kind_class": Text(nl="klasse", en="class"),
+    "ld_kind_object-property": Text(nl="objecteigenschap", en="object property"),
+    "ld_kind_datatype-property": Text(nl="gegevenseigenschap", en="datatype property"),
+    "ld_kind_annotation-property": Text(nl="annotatie-eigenschap", en="annotation property"),
 })
 
 MEDIA = dict(kd.FORMATS)
@@ -154,7 +155,7 @@ def _finish(resp: Response, offers: tuple[str, ...] | None = None) -> Response:
 def _not_acceptable(e: NotAcceptable) -> Response:
     listed = [f"{MEDIA[f]} (?format={f})" for f in e.offers]
     key = "ld_bad_format" if e.bad_format else "ld_not_acceptable"
-    text = "\n".join(f"{i18n.STRINGS[key][lang]} {', '.join(listed)}" for lang in ("nl", "en")) + "\n"
+    text = "\n".join(f"{i18n.STRINGS(key, lang)} {', '.join(listed)}" for lang in LANGS) + "\n"
     resp = Response(text, status=400 if e.bad_format else 406, content_type="text/plain; charset=utf-8")
     return _finish(resp, e.offers)
 

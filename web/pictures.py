@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from kg.pictures import layout
+from kg.text import Strings, Text
 
 KIND_COLOURS = {  # each >= 4.5:1 against white, so also usable for text
     "person": "#1d5fa8",
@@ -26,36 +27,33 @@ KIND_COLOURS = {  # each >= 4.5:1 against white, so also usable for text
 VARIANT_COLOURS = ("#0b6e4f", "#a34a00", "#6b3fa0", "#b4234a", "#1d5fa8", "#4a5568")
 INK, MUTED, LINE = "#1d2433", "#4f586b", "#c9ced8"
 
-TEXTS = {
-    "spread_title": ("Verspreiding van {a}", "Spread of {a}"),
-    "spread_desc": ("{n} adopties door {s} scholen van {first} tot {last}. Elke rij is een school, "
-                    "elke stip een adoptie op de tijdas; een pijl loopt van de school waar het vandaan kwam "
-                    "naar de adopterende school, met de makelaar erbij. Vierkantjes zijn adopties van een "
-                    "aangepaste kopie; een ruit om de stip betekent: hier is een aangepaste kopie gemaakt.",
-                    "{n} adoptions by {s} schools from {first} to {last}. Each row is a school, each dot an "
-                    "adoption on the time axis; an arrow runs from the school it came from to the adopting "
-                    "school, labelled with the broker. Squares are adoptions of an adapted copy; a diamond "
-                    "around a dot means an adapted copy was made there."),
-    "curve_title": ("Cumulatief aantal adopties van {a}", "Cumulative adoptions of {a}"),
-    "curve_desc": ("Van {f} adoptie op {first} tot {n} adopties door {s} scholen op {last}.",
-                   "From {f} adoption on {first} to {n} adoptions by {s} schools on {last}."),
-    "adoptions": ("adopties", "adoptions"),
-    "schools": ("scholen", "schools"),
-    "nb_title": ("Netwerk rond {a}", "Network around {a}"),
-    "nb_desc": ("{a} in het midden met {n} direct verbonden actoren eromheen{more}, gekleurd naar soort: {kinds}.",
-                "{a} in the middle with {n} directly related actors around it{more}, coloured by kind: {kinds}."),
-    "nb_more": (" (de {m} met de meeste relaties van {t})", " (the {m} with most relations out of {t})"),
-    "growth_title": ("Leden van {a} per schooljaar", "Members of {a} per school year"),
-    "growth_desc": ("Aantal mensen dat aan het eind van elk schooljaar lid is: {values}.",
-                    "Number of people who are members at the end of each school year: {values}."),
-    "from_to": ("{s} → {t}, makelaar {b}", "{s} → {t}, broker {b}"),
-    "no_broker": ("onbekend", "unknown"),
-}
-
-
-def _t(key: str, lang: str, **kw: Any) -> str:
-    pair = TEXTS[key]
-    return (pair[1] if lang == "en" else pair[0]).format(**kw)
+TEXTS = Strings({
+    "spread_title": Text(nl="Verspreiding van {a}", en="Spread of {a}"),
+    "spread_desc": Text(nl="{n} adopties door {s} scholen van {first} tot {last}. Elke rij is een school, "
+                           "elke stip een adoptie op de tijdas; een pijl loopt van de school waar het vandaan kwam "
+                           "naar de adopterende school, met de makelaar erbij. Vierkantjes zijn adopties van een "
+                           "aangepaste kopie; een ruit om de stip betekent: hier is een aangepaste kopie gemaakt.",
+                        en="{n} adoptions by {s} schools from {first} to {last}. Each row is a school, each dot an "
+                           "adoption on the time axis; an arrow runs from the school it came from to the adopting "
+                           "school, labelled with the broker. Squares are adoptions of an adapted copy; a diamond "
+                           "around a dot means an adapted copy was made there."),
+    "curve_title": Text(nl="Cumulatief aantal adopties van {a}", en="Cumulative adoptions of {a}"),
+    "curve_desc": Text(nl="Van {f} adoptie op {first} tot {n} adopties door {s} scholen op {last}.",
+                       en="From {f} adoption on {first} to {n} adoptions by {s} schools on {last}."),
+    "adoptions": Text(nl="adopties", en="adoptions"),
+    "schools": Text(nl="scholen", en="schools"),
+    "nb_title": Text(nl="Netwerk rond {a}", en="Network around {a}"),
+    "nb_desc": Text(nl="{a} in het midden met {n} direct verbonden actoren eromheen{more}, gekleurd naar soort: {kinds}.",
+                    en="{a} in the middle with {n} directly related actors around it{more}, coloured by kind: {kinds}."),
+    "nb_more": Text(nl=" (de {m} met de meeste relaties van {t})", en=" (the {m} with most relations out of {t})"),
+    "growth_title": Text(nl="Leden van {a} per schooljaar", en="Members of {a} per school year"),
+    "growth_desc": Text(nl="Aantal mensen dat aan het eind van elk schooljaar lid is: {values}.",
+                        en="Number of people who are members at the end of each school year: {values}."),
+    "from_to": Text(nl="{s} → {t}, makelaar {b}", en="{s} → {t}, broker {b}"),
+    "no_broker": Text(nl="onbekend", en="unknown"),
+    "broker_as": Text(nl="makelaar {b}", en="broker {b}"),
+    "made_copy": Text(nl="maakte {c}", en="made {c}"),
+})
 
 
 def _e(value: Any) -> str:
@@ -91,8 +89,8 @@ def spread_svg(trace: dict[str, Any], lang: str, url: Callable[[str], str], uid:
     """Schools as rows on a time axis, adoptions as dots, arrows source -> adopter with the broker."""
     geo = layout.spread(trace["adoptions"], trace["derivations"], trace["artefact"])
     s = trace["summary"]
-    title = _t("spread_title", lang, a=trace["artefact"]["label"])
-    desc = _t("spread_desc", lang, n=s["adoptions"], s=s["schools"], first=s["first"] or "?", last=s["last"] or "?")
+    title = TEXTS("spread_title", lang, a=trace["artefact"]["label"])
+    desc = TEXTS("spread_desc", lang, n=s["adoptions"], s=s["schools"], first=s["first"] or "?", last=s["last"] or "?")
     x0, y0, x1, y1 = geo.plot
     body = [f'<defs><marker id="{_e(uid)}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
             f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{MUTED}"/></marker></defs>']
@@ -109,8 +107,8 @@ def spread_svg(trace: dict[str, Any], lang: str, url: Callable[[str], str], uid:
         # leave the source vertically (its broker label sits to its right), enter the adopter from the left
         bend = round(a.x + (b.x - a.x) * 0.35, 1)
         tip = f'{b.x - 8:g},{b.y}' if b.x - a.x > 12 else f'{b.x},{b.y - 8 if b.y > a.y else b.y + 8}'
-        tooltip = _t("from_to", lang, s=a.adoption["adopter"]["label"], t=b.adoption["adopter"]["label"],
-                     b=edge.broker or _t("no_broker", lang))
+        tooltip = TEXTS("from_to", lang, s=a.adoption["adopter"]["label"], t=b.adoption["adopter"]["label"],
+                        b=edge.broker or TEXTS("no_broker", lang))
         body.append(f'<path class="edge" d="M{a.x},{a.y} C{a.x},{b.y} {bend},{b.y} {tip}" fill="none" '
                     f'stroke="{MUTED}" stroke-opacity=".75" stroke-width="1.3" marker-end="url(#{_e(uid)}-arrow)"><title>{_e(tooltip)}</title></path>')
     for node in geo.nodes:
@@ -122,12 +120,12 @@ def spread_svg(trace: dict[str, Any], lang: str, url: Callable[[str], str], uid:
 def _spread_node(node: layout.SpreadNode, lang: str, url: Callable[[str], str]) -> str:
     a = node.adoption
     colour = VARIANT_COLOURS[node.variant % len(VARIANT_COLOURS)]
-    brokers = ", ".join(b["label"] for b in a.get("brokers") or []) or _t("no_broker", lang)
+    brokers = ", ".join(b["label"] for b in a.get("brokers") or []) or TEXTS("no_broker", lang)
     parts = [a["date"], a["adopter"]["label"], a["adopted"]["label"] if a.get("adopted") else "",
              (("via " + a["network"]["label"]) if a.get("network") else ""),
-             ("makelaar " if lang == "nl" else "broker ") + brokers]
+             TEXTS("broker_as", lang, b=brokers)]
     if a.get("adapted_copy"):
-        parts.append(("maakte " if lang == "nl" else "made ") + a["adapted_copy"]["label"])
+        parts.append(TEXTS("made_copy", lang, c=a["adapted_copy"]["label"]))
     tooltip = " · ".join(p for p in parts if p)
     x, y = node.x, node.y
     if node.variant == 0:
@@ -171,9 +169,9 @@ def curve_svg(trace: dict[str, Any], lang: str, uid: str = "curve") -> Markup:
     geo = layout.curve(trace["curve"])
     s = trace["summary"]
     pts = trace["curve"]
-    title = _t("curve_title", lang, a=trace["artefact"]["label"])
-    desc = _t("curve_desc", lang, f=pts[0]["adoptions"] if pts else 0, first=s["first"] or "?",
-              n=s["adoptions"], s=s["schools"], last=s["last"] or "?")
+    title = TEXTS("curve_title", lang, a=trace["artefact"]["label"])
+    desc = TEXTS("curve_desc", lang, f=pts[0]["adoptions"] if pts else 0, first=s["first"] or "?",
+                 n=s["adoptions"], s=s["schools"], last=s["last"] or "?")
     x0, y0, x1, y1 = geo.plot
     body = []
     for y, v in geo.y_ticks:
@@ -191,13 +189,13 @@ def curve_svg(trace: dict[str, Any], lang: str, uid: str = "curve") -> Markup:
         lx, ly = geo.points[-1]
         sx, sy = geo.school_points[-1]
         body.append(f'<text x="{lx - 4}" y="{ly - 8}" text-anchor="end" font-size="12" fill="{VARIANT_COLOURS[0]}">'
-                    f'{s["adoptions"]} {_e(_t("adoptions", lang))}</text>')
+                    f'{s["adoptions"]} {_e(TEXTS("adoptions", lang))}</text>')
         body.append(f'<text x="{sx - 4}" y="{sy + 16}" text-anchor="end" font-size="12" fill="{KIND_COLOURS["organisation"]}">'
-                    f'{s["schools"]} {_e(_t("schools", lang))}</text>')
+                    f'{s["schools"]} {_e(TEXTS("schools", lang))}</text>')
         for p, (x, y) in zip(pts, _corners(geo.points)):
             body.append(f'<circle class="step" cx="{x}" cy="{y}" r="2.5" fill="{VARIANT_COLOURS[0]}">'
-                        f'<title>{_e(p["date"])}: {p["adoptions"]} {_e(_t("adoptions", lang))}, '
-                        f'{p["schools"]} {_e(_t("schools", lang))}</title></circle>')
+                        f'<title>{_e(p["date"])}: {p["adoptions"]} {_e(TEXTS("adoptions", lang))}, '
+                        f'{p["schools"]} {_e(TEXTS("schools", lang))}</title></circle>')
     return _svg(uid, geo.width, geo.height, title, desc, body, "curve")
 
 
@@ -237,9 +235,9 @@ def neighbourhood_svg(actor: dict[str, Any], neighbours: list[dict[str, Any]], l
     geo = layout.ring(len(shown), width=720, height=460)
     cx, cy = geo.centre
     kinds = sorted({n["kind"] for n in shown} | {actor["kind"]})
-    more = _t("nb_more", lang, m=len(shown), t=len(neighbours)) if len(shown) < len(neighbours) else ""
-    desc = _t("nb_desc", lang, a=actor["label"], n=len(shown), more=more,
-              kinds=", ".join(kind_labels.get(k, k) for k in kinds))
+    more = TEXTS("nb_more", lang, m=len(shown), t=len(neighbours)) if len(shown) < len(neighbours) else ""
+    desc = TEXTS("nb_desc", lang, a=actor["label"], n=len(shown), more=more,
+                 kinds=", ".join(kind_labels.get(k, k) for k in kinds))
     body = []
     for _n, (x, y) in zip(shown, geo.positions):
         body.append(f'<line x1="{cx}" y1="{cy}" x2="{x}" y2="{y}" stroke="{LINE}" stroke-width="1.5"/>')
@@ -255,7 +253,7 @@ def neighbourhood_svg(actor: dict[str, Any], neighbours: list[dict[str, Any]], l
                  + f'<text class="relation" x="{x}" y="{y + 36}" text-anchor="middle" font-size="10.5" fill="{MUTED}" '
                    f'stroke="#fff" stroke-width="3" paint-order="stroke">{_e(short(", ".join(n["relations"]), 30))}</text></g>')
         body.append(_link(url(n["iri"]), inner, label))
-    return _svg(uid, geo.width, geo.height, _t("nb_title", lang, a=actor["label"]), desc, body, "neighbourhood",
+    return _svg(uid, geo.width, geo.height, TEXTS("nb_title", lang, a=actor["label"]), desc, body, "neighbourhood",
                 links=True)
 
 
@@ -315,8 +313,8 @@ def growth_svg(network: dict[str, Any], growth: list[dict[str, Any]], lang: str,
                     f'<text x="{round(x + w / 2, 1)}" y="{y1 + 16}" text-anchor="middle" font-size="11" fill="{MUTED}">'
                     f'{_e(_short_year(g["school_year"]))}</text></g>')
     body.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="{MUTED}"/>')
-    return _svg(uid, geo.width, geo.height, _t("growth_title", lang, a=network["label"]),
-                _t("growth_desc", lang, values=values), body, "growth")
+    return _svg(uid, geo.width, geo.height, TEXTS("growth_title", lang, a=network["label"]),
+                TEXTS("growth_desc", lang, values=values), body, "growth")
 
 
 def _short_year(school_year: str) -> str:

@@ -36,6 +36,7 @@ from kg.sparql import service as sd
 from kg.sparql.guard import QueryRefused, check_query
 from kg.sparql.worker import QueryFailed, Request
 from kg.store import view_graphs
+from kg.text import BilingualError, Text
 from web import i18n
 from web.context import kg
 from web.security import view
@@ -74,53 +75,48 @@ DESCRIPTION_TYPES = {
 ERROR_TYPES = ("text/plain", "application/json")
 STATUS = {"syntax": 400, "format": 406, "rows": 422, "deadline": 503, "memory": 503, "busy": 503, "error": 500}
 
-i18n.STRINGS.update({
-    "sparql_title": {"nl": "SPARQL-endpoint", "en": "SPARQL endpoint"},
-    "sparql_intro": {
-        "nl": "Stel je eigen vragen aan de kennisgraaf in SPARQL. Het endpoint is alleen-lezen en volgt het "
-              "SPARQL 1.1-protocol, dus ook programma's (curl, SPARQLWrapper, rdflib) kunnen het gebruiken.",
-        "en": "Ask the knowledge graph your own questions in SPARQL. The endpoint is read-only and follows the "
-              "SPARQL 1.1 Protocol, so programs (curl, SPARQLWrapper, rdflib) can use it too."},
-    "sparql_view_public": {
-        "nl": "Je ziet de openbare gegevens: mensen zonder openbare toestemming verschijnen als anonieme rol.",
-        "en": "You see the public data: people without public consent appear as an anonymous role."},
-    "sparql_view_internal": {"nl": "Je bent ingelogd: je ziet alle gegevens.",
-                             "en": "You are signed in: you see all data."},
-    "sparql_limits": {
-        "nl": "Elke query stopt na {deadline} seconden en mag hoogstens {rows} rijen opleveren. "
-              "Niet toegestaan: wijzigingen, SERVICE, LOAD en FROM met grafen buiten deze dataset.",
-        "en": "Each query stops after {deadline} seconds and may return at most {rows} rows. "
-              "Not allowed: updates, SERVICE, LOAD and FROM with graphs outside this dataset."},
-    "sparql_editor": {"nl": "Query-editor", "en": "Query editor"},
-    "sparql_noscript": {
-        "nl": "De editor heeft JavaScript nodig. Zonder JavaScript kun je hieronder een query versturen.",
-        "en": "The editor needs JavaScript. Without JavaScript you can send a query below."},
-    "sparql_query": {"nl": "Query", "en": "Query"},
-    "sparql_run": {"nl": "Uitvoeren", "en": "Run"},
-    "sparql_examples": {"nl": "Voorbeelden: de benoemde queries", "en": "Examples: the named queries"},
-    "sparql_examples_intro": {
-        "nl": "Dit zijn de queries achter de pagina's van deze site. Hun parameters (zoals ?topic) worden daar "
-              "ingevuld; vervang ze hier zelf door een waarde, of gebruik kg query NAAM.",
-        "en": "These are the queries behind the pages of this site. Their parameters (such as ?topic) are filled "
-              "in there; replace them here with a value yourself, or use kg query NAME."},
-    "sparql_open": {"nl": "Open in de editor", "en": "Open in the editor"},
-    "sparql_params": {"nl": "Voorbeeldparameters", "en": "Example parameters"},
-    "sparql_params_hint": {"nl": "vervang de variabele door de waarde om de query hier te draaien",
-                           "en": "replace the variable with the value to run the query here"},
-    "sparql_for_programs": {"nl": "Voor programma's", "en": "For programs"},
+i18n.STRINGS.add({
+    "sparql_title": Text(nl="SPARQL-endpoint", en="SPARQL endpoint"),
+    "sparql_intro": Text(nl="Stel je eigen vragen aan de kennisgraaf in SPARQL. Het endpoint is alleen-lezen en volgt het "
+                            "SPARQL 1.1-protocol, dus ook programma's (curl, SPARQLWrapper, rdflib) kunnen het gebruiken.",
+                         en="Ask the knowledge graph your own questions in SPARQL. The endpoint is read-only and follows the "
+                            "SPARQL 1.1 Protocol, so programs (curl, SPARQLWrapper, rdflib) can use it too."),
+    "sparql_view_public": Text(nl="Je ziet de openbare gegevens: mensen zonder openbare toestemming verschijnen als anonieme rol.",
+                               en="You see the public data: people without public consent appear as an anonymous role."),
+    "sparql_view_internal": Text(nl="Je bent ingelogd: je ziet alle gegevens.",
+                                 en="You are signed in: you see all data."),
+    "sparql_limits": Text(nl="Elke query stopt na {deadline} seconden en mag hoogstens {rows} rijen opleveren. "
+                             "Niet toegestaan: wijzigingen, SERVICE, LOAD en FROM met grafen buiten deze dataset.",
+                          en="Each query stops after {deadline} seconds and may return at most {rows} rows. "
+                             "Not allowed: updates, SERVICE, LOAD and FROM with graphs outside this dataset."),
+    "sparql_editor": Text(nl="Query-editor", en="Query editor"),
+    "sparql_noscript": Text(nl="De editor heeft JavaScript nodig. Zonder JavaScript kun je hieronder een query versturen.",
+                            en="The editor needs JavaScript. Without JavaScript you can send a query below."),
+    "sparql_query": Text(nl="Query", en="Query"),
+    "sparql_run": Text(nl="Uitvoeren", en="Run"),
+    "sparql_examples": Text(nl="Voorbeelden: de benoemde queries", en="Examples: the named queries"),
+    "sparql_examples_intro": Text(nl="Dit zijn de queries achter de pagina's van deze site. Hun parameters (zoals ?topic) worden daar "
+                                     "ingevuld; vervang ze hier zelf door een waarde, of gebruik kg query NAAM.",
+                                  en="These are the queries behind the pages of this site. Their parameters (such as ?topic) are filled "
+                                     "in there; replace them here with a value yourself, or use kg query NAME."),
+    "sparql_open": Text(nl="Open in de editor", en="Open in the editor"),
+    "sparql_params": Text(nl="Voorbeeldparameters", en="Example parameters"),
+    "sparql_params_hint": Text(nl="vervang de variabele door de waarde om de query hier te draaien",
+                               en="replace the variable with the value to run the query here"),
+    "sparql_for_programs": Text(nl="Voor programma's", en="For programs"),
+    "sparql_actors_per_class": Text(nl="Actoren per klasse", en="Actors per class"),
+    "sparql_service_description": Text(nl="servicebeschrijving", en="service description"),
 })
 
 
-class ProtocolError(Exception):
-    """A request this endpoint answers with an error status; messages in English and Dutch."""
+class ProtocolError(BilingualError):
+    """A request this endpoint answers with an error status; `text` says why."""
 
-    def __init__(self, status: int, code: str, en: str, nl: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, code: str, text: Text, headers: dict[str, str] | None = None):
+        super().__init__(text)
         self.status = status
         self.code = code
-        self.en = en
-        self.nl = nl
         self.headers = headers or {}
-        super().__init__(en)
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -147,28 +143,29 @@ def _endpoint() -> Response:
     params = _params()
     for name in ("update", "using-graph-uri", "using-named-graph-uri"):
         if name in (k for k, _ in params):
-            raise ProtocolError(400, "update", f"the parameter {name!r} belongs to SPARQL Update, which this "
-                                "read-only endpoint does not offer",
-                                f"de parameter {name!r} hoort bij SPARQL Update, dat dit alleen-lezen endpoint "
-                                "niet aanbiedt")
+            raise ProtocolError(400, "update", Text(
+                nl=f"de parameter {name!r} hoort bij SPARQL Update, dat dit alleen-lezen endpoint niet aanbiedt",
+                en=f"the parameter {name!r} belongs to SPARQL Update, which this read-only endpoint does not offer"))
     texts = [v for k, v in params if k == "query"]
     if len(texts) > 1:
-        raise ProtocolError(400, "several", f"the request holds {len(texts)} queries; send exactly one `query`",
-                            f"het verzoek bevat {len(texts)} queries; stuur er precies één (`query`)")
+        raise ProtocolError(400, "several", Text(
+            nl=f"het verzoek bevat {len(texts)} queries; stuur er precies één (`query`)",
+            en=f"the request holds {len(texts)} queries; send exactly one `query`"))
     if not texts:
         if request.method == "POST":
-            raise ProtocolError(400, "missing", "the request holds no query; send it as `query` or as the body "
-                                "with Content-Type application/sparql-query",
-                                "het verzoek bevat geen query; stuur hem als `query` of als body met "
-                                "Content-Type application/sparql-query")
+            raise ProtocolError(400, "missing", Text(
+                nl="het verzoek bevat geen query; stuur hem als `query` of als body met Content-Type "
+                   "application/sparql-query",
+                en="the request holds no query; send it as `query` or as the body with Content-Type "
+                   "application/sparql-query"))
         return _description_or_editor()
     text = texts[0]
     if not text.strip():
-        raise ProtocolError(400, "missing", "the query is empty", "de query is leeg")
+        raise ProtocolError(400, "missing", Text(nl="de query is leeg", en="the query is empty"))
     limit = int(current_app.config.get("KG_QUERY_MAX_CHARS", DEFAULT_MAX_QUERY_CHARS))
     if len(text) > limit:
-        raise _too_large(f"the query has {len(text)} characters; at most {limit} are accepted",
-                         f"de query heeft {len(text)} tekens; hoogstens {limit} worden geaccepteerd")
+        raise _too_large(Text(nl=f"de query heeft {len(text)} tekens; hoogstens {limit} worden geaccepteerd",
+                              en=f"the query has {len(text)} characters; at most {limit} are accepted"))
 
     ctx = kg()
     the_view = view()
@@ -179,7 +176,7 @@ def _endpoint() -> Response:
     try:
         checked = check_query(text, allowed)
     except QueryRefused as e:
-        raise ProtocolError(400, e.code, e.en, e.nl) from None
+        raise ProtocolError(400, e.code, e.text) from None
 
     select_type = _negotiate(SELECT_TYPES)
     graph_type = _negotiate(GRAPH_TYPES)
@@ -208,7 +205,7 @@ def _endpoint() -> Response:
         if e.kind == "format":
             raise _not_acceptable(None) from None
         headers = {"Retry-After": "5"} if e.kind == "busy" else {}
-        raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.en, e.nl, headers) from None
+        raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.text, headers) from None
     shown = select_type if answer.form in ("select", "ask") else graph_type
     return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
 
@@ -226,25 +223,25 @@ def _params() -> list[tuple[str, str]]:
         body = request.get_data(cache=True)
     except RequestEntityTooLarge:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        raise _too_large(f"the request body is larger than {limit} bytes",
-                         f"de body van het verzoek is groter dan {limit} bytes") from None
+        raise _too_large(Text(nl=f"de body van het verzoek is groter dan {limit} bytes",
+                              en=f"the request body is larger than {limit} bytes")) from None
     if mimetype == "application/x-www-form-urlencoded":
         return params + _parse_form(body)
     if mimetype == "application/sparql-query":
         charset = request.mimetype_params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
-            raise ProtocolError(400, "encoding", f"the query must be UTF-8, not {charset}",
-                                f"de query moet UTF-8 zijn, niet {charset}")
-        return params + [("query", _utf8(body, "the query body", "de body met de query"))]
+            raise ProtocolError(400, "encoding", Text(nl=f"de query moet UTF-8 zijn, niet {charset}",
+                                                      en=f"the query must be UTF-8, not {charset}"))
+        return params + [("query", _utf8(body, Text(nl="de body met de query", en="the query body")))]
     if mimetype == "application/sparql-update":
-        raise ProtocolError(400, "update", "SPARQL Update is not offered: this endpoint is read-only",
-                            "SPARQL Update wordt niet aangeboden: dit endpoint is alleen-lezen")
+        raise ProtocolError(400, "update", Text(nl="SPARQL Update wordt niet aangeboden: dit endpoint is alleen-lezen",
+                                                en="SPARQL Update is not offered: this endpoint is read-only"))
     shown = mimetype or "none"
     raise ProtocolError(400, "media-type",
-                        f"a POST must have Content-Type application/x-www-form-urlencoded or "
-                        f"application/sparql-query (got {shown})",
-                        f"een POST moet Content-Type application/x-www-form-urlencoded of "
-                        f"application/sparql-query hebben (ontvangen: {shown})")
+                        Text(nl=f"een POST moet Content-Type application/x-www-form-urlencoded of "
+                                f"application/sparql-query hebben (ontvangen: {shown})",
+                             en=f"a POST must have Content-Type application/x-www-form-urlencoded or "
+                                f"application/sparql-query (got {shown})"))
 
 
 def _parse_form(raw: bytes) -> list[tuple[str, str]]:
@@ -253,18 +250,18 @@ def _parse_form(raw: bytes) -> list[tuple[str, str]]:
         if not part:
             continue
         key, _, value = part.partition(b"=")
-        name = _utf8(unquote_to_bytes(key.replace(b"+", b" ")), "a parameter name", "een parameternaam")
-        out.append((name, _utf8(unquote_to_bytes(value.replace(b"+", b" ")), f"parameter {name!r}",
-                                f"parameter {name!r}")))
+        name = _utf8(unquote_to_bytes(key.replace(b"+", b" ")), Text(nl="een parameternaam", en="a parameter name"))
+        out.append((name, _utf8(unquote_to_bytes(value.replace(b"+", b" ")),
+                                Text(nl=f"parameter {name!r}", en=f"parameter {name!r}"))))
     return out
 
 
-def _utf8(data: bytes, what_en: str, what_nl: str) -> str:
+def _utf8(data: bytes, what: Text) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ProtocolError(400, "encoding", f"{what_en} is not valid UTF-8 (byte {e.start})",
-                            f"{what_nl} is geen geldige UTF-8 (byte {e.start})") from None
+        text = Text(nl="{what} is geen geldige UTF-8 (byte {at})", en="{what} is not valid UTF-8 (byte {at})")
+        raise ProtocolError(400, "encoding", text.format(what=what, at=e.start)) from None
 
 
 def _check_graphs(given: Iterable[str], allowed: Sequence[str]) -> None:
@@ -272,8 +269,8 @@ def _check_graphs(given: Iterable[str], allowed: Sequence[str]) -> None:
         if iri not in allowed:
             listed = ", ".join(f"<{g}>" for g in sorted(allowed)) or "-"
             shown = iri if len(iri) <= 200 else iri[:200] + "..."
-            raise ProtocolError(400, "graph", f"{shown!r} is not a graph of this dataset; allowed: {listed}",
-                                f"{shown!r} is geen graaf van deze dataset; toegestaan: {listed}")
+            raise ProtocolError(400, "graph", Text(nl=f"{shown!r} is geen graaf van deze dataset; toegestaan: {listed}",
+                                                   en=f"{shown!r} is not a graph of this dataset; allowed: {listed}"))
 
 
 # --- content negotiation ---------------------------------------------------------------------
@@ -315,19 +312,21 @@ def _not_acceptable(form: str | None) -> ProtocolError:
     select = ", ".join(SELECT_TYPES)
     graph = ", ".join(GRAPH_TYPES)
     if form in ("select", "ask"):
-        en, nl = f"SELECT and ASK results are available as: {select}", f"SELECT- en ASK-resultaten zijn er als: {select}"
+        offered = Text(nl=f"SELECT- en ASK-resultaten zijn er als: {select}",
+                       en=f"SELECT and ASK results are available as: {select}")
     elif form == "graph":
-        en, nl = (f"CONSTRUCT and DESCRIBE results are available as: {graph}",
-                  f"CONSTRUCT- en DESCRIBE-resultaten zijn er als: {graph}")
+        offered = Text(nl=f"CONSTRUCT- en DESCRIBE-resultaten zijn er als: {graph}",
+                       en=f"CONSTRUCT and DESCRIBE results are available as: {graph}")
     else:
-        en = f"SELECT/ASK results are available as: {select}; CONSTRUCT/DESCRIBE results as: {graph}"
-        nl = f"SELECT/ASK-resultaten zijn er als: {select}; CONSTRUCT/DESCRIBE-resultaten als: {graph}"
-    return ProtocolError(406, "not-acceptable", "None of the media types in the Accept header fits. " + en,
-                         "Geen van de mediatypes in de Accept-header past. " + nl)
+        offered = Text(nl=f"SELECT/ASK-resultaten zijn er als: {select}; CONSTRUCT/DESCRIBE-resultaten als: {graph}",
+                       en=f"SELECT/ASK results are available as: {select}; CONSTRUCT/DESCRIBE results as: {graph}")
+    fits = Text(nl="Geen van de mediatypes in de Accept-header past. {offered}",
+                en="None of the media types in the Accept header fits. {offered}")
+    return ProtocolError(406, "not-acceptable", fits.format(offered=offered))
 
 
-def _too_large(en: str, nl: str) -> ProtocolError:
-    return ProtocolError(413, "too-large", en, nl)
+def _too_large(text: Text) -> ProtocolError:
+    return ProtocolError(413, "too-large", text)
 
 
 def _error(e: ProtocolError) -> Response:
@@ -355,11 +354,9 @@ def _description_or_editor() -> Response:
         return Response(_editor(), content_type="text/html; charset=utf-8")
     if kind is None:
         listed = ", ".join(list(DESCRIPTION_TYPES) + ["text/html"])
-        raise ProtocolError(406, "not-acceptable",
-                            f"None of the media types in the Accept header fits. The service description is "
-                            f"available as: {listed}",
-                            f"Geen van de mediatypes in de Accept-header past. De servicebeschrijving is er als: "
-                            f"{listed}")
+        raise ProtocolError(406, "not-acceptable", Text(
+            nl=f"Geen van de mediatypes in de Accept-header past. De servicebeschrijving is er als: {listed}",
+            en=f"None of the media types in the Accept header fits. The service description is available as: {listed}"))
     ctx = kg()
     db = ctx.db()
     the_view = view()
@@ -382,7 +379,7 @@ def _editor() -> str:
         "sparql.html",
         examples=examples,
         endpoint=url_for("sparql.endpoint", _external=True),
-        limits=i18n.t("sparql_limits").format(deadline=f"{ctx.deadline:g}", rows=ctx.row_cap),
+        limits=i18n.t("sparql_limits", deadline=f"{ctx.deadline:g}", rows=ctx.row_cap),
     )
 
 
@@ -390,7 +387,7 @@ def example_text(q: queries.NamedQuery, lang: str) -> str:
     """A named query for the editor: a comment with its summary and example parameters, then its text."""
     lines = [f"# {q.name}: {q.summary_in(lang)}"]
     if q.params:
-        lines.append(f"# {i18n.STRINGS['sparql_params'][lang]} ({i18n.STRINGS['sparql_params_hint'][lang]}):")
+        lines.append(f"# {i18n.STRINGS('sparql_params', lang)} ({i18n.STRINGS('sparql_params_hint', lang)}):")
         for p in q.params:
             value = q.example.get(p.name, p.default)
             lines.append(f"#   ?{p.name} = {value if value is not None else '...'}  ({p.type})")

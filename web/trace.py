@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from kg.answers import trace as diffusion
 from kg.federation import federated as kg_federation
 from kg.sparql import queries
+from kg.text import Text
 from web import federation, i18n, pictures
 from web.context import kg
 from web.i18n import lang
@@ -25,47 +26,47 @@ bp = Blueprint("trace", __name__)
 
 MAX_NAME = 500  # longer input cannot be a name or an IRI of this graph
 
-i18n.STRINGS.update({
-    "trace": {"nl": "Verspreiding", "en": "Diffusion"},
-    "trace_title": {"nl": "Hoe verspreidde een artefact zich?", "en": "How did an artefact spread?"},
-    "trace_intro": {"nl": "Kies een artefact (naam, id of IRI): je ziet elke adoptie op datum, van welke school het "
-                          "kwam, via welke makelaar en welk netwerk, welke aangepaste kopieën ontstonden, en hoe snel "
-                          "het ging.",
-                    "en": "Choose an artefact (name, id or IRI): you see every adoption by date, which school it came "
-                          "from, through which broker and which network, which adapted copies were made, and how "
-                          "fast it went."},
-    "trace_field": {"nl": "Artefact", "en": "Artefact"},
-    "trace_submit": {"nl": "Toon de verspreiding", "en": "Show the spread"},
-    "trace_choose": {"nl": "Geadopteerde artefacten", "en": "Adopted artefacts"},
-    "trace_unknown": {"nl": "Geen artefact gevonden met deze naam, id of IRI:", "en": "No artefact found with this name, id or IRI:"},
-    "trace_search": {"nl": "Zoek naar", "en": "Search for"},
-    "trace_ambiguous": {"nl": "Meer dan één actor heet zo; kies er een:", "en": "More than one actor has this name; choose one:"},
-    "trace_not_artefact": {"nl": "Dit is geen artefact:", "en": "This is not an artefact:"},
-    "trace_missing": {"nl": "Geef een artefact op (parameter artefact).", "en": "Give an artefact (parameter artefact)."},
-    "trace_summary": {"nl": "{n} adopties door {s} scholen tussen {first} en {last}; {c} aangepaste kopieën (tot {d} stappen diep).",
-                      "en": "{n} adoptions by {s} schools between {first} and {last}; {c} adapted copies (up to {d} steps deep)."},
-    "trace_spread": {"nl": "De verspreiding in beeld", "en": "The spread as a picture"},
-    "trace_table": {"nl": "Alle adopties op datum", "en": "All adoptions by date"},
-    "trace_tree": {"nl": "Afleidingsboom van aangepaste kopieën", "en": "Derivation tree of adapted copies"},
-    "trace_no_copies": {"nl": "Er zijn geen aangepaste kopieën.", "en": "There are no adapted copies."},
-    "trace_curve": {"nl": "Cumulatief aantal adopties", "en": "Cumulative adoptions"},
-    "trace_next": {"nl": "Mogelijke volgende scholen", "en": "Likely next adopters"},
-    "trace_next_help": {"nl": "Scholen die het nog niet gebruiken maar dicht bij een gebruiker zitten: zelfde bestuur, "
-                              "een verbinding tussen hun mensen, of iemand in een netwerk waarlangs het kwam.",
-                        "en": "Schools that do not use it yet but are near an adopter: same board, a tie between their "
-                              "people, or someone in a network it travelled through."},
-    "trace_next_show": {"nl": "Bereken mogelijke volgende scholen (duurt even)", "en": "Compute likely next adopters (takes a moment)"},
-    "trace_score": {"nl": "Score", "en": "Score"},
-    "trace_reasons": {"nl": "Waarom", "en": "Why"},
-    "trace_json": {"nl": "Deze gegevens als JSON", "en": "This data as JSON"},
-    "trace_made_copy": {"nl": "hier is een aangepaste kopie gemaakt", "en": "an adapted copy was made here"},
-    "trace_adopted": {"nl": "Geadopteerd", "en": "Adopted"},
-    "trace_original": {"nl": "het origineel", "en": "the original"},
-    "trace_created": {"nl": "gemaakt", "en": "created"},
-    "trace_by": {"nl": "door", "en": "by"},
-    "trace_steps": {"nl": "Stappen", "en": "Steps"},
-    "trace_schools": {"nl": "Scholen", "en": "Schools"},
-    "trace_first_last": {"nl": "Eerste – laatste", "en": "First – last"},
+i18n.STRINGS.add({
+    "trace": Text(nl="Verspreiding", en="Diffusion"),
+    "trace_title": Text(nl="Hoe verspreidde een artefact zich?", en="How did an artefact spread?"),
+    "trace_intro": Text(nl="Kies een artefact (naam, id of IRI): je ziet elke adoptie op datum, van welke school het "
+                           "kwam, via welke makelaar en welk netwerk, welke aangepaste kopieën ontstonden, en hoe snel "
+                           "het ging.",
+                        en="Choose an artefact (name, id or IRI): you see every adoption by date, which school it came "
+                           "from, through which broker and which network, which adapted copies were made, and how "
+                           "fast it went."),
+    "trace_field": Text(nl="Artefact", en="Artefact"),
+    "trace_submit": Text(nl="Toon de verspreiding", en="Show the spread"),
+    "trace_choose": Text(nl="Geadopteerde artefacten", en="Adopted artefacts"),
+    "trace_unknown": Text(nl="Geen artefact gevonden met deze naam, id of IRI:", en="No artefact found with this name, id or IRI:"),
+    "trace_search": Text(nl="Zoek naar", en="Search for"),
+    "trace_ambiguous": Text(nl="Meer dan één actor heet zo; kies er een:", en="More than one actor has this name; choose one:"),
+    "trace_not_artefact": Text(nl="Dit is geen artefact:", en="This is not an artefact:"),
+    "trace_missing": Text(nl="Geef een artefact op (parameter artefact).", en="Give an artefact (parameter artefact)."),
+    "trace_summary": Text(nl="{n} adopties door {s} scholen tussen {first} en {last}; {c} aangepaste kopieën (tot {d} stappen diep).",
+                          en="{n} adoptions by {s} schools between {first} and {last}; {c} adapted copies (up to {d} steps deep)."),
+    "trace_spread": Text(nl="De verspreiding in beeld", en="The spread as a picture"),
+    "trace_table": Text(nl="Alle adopties op datum", en="All adoptions by date"),
+    "trace_tree": Text(nl="Afleidingsboom van aangepaste kopieën", en="Derivation tree of adapted copies"),
+    "trace_no_copies": Text(nl="Er zijn geen aangepaste kopieën.", en="There are no adapted copies."),
+    "trace_curve": Text(nl="Cumulatief aantal adopties", en="Cumulative adoptions"),
+    "trace_next": Text(nl="Mogelijke volgende scholen", en="Likely next adopters"),
+    "trace_next_help": Text(nl="Scholen die het nog niet gebruiken maar dicht bij een gebruiker zitten: zelfde bestuur, "
+                               "een verbinding tussen hun mensen, of iemand in een netwerk waarlangs het kwam.",
+                            en="Schools that do not use it yet but are near an adopter: same board, a tie between their "
+                               "people, or someone in a network it travelled through."),
+    "trace_next_show": Text(nl="Bereken mogelijke volgende scholen (duurt even)", en="Compute likely next adopters (takes a moment)"),
+    "trace_score": Text(nl="Score", en="Score"),
+    "trace_reasons": Text(nl="Waarom", en="Why"),
+    "trace_json": Text(nl="Deze gegevens als JSON", en="This data as JSON"),
+    "trace_made_copy": Text(nl="hier is een aangepaste kopie gemaakt", en="an adapted copy was made here"),
+    "trace_adopted": Text(nl="Geadopteerd", en="Adopted"),
+    "trace_original": Text(nl="het origineel", en="the original"),
+    "trace_created": Text(nl="gemaakt", en="created"),
+    "trace_by": Text(nl="door", en="by"),
+    "trace_steps": Text(nl="Stappen", en="Steps"),
+    "trace_schools": Text(nl="Scholen", en="Schools"),
+    "trace_first_last": Text(nl="Eerste – laatste", en="First – last"),
 })
 
 

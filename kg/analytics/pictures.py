@@ -20,6 +20,7 @@ from typing import Any
 
 from kg.analytics import layout
 from kg.pictures import layout as base_layout
+from kg.text import Strings, Text
 
 # colour-blind-safe, each >= 3:1 against white (Okabe-Ito and Tol, darkened where needed)
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56589e", "#b4234a", "#117733",
@@ -30,40 +31,35 @@ BROKER_RING, ISOLATE_RING = "#1d2433", "#c0392b"
 MIN_RADIUS, RADIUS_PER_DEGREE = 5.0, 2.2    # r = MIN + PER * sqrt(degree): area grows with degree
 MAX_LABEL = 22                              # characters of a node label shown (the full one is the tooltip)
 
-TEXTS = {
-    "socio_title": ("Sociogram van {a}", "Sociogram of {a}"),
-    "socio_desc": ("{n} actoren en {m} relaties. Kleur: {by}. Grootte: aantal relaties. "
-                   "Makelaars ({b}): {brokers}. Geïsoleerd ({i}): {isolates}.",
-                   "{n} actors and {m} relations. Colour: {by}. Size: number of relations. "
-                   "Brokers ({b}): {brokers}. Isolated ({i}): {isolates}."),
-    "by_school": ("school of organisatie", "school or organisation"),
-    "by_role": ("rol", "role"),
-    "broker": ("makelaar", "broker"),
-    "isolated": ("geïsoleerd", "isolated"),
-    "none": ("geen", "none"),
-    "other": ("overig", "other"),
-    "depth_title": ("Diepte van de interactie: {a}", "Depth of interaction: {a}"),
-    "depth_desc": ("Aantal verbindingen per diepte: {values}.", "Ties per depth: {values}."),
-    "internal": ("binnen", "inside"),
-    "external": ("naar buiten", "leaving"),
-    "tree_title": ("Adoptieboom van {a}", "Adoption tree of {a}"),
-    "tree_desc": ("Wie nam het over van wie: {n} adopties; een lijn loopt van de school waar het vandaan kwam "
-                  "naar de school die het overnam, met de makelaar. Scholen zonder bron staan links.",
-                  "Who took it from whom: {n} adoptions; a line runs from the school it came from to the "
-                  "school that took it, with the broker. Schools without a source are on the left."),
-    "curve_title": ("Adoptiecurve van {a}", "Adoption curve of {a}"),
-    "curve_desc": ("Cumulatief {n} adopties door {s} scholen van {first} tot {last}; mediaan {m} dagen "
-                   "tussen twee adopties.",
-                   "Cumulative {n} adoptions by {s} schools from {first} to {last}; median {m} days "
-                   "between two adoptions."),
-    "adoptions": ("adopties", "adoptions"),
-    "schools": ("scholen", "schools"),
-}
-
-
-def _t(key: str, lang: str, **kw: Any) -> str:
-    pair = TEXTS[key]
-    return (pair[1] if lang == "en" else pair[0]).format(**kw)
+TEXTS = Strings({
+    "socio_title": Text(nl="Sociogram van {a}", en="Sociogram of {a}"),
+    "socio_desc": Text(nl="{n} actoren en {m} relaties. Kleur: {by}. Grootte: aantal relaties. "
+                          "Makelaars ({b}): {brokers}. Geïsoleerd ({i}): {isolates}.",
+                       en="{n} actors and {m} relations. Colour: {by}. Size: number of relations. "
+                          "Brokers ({b}): {brokers}. Isolated ({i}): {isolates}."),
+    "by_school": Text(nl="school of organisatie", en="school or organisation"),
+    "by_role": Text(nl="rol", en="role"),
+    "broker": Text(nl="makelaar", en="broker"),
+    "isolated": Text(nl="geïsoleerd", en="isolated"),
+    "none": Text(nl="geen", en="none"),
+    "other": Text(nl="overig", en="other"),
+    "depth_title": Text(nl="Diepte van de interactie: {a}", en="Depth of interaction: {a}"),
+    "depth_desc": Text(nl="Aantal verbindingen per diepte: {values}.", en="Ties per depth: {values}."),
+    "internal": Text(nl="binnen", en="inside"),
+    "external": Text(nl="naar buiten", en="leaving"),
+    "tree_title": Text(nl="Adoptieboom van {a}", en="Adoption tree of {a}"),
+    "tree_desc": Text(nl="Wie nam het over van wie: {n} adopties; een lijn loopt van de school waar het vandaan kwam "
+                         "naar de school die het overnam, met de makelaar. Scholen zonder bron staan links.",
+                      en="Who took it from whom: {n} adoptions; a line runs from the school it came from to the "
+                         "school that took it, with the broker. Schools without a source are on the left."),
+    "curve_title": Text(nl="Adoptiecurve van {a}", en="Adoption curve of {a}"),
+    "curve_desc": Text(nl="Cumulatief {n} adopties door {s} scholen van {first} tot {last}; mediaan {m} dagen "
+                          "tussen twee adopties.",
+                       en="Cumulative {n} adoptions by {s} schools from {first} to {last}; median {m} days "
+                          "between two adoptions."),
+    "adoptions": Text(nl="adopties", en="adoptions"),
+    "schools": Text(nl="scholen", en="schools"),
+})
 
 
 def _e(value: Any) -> str:
@@ -145,7 +141,7 @@ def sociogram_svg(graph: dict[str, Any], subject: dict[str, str], lang: str, uid
         bold = ' font-weight="700"' if n.get("centre") else ""
         flags = [f for f, on in (("broker", n["broker"]), ("isolated", n["isolated"])) if on]
         tip = n["label"] + (f' ({(n["group"] or {}).get("label", "")})' if n["group"] else "") + \
-            "".join(f", {_t(f, lang)}" for f in flags) + f", {n['degree']}"
+            "".join(f", {TEXTS(f, lang)}" for f in flags) + f", {n['degree']}"
         body.append(f'<g class="node" data-iri="{_e(n["iri"])}" data-kind="{_e(n["kind"])}" '
                     f'data-broker="{str(n["broker"]).lower()}" data-isolated="{str(n["isolated"]).lower()}">'
                     f'<title>{_e(tip)}</title>{rings}'
@@ -155,11 +151,11 @@ def sociogram_svg(graph: dict[str, Any], subject: dict[str, str], lang: str, uid
     body.extend(_legend(graph, colours, groups, plot_w + 10, lang))
     brokers = [n["label"] for n in nodes if n["broker"]]
     isolates = [n["label"] for n in nodes if n["isolated"]]
-    desc = _t("socio_desc", lang, n=len(nodes), m=len(edges),
-              by=_t("by_role" if graph["colour_by"] == "role" else "by_school", lang),
-              b=len(brokers), brokers=", ".join(brokers) or _t("none", lang),
-              i=len(isolates), isolates=", ".join(isolates) or _t("none", lang))
-    return svg(uid, plot_w + legend_width, height, _t("socio_title", lang, a=subject["label"]), desc, body, "sociogram")
+    desc = TEXTS("socio_desc", lang, n=len(nodes), m=len(edges),
+                 by=TEXTS("by_role" if graph["colour_by"] == "role" else "by_school", lang),
+                 b=len(brokers), brokers=", ".join(brokers) or TEXTS("none", lang),
+                 i=len(isolates), isolates=", ".join(isolates) or TEXTS("none", lang))
+    return svg(uid, plot_w + legend_width, height, TEXTS("socio_title", lang, a=subject["label"]), desc, body, "sociogram")
 
 
 def _label_of(nodes: list[dict[str, Any]], iri: str) -> str:
@@ -170,7 +166,7 @@ def _legend(graph: dict[str, Any], colours: dict[str, str], groups: dict[str, st
     out = [f'<g class="legend" font-size="11" fill="{INK}">']
     y = 24
     out.append(f'<text x="{x:g}" y="{y}" font-weight="700">'
-               f'{_e(_t("by_role" if graph["colour_by"] == "role" else "by_school", lang).capitalize())}</text>')
+               f'{_e(TEXTS("by_role" if graph["colour_by"] == "role" else "by_school", lang).capitalize())}</text>')
     shown = [g for g in colours if colours[g] != OTHER]
     for g in shown:
         y += 20
@@ -179,14 +175,14 @@ def _legend(graph: dict[str, Any], colours: dict[str, str], groups: dict[str, st
     if len(shown) < len(colours) or any(not n["group"] for n in graph["nodes"]):
         y += 20
         out.append(f'<rect x="{x:g}" y="{y - 9}" width="12" height="12" fill="{OTHER}"/>'
-                   f'<text x="{x + 18:g}" y="{y + 1}">{_e(_t("other", lang))}</text>')
+                   f'<text x="{x + 18:g}" y="{y + 1}">{_e(TEXTS("other", lang))}</text>')
     y += 30
     out.append(shape("person", x + 6, y - 3, 7, "#fff", f'stroke="{BROKER_RING}" stroke-width="3"')
-               + f'<text x="{x + 18:g}" y="{y + 1}">{_e(_t("broker", lang))}</text>')
+               + f'<text x="{x + 18:g}" y="{y + 1}">{_e(TEXTS("broker", lang))}</text>')
     y += 22
     out.append(shape("person", x + 6, y - 3, 7, "#fff",
                      f'stroke="{ISOLATE_RING}" stroke-width="2.5" stroke-dasharray="3 2"')
-               + f'<text x="{x + 18:g}" y="{y + 1}">{_e(_t("isolated", lang))}</text>')
+               + f'<text x="{x + 18:g}" y="{y + 1}">{_e(TEXTS("isolated", lang))}</text>')
     out.append("</g>")
     return out
 
@@ -203,8 +199,8 @@ def depth_svg(rows: list[dict[str, Any]], subject: dict[str, str], lang: str, ui
                     f'<text x="{x0 - 6}" y="{y + 4}" text-anchor="end" font-size="12" fill="{MUTED}">{v}</text>')
     for x, y, w, h, r in geo.bars:
         inner = round(h * r["internal"] / r["ties"], 1) if split and r["ties"] else h
-        label = f'{r["depth"]}: {r["ties"]}' + (f' ({_t("internal", lang)} {r["internal"]}, '
-                                                 f'{_t("external", lang)} {r["external"]})' if split else "")
+        label = f'{r["depth"]}: {r["ties"]}' + (f' ({TEXTS("internal", lang)} {r["internal"]}, '
+                                                 f'{TEXTS("external", lang)} {r["external"]})' if split else "")
         bar = f'<rect x="{x}" y="{round(y1 - inner, 1)}" width="{w}" height="{inner}" fill="{PALETTE[0]}"/>'
         if split and h > inner:
             bar += f'<rect x="{x}" y="{y}" width="{w}" height="{round(h - inner, 1)}" fill="{PALETTE[1]}"/>'
@@ -215,12 +211,12 @@ def depth_svg(rows: list[dict[str, Any]], subject: dict[str, str], lang: str, ui
     body.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="{MUTED}"/>')
     if split:
         body.append(f'<g font-size="11" fill="{INK}"><rect x="{x1 - 170}" y="{y0}" width="11" height="11" '
-                    f'fill="{PALETTE[0]}"/><text x="{x1 - 154}" y="{y0 + 10}">{_e(_t("internal", lang))}</text>'
+                    f'fill="{PALETTE[0]}"/><text x="{x1 - 154}" y="{y0 + 10}">{_e(TEXTS("internal", lang))}</text>'
                     f'<rect x="{x1 - 90}" y="{y0}" width="11" height="11" fill="{PALETTE[1]}"/>'
-                    f'<text x="{x1 - 74}" y="{y0 + 10}">{_e(_t("external", lang))}</text></g>')
+                    f'<text x="{x1 - 74}" y="{y0 + 10}">{_e(TEXTS("external", lang))}</text></g>')
     values = ", ".join(f'{r["depth"]} {r["ties"]}' for r in ranked)
-    return svg(uid, geo.width, geo.height, _t("depth_title", lang, a=subject["label"]),
-               _t("depth_desc", lang, values=values), body, "depth")
+    return svg(uid, geo.width, geo.height, TEXTS("depth_title", lang, a=subject["label"]),
+               TEXTS("depth_desc", lang, values=values), body, "depth")
 
 
 def tree_svg(result: dict[str, Any], subject: dict[str, str], lang: str, uid: str = "tree") -> str:
@@ -253,8 +249,8 @@ def tree_svg(result: dict[str, Any], subject: dict[str, str], lang: str, uid: st
                     f'<circle cx="{x:g}" cy="{y:g}" r="6" fill="{fill}"/>'
                     f'<text x="{x + 10:g}" y="{y - 4:g}" font-size="11" fill="{INK}">{_e(short(a["adopter"]["label"], 26))}</text>'
                     f'<text x="{x + 10:g}" y="{y + 9:g}" font-size="9.5" fill="{MUTED}">{_e(a["date"] or "")}</text></g>')
-    return svg(uid, width, height, _t("tree_title", lang, a=subject["label"]),
-               _t("tree_desc", lang, n=len(result["adoptions"])), body, "adoption-tree")
+    return svg(uid, width, height, TEXTS("tree_title", lang, a=subject["label"]),
+               TEXTS("tree_desc", lang, n=len(result["adoptions"])), body, "adoption-tree")
 
 
 def curve_svg(result: dict[str, Any], subject: dict[str, str], lang: str, uid: str = "adoption-curve") -> str:
@@ -276,13 +272,13 @@ def curve_svg(result: dict[str, Any], subject: dict[str, str], lang: str, uid: s
                     f'stroke-width="2.5"/>')
     s = result["summary"]
     body.append(f'<g font-size="11" fill="{INK}"><line x1="{x0 + 10}" y1="{y0 + 6}" x2="{x0 + 30}" y2="{y0 + 6}" '
-                f'stroke="{PALETTE[2]}" stroke-width="2.5"/><text x="{x0 + 36}" y="{y0 + 10}">{_e(_t("adoptions", lang))}</text>'
+                f'stroke="{PALETTE[2]}" stroke-width="2.5"/><text x="{x0 + 36}" y="{y0 + 10}">{_e(TEXTS("adoptions", lang))}</text>'
                 f'<line x1="{x0 + 130}" y1="{y0 + 6}" x2="{x0 + 150}" y2="{y0 + 6}" stroke="{PALETTE[5]}" stroke-width="2" '
-                f'stroke-dasharray="5 4"/><text x="{x0 + 156}" y="{y0 + 10}">{_e(_t("schools", lang))}</text></g>')
+                f'stroke-dasharray="5 4"/><text x="{x0 + 156}" y="{y0 + 10}">{_e(TEXTS("schools", lang))}</text></g>')
     median = result["intervals"]["median_days"]
-    desc = _t("curve_desc", lang, n=s["adoptions"], s=s["schools"], first=s["first"] or "?", last=s["last"] or "?",
-              m="?" if median is None else f"{median:g}")
-    return svg(uid, geo.width, geo.height, _t("curve_title", lang, a=subject["label"]), desc, body, "adoption-curve")
+    desc = TEXTS("curve_desc", lang, n=s["adoptions"], s=s["schools"], first=s["first"] or "?", last=s["last"] or "?",
+                 m="?" if median is None else f"{median:g}")
+    return svg(uid, geo.width, geo.height, TEXTS("curve_title", lang, a=subject["label"]), desc, body, "adoption-curve")
 
 
 def pictures(result: dict[str, Any], lang: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from kg.model.namespaces import CKG, XSD
 from kg.sparql import queries
+from kg.text import Strings, Text
 
 Row = dict[str, Any]
 Ref = dict[str, str]
@@ -27,75 +28,71 @@ KINDS = ("person", "artefact", "organisation", "network", "collective", "actor")
 NETWORK_KINDS = ("network", "collective")
 INTERNAL_ONLY = frozenset({CKG + "motivation"})  # decisional capital: shown only to signed-in users
 
-# How a relation of actor-neighbourhood.rq reads from the page's actor: (relation, direction) -> (nl, en).
-RELATIONS: dict[tuple[str, str], tuple[str, str]] = {
-    ("member of", "out"): ("lid van", "member of"),
-    ("member of", "in"): ("heeft als lid", "has member"),
-    ("tie", "out"): ("verbinding met", "tie with"),
-    ("tie", "in"): ("verbinding van", "tie from"),
-    ("creator of", "out"): ("maakte", "made"),
-    ("creator of", "in"): ("gemaakt door", "made by"),
-    ("made in", "out"): ("gemaakt in", "made in"),
-    ("made in", "in"): ("hier gemaakt", "made here"),
-    ("adopted", "out"): ("adopteerde", "adopted"),
-    ("adopted", "in"): ("geadopteerd door", "adopted by"),
-    ("adopted from", "out"): ("nam over van", "adopted from"),
-    ("adopted from", "in"): ("gaf door aan", "passed on to"),
-    ("brokered", "out"): ("bracht over", "brokered"),
-    ("brokered", "in"): ("overgebracht door", "brokered by"),
-    ("brokered for", "out"): ("makelaar voor", "broker for"),
-    ("brokered for", "in"): ("makelaar", "broker"),
-    ("adopted via", "out"): ("verspreid via", "spread via"),
-    ("adopted via", "in"): ("verspreidde", "spread"),
-    ("derived from", "out"): ("afgeleid van", "derived from"),
-    ("derived from", "in"): ("aangepaste kopie", "adapted copy"),
-    ("crossed from", "out"): ("grens over vanuit", "crossed from"),
-    ("crossed from", "in"): ("grens over vanuit hier", "crossed from here"),
-    ("crossed to", "out"): ("grens over naar", "crossed to"),
-    ("crossed to", "in"): ("grens over naar hier", "crossed to here"),
-    ("produced by crossing", "out"): ("leverde op", "produced"),
-    ("produced by crossing", "in"): ("opgeleverd door", "produced by"),
-    ("party", "out"): ("partij", "party"),
-    ("party", "in"): ("partij bij", "party to"),
-    ("establishes", "out"): ("stelt in", "establishes"),
-    ("establishes", "in"): ("ingesteld door", "established by"),
-    ("signatory", "out"): ("ondertekend door", "signed by"),
-    ("signatory", "in"): ("ondertekende", "signed"),
-    ("commits to", "out"): ("verbindt zich aan", "commits to"),
-    ("commits to", "in"): ("intentieverklaring", "letter of intent"),
-    ("under covenant", "out"): ("onder convenant", "under covenant"),
-    ("under covenant", "in"): ("intentieverklaring onder", "letter of intent under"),
-    ("affiliated with", "out"): ("werkt bij", "works at"),
-    ("affiliated with", "in"): ("medewerker", "staff member"),
-    ("sub-organisation of", "out"): ("onderdeel van", "part of"),
-    ("sub-organisation of", "in"): ("heeft onderdeel", "has part"),
-    ("funded by", "out"): ("gefinancierd door", "funded by"),
-    ("funded by", "in"): ("financiert", "funds"),
-    ("mediated tie with", "out"): ("bemiddelde verbinding van", "mediated a tie of"),
-    ("mediated tie with", "in"): ("verbinding via", "tie mediated by"),
-    ("attributed expertise to", "out"): ("noemde deskundig", "named as expert"),
-    ("attributed expertise to", "in"): ("genoemd als deskundig door", "named as expert by"),
-}
+# How a relation of actor-neighbourhood.rq reads from the page's actor: (relation, direction) -> text.
+RELATIONS: Strings[tuple[str, str]] = Strings({
+    ("member of", "out"): Text(nl="lid van", en="member of"),
+    ("member of", "in"): Text(nl="heeft als lid", en="has member"),
+    ("tie", "out"): Text(nl="verbinding met", en="tie with"),
+    ("tie", "in"): Text(nl="verbinding van", en="tie from"),
+    ("creator of", "out"): Text(nl="maakte", en="made"),
+    ("creator of", "in"): Text(nl="gemaakt door", en="made by"),
+    ("made in", "out"): Text(nl="gemaakt in", en="made in"),
+    ("made in", "in"): Text(nl="hier gemaakt", en="made here"),
+    ("adopted", "out"): Text(nl="adopteerde", en="adopted"),
+    ("adopted", "in"): Text(nl="geadopteerd door", en="adopted by"),
+    ("adopted from", "out"): Text(nl="nam over van", en="adopted from"),
+    ("adopted from", "in"): Text(nl="gaf door aan", en="passed on to"),
+    ("brokered", "out"): Text(nl="bracht over", en="brokered"),
+    ("brokered", "in"): Text(nl="overgebracht door", en="brokered by"),
+    ("brokered for", "out"): Text(nl="makelaar voor", en="broker for"),
+    ("brokered for", "in"): Text(nl="makelaar", en="broker"),
+    ("adopted via", "out"): Text(nl="verspreid via", en="spread via"),
+    ("adopted via", "in"): Text(nl="verspreidde", en="spread"),
+    ("derived from", "out"): Text(nl="afgeleid van", en="derived from"),
+    ("derived from", "in"): Text(nl="aangepaste kopie", en="adapted copy"),
+    ("crossed from", "out"): Text(nl="grens over vanuit", en="crossed from"),
+    ("crossed from", "in"): Text(nl="grens over vanuit hier", en="crossed from here"),
+    ("crossed to", "out"): Text(nl="grens over naar", en="crossed to"),
+    ("crossed to", "in"): Text(nl="grens over naar hier", en="crossed to here"),
+    ("produced by crossing", "out"): Text(nl="leverde op", en="produced"),
+    ("produced by crossing", "in"): Text(nl="opgeleverd door", en="produced by"),
+    ("party", "out"): Text(nl="partij", en="party"),
+    ("party", "in"): Text(nl="partij bij", en="party to"),
+    ("establishes", "out"): Text(nl="stelt in", en="establishes"),
+    ("establishes", "in"): Text(nl="ingesteld door", en="established by"),
+    ("signatory", "out"): Text(nl="ondertekend door", en="signed by"),
+    ("signatory", "in"): Text(nl="ondertekende", en="signed"),
+    ("commits to", "out"): Text(nl="verbindt zich aan", en="commits to"),
+    ("commits to", "in"): Text(nl="intentieverklaring", en="letter of intent"),
+    ("under covenant", "out"): Text(nl="onder convenant", en="under covenant"),
+    ("under covenant", "in"): Text(nl="intentieverklaring onder", en="letter of intent under"),
+    ("affiliated with", "out"): Text(nl="werkt bij", en="works at"),
+    ("affiliated with", "in"): Text(nl="medewerker", en="staff member"),
+    ("sub-organisation of", "out"): Text(nl="onderdeel van", en="part of"),
+    ("sub-organisation of", "in"): Text(nl="heeft onderdeel", en="has part"),
+    ("funded by", "out"): Text(nl="gefinancierd door", en="funded by"),
+    ("funded by", "in"): Text(nl="financiert", en="funds"),
+    ("mediated tie with", "out"): Text(nl="bemiddelde verbinding van", en="mediated a tie of"),
+    ("mediated tie with", "in"): Text(nl="verbinding via", en="tie mediated by"),
+    ("attributed expertise to", "out"): Text(nl="noemde deskundig", en="named as expert"),
+    ("attributed expertise to", "in"): Text(nl="genoemd als deskundig door", en="named as expert by"),
+})
 
 # Parts an actor plays in an adoption or crossing (actor-adoptions.rq, actor-crossings.rq).
-PARTS: dict[str, tuple[str, str]] = {
-    "adopter": ("adopterende school", "adopter"),
-    "source": ("bron", "source"),
-    "broker": ("makelaar", "broker"),
-    "network": ("netwerk", "network"),
-    "artefact": ("artefact", "artefact"),
-    "copy": ("aangepaste kopie", "adapted copy"),
-    "crosser": ("grensganger", "crosser"),
-    "from": ("vanuit dit netwerk", "from this network"),
-    "to": ("naar dit netwerk", "to this network"),
-    "produced": ("opgeleverd", "produced"),
-}
+PARTS: Strings[str] = Strings({
+    "adopter": Text(nl="adopterende school", en="adopter"),
+    "source": Text(nl="bron", en="source"),
+    "broker": Text(nl="makelaar", en="broker"),
+    "network": Text(nl="netwerk", en="network"),
+    "artefact": Text(nl="artefact", en="artefact"),
+    "copy": Text(nl="aangepaste kopie", en="adapted copy"),
+    "crosser": Text(nl="grensganger", en="crosser"),
+    "from": Text(nl="vanuit dit netwerk", en="from this network"),
+    "to": Text(nl="naar dit netwerk", en="to this network"),
+    "produced": Text(nl="opgeleverd", en="produced"),
+})
 
 LEVELS = ("core", "active", "peripheral", "none")
-
-
-def in_lang(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
 
 
 # --- reading named queries ---------------------------------------------------
@@ -245,7 +242,7 @@ def neighbourhood(db: ox.Store, iri: str, view: str, lang: str, kinds: dict[str,
             "iri": r["other"], "label": r["otherLabel"] or local_name(r["other"]),
             "kind": kinds.get(r["otherType"] or "", "actor"), "type": r["otherTypeLabel"],
             "relations": [], "count": 0})
-        label = in_lang(RELATIONS.get((r["relation"], r["direction"]), (r["relation"], r["relation"])), lang)
+        label = RELATIONS.get((r["relation"], r["direction"]), lang, r["relation"])
         if label not in other["relations"]:
             other["relations"].append(label)
         other["count"] += int(r["count"] or 1)
@@ -279,7 +276,7 @@ def ties(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
 def adoptions(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
     """Adoptions the actor takes part in, in date order, with the part it plays."""
     return [{
-        "adoption": r["adoption"], "part": r["part"], "part_label": in_lang(PARTS[r["part"]], lang),
+        "adoption": r["adoption"], "part": r["part"], "part_label": PARTS(r["part"], lang),
         "date": r["date"], "artefact": ref(r["artefact"], r["artefactLabel"]),
         "adopter": ref(r["adopter"], r["adopterLabel"]), "source": ref(r["source"], r["sourceLabel"]),
         "broker": ref(r["broker"], r["brokerLabel"]), "network": ref(r["network"], r["networkLabel"]),
@@ -299,25 +296,25 @@ def crossings(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
             "produced": ref(r["produced"], r["producedLabel"]), "description": r["description"]})
         if r["part"] not in c["parts"]:
             c["parts"].append(r["part"])
-            c["part_labels"].append(in_lang(PARTS[r["part"]], lang))
+            c["part_labels"].append(PARTS(r["part"], lang))
         crosser = ref(r["crosser"], r["crosserLabel"])
         if crosser and crosser not in c["crossers"]:
             c["crossers"].append(crosser)
     return list(out.values())
 
 
-AGREEMENT_KINDS = {
-    "covenant": ("convenant (via organisatie)", "covenant (through organisation)"),
-    "covenant-network": ("convenant (van het netwerk)", "covenant (of the network)"),
-    "letter-of-intent": ("intentieverklaring", "letter of intent"),
-    "partnership": ("partnerschap", "partnership"),
-}
+AGREEMENT_KINDS = Strings({
+    "covenant": Text(nl="convenant (via organisatie)", en="covenant (through organisation)"),
+    "covenant-network": Text(nl="convenant (van het netwerk)", en="covenant (of the network)"),
+    "letter-of-intent": Text(nl="intentieverklaring", en="letter of intent"),
+    "partnership": Text(nl="partnerschap", en="partnership"),
+})
 
 
 def agreements(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
     """Covenants, letters of intent and partnerships that bind the actor."""
     return [{
-        "kind": r["kind"], "kind_label": in_lang(AGREEMENT_KINDS.get(r["kind"], (r["kind"], r["kind"])), lang),
+        "kind": r["kind"], "kind_label": AGREEMENT_KINDS.get(r["kind"], lang, r["kind"]),
         "agreement": ref(r["agreement"], r["agreementLabel"]), "via": ref(r["via"], r["viaLabel"]),
         "role": r["role"], "begin": r["begin"], "end": r["end"],
     } for r in rows(db, "agreements-of", {"actor": iri, "lang": lang}, view, lang)]

@@ -42,9 +42,10 @@ from collections.abc import Collection, Iterable, Sequence
 
 import pyoxigraph as ox
 
-from kg.model.kinds import KIND_LABELS as ACTOR_KIND_LABELS
+from kg.model.kinds import kind_label as actor_kind_label
 from kg.model.namespaces import VOCAB
 from kg.sparql import queries
+from kg.text import LANGS, BilingualError, Strings, Text
 
 _LEVEL = VOCAB + "level/"
 
@@ -99,34 +100,31 @@ MAX_SUGGESTIONS = 5
 # Longer text is no typo of a topic label: only containment is checked (similarity costs length squared).
 SIMILARITY_MAX_CHARS = 200
 
-KIND_LABELS: dict[str, dict[str, str]] = {
-    "declared": {"nl": "opgegeven", "en": "declared"},
-    "attribution": {"nl": "toegeschreven", "en": "attributed"},
-    "authored": {"nl": "gemaakt", "en": "authored"},
-    "joint-work": {"nl": "samenwerking", "en": "joint work"},
-    "membership": {"nl": "lidmaatschap", "en": "membership"},
-    "artefact": {"nl": "onderwerp", "en": "subject"},
-    "network": {"nl": "netwerkthema", "en": "network theme"},
-}
+KIND_LABELS: Strings[str] = Strings({
+    "declared": Text(nl="opgegeven", en="declared"),
+    "attribution": Text(nl="toegeschreven", en="attributed"),
+    "authored": Text(nl="gemaakt", en="authored"),
+    "joint-work": Text(nl="samenwerking", en="joint work"),
+    "membership": Text(nl="lidmaatschap", en="membership"),
+    "artefact": Text(nl="onderwerp", en="subject"),
+    "network": Text(nl="netwerkthema", en="network theme"),
+})
 # One sentence per kind: {via}, {level}, {matched} are filled in.
-_SENTENCES: dict[str, dict[str, str]] = {
-    "declared": {"nl": "geeft zelf expertise op: {matched}", "en": "declares expertise in {matched}"},
-    "attribution": {"nl": "{via} schrijft expertise toe: {matched}", "en": "{via} attributes expertise in {matched}"},
-    "authored": {"nl": "maakte {via} (over {matched})", "en": "authored {via} (on {matched})"},
-    "joint-work": {"nl": "werkt samen met {via} aan {matched}", "en": "works jointly with {via} on {matched}"},
-    "membership": {"nl": "lid van {via}{level} (thema {matched})", "en": "member of {via}{level} (theme {matched})"},
-    "artefact": {"nl": "gaat over {matched}", "en": "is about {matched}"},
-    "network": {"nl": "netwerk met thema {matched}", "en": "network on {matched}"},
-}
-_SOMEONE = {"nl": "iemand anders", "en": "someone else"}
+_SENTENCES: Strings[str] = Strings({
+    "declared": Text(nl="geeft zelf expertise op: {matched}", en="declares expertise in {matched}"),
+    "attribution": Text(nl="{via} schrijft expertise toe: {matched}", en="{via} attributes expertise in {matched}"),
+    "authored": Text(nl="maakte {via} (over {matched})", en="authored {via} (on {matched})"),
+    "joint-work": Text(nl="werkt samen met {via} aan {matched}", en="works jointly with {via} on {matched}"),
+    "membership": Text(nl="lid van {via}{level} (thema {matched})", en="member of {via}{level} (theme {matched})"),
+    "artefact": Text(nl="gaat over {matched}", en="is about {matched}"),
+    "network": Text(nl="netwerk met thema {matched}", en="network on {matched}"),
+})
+_SOMEONE = Text(nl="iemand anders", en="someone else")
 
 
 def kind_label(kind: str, lang: str) -> str:
-    return KIND_LABELS.get(kind, {}).get(lang, kind)
-
-
-def type_label(kind: str, lang: str) -> str:
-    return ACTOR_KIND_LABELS.get(kind, {}).get(lang, kind)
+    """The name of a kind of evidence in `lang`; a kind without a name here is shown as it is."""
+    return KIND_LABELS.get(kind, lang, kind)
 
 
 def weight(kind: str, level: str | None = None) -> float:
@@ -138,24 +136,20 @@ def weight(kind: str, level: str | None = None) -> float:
 
 # --- Errors -----------------------------------------------------------------
 
-class FinderError(queries.QueryError):
-    """The question cannot be answered as asked; says why in Dutch and English.
+class FinderError(BilingualError, queries.QueryError):
+    """The question cannot be answered as asked; `text` says why.
 
     `code`: no-topic, unknown-topic, ambiguous-topic, bad-type. `topics` lists
     each problem topic as {"text", "problem", "suggestions": [{"iri", "label"}]}.
     """
 
-    def __init__(self, code: str, nl: str, en: str, topics: list[dict] | None = None):
+    def __init__(self, code: str, text: Text, topics: list[dict] | None = None):
+        super().__init__(text)
         self.code = code
-        self.messages = {"nl": nl, "en": en}
         self.topics = topics or []
-        super().__init__(en)
-
-    def message(self, lang: str) -> str:
-        return self.messages.get(lang, self.messages["en"])
 
     def to_json(self) -> dict:
-        return {"error": {"code": self.code, **self.messages}, "topics": self.topics}
+        return {"error": {"code": self.code, **self.text.both()}, "topics": self.topics}
 
 
 def _quote(text: str) -> str:
@@ -176,7 +170,7 @@ def _topic_error(problems: list[dict], store_has_topics: bool) -> FinderError:
         nl.append("De store bevat geen thema's; is hij gebouwd (kg build)?")
         en.append("The store holds no topics; has it been built (kg build)?")
     code = "ambiguous-topic" if all(p["problem"] == "ambiguous" for p in problems) else "unknown-topic"
-    return FinderError(code, " ".join(nl), " ".join(en), problems)
+    return FinderError(code, Text(nl=" ".join(nl), en=" ".join(en)), problems)
 
 
 # --- Topics -----------------------------------------------------------------
@@ -245,7 +239,7 @@ def resolve_topics(db: ox.Store, texts: Iterable[str], view: str = "internal", l
     if problems:
         raise _topic_error(problems, bool(topics))
     if not resolved:
-        raise FinderError("no-topic", "Geef minstens één thema op.", "Give at least one topic.")
+        raise FinderError("no-topic", Text(nl="Geef minstens één thema op.", en="Give at least one topic."))
     return resolved
 
 
@@ -265,11 +259,10 @@ def check_types(types: Collection[str] | None) -> tuple[str, ...]:
     unknown = sorted(set(types) - set(TYPES))
     if unknown:
         bad = ", ".join(_quote(u) for u in unknown)
-        raise FinderError(
-            "bad-type",
-            f"Onbekende soort actor: {bad}; kies uit {', '.join(ACTOR_KIND_LABELS[t]['nl'] for t in TYPES)} "
-            f"({', '.join(TYPES)}).",
-            f"Unknown kind of actor: {bad}; choose from {', '.join(TYPES)}.")
+        raise FinderError("bad-type", Text(
+            nl=f"Onbekende soort actor: {bad}; kies uit {', '.join(actor_kind_label(t, 'nl') for t in TYPES)} "
+               f"({', '.join(TYPES)}).",
+            en=f"Unknown kind of actor: {bad}; choose from {', '.join(TYPES)}."))
     return tuple(t for t in TYPES if t in types)
 
 
@@ -341,10 +334,10 @@ def _item(key: tuple[int, str, str | None], ev: dict, asked: list[dict], lang: s
     via_obj = {"iri": via, "label": _pick(ev["via_labels"], lang) or _local(via)} if via else None
     matched = sorted(({"iri": m, "label": _pick(labels, lang) or _local(m)} for m, labels in ev["matched"].items()),
                      key=lambda m: (m["label"].casefold(), m["iri"]))
-    sentence = _SENTENCES[kind][lang if lang in ("nl", "en") else "en"].format(
-        via=via_obj["label"] if via_obj else _SOMEONE.get(lang, _SOMEONE["en"]),
-        level=f" ({level['label']})" if level else "",
-        matched=", ".join(m["label"] for m in matched))
+    in_lang = lang if lang in LANGS else "en"  # labels asked in another language: the sentence in English
+    sentence = _SENTENCES(kind, in_lang, via=via_obj["label"] if via_obj else _SOMEONE[in_lang],
+                          level=f" ({level['label']})" if level else "",
+                          matched=", ".join(m["label"] for m in matched))
     return {
         "kind": kind,
         "topic": {"iri": asked[index]["iri"], "label": asked[index]["label"]},

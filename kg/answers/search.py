@@ -23,16 +23,11 @@ from collections.abc import Collection
 
 import pyoxigraph as ox
 
-from kg.model.kinds import KIND_LABELS
 from kg.sparql import queries
 
 KINDS = ("person", "artefact", "network", "organisation", "topic")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
-
-
-def kind_label(kind: str, lang: str) -> str:
-    return KIND_LABELS.get(kind, {}).get(lang, kind)
 
 
 def search(db: ox.Store, text: str, view: str = "internal", lang: str = "nl", limit: int = DEFAULT_LIMIT,

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from kg.answers.actors import profile, ref, rows
 from kg.sparql import queries
+from kg.text import Strings, Text
 
 Row = dict[str, Any]
 
@@ -115,8 +116,8 @@ def curve(adoptions: list[Row]) -> list[Row]:
     return points
 
 
-REASONS = {"same-board": ("zelfde bestuur", "same board"), "tie": ("verbinding", "tie"),
-           "network": ("netwerk", "network")}
+REASONS = Strings({"same-board": Text(nl="zelfde bestuur", en="same board"), "tie": Text(nl="verbinding", en="tie"),
+                   "network": Text(nl="netwerk", en="network")})
 
 
 def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
@@ -126,9 +127,8 @@ def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
     for r in rows(db, "next-adopters", {"artefact": iri}, view, lang):
         s = schools.setdefault(r["school"], {"school": ref(r["school"], r["schoolLabel"]),
                                              "score": r["score"], "reasons": {}})
-        label = REASONS.get(r["reason"], (r["reason"], r["reason"]))
         reason = s["reasons"].setdefault(r["reason"], {
-            "reason": r["reason"], "reason_label": label[1] if lang == "en" else label[0],
+            "reason": r["reason"], "reason_label": REASONS.get(r["reason"], lang, r["reason"]),
             "via": [], "links": 0, "evidence": [] if view == "internal" else None})
         via = ref(r["viaAdopter"], r["viaAdopterLabel"])
         if via and via not in reason["via"]:

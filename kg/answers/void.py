@@ -26,20 +26,19 @@ from kg.answers.describe import DCAT, DCTERMS, FOAF, VOID, namespaces, used_pref
 from kg.model.namespaces import CKG, ONTOLOGY_IRI, OWL, shorten
 from kg.sparql import queries
 from kg.store import view_graphs
+from kg.text import LANGS, Strings, Text
 
-TITLE = {"nl": "Connective KG: kennisgraaf van lerende netwerken van leraren",
-         "en": "Connective KG: knowledge graph of teacher learning networks"}
-DESCRIPTION = {
-    "nl": "Actor-netwerkgraaf van wie wat weet, wie met wie samenwerkt en hoe artefacten zoals kijkwijzers "
-          "zich verspreiden tussen scholen, besturen, opleidingen en netwerken.",
-    "en": "Actor-network graph of who knows what, who works with whom, and how artefacts such as observation "
-          "guides spread between schools, boards, teacher-education institutes and networks.",
-}
-VIEW_NOTE = {
-    "public": {"nl": "Openbare weergave: namen en persoonlijke gegevens alleen met toestemming 'openbaar'.",
-               "en": "Public view: names and personal details only with consent 'public'."},
-    "internal": {"nl": "Interne weergave: alle gegevens (ingelogd).", "en": "Internal view: all data (signed in)."},
-}
+TITLE = Text(nl="Connective KG: kennisgraaf van lerende netwerken van leraren",
+             en="Connective KG: knowledge graph of teacher learning networks")
+DESCRIPTION = Text(nl="Actor-netwerkgraaf van wie wat weet, wie met wie samenwerkt en hoe artefacten zoals kijkwijzers "
+                      "zich verspreiden tussen scholen, besturen, opleidingen en netwerken.",
+                   en="Actor-network graph of who knows what, who works with whom, and how artefacts such as observation "
+                      "guides spread between schools, boards, teacher-education institutes and networks.")
+VIEW_NOTE = Strings({
+    "public": Text(nl="Openbare weergave: namen en persoonlijke gegevens alleen met toestemming 'openbaar'.",
+                   en="Public view: names and personal details only with consent 'public'."),
+    "internal": Text(nl="Interne weergave: alle gegevens (ingelogd).", en="Internal view: all data (signed in)."),
+})
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 VOCABULARIES = (CKG, "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#", "http://www.w3.org/2004/02/skos/core#",
                 "https://schema.org/", DCTERMS, "http://www.w3.org/2006/time#", FOAF)
@@ -79,7 +78,7 @@ def describe_dataset(store: ox.Store, view: str, base_iri: str, root: str,
 
     g.add((ds, RDF.type, V.Dataset))
     g.add((ds, RDF.type, D.Dataset))
-    for lang in ("nl", "en"):
+    for lang in LANGS:
         g.add((ds, DC["title"], rdflib.Literal(TITLE[lang], lang=lang)))
         g.add((ds, DC.description, rdflib.Literal(DESCRIPTION[lang], lang=lang)))
         g.add((ds, RDFS.comment, rdflib.Literal(VIEW_NOTE[view][lang], lang=lang)))

@@ -78,6 +78,7 @@ from kg.rdf.rdfio import FORMATS, RdfLoadError, Source, from_rdflib, parse_sourc
 from kg.shacl.validate import Finding
 from kg.sparql import queries
 from kg.store import GraphStore
+from kg.text import LANGS, Strings, Text
 
 OURS = "https://w3id.org/connective-kg/"  # ontology, vocabularies, graphs, shapes: never taken from a dump
 DUMP_FILES = ("dump.nq", "dump.trig", "dump.ttl", "dump.nt", "dump.jsonld")  # what a folder is read for, in order
@@ -483,46 +484,46 @@ def import_dump(path: Path | str, name: str, store: GraphStore, dry_run: bool = 
 
 # --- the report ---------------------------------------------------------------------
 
-_T = {
-    "head": {"nl": "Import {file} -> {graph}: {n} triples", "en": "Import {file} -> {graph}: {n} triples"},
-    "dropped": {"nl": "{n} triples niet overgenomen: ontologie, vocabulaires en schema (deze store gebruikt de eigen).",
-                "en": "{n} triples not taken: ontology, vocabularies and schema (this store uses its own)."},
-    "version": {"nl": "Let op: de dump is gemaakt met ontologieversie {theirs}; deze store gebruikt {ours} en "
-                      "controleert daarmee.",
-                "en": "Note: the dump was made with ontology version {theirs}; this store uses {ours} and checks "
-                      "against it."},
-    "elsewhere": {"nl": "Elders in de store, niet door deze import ({n}; blokkeert niet):",
-                  "en": "Elsewhere in the store, not caused by this import ({n}; not blocking):"},
-    "infos": {"nl": "en {n} melding(en) (info)", "en": "and {n} info(s)"},
-}
+_T = Strings({
+    "head": Text(nl="Import {file} -> {graph}: {n} triples", en="Import {file} -> {graph}: {n} triples"),
+    "dropped": Text(nl="{n} triples niet overgenomen: ontologie, vocabulaires en schema (deze store gebruikt de eigen).",
+                    en="{n} triples not taken: ontology, vocabularies and schema (this store uses its own)."),
+    "version": Text(nl="Let op: de dump is gemaakt met ontologieversie {theirs}; deze store gebruikt {ours} en "
+                       "controleert daarmee.",
+                    en="Note: the dump was made with ontology version {theirs}; this store uses {ours} and checks "
+                       "against it."),
+    "elsewhere": Text(nl="Elders in de store, niet door deze import ({n}; blokkeert niet):",
+                      en="Elsewhere in the store, not caused by this import ({n}; not blocking):"),
+    "infos": Text(nl="en {n} melding(en) (info)", en="and {n} info(s)"),
+})
 
 
 def render(result: ImportResult, lang: str = "nl", store: str | None = None, dry_run: bool = False) -> str:
     """The report of `kg import`: what was read, then kg.pipeline.report's rendering, then findings elsewhere."""
-    lang = lang if lang in ("nl", "en") else "nl"
+    lang = lang if lang in LANGS else "nl"
     out: list[str] = []
     dump = result.dump
     if dump is not None:
-        out.append(_T["head"][lang].format(file=dump.file, graph=shorten(result.graph), n=len(dump.quads)))
+        out.append(_T("head", lang, file=dump.file, graph=shorten(result.graph), n=len(dump.quads)))
         if dump.dropped:
-            out.append(_T["dropped"][lang].format(n=dump.dropped))
+            out.append(_T("dropped", lang, n=dump.dropped))
         ours = kd.ontology_info()["version"]
         if dump.version and ours and dump.version != ours:
-            out.append(_T["version"][lang].format(theirs=dump.version, ours=ours))
+            out.append(_T("version", lang, theirs=dump.version, ours=ours))
     out.append(render_build(result.build, lang, store=store, dry_run=dry_run))
     if result.elsewhere:
         out.append("")
-        out.append(_T["elsewhere"][lang].format(n=len(result.elsewhere)))
+        out.append(_T("elsewhere", lang, n=len(result.elsewhere)))
         infos = [x for x in result.elsewhere if isinstance(x, Finding) and x.severity == "Info"]
         for x in result.elsewhere:
             if x in infos:
                 continue
             if isinstance(x, Inconsistency):
-                node, msg, sev = x.node, (x.message_nl if lang == "nl" else x.message_en), "owl"
+                node, msg, sev = x.node, x.message[lang], "owl"
             else:
                 node, msg, sev = x.focus, x.message(lang), f"{x.severity} {term(x.shape)}"
             graph = result.elsewhere_graphs.get(str(node))
             out.append(f"  {term(node)}" + (f"  ({shorten(graph)})" if graph else "") + f"  {sev}: {msg}")
         if infos:
-            out.append("  " + _T["infos"][lang].format(n=len(infos)))
+            out.append("  " + _T("infos", lang, n=len(infos)))
     return "\n".join(out)

@@ -51,6 +51,7 @@ import pyoxigraph as ox
 
 from kg.sparql import queries
 from kg.store.remote import Endpoint, RemoteStore, RemoteStoreError
+from kg.text import BilingualError, Text
 
 ENV = "KG_REGIONS"
 DEFAULT_TIMEOUT = 5.0  # seconds per region (KG_FEDERATION_TIMEOUT, --timeout)
@@ -60,19 +61,14 @@ LOCAL_FIELDS = {"name": False, "label": False, "base": False}
 LOCAL_NAME = "local"
 
 
-class RegistryError(ValueError):
-    """The registry file cannot be used; `nl` and `en` say why, naming file, region and field."""
+class RegistryError(BilingualError, ValueError):
+    """The registry file cannot be used; `text` says why, naming file, region and field."""
 
-    def __init__(self, path: Path | str, nl: str, en: str, region: str | None = None, field: str | None = None):
+    def __init__(self, path: Path | str, why: Text, region: str | None = None, field: str | None = None):
         self.path, self.region, self.field = str(path), region, field
-        where = self.path + (f": region {region!r}" if region else "") + (f": field {field!r}" if field else "")
         where_nl = self.path + (f": regio {region!r}" if region else "") + (f": veld {field!r}" if field else "")
-        self.nl = f"{where_nl}: {nl}"
-        self.en = f"{where}: {en}"
-        super().__init__(self.en)
-
-    def message(self, lang: str = "en") -> str:
-        return self.nl if lang == "nl" else self.en
+        where_en = self.path + (f": region {region!r}" if region else "") + (f": field {field!r}" if field else "")
+        super().__init__(Text(nl=f"{where_nl}: {why.nl}", en=f"{where_en}: {why.en}"))
 
 
 class RegionTimeout(Exception):
@@ -160,28 +156,30 @@ def load(path: str | Path) -> Registry:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
-        raise RegistryError(path, f"kan het bestand niet lezen: {e.strerror or e}",
-                            f"cannot read the file: {e.strerror or e}") from None
+        raise RegistryError(path, Text(nl=f"kan het bestand niet lezen: {e.strerror or e}",
+                                       en=f"cannot read the file: {e.strerror or e}")) from None
     except UnicodeDecodeError:
-        raise RegistryError(path, "geen UTF-8-tekst", "not UTF-8 text") from None
+        raise RegistryError(path, Text(nl="geen UTF-8-tekst", en="not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as e:
-        raise RegistryError(path, f"geen geldige TOML: {e}", f"not valid TOML: {e}") from None
+        raise RegistryError(path, Text(nl=f"geen geldige TOML: {e}", en=f"not valid TOML: {e}")) from None
     unknown = sorted(set(data) - {"local", "region"})
     if unknown:
-        raise RegistryError(path, f"onbekende sleutel {unknown[0]!r}; toegestaan: [local] en [[region]]",
-                            f"unknown key {unknown[0]!r}; allowed: [local] and [[region]]", field=unknown[0])
+        raise RegistryError(path, Text(
+            nl=f"onbekende sleutel {unknown[0]!r}; toegestaan: [local] en [[region]]",
+            en=f"unknown key {unknown[0]!r}; allowed: [local] and [[region]]"), field=unknown[0])
     local = _local(path, data.get("local", {}))
     entries = data.get("region", [])
     if not isinstance(entries, list):
-        raise RegistryError(path, "schrijf regio's als [[region]]-tabellen", "write regions as [[region]] tables",
+        raise RegistryError(path, Text(nl="schrijf regio's als [[region]]-tabellen",
+                                       en="write regions as [[region]] tables"),
                             field="region")
     regions: list[Region] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
         region = _region(path, i, entry)
         if region.name in seen:
-            raise RegistryError(path, f"de naam {region.name!r} komt twee keer voor; namen moeten uniek zijn",
-                                f"the name {region.name!r} occurs twice; names must be unique",
+            raise RegistryError(path, Text(nl=f"de naam {region.name!r} komt twee keer voor; namen moeten uniek zijn",
+                                           en=f"the name {region.name!r} occurs twice; names must be unique"),
                                 region.name, "name")
         seen.add(region.name)
         if region.name != local.name:
@@ -194,24 +192,28 @@ def _text(path: Path, entry: dict, key: str, region: str | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise RegistryError(path, "moet een niet-lege tekst zijn", "must be a non-empty string", region, key)
+        raise RegistryError(path, Text(nl="moet een niet-lege tekst zijn",
+                                       en="must be a non-empty string"), region, key)
     return value.strip()
 
 
 def _local(path: Path, entry: Any) -> Region:
     if not isinstance(entry, dict):
-        raise RegistryError(path, "[local] moet een tabel zijn", "[local] must be a table", field="local")
+        raise RegistryError(path, Text(nl="[local] moet een tabel zijn", en="[local] must be a table"), field="local")
     for key in entry:
         if key not in LOCAL_FIELDS:
-            raise RegistryError(path, f"onbekend veld in [local]; toegestaan: {', '.join(LOCAL_FIELDS)}",
-                                f"unknown field in [local]; allowed: {', '.join(LOCAL_FIELDS)}", "local", key)
+            raise RegistryError(path, Text(
+                nl=f"onbekend veld in [local]; toegestaan: {', '.join(LOCAL_FIELDS)}",
+                en=f"unknown field in [local]; allowed: {', '.join(LOCAL_FIELDS)}"), "local", key)
     name = _text(path, entry, "name", "local") or LOCAL_NAME
     if not NAME.match(name):
-        raise RegistryError(path, "alleen kleine letters, cijfers en '-'", "only lower-case letters, digits and '-'",
+        raise RegistryError(path, Text(nl="alleen kleine letters, cijfers en '-'",
+                                       en="only lower-case letters, digits and '-'"),
                             "local", "name")
     base = _text(path, entry, "base", "local") or ""
     if base and not _http_url(base):
-        raise RegistryError(path, f"moet een http(s)-URL zijn, niet {base!r}", f"must be an http(s) URL, not {base!r}",
+        raise RegistryError(path, Text(nl=f"moet een http(s)-URL zijn, niet {base!r}",
+                                       en=f"must be an http(s) URL, not {base!r}"),
                             "local", "base")
     return Region(name, _text(path, entry, "label", "local") or name, "", base, "", local=True)
 
@@ -219,26 +221,26 @@ def _local(path: Path, entry: Any) -> Region:
 def _region(path: Path, index: int, entry: Any) -> Region:
     ident = f"#{index}"
     if not isinstance(entry, dict):
-        raise RegistryError(path, "moet een tabel zijn ([[region]])", "must be a table ([[region]])", ident)
+        raise RegistryError(path, Text(nl="moet een tabel zijn ([[region]])", en="must be a table ([[region]])"), ident)
     raw_name = entry.get("name")
     if isinstance(raw_name, str) and raw_name.strip():
         ident = raw_name.strip()
     for key in entry:
         if key not in REGION_FIELDS:
-            raise RegistryError(path, f"onbekend veld; toegestaan: {', '.join(REGION_FIELDS)}",
-                                f"unknown field; allowed: {', '.join(REGION_FIELDS)}", ident, key)
+            raise RegistryError(path, Text(nl=f"onbekend veld; toegestaan: {', '.join(REGION_FIELDS)}",
+                                           en=f"unknown field; allowed: {', '.join(REGION_FIELDS)}"), ident, key)
     values: dict[str, str | None] = {}
     for key, required in REGION_FIELDS.items():
         values[key] = _text(path, entry, key, ident)
         if required and values[key] is None:
-            raise RegistryError(path, "ontbreekt (verplicht)", "is missing (required)", ident, key)
+            raise RegistryError(path, Text(nl="ontbreekt (verplicht)", en="is missing (required)"), ident, key)
     if not NAME.match(values["name"] or ""):
-        raise RegistryError(path, "alleen kleine letters, cijfers en '-' (hoogstens 63)",
-                            "only lower-case letters, digits and '-' (at most 63)", ident, "name")
+        raise RegistryError(path, Text(nl="alleen kleine letters, cijfers en '-' (hoogstens 63)",
+                                       en="only lower-case letters, digits and '-' (at most 63)"), ident, "name")
     for key in ("endpoint", "base"):
         if not _http_url(values[key] or ""):
-            raise RegistryError(path, f"moet een http(s)-URL zijn, niet {values[key]!r}",
-                                f"must be an http(s) URL, not {values[key]!r}", ident, key)
+            raise RegistryError(path, Text(nl=f"moet een http(s)-URL zijn, niet {values[key]!r}",
+                                           en=f"must be an http(s) URL, not {values[key]!r}"), ident, key)
     return Region(values["name"], values["label"] or values["name"], values["endpoint"], values["base"],
                   values["contact"])
 

@@ -39,17 +39,19 @@ from kg.ingest.problems import ERROR, INFO, WARNING, Problem
 from kg.ingest.read import csv_as_read
 from kg.ingest.report import where
 from kg.sheets import csv_text, inert_cells
+from kg.text import Strings, Text
 
 FILLS = {ERROR: "FFC7CE", WARNING: "FFE4B5", INFO: "DDEBF7"}
 SHEET = "problemen-problems"
-COLUMN = {"nl": "problemen", "en": "problems"}
+COLUMN = Text(nl="problemen", en="problems")
+SEVERITY = Strings({ERROR: Text(nl="fout", en="error"), WARNING: Text(nl="waarschuwing", en="warning"),
+                    INFO: Text(nl="melding", en="info")})
 _RANGE = r"(?:(?:'[^'\[\]]+'|[A-Za-z_][\w.]*)!)?\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?"
 _PLAIN_FORMULA = re.compile(rf'(?:"[^"]*"|-?\d+(?:\.\d+)?|{_RANGE})')
 
 
 def _text(p: Problem, lang: str) -> str:
-    sev = {"nl": {ERROR: "fout", WARNING: "waarschuwing", INFO: "melding"},
-           "en": {ERROR: "error", WARNING: "warning", INFO: "info"}}[lang][p.severity]
+    sev = SEVERITY(p.severity, lang)
     col = f"{p.column}: " if p.column else ""
     return f"[{sev}] {col}{p.message(lang)}"
 

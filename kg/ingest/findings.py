@@ -118,7 +118,7 @@ class Tracer:
 
     def inconsistency(self, inc: Inconsistency) -> tuple[list[Problem], bool]:
         node = from_rdflib(inc.node)
-        messages = {"nl": inc.message_nl, "en": inc.message_en}
+        messages = inc.message.both()
         if node in self.region_nodes:
             row = self.mapped.rows[node]
             return [Problem("inconsistent", ERROR, row.template, row.row, None, None, messages=messages,

@@ -61,6 +61,7 @@ from kg.ingest.templates import (
     value_lists,
 )
 from kg.model.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD
+from kg.text import Strings, Text
 
 REGION_GRAPH = GRAPH + "region/"
 REQUIRED_TEMPLATES = ("people", "organisations", "networks")
@@ -217,12 +218,11 @@ class Notation:
     """How a file (CSV file or XLSX sheet) writes numbers, from the unambiguous values in it."""
 
     notation: str | None  # DUTCH, ENGLISH or None (no evidence, or both)
-    reason_nl: str = ""
-    reason_en: str = ""
+    reason: Text = Text(nl="", en="")
     mixed: bool = False
 
 
-NOTATION_NAMES = {DUTCH: ("Nederlands", "Dutch"), ENGLISH: ("Engels", "English")}
+NOTATION_NAMES = Strings({DUTCH: Text(nl="Nederlands", en="Dutch"), ENGLISH: Text(nl="Engels", en="English")})
 PUBLIC_CONSENT = VOCAB + "consent/public"
 
 
@@ -461,11 +461,11 @@ class RowMapper:
             found = Notation(None, mixed=True)
         elif seen:
             (notation, (text, number, c)), = seen.items()
-            found = Notation(notation, f"het bestand schrijft ook {text} (rij {number}, kolom {c})",
-                             f"the file also writes {text} (row {number}, column {c})")
+            found = Notation(notation, Text(nl=f"het bestand schrijft ook {text} (rij {number}, kolom {c})",
+                                            en=f"the file also writes {text} (row {number}, column {c})"))
         elif table is not None and table.separator == ";":
-            found = Notation(DUTCH, "de kolommen zijn gescheiden door ';', zoals Excel in het Nederlands doet",
-                             "the columns are separated by ';', as Excel does in Dutch")
+            found = Notation(DUTCH, Text(nl="de kolommen zijn gescheiden door ';', zoals Excel in het Nederlands doet",
+                                         en="the columns are separated by ';', as Excel does in Dutch"))
         else:
             found = Notation(None)
         self.notations[name] = found
@@ -483,23 +483,21 @@ class RowMapper:
         notation = self.notation()
         if notation.notation == grouping:
             if self.once("notation"):
-                nl, en = NOTATION_NAMES[grouping]
-                self.report("number_notation", column, text, INFO, notation_nl=nl, notation_en=en,
-                            number=plain(grouped), reason_nl=notation.reason_nl, reason_en=notation.reason_en)
+                self.report("number_notation", column, text, INFO, notation=NOTATION_NAMES[grouping],
+                            number=plain(grouped), reason=notation.reason)
             return getattr(reading, grouping)
         if notation.mixed:
-            ev_nl, ev_en = ("het bestand gebruikt beide schrijfwijzen door elkaar",
-                            "the file uses both notations")
+            evidence = Text(nl="het bestand gebruikt beide schrijfwijzen door elkaar",
+                            en="the file uses both notations")
         elif notation.notation == other:
-            nl, en = NOTATION_NAMES[other]
-            ev_nl = f"de rest van het bestand is {nl} ({notation.reason_nl})"
-            ev_en = f"the rest of the file is {en} ({notation.reason_en})"
+            name = NOTATION_NAMES[other]
+            evidence = Text(nl=f"de rest van het bestand is {name.nl} ({notation.reason.nl})",
+                            en=f"the rest of the file is {name.en} ({notation.reason.en})")
         else:
-            ev_nl, ev_en = ("het bestand laat nergens zien welke schrijfwijze het gebruikt",
-                            "the file nowhere shows which notation it uses")
+            evidence = Text(nl="het bestand laat nergens zien welke schrijfwijze het gebruikt",
+                            en="the file nowhere shows which notation it uses")
         self.report("ambiguous_number", column, text, mark=mark, grouped=plain(grouped),
-                    fraction_nl=plain(fraction).replace(".", ","), fraction_en=plain(fraction),
-                    evidence_nl=ev_nl, evidence_en=ev_en)
+                    fraction=Text(nl=plain(fraction).replace(".", ","), en=plain(fraction)), evidence=evidence)
         return None
 
     # --- rows ---------------------------------------------------------------------------

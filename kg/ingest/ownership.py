@@ -30,6 +30,7 @@ import pyoxigraph as ox
 
 from kg.ingest.mapping import REGION_GRAPH, check_base
 from kg.model.namespaces import IMPORT_GRAPH, RDF, REGIONS_GRAPH, XSD
+from kg.text import BilingualError, Text
 
 VOID = "http://rdfs.org/ns/void#"
 DCT = "http://purl.org/dc/terms/"
@@ -38,16 +39,11 @@ _ID, _SPACE = ox.NamedNode(DCT + "identifier"), ox.NamedNode(VOID + "uriSpace")
 _TRIPLES, _PEOPLE = ox.NamedNode(VOID + "triples"), ox.NamedNode(VOID + "entities")
 _MODIFIED = ox.NamedNode(DCT + "modified")
 
+_REGION = Text(nl="regio {name}", en="region {name}")
 
-class OwnershipError(ValueError):
-    """A region or base that cannot be used; `nl` and `en` say why."""
 
-    def __init__(self, nl: str, en: str):
-        self.nl, self.en = nl, en
-        super().__init__(en)
-
-    def message(self, lang: str = "en") -> str:
-        return self.nl if lang == "nl" else self.en
+class OwnershipError(BilingualError, ValueError):
+    """A region or base that cannot be used; `text` says why."""
 
 
 @dataclass(frozen=True)
@@ -115,36 +111,36 @@ def resolve_base(region: str, given: str | None, infos: Mapping[str, RegionInfo]
     if info is not None and info.base:
         if given and given != info.base:
             raise OwnershipError(
-                f"De regio {region} heeft de basis-IRI {info.base} (vastgelegd bij de eerste upload); "
-                f"je gaf {given}. Laat de basis weg of gebruik deze.",
-                f"Region {region} has the base IRI {info.base} (fixed at its first ingest); you gave {given}. "
-                f"Leave the base out or use that one.")
+                Text(nl=f"De regio {region} heeft de basis-IRI {info.base} (vastgelegd bij de eerste upload); "
+                        f"je gaf {given}. Laat de basis weg of gebruik deze.",
+                     en=f"Region {region} has the base IRI {info.base} (fixed at its first ingest); you gave {given}. "
+                        f"Leave the base out or use that one."))
         return info.base
     base = given or (local_base if local_name == region else None)
     if not base:
         raise OwnershipError(
-            f"De regio {region} is nieuw: geef haar basis-IRI op (--base), bijvoorbeeld "
-            f"https://{region}.example/id/. Die ligt daarna vast voor deze regio.",
-            f"Region {region} is new: give its base IRI (--base), for example https://{region}.example/id/. "
-            f"It is then fixed for this region.")
+            Text(nl=f"De regio {region} is nieuw: geef haar basis-IRI op (--base), bijvoorbeeld "
+                    f"https://{region}.example/id/. Die ligt daarna vast voor deze regio.",
+                 en=f"Region {region} is new: give its base IRI (--base), for example https://{region}.example/id/. "
+                    f"It is then fixed for this region."))
     why = check_base(base)
     if why:
-        raise OwnershipError(f"Basis-IRI {base}: moet een http(s)-IRI zijn die eindigt op '/' of '#'.",
-                             f"Base IRI {base}: {why}.")
+        raise OwnershipError(Text(nl=f"Basis-IRI {base}: moet een http(s)-IRI zijn die eindigt op '/' of '#'.",
+                                  en=f"Base IRI {base}: {why}."))
     for other in infos.values():
         if other.name != region and other.base and (base.startswith(other.base) or other.base.startswith(base)):
             raise OwnershipError(
-                f"De basis-IRI {base} overlapt met {other.base}, de basis van regio {other.name}: codes van "
-                f"beide regio's zouden dezelfde IRI's krijgen. Kies een eigen basis-IRI.",
-                f"The base IRI {base} overlaps {other.base}, the base of region {other.name}: codes of both "
-                f"regions would get the same IRIs. Choose a base IRI of its own.")
+                Text(nl=f"De basis-IRI {base} overlapt met {other.base}, de basis van regio {other.name}: codes van "
+                        f"beide regio's zouden dezelfde IRI's krijgen. Kies een eigen basis-IRI.",
+                     en=f"The base IRI {base} overlaps {other.base}, the base of region {other.name}: codes of both "
+                        f"regions would get the same IRIs. Choose a base IRI of its own."))
     return base
 
 
 def graph_owner(graph: str, lang: str = "en") -> str:
     """How a report names a data graph: 'region twente' ('regio twente'), 'import utrecht' or the graph IRI."""
     if graph.startswith(REGION_GRAPH):
-        return ("regio " if lang == "nl" else "region ") + graph[len(REGION_GRAPH):]
+        return _REGION.format(name=graph[len(REGION_GRAPH):])[lang]
     if graph.startswith(IMPORT_GRAPH):
         return "import " + graph[len(IMPORT_GRAPH):]
     return graph

@@ -35,6 +35,7 @@ from kg.pipeline.build import BuildResult, Progress, check_quads, core_sources, 
 from kg.pipeline.reason import DEFAULT_REASONER
 from kg.rdf.rdfio import parse_source
 from kg.store import GraphStore, StoreChanged
+from kg.text import Text
 
 DERIVED_GRAPHS = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH}
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3
@@ -178,11 +179,11 @@ def _taken(mapped: Mapped, taken: dict[ox.NamedNode, set[str]], base: str) -> li
     for node, graphs in sorted(taken.items(), key=lambda kv: kv[0].value):
         cell = mapped.rows.get(node)
         code = node.value[len(base):] if node.value.startswith(base) else node.value
-        owners = {lang: ", ".join(sorted(graph_owner(g, lang) for g in graphs)) for lang in ("nl", "en")}
+        owners = Text(nl=", ".join(sorted(graph_owner(g, "nl") for g in graphs)),
+                      en=", ".join(sorted(graph_owner(g, "en") for g in graphs)))
         column = "id" if cell and cell.template in ID_TEMPLATES else None
         out.append(problem("taken_id", template=cell.template if cell else None, row=cell.row if cell else None,
-                           column=column, value=code, iri=node.value, owners_nl=owners["nl"],
-                           owners_en=owners["en"]))
+                           column=column, value=code, iri=node.value, owners=owners))
     return out
 
 

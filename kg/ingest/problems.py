@@ -10,155 +10,157 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kg.text import Strings, Text
+
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 # Problems with a whole file (or the rest of it): listed first, they explain what follows.
 FILE_LEVEL = frozenset({"unreadable", "not_text", "no_header", "csv_broken", "cell_too_long", "too_many_rows"})
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "unreadable": {"nl": "Kan {file} niet lezen: {why_nl}.",
-                   "en": "Cannot read {file}: {why_en}."},
-    "not_text": {"nl": "{file} is geen tekstbestand in UTF-8 of Windows-1252: {why_nl}. Sla het op als "
-                       "Excel-werkmap (.xlsx) of als 'CSV UTF-8'. Tot dan worden meldingen over codes die in dit "
-                       "bestand zouden staan niet getoond.",
-                 "en": "{file} is not a text file in UTF-8 or Windows-1252: {why_en}. Save it as an Excel "
-                       "workbook (.xlsx) or as 'CSV UTF-8'. Until then, problems about codes this file would hold "
-                       "are not shown."},
-    "csv_format": {"nl": "{file} gelezen met {separator_nl} tussen de kolommen, tekenset {encoding}.{note_nl}",
-                   "en": "{file} read with {separator_en} between the columns, character set {encoding}.{note_en}"},
-    "lost_character": {"nl": "Een '?' midden in een woord: in een Windows-1252-bestand staat dat meestal voor een "
-                             "teken dat het bestand niet kon bevatten (zoals ĳ). Verbeter de cel en sla voortaan op "
-                             "als 'CSV UTF-8' of als Excel-werkmap (.xlsx).",
-                       "en": "A '?' inside a word: in a Windows-1252 file it usually stands for a character the "
-                             "file could not hold (such as ĳ). Correct the cell and save as 'CSV UTF-8' or as an "
-                             "Excel workbook (.xlsx) from now on."},
-    "mojibake": {"nl": "'{found}' lijkt verminkte tekst voor '{fixed}': het bestand is ooit met de verkeerde "
-                       "tekenset geopend en opgeslagen. Verbeter de tekst.",
-                 "en": "'{found}' looks like garbled text for '{fixed}': the file was once opened and saved with "
-                       "the wrong character set. Correct the text."},
-    "no_header": {"nl": "Rij 1 is geen kopregel: geen van de cellen ({found}) is een kolom van dit sjabloon "
-                        "({columns}). Zet de kolomnamen in rij 1, met een komma, puntkomma of tab ertussen, of "
-                        "sla op als Excel-werkmap (.xlsx) met één werkblad per sjabloon. Tot dan worden meldingen "
-                        "over codes die hier zouden staan niet getoond.",
-                  "en": "Row 1 is not a header: none of its cells ({found}) is a column of this template "
-                        "({columns}). Put the column names in row 1, separated by commas, semicolons or tabs, or "
-                        "save as an Excel workbook (.xlsx) with one sheet per template. Until then, problems about "
-                        "codes this template would hold are not shown."},
-    "cell_too_long": {"nl": "Deze cel is langer dan {limit} tekens (de grens van Excel).{rest_nl}",
-                      "en": "This cell is longer than {limit} characters (Excel's limit).{rest_en}"},
-    "csv_broken": {"nl": "{file} is vanaf deze rij geen geldige CSV ({why}); de rest is niet gelezen. Sla het op als "
-                         "Excel-werkmap (.xlsx) of als 'CSV UTF-8'.",
-                   "en": "{file} is not valid CSV from this row on ({why}); the rest was not read. Save it as an "
-                         "Excel workbook (.xlsx) or as 'CSV UTF-8'."},
-    "excel_error": {"nl": "De cel bevat de Excel-foutwaarde {value}: een formule kon niet worden berekend. Vul de "
-                          "echte waarde in.",
-                    "en": "The cell holds the Excel error value {value}: a formula could not be computed. Fill in "
-                          "the real value."},
-    "no_templates": {"nl": "Geen sjablonen gevonden: verwacht CSV-bestanden of werkbladen met de namen {names}.",
-                     "en": "No templates found: expected CSV files or sheets named {names}."},
-    "missing_template": {"nl": "Het verplichte sjabloon '{template}' ontbreekt.",
-                         "en": "The required template '{template}' is missing."},
-    "duplicate_template": {"nl": "Het sjabloon '{template}' staat er twee keer in.",
-                           "en": "The template '{template}' is there twice."},
-    "unknown_template": {"nl": "'{name}' is geen sjabloon en wordt overgeslagen (sjablonen: {names}).",
-                         "en": "'{name}' is not a template and is skipped (templates: {names})."},
-    "empty_template": {"nl": "Dit sjabloon heeft geen kopregel.", "en": "This template has no header row."},
-    "missing_column": {"nl": "De kolom '{column}' ontbreekt in de kopregel; de kolommen zijn vast: {columns}.",
-                       "en": "The column '{column}' is missing from the header; the columns are fixed: {columns}."},
-    "duplicate_column": {"nl": "De kolom '{column}' staat twee keer in de kopregel.",
-                         "en": "The column '{column}' is in the header twice."},
-    "unknown_column": {"nl": "De kolom '{column}' hoort niet bij het sjabloon en wordt genegeerd.",
-                       "en": "The column '{column}' is not part of the template and is ignored."},
-    "required": {"nl": "Hier is een waarde nodig.", "en": "A value is needed here."},
-    "bad_id": {"nl": "Een code bestaat alleen uit letters, cijfers, '-' en '_' (zonder spaties).",
-               "en": "A code consists of letters, digits, '-' and '_' only (no spaces)."},
-    "duplicate_id": {"nl": "De code '{value}' komt al voor in {other_template}, rij {other_row}; codes zijn uniek in de hele werkmap.",
-                     "en": "The code '{value}' is already used in {other_template}, row {other_row}; codes are unique in the whole workbook."},
-    "taken_id": {"nl": "De code '{value}' wordt al beschreven door {owners_nl} ({iri}); twee regio's delen nooit een "
-                         "IRI. Gebruik een andere code, of verwijs naar die andere met haar volledige IRI.",
-                 "en": "The code '{value}' is already described by {owners_en} ({iri}); two regions never share an "
-                       "IRI. Use another code, or refer to the other one by its full IRI."},
-    "unknown_id": {"nl": "Onbekende code '{value}': die staat in geen enkel sjabloon ({expected}).",
-                   "en": "Unknown code '{value}': it is in no template ({expected})."},
-    "unknown_iri": {"nl": "'{value}' staat niet in de kennisgraaf: een volledige IRI verwijst naar iets dat een andere "
-                          "regio of bron al beschrijft. Gebruik anders een code uit deze werkmap.",
-                    "en": "'{value}' is not in the knowledge graph: a full IRI refers to something another region "
-                          "or source already describes. Otherwise use a code of this workbook."},
-    "wrong_kind": {"nl": "'{value}' is {actual}, maar hier hoort {expected}.",
-                   "en": "'{value}' is {actual}, but this needs {expected}."},
-    "bad_date": {"nl": "'{value}' is geen (bestaande) datum. Schrijf jjjj-mm-dd (2024-09-01) of dag-maand-jaar: "
-                       "01-09-2024, 1-9-2024 of 01/09/2024 (de dag eerst, het jaar voluit); in Excel mag ook een "
-                       "datumcel.",
-                 "en": "'{value}' is not a (real) date. Write yyyy-mm-dd (2024-09-01) or day-month-year: "
-                       "01-09-2024, 1-9-2024 or 01/09/2024 (the day first, the year in full); in Excel a date cell "
-                       "works too."},
-    "date_serial": {"nl": "Kolom {column} bevat Excel-datumnummers (dagen sinds {epoch}): {value} is gelezen als "
-                          "{date}. Maak er in Excel datumcellen van (Celeigenschappen > Datum) als dat niet klopt.",
-                    "en": "Column {column} holds Excel date numbers (days since {epoch}): {value} was read as "
-                          "{date}. Make them date cells in Excel (Format Cells > Date) if that is wrong."},
-    "bad_year": {"nl": "'{value}' is geen jaartal: schrijf het jaar waarin het schooljaar begint, bijvoorbeeld 2023.",
-                 "en": "'{value}' is not a year: write the year in which the school year starts, e.g. 2023."},
-    "bad_integer": {"nl": "'{value}' is geen heel getal (0 of meer), bijvoorbeeld 12 of 2500.",
-                    "en": "'{value}' is not a whole number (0 or more), e.g. 12 or 2500."},
-    "bad_decimal": {"nl": "'{value}' is geen getal (0 of meer), bijvoorbeeld 40, 40,5 of 2.500,75.",
-                    "en": "'{value}' is not a number (0 or more), e.g. 40, 40.5 or 2,500.75."},
-    "ambiguous_number": {"nl": "'{value}' is dubbelzinnig: {grouped} (met '{mark}' tussen de duizendtallen) of "
-                               "{fraction_nl} (met '{mark}' als decimaalteken), en {evidence_nl}. Schrijf {grouped} "
-                               "of {fraction_nl}, zonder scheidingsteken voor de duizendtallen.",
-                         "en": "'{value}' is ambiguous: {grouped} (with '{mark}' between the thousands) or "
-                               "{fraction_en} (with '{mark}' as the decimal mark), and {evidence_en}. Write "
-                               "{grouped} or {fraction_en}, without a thousands separator."},
-    "mixed_notation": {"nl": "Dit bestand schrijft getallen zowel op zijn Nederlands ({nl_example}) als op zijn "
-                             "Engels ({en_example}); elke waarde is gelezen zoals ze geschreven is, dubbelzinnige "
-                             "waarden (zoals 2.500) worden gemeld. Kies één schrijfwijze.",
-                       "en": "This file writes numbers both the Dutch way ({nl_example}) and the English way "
-                             "({en_example}); each value was read as written, ambiguous values (such as 2.500) are "
-                             "reported. Choose one notation."},
-    "number_notation": {"nl": "Getallen gelezen op zijn {notation_nl}: '{value}' = {number}, want {reason_nl}.",
-                        "en": "Numbers read the {notation_en} way: '{value}' = {number}, because {reason_en}."},
-    "bad_scale": {"nl": "'{value}' is geen heel getal van 1 tot en met 5.", "en": "'{value}' is not a whole number from 1 to 5."},
-    "bad_value": {"nl": "'{value}' staat niet in de lijst; kies uit: {choices}.",
-                  "en": "'{value}' is not in the list; choose from: {choices}."},
-    "unknown_topic": {"nl": "Onbekend thema '{value}'{suggest}. Gebruik een thema uit de themalijst of voeg het toe aan 'topics'.",
-                      "en": "Unknown topic '{value}'{suggest}. Use a topic from the list or add it to 'topics'."},
-    "ambiguous_topic": {"nl": "'{value}' past bij meer dan één thema: {choices}. Gebruik de code.",
-                        "en": "'{value}' matches more than one topic: {choices}. Use the code."},
-    "duplicate_row": {"nl": "Deze rij herhaalt rij {other_row}; ze telt één keer mee.",
-                      "en": "This row repeats row {other_row}; it counts once."},
-    "too_many_rows": {"nl": "{file} heeft meer dan {limit_nl} rijen (alle bestanden of werkbladen samen; in een "
-                            "werkmap tellen ook rijen met alleen opmaak mee). Splits de gegevens of verwijder lege "
-                            "rijen onder de gegevens.",
-                      "en": "{file} has more than {limit_en} rows (all files or sheets together; in a workbook, "
-                            "rows holding only formatting count too). Split the data or delete empty rows below "
-                            "the data."},
-    "name_in_code": {"nl": "De code '{value}' bevat '{part}' uit de naam van deze persoon. Codes staan in "
-                           "webadressen, downloads en de zoekfunctie, ook van wie niet openbaar is: zo wordt de naam "
-                           "toch gepubliceerd. Kies een code zonder naam, zoals p017.",
-                     "en": "The code '{value}' contains '{part}' from this person's name. Codes appear in web "
-                           "addresses, downloads and search, also for people who are not public: that publishes "
-                           "the name after all. Choose a code without a name, such as p017."},
-    "bad_iri": {"nl": "'{value}' lijkt een webadres, maar is geen geldig adres (bijvoorbeeld door een \" of een "
-                      "ander teken dat in een adres niet mag); het is als tekst bewaard. Verbeter het adres.",
-                "en": "'{value}' looks like a web address but is not a valid one (e.g. a \" or another character "
-                      "not allowed in an address); it was kept as text. Correct the address."},
-    "store_changed": {"nl": "De gegevens in de store zijn intussen gewijzigd; controleer opnieuw.",
-                      "en": "The data in the store changed in the meantime; check again."},
-    "inconsistent": {"nl": "{message}", "en": "{message}"},
-}
+MESSAGES: Strings[str] = Strings({
+    "unreadable": Text(nl="Kan {file} niet lezen: {why_nl}.",
+                       en="Cannot read {file}: {why_en}."),
+    "not_text": Text(nl="{file} is geen tekstbestand in UTF-8 of Windows-1252: {why_nl}. Sla het op als "
+                        "Excel-werkmap (.xlsx) of als 'CSV UTF-8'. Tot dan worden meldingen over codes die in dit "
+                        "bestand zouden staan niet getoond.",
+                     en="{file} is not a text file in UTF-8 or Windows-1252: {why_en}. Save it as an Excel "
+                        "workbook (.xlsx) or as 'CSV UTF-8'. Until then, problems about codes this file would hold "
+                        "are not shown."),
+    "csv_format": Text(nl="{file} gelezen met {separator_nl} tussen de kolommen, tekenset {encoding}.{note_nl}",
+                       en="{file} read with {separator_en} between the columns, character set {encoding}.{note_en}"),
+    "lost_character": Text(nl="Een '?' midden in een woord: in een Windows-1252-bestand staat dat meestal voor een "
+                              "teken dat het bestand niet kon bevatten (zoals ĳ). Verbeter de cel en sla voortaan op "
+                              "als 'CSV UTF-8' of als Excel-werkmap (.xlsx).",
+                           en="A '?' inside a word: in a Windows-1252 file it usually stands for a character the "
+                              "file could not hold (such as ĳ). Correct the cell and save as 'CSV UTF-8' or as an "
+                              "Excel workbook (.xlsx) from now on."),
+    "mojibake": Text(nl="'{found}' lijkt verminkte tekst voor '{fixed}': het bestand is ooit met de verkeerde "
+                        "tekenset geopend en opgeslagen. Verbeter de tekst.",
+                     en="'{found}' looks like garbled text for '{fixed}': the file was once opened and saved with "
+                        "the wrong character set. Correct the text."),
+    "no_header": Text(nl="Rij 1 is geen kopregel: geen van de cellen ({found}) is een kolom van dit sjabloon "
+                         "({columns}). Zet de kolomnamen in rij 1, met een komma, puntkomma of tab ertussen, of "
+                         "sla op als Excel-werkmap (.xlsx) met één werkblad per sjabloon. Tot dan worden meldingen "
+                         "over codes die hier zouden staan niet getoond.",
+                      en="Row 1 is not a header: none of its cells ({found}) is a column of this template "
+                         "({columns}). Put the column names in row 1, separated by commas, semicolons or tabs, or "
+                         "save as an Excel workbook (.xlsx) with one sheet per template. Until then, problems about "
+                         "codes this template would hold are not shown."),
+    "cell_too_long": Text(nl="Deze cel is langer dan {limit} tekens (de grens van Excel).{rest_nl}",
+                          en="This cell is longer than {limit} characters (Excel's limit).{rest_en}"),
+    "csv_broken": Text(nl="{file} is vanaf deze rij geen geldige CSV ({why}); de rest is niet gelezen. Sla het op als "
+                          "Excel-werkmap (.xlsx) of als 'CSV UTF-8'.",
+                       en="{file} is not valid CSV from this row on ({why}); the rest was not read. Save it as an "
+                          "Excel workbook (.xlsx) or as 'CSV UTF-8'."),
+    "excel_error": Text(nl="De cel bevat de Excel-foutwaarde {value}: een formule kon niet worden berekend. Vul de "
+                           "echte waarde in.",
+                        en="The cell holds the Excel error value {value}: a formula could not be computed. Fill in "
+                           "the real value."),
+    "no_templates": Text(nl="Geen sjablonen gevonden: verwacht CSV-bestanden of werkbladen met de namen {names}.",
+                         en="No templates found: expected CSV files or sheets named {names}."),
+    "missing_template": Text(nl="Het verplichte sjabloon '{template}' ontbreekt.",
+                             en="The required template '{template}' is missing."),
+    "duplicate_template": Text(nl="Het sjabloon '{template}' staat er twee keer in.",
+                               en="The template '{template}' is there twice."),
+    "unknown_template": Text(nl="'{name}' is geen sjabloon en wordt overgeslagen (sjablonen: {names}).",
+                             en="'{name}' is not a template and is skipped (templates: {names})."),
+    "empty_template": Text(nl="Dit sjabloon heeft geen kopregel.", en="This template has no header row."),
+    "missing_column": Text(nl="De kolom '{column}' ontbreekt in de kopregel; de kolommen zijn vast: {columns}.",
+                           en="The column '{column}' is missing from the header; the columns are fixed: {columns}."),
+    "duplicate_column": Text(nl="De kolom '{column}' staat twee keer in de kopregel.",
+                             en="The column '{column}' is in the header twice."),
+    "unknown_column": Text(nl="De kolom '{column}' hoort niet bij het sjabloon en wordt genegeerd.",
+                           en="The column '{column}' is not part of the template and is ignored."),
+    "required": Text(nl="Hier is een waarde nodig.", en="A value is needed here."),
+    "bad_id": Text(nl="Een code bestaat alleen uit letters, cijfers, '-' en '_' (zonder spaties).",
+                   en="A code consists of letters, digits, '-' and '_' only (no spaces)."),
+    "duplicate_id": Text(nl="De code '{value}' komt al voor in {other_template}, rij {other_row}; codes zijn uniek in de hele werkmap.",
+                         en="The code '{value}' is already used in {other_template}, row {other_row}; codes are unique in the whole workbook."),
+    "taken_id": Text(nl="De code '{value}' wordt al beschreven door {owners_nl} ({iri}); twee regio's delen nooit een "
+                        "IRI. Gebruik een andere code, of verwijs naar die andere met haar volledige IRI.",
+                     en="The code '{value}' is already described by {owners_en} ({iri}); two regions never share an "
+                        "IRI. Use another code, or refer to the other one by its full IRI."),
+    "unknown_id": Text(nl="Onbekende code '{value}': die staat in geen enkel sjabloon ({expected}).",
+                       en="Unknown code '{value}': it is in no template ({expected})."),
+    "unknown_iri": Text(nl="'{value}' staat niet in de kennisgraaf: een volledige IRI verwijst naar iets dat een andere "
+                           "regio of bron al beschrijft. Gebruik anders een code uit deze werkmap.",
+                        en="'{value}' is not in the knowledge graph: a full IRI refers to something another region "
+                           "or source already describes. Otherwise use a code of this workbook."),
+    "wrong_kind": Text(nl="'{value}' is {actual}, maar hier hoort {expected}.",
+                       en="'{value}' is {actual}, but this needs {expected}."),
+    "bad_date": Text(nl="'{value}' is geen (bestaande) datum. Schrijf jjjj-mm-dd (2024-09-01) of dag-maand-jaar: "
+                        "01-09-2024, 1-9-2024 of 01/09/2024 (de dag eerst, het jaar voluit); in Excel mag ook een "
+                        "datumcel.",
+                     en="'{value}' is not a (real) date. Write yyyy-mm-dd (2024-09-01) or day-month-year: "
+                        "01-09-2024, 1-9-2024 or 01/09/2024 (the day first, the year in full); in Excel a date cell "
+                        "works too."),
+    "date_serial": Text(nl="Kolom {column} bevat Excel-datumnummers (dagen sinds {epoch}): {value} is gelezen als "
+                           "{date}. Maak er in Excel datumcellen van (Celeigenschappen > Datum) als dat niet klopt.",
+                        en="Column {column} holds Excel date numbers (days since {epoch}): {value} was read as "
+                           "{date}. Make them date cells in Excel (Format Cells > Date) if that is wrong."),
+    "bad_year": Text(nl="'{value}' is geen jaartal: schrijf het jaar waarin het schooljaar begint, bijvoorbeeld 2023.",
+                     en="'{value}' is not a year: write the year in which the school year starts, e.g. 2023."),
+    "bad_integer": Text(nl="'{value}' is geen heel getal (0 of meer), bijvoorbeeld 12 of 2500.",
+                        en="'{value}' is not a whole number (0 or more), e.g. 12 or 2500."),
+    "bad_decimal": Text(nl="'{value}' is geen getal (0 of meer), bijvoorbeeld 40, 40,5 of 2.500,75.",
+                        en="'{value}' is not a number (0 or more), e.g. 40, 40.5 or 2,500.75."),
+    "ambiguous_number": Text(nl="'{value}' is dubbelzinnig: {grouped} (met '{mark}' tussen de duizendtallen) of "
+                                "{fraction_nl} (met '{mark}' als decimaalteken), en {evidence_nl}. Schrijf {grouped} "
+                                "of {fraction_nl}, zonder scheidingsteken voor de duizendtallen.",
+                             en="'{value}' is ambiguous: {grouped} (with '{mark}' between the thousands) or "
+                                "{fraction_en} (with '{mark}' as the decimal mark), and {evidence_en}. Write "
+                                "{grouped} or {fraction_en}, without a thousands separator."),
+    "mixed_notation": Text(nl="Dit bestand schrijft getallen zowel op zijn Nederlands ({nl_example}) als op zijn "
+                              "Engels ({en_example}); elke waarde is gelezen zoals ze geschreven is, dubbelzinnige "
+                              "waarden (zoals 2.500) worden gemeld. Kies één schrijfwijze.",
+                           en="This file writes numbers both the Dutch way ({nl_example}) and the English way "
+                              "({en_example}); each value was read as written, ambiguous values (such as 2.500) are "
+                              "reported. Choose one notation."),
+    "number_notation": Text(nl="Getallen gelezen op zijn {notation_nl}: '{value}' = {number}, want {reason_nl}.",
+                            en="Numbers read the {notation_en} way: '{value}' = {number}, because {reason_en}."),
+    "bad_scale": Text(nl="'{value}' is geen heel getal van 1 tot en met 5.", en="'{value}' is not a whole number from 1 to 5."),
+    "bad_value": Text(nl="'{value}' staat niet in de lijst; kies uit: {choices}.",
+                      en="'{value}' is not in the list; choose from: {choices}."),
+    "unknown_topic": Text(nl="Onbekend thema '{value}'{suggest}. Gebruik een thema uit de themalijst of voeg het toe aan 'topics'.",
+                          en="Unknown topic '{value}'{suggest}. Use a topic from the list or add it to 'topics'."),
+    "ambiguous_topic": Text(nl="'{value}' past bij meer dan één thema: {choices}. Gebruik de code.",
+                            en="'{value}' matches more than one topic: {choices}. Use the code."),
+    "duplicate_row": Text(nl="Deze rij herhaalt rij {other_row}; ze telt één keer mee.",
+                          en="This row repeats row {other_row}; it counts once."),
+    "too_many_rows": Text(nl="{file} heeft meer dan {limit_nl} rijen (alle bestanden of werkbladen samen; in een "
+                             "werkmap tellen ook rijen met alleen opmaak mee). Splits de gegevens of verwijder lege "
+                             "rijen onder de gegevens.",
+                          en="{file} has more than {limit_en} rows (all files or sheets together; in a workbook, "
+                             "rows holding only formatting count too). Split the data or delete empty rows below "
+                             "the data."),
+    "name_in_code": Text(nl="De code '{value}' bevat '{part}' uit de naam van deze persoon. Codes staan in "
+                            "webadressen, downloads en de zoekfunctie, ook van wie niet openbaar is: zo wordt de naam "
+                            "toch gepubliceerd. Kies een code zonder naam, zoals p017.",
+                         en="The code '{value}' contains '{part}' from this person's name. Codes appear in web "
+                            "addresses, downloads and search, also for people who are not public: that publishes "
+                            "the name after all. Choose a code without a name, such as p017."),
+    "bad_iri": Text(nl="'{value}' lijkt een webadres, maar is geen geldig adres (bijvoorbeeld door een \" of een "
+                       "ander teken dat in een adres niet mag); het is als tekst bewaard. Verbeter het adres.",
+                    en="'{value}' looks like a web address but is not a valid one (e.g. a \" or another character "
+                       "not allowed in an address); it was kept as text. Correct the address."),
+    "store_changed": Text(nl="De gegevens in de store zijn intussen gewijzigd; controleer opnieuw.",
+                          en="The data in the store changed in the meantime; check again."),
+    "inconsistent": Text(nl="{message}", en="{message}"),
+})
 
-KIND_NAMES: dict[str, dict[str, str]] = {
-    "person": {"nl": "een persoon", "en": "a person"},
-    "organisation": {"nl": "een organisatie", "en": "an organisation"},
-    "network": {"nl": "een netwerk", "en": "a network"},
-    "artefact": {"nl": "een artefact", "en": "an artefact"},
-    "covenant": {"nl": "een convenant", "en": "a covenant"},
-    "intent": {"nl": "een intentieverklaring", "en": "a letter of intent"},
-    "crossing": {"nl": "een grensoverschrijding", "en": "a boundary crossing"},
-    "topic": {"nl": "een thema", "en": "a topic"},
-    "collective": {"nl": "een netwerk of organisatie", "en": "a network or an organisation"},
-    "actor": {"nl": "een persoon, artefact, organisatie of netwerk", "en": "a person, artefact, organisation or network"},
-    "thing": {"nl": "iets anders", "en": "something else"},
-}
+KIND_NAMES: Strings[str] = Strings({
+    "person": Text(nl="een persoon", en="a person"),
+    "organisation": Text(nl="een organisatie", en="an organisation"),
+    "network": Text(nl="een netwerk", en="a network"),
+    "artefact": Text(nl="een artefact", en="an artefact"),
+    "covenant": Text(nl="een convenant", en="a covenant"),
+    "intent": Text(nl="een intentieverklaring", en="a letter of intent"),
+    "crossing": Text(nl="een grensoverschrijding", en="a boundary crossing"),
+    "topic": Text(nl="een thema", en="a topic"),
+    "collective": Text(nl="een netwerk of organisatie", en="a network or an organisation"),
+    "actor": Text(nl="een persoon, artefact, organisatie of netwerk", en="a person, artefact, organisation or network"),
+    "thing": Text(nl="iets anders", en="something else"),
+})
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,11 @@ class Problem:
         return MESSAGES[self.code][lang].format(**kw)
 
     @property
+    def text(self) -> Text:
+        """The message in both languages."""
+        return Text(nl=self.message("nl"), en=self.message("en"))
+
+    @property
     def blocking(self) -> bool:
         return self.severity == ERROR
 
@@ -209,12 +216,15 @@ class Problem:
         return {
             "severity": self.severity, "code": self.code, "template": self.template, "row": self.row,
             "column": self.column, "value": self.value,
-            "message": {"nl": self.message("nl"), "en": self.message("en")},
+            "message": self.text.both(),
             "shape": self.shape, "focus": self.focus, "graph": self.graph,
         }
 
 
 def problem(code: str, severity: str = ERROR, template: str | None = None, row: int | None = None,
             column: str | None = None, value: object = None, **params: object) -> Problem:
-    return Problem(code, severity, template, row, column, None if value is None else str(value),
-                   tuple((k, str(v)) for k, v in params.items()))
+    """A problem with the parameters of its message; a Text parameter `x` fills {x_nl} and {x_en}."""
+    flat: list[tuple[str, str]] = []
+    for k, v in params.items():
+        flat.extend(((f"{k}_nl", v.nl), (f"{k}_en", v.en)) if isinstance(v, Text) else ((k, str(v)),))
+    return Problem(code, severity, template, row, column, None if value is None else str(value), tuple(flat))

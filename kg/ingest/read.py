@@ -52,6 +52,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from kg.ingest.cells import float_text
 from kg.ingest.problems import ERROR, INFO, WARNING, Problem, problem
 from kg.ingest.templates import BY_NAME, ORDER, TEXT
+from kg.text import BilingualError, Strings, Text
 
 # Sheets the XLSX template and the annotated copy add; not data.
 HELPER_SHEETS = {"uitleg", "explanation", "uitleg-explanation", "lijsten", "lists", "problemen", "problems",
@@ -61,7 +62,8 @@ EXCEL_MAX_ROWS = 1_048_576
 UTF8, UTF8_BOM, CP1252 = "UTF-8", "UTF-8 + BOM", "Windows-1252"
 CODECS = {UTF8: "utf-8", UTF8_BOM: "utf-8-sig", CP1252: "cp1252"}
 SEPARATORS = (",", ";", "\t")
-SEPARATOR_NAMES = {",": ("komma's", "commas"), ";": ("puntkomma's", "semicolons"), "\t": ("tabs", "tabs")}
+SEPARATOR_NAMES = Strings({",": Text(nl="komma's", en="commas"), ";": Text(nl="puntkomma's", en="semicolons"),
+                           "\t": Text(nl="tabs", en="tabs")})
 # Error values Excel writes into cells (and, in a Dutch Excel, into CSV files in Dutch).
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
@@ -120,17 +122,17 @@ class Workbook:
     date1904: bool = False  # XLSX: serial numbers count from 1904-01-01 (old Mac Excel)
 
 
-class ReadError(Exception):
+class ReadError(BilingualError):
     """The input cannot be read at all (not a folder, workbook or zip, damaged, unsafe, too big)."""
 
     def __init__(self, problem: Problem):
+        super().__init__(problem.text)
         self.problem = problem
-        super().__init__(problem.message("en"))
 
 
-def unreadable(file: str, nl: str, en: str, **where: object) -> ReadError:
-    """A ReadError naming `file` and saying why, in Dutch and English."""
-    return ReadError(problem("unreadable", ERROR, **where, file=file, why_nl=nl, why_en=en))
+def unreadable(file: str, why: Text, **where: object) -> ReadError:
+    """A ReadError naming `file` and saying why."""
+    return ReadError(problem("unreadable", ERROR, **where, file=file, why=why))
 
 
 # --- entry points ----------------------------------------------------------------------------------
@@ -143,16 +145,16 @@ def read_path(path: Path | str, limits: Limits = Limits()) -> Workbook:
             files = {p.name: p.read_bytes() for p in sorted(path.iterdir())
                      if p.is_file() and p.suffix.lower() == ".csv" and not p.name.startswith((".", "_"))}
         except OSError as e:
-            raise unreadable(path.name, f"de map kan niet gelezen worden ({e.strerror})",
-                             f"the folder cannot be read ({e.strerror})") from None
+            raise unreadable(path.name, Text(nl=f"de map kan niet gelezen worden ({e.strerror})",
+                                             en=f"the folder cannot be read ({e.strerror})")) from None
         return _from_csv_files(files, path.name, limits)
     if not path.is_file():
-        raise unreadable(str(path), "bestand of map bestaat niet", "no such file or folder")
+        raise unreadable(str(path), Text(nl="bestand of map bestaat niet", en="no such file or folder"))
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise unreadable(path.name, f"het bestand kan niet gelezen worden ({e.strerror})",
-                         f"the file cannot be read ({e.strerror})") from None
+        raise unreadable(path.name, Text(nl=f"het bestand kan niet gelezen worden ({e.strerror})",
+                                         en=f"the file cannot be read ({e.strerror})")) from None
     return read_bytes(data, path.name, limits)
 
 
@@ -163,19 +165,21 @@ def read_bytes(data: bytes, filename: str, limits: Limits = Limits()) -> Workboo
     if suffix == ".csv":
         return _from_csv_files({name: data}, name, limits)
     if suffix not in (".xlsx", ".zip"):
-        raise unreadable(name, "verwacht een Excel-werkmap (.xlsx), een zip met CSV-bestanden of een map met "
-                               "CSV-bestanden", "expected an .xlsx workbook, a .zip of CSV files or a folder of "
-                                                "CSV files")
+        raise unreadable(name, Text(nl="verwacht een Excel-werkmap (.xlsx), een zip met CSV-bestanden of een map met "
+                                       "CSV-bestanden",
+                                    en="expected an .xlsx workbook, a .zip of CSV files or a folder of "
+                                       "CSV files"))
     if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise unreadable(name, "dit is een oud Excel-bestand (.xls) of een werkmap met een wachtwoord; sla het op "
-                               "als Excel-werkmap (.xlsx) zonder wachtwoord",
-                         "this is an old Excel file (.xls) or a password-protected workbook; save it as an Excel "
-                         "workbook (.xlsx) without a password")
+        raise unreadable(name, Text(
+            nl="dit is een oud Excel-bestand (.xls) of een werkmap met een wachtwoord; sla het op "
+               "als Excel-werkmap (.xlsx) zonder wachtwoord",
+            en="this is an old Excel file (.xls) or a password-protected workbook; save it as an Excel "
+               "workbook (.xlsx) without a password"))
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except Exception as e:  # zipfile raises several kinds for a file that is no zip
-        raise unreadable(name, f"geen geldig {suffix[1:]}-bestand ({e})",
-                         f"not a valid {suffix[1:]} file ({e})") from None
+        raise unreadable(name, Text(nl=f"geen geldig {suffix[1:]}-bestand ({e})",
+                                    en=f"not a valid {suffix[1:]} file ({e})")) from None
     with zf:
         _check_zip(zf, name, limits)
         if suffix == ".xlsx":
@@ -189,7 +193,8 @@ def read_bytes(data: bytes, filename: str, limits: Limits = Limits()) -> Workboo
             if entry.suffix.lower() != ".csv":
                 continue
             if entry.name in files:
-                raise unreadable(name, f"twee bestanden heten {entry.name}", f"two files are named {entry.name}")
+                raise unreadable(name, Text(nl=f"twee bestanden heten {entry.name}",
+                                            en=f"two files are named {entry.name}"))
             files[entry.name] = b"".join(_entry_chunks(zf, info, name, budget))
         return _from_csv_files(files, name, limits)
 
@@ -199,22 +204,23 @@ def read_bytes(data: bytes, filename: str, limits: Limits = Limits()) -> Workboo
 def _check_zip(zf: zipfile.ZipFile, filename: str, limits: Limits) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
-        raise unreadable(filename, f"{len(infos)} onderdelen, hoogstens {limits.max_entries} toegestaan",
-                         f"{len(infos)} entries, at most {limits.max_entries} allowed")
+        raise unreadable(filename, Text(nl=f"{len(infos)} onderdelen, hoogstens {limits.max_entries} toegestaan",
+                                        en=f"{len(infos)} entries, at most {limits.max_entries} allowed"))
     total = 0
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name).parts
         if name.startswith(("/", "\\")) or "\\" in name or ".." in parts or ":" in name:
-            raise unreadable(filename, f"onveilige naam in de zip: {name!r}", f"unsafe entry name {name!r}")
+            raise unreadable(filename, Text(nl=f"onveilige naam in de zip: {name!r}", en=f"unsafe entry name {name!r}"))
         total += info.file_size
         if info.file_size > limits.max_uncompressed or total > limits.max_uncompressed:
-            raise unreadable(filename, f"uitgepakt meer dan {limits.max_uncompressed} bytes",
-                             f"more than {limits.max_uncompressed} bytes uncompressed")
+            raise unreadable(filename, Text(nl=f"uitgepakt meer dan {limits.max_uncompressed} bytes",
+                                            en=f"more than {limits.max_uncompressed} bytes uncompressed"))
         if info.file_size > 1024 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise unreadable(filename, f"onderdeel {name!r} is meer dan {limits.max_ratio:.0f} keer "
-                                       f"samengeperst (een zip-bom?)",
-                             f"entry {name!r} is compressed more than {limits.max_ratio:.0f} times (a zip bomb?)")
+            raise unreadable(filename, Text(
+                nl=f"onderdeel {name!r} is meer dan {limits.max_ratio:.0f} keer "
+                   f"samengeperst (een zip-bom?)",
+                en=f"entry {name!r} is compressed more than {limits.max_ratio:.0f} times (a zip bomb?)"))
 
 
 def _entry_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str, budget: list[int],
@@ -226,32 +232,32 @@ def _entry_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str, bud
             while chunk := fh.read(min(size, budget[0] + 1)):
                 budget[0] -= len(chunk)
                 if budget[0] < 0:
-                    raise unreadable(filename, "uitgepakt groter dan toegestaan (de zip geeft verkeerde "
-                                               "groottes op)", "larger uncompressed than allowed (the zip states "
-                                                               "wrong sizes)")
+                    raise unreadable(filename, Text(nl="uitgepakt groter dan toegestaan (de zip geeft verkeerde "
+                                                       "groottes op)",
+                                                    en="larger uncompressed than allowed (the zip states "
+                                                       "wrong sizes)"))
                 yield chunk
     except ReadError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as e:
-        raise unreadable(filename, f"onderdeel {info.filename!r} is beschadigd ({e}); sla het bestand opnieuw op",
-                         f"entry {info.filename!r} is damaged ({e}); save the file again") from None
+        raise unreadable(filename, Text(
+            nl=f"onderdeel {info.filename!r} is beschadigd ({e}); sla het bestand opnieuw op",
+            en=f"entry {info.filename!r} is damaged ({e}); save the file again")) from None
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
 
-class NotText(Exception):
-    def __init__(self, nl: str, en: str):
-        super().__init__(en)
-        self.nl, self.en = nl, en
+class NotText(BilingualError):
+    """A CSV file that is not text in an encoding we read; `text` says why."""
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """(text, encoding) of a CSV file: UTF8, UTF8_BOM or CP1252; NotText if it is none of them."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise NotText("het is UTF-16 (Excel: 'Unicode-tekst')", "it is UTF-16 (Excel: 'Unicode text')")
+        raise NotText(Text(nl="het is UTF-16 (Excel: 'Unicode-tekst')", en="it is UTF-16 (Excel: 'Unicode text')"))
     if data.startswith(b"PK\x03\x04"):
-        raise NotText("het is een Excel-werkmap of zip; geef het de naam .xlsx of .zip",
-                      "it is an Excel workbook or a zip; name it .xlsx or .zip")
+        raise NotText(Text(nl="het is een Excel-werkmap of zip; geef het de naam .xlsx of .zip",
+                           en="it is an Excel workbook or a zip; name it .xlsx or .zip"))
     bom = data.startswith(b"\xef\xbb\xbf")
     encoding = UTF8_BOM if bom else UTF8
     try:
@@ -262,12 +268,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
             text = data[3 if bom else 0:].decode("cp1252")
         except UnicodeDecodeError as e:
             line = data.count(b"\n", 0, e.start) + 1
-            raise NotText(f"byte 0x{data[e.start]:02X} op regel {line} bestaat in geen van beide",
-                          f"byte 0x{data[e.start]:02X} on line {line} exists in neither") from None
+            raise NotText(Text(nl=f"byte 0x{data[e.start]:02X} op regel {line} bestaat in geen van beide",
+                               en=f"byte 0x{data[e.start]:02X} on line {line} exists in neither")) from None
     if m := _CONTROL.search(text):
         line = text.count("\n", 0, m.start()) + 1
-        raise NotText(f"het bevat stuurtekens (0x{ord(m[0]):02X} op regel {line}): het is geen tekst",
-                      f"it holds control characters (0x{ord(m[0]):02X} on line {line}): it is not text")
+        raise NotText(Text(nl=f"het bevat stuurtekens (0x{ord(m[0]):02X} op regel {line}): het is geen tekst",
+                           en=f"it holds control characters (0x{ord(m[0]):02X} on line {line}): it is not text"))
     return text, encoding
 
 
@@ -337,7 +343,7 @@ def _from_csv_files(files: dict[str, bytes], name: str, limits: Limits) -> Workb
         try:
             text, encoding = decode_text(data)
         except NotText as e:
-            wb.problems.append(problem("not_text", ERROR, template=tname, file=fname, why_nl=e.nl, why_en=e.en))
+            wb.problems.append(problem("not_text", ERROR, template=tname, file=fname, why=e.text))
             wb.unreadable.add(tname)
             continue
         if not text.strip():
@@ -398,21 +404,20 @@ def _format_notes(wb: Workbook, formats: dict[tuple[str, str | None], list[str]]
 
 def _format_note(wb: Workbook, names: list[str], encoding: str, sep: str) -> None:
     """One info problem for files read the same way: which separator and encoding (never silent)."""
-    nl_sep, en_sep = SEPARATOR_NAMES[sep]
-    note_nl = note_en = ""
+    note = Text(nl="", en="")
     if encoding == CP1252:
-        note_nl = (" Windows-1252 kent niet alle tekens (zoals ĳ); sla "
-                   "voortaan op als 'CSV UTF-8' of als Excel-werkmap (.xlsx).")
-        note_en = (" Windows-1252 cannot hold every character (such as ĳ); save as 'CSV UTF-8' or as an Excel "
-                   "workbook (.xlsx) from now on.")
+        note = Text(nl=" Windows-1252 kent niet alle tekens (zoals ĳ); sla "
+                       "voortaan op als 'CSV UTF-8' of als Excel-werkmap (.xlsx).",
+                    en=" Windows-1252 cannot hold every character (such as ĳ); save as 'CSV UTF-8' or as an Excel "
+                       "workbook (.xlsx) from now on.")
     template = _template_name(PurePosixPath(names[0]).stem) if len(names) == 1 else None
-    wb.problems.append(problem("csv_format", INFO, template=template, file=", ".join(names), separator_nl=nl_sep,
-                               separator_en=en_sep, encoding=encoding, note_nl=note_nl, note_en=note_en))
+    wb.problems.append(problem("csv_format", INFO, template=template, file=", ".join(names),
+                               separator=SEPARATOR_NAMES[sep], encoding=encoding, note=note))
 
 
 def _too_many_rows(file: str, limits: Limits) -> ReadError:
-    return ReadError(problem("too_many_rows", ERROR, file=file, limit_en=f"{limits.max_rows:,}",
-                             limit_nl=f"{limits.max_rows:,}".replace(",", ".")))
+    return ReadError(problem("too_many_rows", ERROR, file=file,
+                             limit=Text(nl=f"{limits.max_rows:,}".replace(",", "."), en=f"{limits.max_rows:,}")))
 
 
 def _template_name(name: str) -> str:
@@ -542,14 +547,15 @@ class _Builder:
     def too_long(self, number: int, column: str, text: str) -> None:
         if self.wb.kind == "csv":
             self.problem("cell_too_long", ERROR, number, column, text[:40] + "...", limit=self.limits.max_cell,
-                         rest_nl=f" Waarschijnlijk staat er een aanhalingsteken (\") dat nergens wordt gesloten; de "
-                                 f"rest van {self.source} is niet gelezen.",
-                         rest_en=f" Probably a quote (\") is never closed; the rest of {self.source} was not read.")
+                         rest=Text(
+                             nl=f" Waarschijnlijk staat er een aanhalingsteken (\") dat nergens wordt gesloten; "
+                                f"de rest van {self.source} is niet gelezen.",
+                             en=f" Probably a quote (\") is never closed; the rest of {self.source} was not read."))
             self.wb.unreadable.add(self.tname)
             self.stopped = True
         else:
             self.problem("cell_too_long", ERROR, number, column, text[:40] + "...", limit=self.limits.max_cell,
-                         rest_nl="", rest_en="")
+                         rest=Text(nl="", en=""))
 
     def check_text(self, number: int, column: str, text: str) -> None:
         """Free text: garbled characters (mojibake) anywhere, '?' for a lost character in Windows-1252."""
@@ -594,16 +600,18 @@ def _scan_xlsx(zf: zipfile.ZipFile, filename: str, limits: Limits) -> None:
     for info in zf.infolist():
         lower = info.filename.lower()
         if lower.endswith("vbaproject.bin"):
-            raise unreadable(filename, "de werkmap bevat macro's; sla haar op als Excel-werkmap (.xlsx) zonder "
-                                       "macro's", "the workbook holds macros; save it as an Excel workbook (.xlsx) "
-                                                  "without macros")
+            raise unreadable(filename, Text(nl="de werkmap bevat macro's; sla haar op als Excel-werkmap (.xlsx) zonder "
+                                               "macro's",
+                                            en="the workbook holds macros; save it as an Excel workbook (.xlsx) "
+                                               "without macros"))
         if lower.startswith("xl/externallinks/"):
-            raise unreadable(filename, "de werkmap haalt waarden uit andere werkmappen (externe koppelingen); die "
-                                       "kunnen verouderd zijn en zijn niet te controleren. Verbreek de koppelingen "
-                                       "(Gegevens > Koppelingen bewerken > Koppeling verbreken) en sla opnieuw op",
-                             "the workbook takes values from other workbooks (external links), which may be out "
-                             "of date and cannot be checked. Break the links (Data > Edit Links > Break Link) and "
-                             "save again")
+            raise unreadable(filename, Text(
+                nl="de werkmap haalt waarden uit andere werkmappen (externe koppelingen); die "
+                   "kunnen verouderd zijn en zijn niet te controleren. Verbreek de koppelingen "
+                   "(Gegevens > Koppelingen bewerken > Koppeling verbreken) en sla opnieuw op",
+                en="the workbook takes values from other workbooks (external links), which may be out "
+                   "of date and cannot be checked. Break the links (Data > Edit Links > Break Link) and "
+                   "save again"))
         carry = b""
         wide = None
         xml = _xml_checker(info.filename) if lower.endswith((".xml", ".rels")) else None
@@ -614,10 +622,11 @@ def _scan_xlsx(zf: zipfile.ZipFile, filename: str, limits: Limits) -> None:
                 wide = head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]
                 m = _XML_ENCODING.match(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
                 if m and m[1].lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"utf-16", b"utf16"):
-                    raise unreadable(filename, f"onderdeel {info.filename!r} gebruikt tekenset "
-                                               f"{m[1].decode('ascii')}; Excel gebruikt UTF-8",
-                                     f"part {info.filename!r} uses character set {m[1].decode('ascii')}; Excel "
-                                     f"uses UTF-8")
+                    raise unreadable(filename, Text(
+                        nl=f"onderdeel {info.filename!r} gebruikt tekenset "
+                           f"{m[1].decode('ascii')}; Excel gebruikt UTF-8",
+                        en=f"part {info.filename!r} uses character set {m[1].decode('ascii')}; Excel "
+                           f"uses UTF-8"))
             if wide:
                 chunk = chunk.replace(b"\x00", b"")
             buf = carry + chunk
@@ -656,20 +665,22 @@ def _xml_checker(part: str):
         try:
             parser.Parse(chunk, last)
         except expat.ExpatError as e:
-            raise unreadable(filename, f"onderdeel {part!r} is beschadigd (geen geldige XML: "
-                                       f"{expat.ErrorString(e.code)}, regel {e.lineno}); sla de werkmap opnieuw op",
-                             f"part {part!r} is damaged (not well-formed XML: {expat.ErrorString(e.code)}, line "
-                             f"{e.lineno}); save the workbook again") from None
+            raise unreadable(filename, Text(
+                nl=f"onderdeel {part!r} is beschadigd (geen geldige XML: "
+                   f"{expat.ErrorString(e.code)}, regel {e.lineno}); sla de werkmap opnieuw op",
+                en=f"part {part!r} is damaged (not well-formed XML: {expat.ErrorString(e.code)}, line "
+                   f"{e.lineno}); save the workbook again")) from None
 
     return feed
 
 
 def _doctype(filename: str, part: str) -> ReadError:
-    return unreadable(filename, f"onderdeel {part!r} bevat een DOCTYPE of ENTITY-declaratie; dat doet Excel nooit "
-                                f"en het kan de server aanvallen (XXE, 'billion laughs'). Sla de werkmap opnieuw op "
-                                f"in Excel of LibreOffice",
-                      f"part {part!r} holds a DOCTYPE or ENTITY declaration; Excel never writes one and it can "
-                      f"attack the server (XXE, 'billion laughs'). Save the workbook again in Excel or LibreOffice")
+    return unreadable(filename, Text(
+        nl=f"onderdeel {part!r} bevat een DOCTYPE of ENTITY-declaratie; dat doet Excel nooit "
+           f"en het kan de server aanvallen (XXE, 'billion laughs'). Sla de werkmap opnieuw op "
+           f"in Excel of LibreOffice",
+        en=f"part {part!r} holds a DOCTYPE or ENTITY declaration; Excel never writes one and it can "
+           f"attack the server (XXE, 'billion laughs'). Save the workbook again in Excel or LibreOffice"))
 
 
 def _from_xlsx(zf: zipfile.ZipFile, data: bytes, filename: str, limits: Limits) -> Workbook:
@@ -678,8 +689,8 @@ def _from_xlsx(zf: zipfile.ZipFile, data: bytes, filename: str, limits: Limits) 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception as e:  # openpyxl raises many kinds for a broken file
-        raise unreadable(filename, f"geen leesbare Excel-werkmap ({type(e).__name__}: {e})",
-                         f"not a readable XLSX workbook ({type(e).__name__}: {e})") from None
+        raise unreadable(filename, Text(nl=f"geen leesbare Excel-werkmap ({type(e).__name__}: {e})",
+                                        en=f"not a readable XLSX workbook ({type(e).__name__}: {e})")) from None
     wb = Workbook("xlsx", filename, xlsx=data, date1904=book.epoch == CALENDAR_MAC_1904)
     count = [0]
     sheet, row = "", 0
@@ -707,16 +718,18 @@ def _from_xlsx(zf: zipfile.ZipFile, data: bytes, filename: str, limits: Limits) 
                 continue
             for row, raw in enumerate(ws.iter_rows(min_row=2, max_col=builder.width, values_only=True), start=2):
                 if row > EXCEL_MAX_ROWS:
-                    raise unreadable(filename, f"werkblad {ws.title!r} heeft rijen na de laatste rij van Excel "
-                                               f"({EXCEL_MAX_ROWS})", f"sheet {ws.title!r} has rows after Excel's "
-                                                                      f"last row ({EXCEL_MAX_ROWS})")
+                    raise unreadable(filename, Text(nl=f"werkblad {ws.title!r} heeft rijen na de laatste rij van Excel "
+                                                       f"({EXCEL_MAX_ROWS})",
+                                                    en=f"sheet {ws.title!r} has rows after Excel's "
+                                                       f"last row ({EXCEL_MAX_ROWS})"))
                 if raw.count(None) < len(raw):  # not a blank row (openpyxl fills gaps with them)
                     builder.row(row, raw)
     except ReadError:
         raise
     except Exception as e:  # a damaged sheet: openpyxl (or its XML parser) gives up halfway
-        raise unreadable(filename, f"werkblad {sheet!r} is na rij {row} niet te lezen ({type(e).__name__}: {e})",
-                         f"sheet {sheet!r} cannot be read after row {row} ({type(e).__name__}: {e})") from None
+        raise unreadable(filename, Text(
+            nl=f"werkblad {sheet!r} is na rij {row} niet te lezen ({type(e).__name__}: {e})",
+            en=f"sheet {sheet!r} cannot be read after row {row} ({type(e).__name__}: {e})")) from None
     finally:
         book.close()
     return wb

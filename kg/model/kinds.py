@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-KIND_LABELS: dict[str, dict[str, str]] = {
-    "person": {"nl": "persoon", "en": "person"},
-    "artefact": {"nl": "artefact", "en": "artefact"},
-    "network": {"nl": "netwerk", "en": "network"},
-    "organisation": {"nl": "organisatie", "en": "organisation"},
-    "topic": {"nl": "thema", "en": "topic"},
-    "actor": {"nl": "actor", "en": "actor"},
-}
+from kg.text import Strings, Text
+
+KIND_LABELS: Strings[str] = Strings({
+    "person": Text(nl="persoon", en="person"),
+    "artefact": Text(nl="artefact", en="artefact"),
+    "network": Text(nl="netwerk", en="network"),
+    "organisation": Text(nl="organisatie", en="organisation"),
+    "topic": Text(nl="thema", en="topic"),
+    "actor": Text(nl="actor", en="actor"),
+})
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """The kind's name in `lang`; a kind without a name here is shown as it is."""
+    return KIND_LABELS.get(kind, lang, kind)

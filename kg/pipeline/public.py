@@ -24,6 +24,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from kg.model.namespaces import CKG, RDF, RDFS, SKOS, VOCAB
+from kg.text import LANGS, Text
 
 ORG = "http://www.w3.org/ns/org#"
 _TYPE = ox.NamedNode(RDF + "type")
@@ -63,7 +64,7 @@ ROLE_ORDER = [
     for r in ("director", "school-based-educator", "institute-educator", "wt-coordinator", "ict-coordinator",
               "researcher", "expert", "mentor", "student", "teacher")
 ]
-_NO_ROLE = {"nl": "persoon", "en": "person"}
+_NO_ROLE = Text(nl="persoon", en="person")
 
 
 def public_view(data: Iterable[ox.Quad], vocabularies: Iterable[ox.Quad]) -> list[ox.Triple]:
@@ -90,7 +91,7 @@ def public_view(data: Iterable[ox.Quad], vocabularies: Iterable[ox.Quad]) -> lis
         elif t.subject in hidden and t.predicate == _AFFILIATION:
             affiliations.setdefault(t.subject, []).append(labels.get((t.object.value, None), ""))
     for person in sorted(hidden, key=str):
-        for lang in ("nl", "en"):
+        for lang in LANGS:
             label = anonymous_label(roles.get(person, set()), affiliations.get(person, []), labels, lang)
             out.append(ox.Triple(person, _LABEL, ox.Literal(label, language=lang)))
     return out

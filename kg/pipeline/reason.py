@@ -28,6 +28,7 @@ from rdflib.collection import Collection
 
 from kg.model.namespaces import BUILTIN_NAMESPACES, shorten
 from kg.rdf.rdfio import RdflibTriple, normalise_rdflib
+from kg.text import Text
 
 REASONERS = ("reasonable", "owlrl")
 DEFAULT_REASONER = "reasonable"
@@ -38,11 +39,18 @@ _OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
 
 @dataclass(frozen=True)
 class Inconsistency:
-    """A node that the ontology says cannot exist as stated."""
+    """A node that the ontology says cannot exist as stated, and why."""
 
     node: rdflib.term.Node
-    message_en: str
-    message_nl: str
+    message: Text
+
+    @property
+    def message_en(self) -> str:
+        return self.message.en
+
+    @property
+    def message_nl(self) -> str:
+        return self.message.nl
 
 
 def materialise(graph: rdflib.Graph, reasoner: str = DEFAULT_REASONER) -> tuple[set[RdflibTriple], set[RdflibTriple]]:
@@ -183,22 +191,21 @@ def inconsistencies(data: rdflib.Graph, flags: set[RdflibTriple], ontology: rdfl
         pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1:])
     for a, b in sorted(pairs):
         for x in sorted(set(data.subjects(RDF.type, a)) & set(data.subjects(RDF.type, b))):
-            found.append(Inconsistency(
-                x,
-                f"is both {_q(a)} and {_q(b)}, which the ontology declares disjoint",
-                f"is tegelijk {_q(a)} en {_q(b)}, en die sluiten elkaar volgens de ontologie uit",
-            ))
+            found.append(Inconsistency(x, Text(
+                nl=f"is tegelijk {_q(a)} en {_q(b)}, en die sluiten elkaar volgens de ontologie uit",
+                en=f"is both {_q(a)} and {_q(b)}, which the ontology declares disjoint",
+            )))
     nothing = set(data.subjects(RDF.type, OWL.Nothing)) | {s for s, p, o in flags if p == RDF.type}
     for x in sorted(nothing):
-        found.append(Inconsistency(x, "belongs to owl:Nothing (an unsatisfiable class)",
-                                   "hoort bij owl:Nothing (een klasse zonder mogelijke leden)"))
+        found.append(Inconsistency(x, Text(nl="hoort bij owl:Nothing (een klasse zonder mogelijke leden)",
+                                           en="belongs to owl:Nothing (an unsatisfiable class)")))
     for x, y in sorted(data.subject_objects(OWL.differentFrom)):
         if (x, OWL.sameAs, y) in data:
-            found.append(Inconsistency(x, f"is stated to be both the same as and different from {_q(y)}",
-                                       f"is volgens de data zowel gelijk aan als verschillend van {_q(y)}"))
+            found.append(Inconsistency(x, Text(nl=f"is volgens de data zowel gelijk aan als verschillend van {_q(y)}",
+                                               en=f"is stated to be both the same as and different from {_q(y)}")))
     for x, _p, msg in sorted(t for t in flags if t[1] == _OWLRL_ERROR):
         if not any(f.node == x for f in found):
-            found.append(Inconsistency(x, f"owlrl: {msg}", f"owlrl: {msg}"))
+            found.append(Inconsistency(x, Text(nl=f"owlrl: {msg}", en=f"owlrl: {msg}")))
     return found
 
 

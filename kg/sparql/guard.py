@@ -40,6 +40,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from kg.text import BilingualError, Text
+
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 # Oxigraph's whitespace rule `_`: ASCII blanks and `#` comments (possessive: no backtracking).
@@ -84,14 +86,12 @@ FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "gr
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 
-class QueryRefused(Exception):
-    """The query is not allowed here; messages in English and Dutch; `code` names the reason."""
+class QueryRefused(BilingualError):
+    """The query is not allowed here; `code` names the reason, `text` says it to people."""
 
-    def __init__(self, code: str, en: str, nl: str):
+    def __init__(self, code: str, text: Text):
+        super().__init__(text)
         self.code = code
-        self.en = en
-        self.nl = nl
-        super().__init__(en)
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ def unescape(text: str) -> str:
 def _safe_chr(m: re.Match) -> str:
     code = int(m.group(1) or m.group(2), 16)
     if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        raise QueryRefused("escape", f"invalid codepoint escape {m.group(0)!r}",
-                           f"ongeldige codepoint-escape {m.group(0)!r}")
+        raise QueryRefused("escape", Text(nl=f"ongeldige codepoint-escape {m.group(0)!r}",
+                                          en=f"invalid codepoint escape {m.group(0)!r}"))
     return chr(code)
 
 
@@ -160,8 +160,8 @@ def check_query(text: str, allowed_graphs: Iterable[str]) -> CheckedQuery:
     """Return the query to run if it may run; raise QueryRefused otherwise."""
     text = unescape(text)
     if has_service(text):
-        raise QueryRefused("service", "SERVICE (federated queries) is not allowed on this endpoint",
-                           "SERVICE (gefedereerde queries) is op dit endpoint niet toegestaan")
+        raise QueryRefused("service", Text(nl="SERVICE (gefedereerde queries) is op dit endpoint niet toegestaan",
+                                           en="SERVICE (federated queries) is not allowed on this endpoint"))
     allowed = set(allowed_graphs)
     toks = tokens(text)
     prefixes: dict[str, str] = {}
@@ -210,8 +210,8 @@ def check_query(text: str, allowed_graphs: Iterable[str]) -> CheckedQuery:
                 listed = ", ".join(f"<{g}>" for g in sorted(allowed)) or "-"
                 raise QueryRefused(
                     "from",
-                    f"FROM {shown} is not a graph of this dataset; allowed: {listed}",
-                    f"FROM {shown} is geen graaf van deze dataset; toegestaan: {listed}",
+                    Text(nl=f"FROM {shown} is geen graaf van deze dataset; toegestaan: {listed}",
+                         en=f"FROM {shown} is not a graph of this dataset; allowed: {listed}"),
                 )
             target.append(graph)
             i = j + 1
@@ -244,21 +244,22 @@ def _check_glued(word: str, shown: str, pname: bool = False) -> None:
     """Refuse words (or prefixes of prefixed names) that Oxigraph could split into a
     guarded keyword plus something: it needs no word boundary after a keyword."""
     if "SERVICE" in word and not pname:
-        raise QueryRefused("service", f"SERVICE is not allowed on this endpoint (found {shown!r})",
-                           f"SERVICE is op dit endpoint niet toegestaan (gevonden: {shown!r})")
+        raise QueryRefused("service", Text(nl=f"SERVICE is op dit endpoint niet toegestaan (gevonden: {shown!r})",
+                                           en=f"SERVICE is not allowed on this endpoint (found {shown!r})"))
     for kw in ("FROM", "NAMED"):
         if kw in word and (word != kw or pname):
-            raise QueryRefused("glued", f"write a space around {kw} (found {shown!r})",
-                               f"zet een spatie rond {kw} (gevonden: {shown!r})")
+            raise QueryRefused("glued", Text(nl=f"zet een spatie rond {kw} (gevonden: {shown!r})",
+                                             en=f"write a space around {kw} (found {shown!r})"))
 
 
 def _refuse_update(word: str) -> None:
     kw = next((k for k in ("LOAD",) + UPDATE_KEYWORDS if word.startswith(k)), word)
     if kw == "LOAD":
-        raise QueryRefused("update", "LOAD is not allowed: the endpoint is read-only",
-                           "LOAD is niet toegestaan: het endpoint is alleen-lezen")
-    raise QueryRefused("update", f"{kw} is an update: this endpoint is read-only (SPARQL Update is not offered)",
-                       f"{kw} is een wijziging: dit endpoint is alleen-lezen (SPARQL Update wordt niet aangeboden)")
+        raise QueryRefused("update", Text(nl="LOAD is niet toegestaan: het endpoint is alleen-lezen",
+                                          en="LOAD is not allowed: the endpoint is read-only"))
+    raise QueryRefused("update", Text(
+        nl=f"{kw} is een wijziging: dit endpoint is alleen-lezen (SPARQL Update wordt niet aangeboden)",
+        en=f"{kw} is an update: this endpoint is read-only (SPARQL Update is not offered)"))
 
 
 def _iri_value(token: str, base: str) -> str:

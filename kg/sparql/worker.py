@@ -52,6 +52,7 @@ import pyoxigraph as ox
 from kg.model.namespaces import PREFIXES
 from kg.rdf import results as sr
 from kg.store import open_store
+from kg.text import BilingualError, Text
 
 SELECT_FORMATS = {
     "application/sparql-results+json": (sr.to_json, sr.boolean_json),
@@ -70,15 +71,13 @@ _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 
 
-class QueryFailed(Exception):
-    """The query could not be answered; `kind` says why: syntax, format, rows,
-    deadline, memory, busy or error."""
+class QueryFailed(BilingualError):
+    """The query could not be answered; `kind` says why (syntax, format, rows, deadline, memory,
+    busy or error), `text` says it to people."""
 
-    def __init__(self, kind: str, en: str, nl: str):
+    def __init__(self, kind: str, text: Text):
+        super().__init__(text)
         self.kind = kind
-        self.en = en
-        self.nl = nl
-        super().__init__(en)
 
 
 @dataclass(frozen=True)
@@ -112,10 +111,10 @@ def answer(db: ox.Store, req: Request) -> Answer:
     try:
         results = db.query(req.query, **kwargs)
     except SyntaxError as e:
-        where_en, where_nl, detail = syntax_details(str(e), req.query)
+        where, detail = syntax_details(str(e), req.query)
         detail_nl = detail.replace("expected one of", "verwacht een van").replace("expected", "verwacht")
-        raise QueryFailed("syntax", f"SPARQL syntax error{where_en}{detail}",
-                          f"SPARQL-syntaxfout{where_nl}{detail_nl}") from None
+        raise QueryFailed("syntax", Text(nl=f"SPARQL-syntaxfout{where.nl}{detail_nl}",
+                                         en=f"SPARQL syntax error{where.en}{detail}")) from None
     if isinstance(results, ox.QueryBoolean):
         writer = SELECT_FORMATS[_needed(req.select_format, "ASK")][1]
         return Answer(writer(bool(results)), req.select_format, "ask", 1)
@@ -125,7 +124,7 @@ def answer(db: ox.Store, req: Request) -> Answer:
         for t in results:
             triples.append(t)
             if len(triples) > req.row_cap:
-                raise _too_many(req.row_cap, "triples", "triples")
+                raise _too_many(req.row_cap, Text(nl="triples", en="triples"))
         prefixes = PREFIXES if fmt == "text/turtle" else None
         body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
         return Answer(body, fmt, "graph", len(triples))
@@ -135,19 +134,19 @@ def answer(db: ox.Store, req: Request) -> Answer:
     for solution in results:
         rows.append([solution[v] for v in variables])
         if len(rows) > req.row_cap:
-            raise _too_many(req.row_cap, "rows", "rijen")
+            raise _too_many(req.row_cap, Text(nl="rijen", en="rows"))
     return Answer(SELECT_FORMATS[fmt][0](variables, rows), fmt, "select", len(rows))
 
 
 _SYNTAX_AT = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
 
 
-def syntax_details(message: str, query: str) -> tuple[str, str, str]:
-    """Oxigraph's "error at L:C: expected one of ..." as readable parts: where (en, nl) and what,
-    with the text around the position and the expected tokens shortened to one line."""
+def syntax_details(message: str, query: str) -> tuple[Text, str]:
+    """Oxigraph's "error at L:C: expected one of ..." as readable parts: where and what, with the
+    text around the position and the expected tokens shortened to one line."""
     m = _SYNTAX_AT.match(message)
     if not m:
-        return "", "", ": " + " ".join(message.split())[:300]
+        return Text(nl="", en=""), ": " + " ".join(message.split())[:300]
     line, column, expected = int(m.group(1)), int(m.group(2)), " ".join(m.group(3).split())
     if len(expected) > 160:
         expected = expected[:160].rsplit(",", 1)[0] + ", ..."
@@ -155,20 +154,22 @@ def syntax_details(message: str, query: str) -> tuple[str, str, str]:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     near = text[max(0, column - 31):column - 1].lstrip()
     shown = f" {near!r}" if near else ""
-    return (f" at line {line}, column {column}, after{shown}", f" op regel {line}, kolom {column}, na{shown}",
+    return (Text(nl=f" op regel {line}, kolom {column}, na{shown}",
+                 en=f" at line {line}, column {column}, after{shown}"),
             f": {expected}")
 
 
 def _needed(fmt: str | None, form: str) -> str:
     if fmt is None:
-        raise QueryFailed("format", f"none of the accepted media types can hold {form} results",
-                          f"geen van de geaccepteerde mediatypes kan {form}-resultaten bevatten")
+        raise QueryFailed("format", Text(nl=f"geen van de geaccepteerde mediatypes kan {form}-resultaten bevatten",
+                                         en=f"none of the accepted media types can hold {form} results"))
     return fmt
 
 
-def _too_many(cap: int, en: str, nl: str) -> QueryFailed:
-    return QueryFailed("rows", f"The result has more than {cap} {en}; add a LIMIT or narrow the query.",
-                       f"Het resultaat heeft meer dan {cap} {nl}; voeg een LIMIT toe of maak de query specifieker.")
+def _too_many(cap: int, what: Text) -> QueryFailed:
+    text = Text(nl="Het resultaat heeft meer dan {cap} {what}; voeg een LIMIT toe of maak de query specifieker.",
+                en="The result has more than {cap} {what}; add a LIMIT or narrow the query.")
+    return QueryFailed("rows", text.format(cap=cap, what=what))
 
 
 # --- inside a worker process ------------------------------------------------------------
@@ -236,12 +237,12 @@ def _worker_main(conn: Connection, memory_limit: int, cpu_seconds: float, isolat
                 db = stores[req.generation] = _open(req.generation)
             conn.send(("ok", answer(db, req)))
         except QueryFailed as e:
-            conn.send(("failed", (e.kind, e.en, e.nl)))
+            conn.send(("failed", (e.kind, e.text)))
         except MemoryError:
-            conn.send(("failed", ("memory", "The query needed more memory than allowed.",
-                                  "De query had meer geheugen nodig dan toegestaan.")))
+            conn.send(("failed", ("memory", Text(nl="De query had meer geheugen nodig dan toegestaan.",
+                                                 en="The query needed more memory than allowed."))))
         except Exception as e:  # noqa: BLE001 - report, never die silently
-            conn.send(("failed", ("error", f"Query failed: {e}", f"Query mislukt: {e}")))
+            conn.send(("failed", ("error", Text(nl=f"Query mislukt: {e}", en=f"Query failed: {e}"))))
 
 
 # --- in the server ------------------------------------------------------------------------
@@ -355,30 +356,31 @@ class QueryPool:
             status, payload = worker.conn.recv()
         except _WorkerDied:
             self._replace(worker)
-            raise QueryFailed("error", "A query worker could not start; see the server log.",
-                              "Een query-proces kon niet starten; zie het serverlog.") from None
+            raise QueryFailed("error", Text(nl="Een query-proces kon niet starten; zie het serverlog.",
+                                            en="A query worker could not start; see the server log.")) from None
         except TimeoutError:
             self._replace(worker)
             raise QueryFailed(
                 "deadline",
-                f"The query was stopped after the {self.deadline:g} s deadline. Narrow it down or add a LIMIT.",
-                f"De query is na de limiet van {self.deadline:g} s gestopt. Maak hem specifieker of voeg een LIMIT toe.",
+                Text(nl=f"De query is na de limiet van {self.deadline:g} s gestopt. Maak hem specifieker of voeg een "
+                        "LIMIT toe.",
+                     en=f"The query was stopped after the {self.deadline:g} s deadline. Narrow it down or add a LIMIT."),
             ) from None
         except (EOFError, OSError):
             self._replace(worker)
             mb = self.memory_limit // 2**20
             raise QueryFailed(
                 "memory",
-                f"The query stopped the worker that ran it, most likely by needing more than {mb} MB of memory. "
-                "Narrow it down or add a LIMIT.",
-                f"De query liet het proces dat hem uitvoerde stoppen, waarschijnlijk door meer dan {mb} MB geheugen "
-                "te vragen. Maak hem specifieker of voeg een LIMIT toe.",
+                Text(nl=f"De query liet het proces dat hem uitvoerde stoppen, waarschijnlijk door meer dan {mb} MB "
+                        "geheugen te vragen. Maak hem specifieker of voeg een LIMIT toe.",
+                     en=f"The query stopped the worker that ran it, most likely by needing more than {mb} MB of memory. "
+                        "Narrow it down or add a LIMIT."),
             ) from None
         self._idle.put(worker)
         if status == "ok":
             return payload
-        kind, en, nl = payload
-        raise QueryFailed(kind, en, nl)
+        kind, text = payload
+        raise QueryFailed(kind, text)
 
     def _take(self, start: float) -> _Worker:
         while True:
@@ -386,8 +388,9 @@ class QueryPool:
             try:
                 worker = self._idle.get(timeout=max(0.0, remaining))
             except queue.Empty:
-                raise QueryFailed("busy", "All query workers are busy; try again in a few seconds.",
-                                  "Alle query-processen zijn bezig; probeer het over een paar seconden opnieuw.") from None
+                raise QueryFailed("busy", Text(
+                    nl="Alle query-processen zijn bezig; probeer het over een paar seconden opnieuw.",
+                    en="All query workers are busy; try again in a few seconds.")) from None
             if worker.alive():
                 return worker
             self._replace(worker)
