@@ -36,7 +36,8 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.answers.actors import local_name, py
+from kg.answers.actors import py
+from kg.model.namespaces import local_name
 from kg.sparql import queries
 
 PERSON, ARTEFACT, NETWORK, ORGANISATION = "person", "artefact", "network", "organisation"

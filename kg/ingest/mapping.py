@@ -60,7 +60,7 @@ from kg.ingest.templates import (
     bundled_topics,
     value_lists,
 )
-from kg.model.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD
+from kg.model.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD, local_name
 
 REGION_GRAPH = GRAPH + "region/"
 REQUIRED_TEMPLATES = ("people", "organisations", "networks")
@@ -297,7 +297,7 @@ class RowMapper:
 
     def index_topics(self) -> None:
         for iri, entry in bundled_topics().items():
-            self.bundled_ids[iri.rsplit("/", 1)[-1].casefold()] = iri
+            self.bundled_ids[local_name(iri).casefold()] = iri
             for label in entry.labels:
                 self.topic_labels.setdefault(label.casefold(), set()).add(iri)
         table = self.wb.tables.get("topics")

@@ -53,7 +53,7 @@ from rdflib import RDF, RDFS, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, SH, XSD
 
-from kg.model.namespaces import shorten
+from kg.model.namespaces import local_name, shorten
 from kg.rdf.rdfio import from_rdflib, to_rdflib
 from kg.shacl.findings import Finding
 
@@ -569,7 +569,7 @@ class _Compiler:
         severities = list(g.objects(s, SH.severity))
         if len(severities) > 1:
             raise UnsupportedShapes(f"{_short(s)} has more than one sh:severity")
-        severity = str(severities[0]).rsplit("#", 1)[-1] if severities else "Violation"
+        severity = local_name(str(severities[0])) if severities else "Violation"
         messages = _messages(g, s)
         focus = targets[0] if len(targets) == 1 else " UNION ".join("{ " + t + " }" for t in targets)
         focus = "{ SELECT DISTINCT ?this WHERE { " + focus + " } }"
