@@ -62,7 +62,7 @@ def test_no_import_cycles_between_modules() -> None:
 
 def test_imports_inside_functions_say_why() -> None:
     unexplained = []
-    for name, path in modules().items():
+    for _name, path in modules().items():
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
         for node in ast.walk(ast.parse(text)):
