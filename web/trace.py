@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from kg.answers import trace as diffusion
 from kg.federation import federated as kg_federation
+from kg.pictures import actors as pictures
 from kg.sparql import queries
-from web import federation, i18n, pictures
+from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
 from web.security import view
@@ -135,9 +137,9 @@ def trace_page() -> str | tuple[str, int]:
     variants = [result["artefact"]] + [d["copy"] for d in result["derivations"]]
     return render_template(
         "trace.html", result=result, art_param=art_param, made_copy=made_copy,
-        spread=pictures.spread_svg(result, lg, url), curve=pictures.curve_svg(result, lg),
-        variants=[(pictures.variant_swatch(i), v) for i, v in enumerate(variants)],
-        copy_swatch=pictures.variant_swatch(0, made_copy=True),
+        spread=Markup(pictures.spread_svg(result, lg, url)), curve=Markup(pictures.curve_svg(result, lg)),
+        variants=[(Markup(pictures.variant_swatch(i)), v) for i, v in enumerate(variants)],
+        copy_swatch=Markup(pictures.variant_swatch(0, made_copy=True)),
         json_url=url_for("trace.api_trace", artefact=art_param, lang=lg,
                          **({"federated": "1"} if result.get("federated") else {})),
         status_label=federation.status_label,
