@@ -23,7 +23,6 @@ from kg import analytics, settings
 from kg.analytics import html as analytics_html
 from kg.analytics import tables as analytics_tables
 from kg.answers import expertise
-from kg.answers import trace as diffusion
 from kg.federation import exchange
 from kg.federation import federated as federation
 from kg.federation import registry as regions
@@ -283,11 +282,8 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     registry = _registry(regions_path) if federated else None
     store = _open(store_path)
     try:
-        if registry is not None:
-
-            answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout)
-        else:
-            answer = expertise.who_knows(store, list(topics), "public" if public else "internal", lang, types or None)
+        answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout,
+                                      view="public" if public else "internal")
     except expertise.FinderError as e:
         _fail(f"{e.message('nl')}\n    {e.message('en')}")
     if fmt == "json":
@@ -365,11 +361,8 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated:
         _fail("--next-adopters werkt niet met --federated\n    --next-adopters does not work with --federated")
     db = _open(store_path)
     try:
-        if registry is not None:
-
-            result = federation.trace(db, registry, artefact, lang, timeout)
-        else:
-            result = diffusion.trace(db, artefact, "public" if public else "internal", lang, next_adopters=with_next)
+        result = federation.trace(db, registry, artefact, lang, timeout, view="public" if public else "internal",
+                                  next_adopters=with_next)
     except queries.AmbiguousName as e:
         click.echo(f"kg: {artefact!r} matches {len(e.candidates)} actors; give the IRI or the id:", err=True)
         for iri, label in e.candidates:

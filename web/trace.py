@@ -88,12 +88,9 @@ class NoFederation(queries.QueryError):
 def _trace(db, text: str, v: str, lg: str) -> dict[str, Any]:
     """kg.answers.trace.trace in the request's view, or (?federated=1) kg.federation.federated.trace over this
     store and every region of the registry, public data only."""
-    if not federation.asked():
-        return diffusion.trace(db, text, v, lg, next_adopters=request.args.get("next") == "1")
-    registry = federation.registry()
-    if registry is None:
-        raise NoFederation("no region registry")
-    return kg_federation.trace(db, registry, text, lg, federation.timeout())
+    registry = federation.wanted(lambda: NoFederation("no region registry"))
+    return kg_federation.trace(db, registry, text, lg, federation.timeout(), view=v,
+                               next_adopters=request.args.get("next") == "1")
 
 
 @bp.get("/api/trace")
