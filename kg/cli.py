@@ -30,7 +30,7 @@ from kg.federation.registry import LOCAL_NAME
 from kg.ingest import annotate, blank, export, ownership
 from kg.ingest import pipeline as ingest
 from kg.ingest import report as ingest_report
-from kg.ingest.mapping import REGION_GRAPH, check_region
+from kg.ingest.mapping import REGION_GRAPH, region_name_problem
 from kg.ingest.read import ReadError, read_path
 from kg.model import resources
 from kg.model.namespaces import REGIONS_GRAPH, shorten
@@ -431,7 +431,7 @@ def regions_cmd(regions_path: str | None, fmt: str, timeout: float, store_path: 
         version = regions.our_version(open_store(store_path, timeout=timeout).open())
     except (StoreError, OSError, queries.QueryError):
         pass  # no local store: checks run without the version comparison
-    report = regions.check_regions(registry, timeout, version)
+    report = regions.probe_regions(registry, timeout, version)
     if fmt == "json":
         click.echo(json.dumps({"registry": registry.path, "local": registry.local.ref, "ontology_version": version,
                                "regions": report}, indent=2, ensure_ascii=False))
@@ -516,7 +516,7 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
     region = region or (local.name if local and local.name != LOCAL_NAME else None)
     if not region:
         raise click.UsageError("give --region NAME (or name the local region in the registry's [local] table)")
-    problem = check_region(region)
+    problem = region_name_problem(region)
     if problem:
         _fail(f"--region {region!r}: {problem}")
     if if_missing and _open(store_path).contains_named_graph(ox.NamedNode(REGION_GRAPH + region)):
@@ -659,7 +659,7 @@ def import_cmd(dump: Path, name: str, store_path: str | None, dry_run: bool, rea
     written), 2 unreadable dump or bad option, 3 store error.
     """
 
-    problem = check_region(name)
+    problem = region_name_problem(name)
     if problem:
         _fail(f"--region {name!r}: {problem}")
     store = _store(store_path)

@@ -164,14 +164,15 @@ def region_graph(region: str) -> str:
     return REGION_GRAPH + region
 
 
-def check_region(region: str) -> str | None:
+def region_name_problem(region: str) -> str | None:
     """None if `region` is a valid region name, else why not (en)."""
     if REGION_PATTERN.match(region):
         return None
     return "a region name is 1-63 lower-case letters, digits and '-', starting with a letter or digit"
 
 
-def check_base(base: str) -> str | None:
+def base_problem(base: str) -> str | None:
+    """None if `base` can be a region's base IRI, else why not (en)."""
     if not re.match(r"^https?://[^\s<>\"{}|\\^`]+[/#]$", base) or iri_node(base + "x") is None:
         return "the base IRI must be an http(s) IRI ending in '/' or '#'"
     return None
