@@ -24,7 +24,6 @@ from kg import analytics, settings
 from kg.analytics import html as analytics_html
 from kg.analytics import tables as analytics_tables
 from kg.answers import expertise
-from kg.answers import trace as diffusion
 from kg.federation import exchange
 from kg.federation import federated as federation
 from kg.federation import registry as regions
@@ -32,7 +31,7 @@ from kg.federation.registry import LOCAL_NAME
 from kg.ingest import annotate, blank, export, ownership
 from kg.ingest import pipeline as ingest
 from kg.ingest import report as ingest_report
-from kg.ingest.mapping import REGION_GRAPH, check_region
+from kg.ingest.mapping import REGION_GRAPH, region_name_problem
 from kg.ingest.read import ReadError, read_path
 from kg.model import resources
 from kg.model.kinds import kind_label
@@ -321,11 +320,8 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     registry = _registry(regions_path) if federated else None
     store = _open(store_path)
     try:
-        if registry is not None:
-
-            answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout)
-        else:
-            answer = expertise.who_knows(store, list(topics), "public" if public else "internal", lang, types or None)
+        answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout,
+                                      view="public" if public else "internal")
     except expertise.FinderError as e:
         _fail(e.text)
     if fmt == "json":
@@ -401,11 +397,8 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated:
                    en="--next-adopters does not work with --federated"))
     db = _open(store_path)
     try:
-        if registry is not None:
-
-            result = federation.trace(db, registry, artefact, lang, timeout)
-        else:
-            result = diffusion.trace(db, artefact, "public" if public else "internal", lang, next_adopters=with_next)
+        result = federation.trace(db, registry, artefact, lang, timeout, view="public" if public else "internal",
+                                  next_adopters=with_next)
     except queries.AmbiguousName as e:
         click.echo(f"kg: {artefact!r} matches {len(e.candidates)} actors; give the IRI or the id:", err=True)
         for iri, label in e.candidates:
@@ -469,7 +462,7 @@ def regions_cmd(regions_path: str | None, fmt: str, timeout: float, store_path: 
         version = regions.our_version(open_store(store_path, timeout=timeout).open())
     except (StoreError, OSError, queries.QueryError):
         pass  # no local store: checks run without the version comparison
-    report = regions.check_regions(registry, timeout, version)
+    report = regions.probe_regions(registry, timeout, version)
     if fmt == "json":
         click.echo(json.dumps({"registry": registry.path, "local": registry.local.ref, "ontology_version": version,
                                "regions": report}, indent=2, ensure_ascii=False))
@@ -554,7 +547,7 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
     region = region or (local.name if local and local.name != LOCAL_NAME else None)
     if not region:
         raise click.UsageError("give --region NAME (or name the local region in the registry's [local] table)")
-    problem = check_region(region)
+    problem = region_name_problem(region)
     if problem:
         _fail(f"--region {region!r}: {problem}")
     if if_missing and _open(store_path).contains_named_graph(ox.NamedNode(REGION_GRAPH + region)):
@@ -698,7 +691,7 @@ def import_cmd(dump: Path, name: str, store_path: str | None, dry_run: bool, rea
     written), 2 unreadable dump or bad option, 3 store error.
     """
 
-    problem = check_region(name)
+    problem = region_name_problem(name)
     if problem:
         _fail(f"--region {name!r}: {problem}")
     store = _store(store_path)

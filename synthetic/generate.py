@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.model.namespaces import CKG, PREFIXES, RDF, RDFS, VOCAB, XSD
+from kg.model.namespaces import CKG, PREFIXES, RDF, RDFS, VOCAB, XSD, local_name
 
 DEFAULT_BASE = "https://region.example/id/"
 MIN_PEOPLE = 20
@@ -470,7 +470,7 @@ class _Region:
         self.sections: dict[tuple[int, str], int] = {}
         for s in self.schools:
             org = self.orgs[s]
-            n = org.iri.value.rsplit("/", 1)[-1]
+            n = local_name(org.iri.value)
             org.team = self._add_network(f"n-team-{n}", "SchoolTeam", f"Team {org.label}", date(2012, 8, 1),
                                          ["professional-learning"])
             if org.sector == "vo":
@@ -1111,7 +1111,7 @@ class _Region:
         yield from self._interval(c, C.validDuring, COVENANT_BEGIN, COVENANT_END)
         for s, per, d, begin, end in self.letters:
             yield s, A, C.LetterOfIntent
-            yield s, LABEL, _str(f"Intentieverklaring {per.iri.value.rsplit('/', 1)[-1]}, "
+            yield s, LABEL, _str(f"Intentieverklaring {local_name(per.iri.value)}, "
                                  f"{self.networks[d].label}")
             yield s, C.signatory, per.iri
             yield s, C.commitsTo, self.networks[d].iri

@@ -27,6 +27,7 @@ from conftest import LiveServer
 from oxigraph_server import OxigraphServer, free_port
 
 from kg.answers import expertise
+from kg.answers import trace as diffusion
 from kg.cli import main
 from kg.federation import federated as federation
 from kg.federation import registry as regions
@@ -561,3 +562,17 @@ def test_the_example_registry_is_valid() -> None:
     registry = regions.load(Path(__file__).resolve().parent.parent / "data" / "regions.example.toml")
     assert registry.local.name == "twente" and len(registry.regions) >= 2
     assert all(r.endpoint.startswith("https://") for r in registry.regions)
+
+
+# --- the one "local or federated?" switch -------------------------------------------------------
+
+@pytest.mark.parametrize("view", ["internal", "public"])
+def test_without_a_registry_the_answers_are_this_stores_own_in_the_callers_view(sample_db, view) -> None:
+    """kg.federation.federated decides local or federated for the CLI and the web: given no
+    registry it answers exactly as the local answers do, in the caller's view."""
+    assert (federation.who_knows(sample_db, None, [TOPIC, "W&T"], "en", ["person"], view=view)
+            == expertise.who_knows(sample_db, [TOPIC, "W&T"], view, "en", ["person"]))
+    assert (federation.trace(sample_db, None, "a-kijkwijzer-ol", "nl", view=view, next_adopters=True)
+            == diffusion.trace(sample_db, "a-kijkwijzer-ol", view, "nl", next_adopters=True))
+    local = federation.trace(sample_db, None, "a-kijkwijzer-ol", "nl", view=view)
+    assert "federated" not in local and local["next_adopters"] is None

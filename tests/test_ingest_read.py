@@ -31,7 +31,7 @@ from conftest import ROOT
 
 from kg.ingest import annotate, blank
 from kg.ingest.cells import excel_serial_date, name_in_code, parse_date, read_number
-from kg.ingest.mapping import check_base, map_workbook
+from kg.ingest.mapping import base_problem, map_workbook
 from kg.ingest.pipeline import check, ingest
 from kg.ingest.read import Limits, ReadError, read_bytes, read_path
 from kg.ingest.templates import BY_NAME, DATE, DECIMAL, INTEGER
@@ -572,7 +572,7 @@ def test_a_licence_or_base_that_is_no_valid_iri_is_no_exception(tmp_path: Path) 
         ("warning", "bad_iri", "artefacts", 2, "licence"), ("warning", "bad_iri", "artefacts", 3, "licence")]
     kept = {q.object for q in result.mapped.quads if q.predicate.value.endswith("license")}
     assert ox.Literal(art[1][col]) in kept and ox.NamedNode(art[3][col]) in kept
-    assert check_base("https://[x/") and check_base('https://x.example/"/') and check_base(BASE) is None
+    assert base_problem("https://[x/") and base_problem('https://x.example/"/') and base_problem(BASE) is None
 
 
 # --- the reader's side of formula neutralising ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""kg.store.remote.bind: bound parameters for stores that only take query text (SPARQL protocol).
+"""kg.rdf.sparql_text.bind: bound parameters for stores that only take query text (SPARQL protocol).
 
 The reference is pyoxigraph's own `substitutions`: every named query, with its example
 parameters, must give exactly the same rows when its parameters are bound by `bind`
@@ -12,9 +12,9 @@ import pyoxigraph as ox
 import pytest
 from sparql_rows import canonical_rows as rows
 
+from kg.rdf.sparql_text import bind
 from kg.sparql import queries
 from kg.store import run_query, view_graphs
-from kg.store.remote import bind
 
 NAMES = sorted(queries.catalogue())
 EX = "https://example.org/"

@@ -22,7 +22,8 @@ import rdflib
 from rdflib.query import Result
 
 from kg.rdf import results as sr
-from kg.sparql.guard import CheckedQuery, QueryRefused, check_query, tokens, unescape
+from kg.rdf.sparql_text import tokens
+from kg.sparql.guard import CheckedQuery, QueryRefused, check_query, unescape
 
 G = "https://w3id.org/connective-kg/graph/"
 ALLOWED = [G + "ontology", G + "vocabularies", G + "public"]

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from kg.analytics import AnalyticsCache, analyse, gephi, pictures, tables
 from kg.analytics.capital import DIMENSIONS
+from kg.model.namespaces import local_name
 from kg.sparql import queries
 from kg.text import Text
 from web import i18n
@@ -192,7 +193,7 @@ def _result_or_abort() -> dict[str, Any]:
 
 
 def _slug(result: dict[str, Any]) -> str:
-    local = result["subject"]["iri"].rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    local = local_name(result["subject"]["iri"])
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in local)[:80] or "analytics"
 
 

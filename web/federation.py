@@ -3,11 +3,14 @@
 `install(app)` reads and checks the registry when the app is created, so a bad file stops the
 start with a message naming the file, the region and the field (kg.federation.registry.RegistryError, in
 Dutch and English). Without KG_REGIONS there is no federation: `?federated=1` then answers 400
-(JSON) or says so on the page. The finder (web/finder.py) and the trace (web/trace.py) call
-kg.federation.federated; this module holds no SPARQL.
+(JSON) or says so on the page. The finder (web/finder.py) and the trace (web/trace.py) pass
+`wanted()` to kg.federation.federated, which answers locally or across regions; this module holds
+no SPARQL.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import current_app, request
 
@@ -56,6 +59,17 @@ def timeout() -> float:
 def asked() -> bool:
     """Whether the request asks for a federated answer (?federated=1)."""
     return request.args.get("federated") == "1"
+
+
+def wanted(refusal: Callable[[], Exception]) -> regions.Registry | None:
+    """The registry when the request asks for a federated answer, else None (this store alone);
+    raises `refusal()` when it asks and this server knows no other regions."""
+    if not asked():
+        return None
+    found = registry()
+    if found is None:
+        raise refusal()
+    return found
 
 
 def status_label(status: str) -> str:

@@ -78,12 +78,8 @@ def _no_federation() -> expertise.FinderError:
 def _answer(texts: list[str], types: list[str]) -> dict:
     """The finder's answer: this store in the request's view, or (?federated=1) this store and
     every region of the registry, public view only (kg.federation.federated)."""
-    if not federation.asked():
-        return expertise.who_knows(kg().db(), texts, view(), lang(), types or None)
-    registry = federation.registry()
-    if registry is None:
-        raise _no_federation()
-    return kg_federation.who_knows(kg().db(), registry, texts, lang(), types or None, federation.timeout())
+    registry = federation.wanted(_no_federation)
+    return kg_federation.who_knows(kg().db(), registry, texts, lang(), types or None, federation.timeout(), view=view())
 
 
 @bp.get("/who-knows")

@@ -37,7 +37,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from werkzeug.wrappers import Response
 
 from kg.ingest import annotate, report
-from kg.ingest.mapping import check_region
+from kg.ingest.mapping import region_name_problem
 from kg.ingest.ownership import OwnershipError, region_infos, resolve_base
 from kg.ingest.pipeline import StoreChanged, check, commit
 from kg.ingest.problems import Problem, problem
@@ -204,7 +204,7 @@ def _target() -> tuple[str, str, bool]:
     region = request.form.get("new_region", "").strip() if new else choice
     if not region:
         raise ValueError("ingest_no_choice", {})
-    why = check_region(region)
+    why = region_name_problem(region)
     if why:
         raise OwnershipError(Text(nl=f"Regio {region!r}: alleen kleine letters, cijfers en '-' (hoogstens 63).",
                                   en=f"Region {region!r}: {why}."))

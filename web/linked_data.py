@@ -12,9 +12,9 @@
 - `/dump.nq` (streamed), `/dump.ttl`: the caller's view.
 
 Negotiation: `?format=html|ttl|jsonld|nt|rdf` overrides `Accept`; `Accept`
-is matched with q-values (the most specific media range decides an offer's
-quality, so `text/turtle;q=0, */*` excludes Turtle); ties go to the
-resource's default (its first offer). Every negotiated response carries
+is matched with q-values by web.negotiation (the most specific media range
+decides an offer's quality, so `text/turtle;q=0, */*` excludes Turtle); ties
+go to the resource's default (its first offer). Every negotiated response carries
 `Vary: Accept`; nothing acceptable gives 406 with the list of formats.
 Everything is read in the caller's view (web.security.view()).
 """
@@ -32,7 +32,7 @@ from kg.answers import describe as kd
 from kg.answers import void
 from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB, shorten
 from kg.text import LANGS, Text
-from web import i18n, pages
+from web import i18n, negotiation, pages
 from web.context import kg
 from web.security import attachment, view
 from web.urls import page_url
@@ -97,29 +97,6 @@ class NotAcceptable(Exception):
         self.bad_format = bad_format
 
 
-def _quality(media: str) -> float:
-    """The client's quality for `media`: from the most specific matching range (RFC 9110, 12.5.1)."""
-    accept = request.accept_mimetypes
-    if not accept:
-        return 1.0
-    kind = media.partition("/")[0]
-    best, best_spec = 0.0, -1
-    for value, q in accept:
-        rng = value.split(";", 1)[0].strip().lower()
-        rkind, _, rsub = rng.partition("/")
-        if rng == media:
-            spec = 2
-        elif rkind == kind and rsub == "*":
-            spec = 1
-        elif rng in ("*/*", "*"):
-            spec = 0
-        else:
-            continue
-        if spec > best_spec:
-            best, best_spec = q, spec
-    return best
-
-
 def negotiate(offers: tuple[str, ...]) -> str:
     """The format to answer with: ?format= if given, else the best `Accept` match among `offers`."""
     asked = request.args.get("format")
@@ -129,15 +106,11 @@ def negotiate(offers: tuple[str, ...]) -> str:
         if asked not in offers:
             raise NotAcceptable(offers)
         return asked
-    candidates = [(MEDIA[f], f) for f in offers] + [(m, f) for m, f in ALIASES.items() if f in offers]
-    best, best_q = None, 0.0
-    for media, fmt in candidates:
-        q = _quality(media)
-        if q > best_q:
-            best, best_q = fmt, q
-    if best is None:
+    candidates = {MEDIA[f]: f for f in offers} | {m: f for m, f in ALIASES.items() if f in offers}
+    media = negotiation.best(candidates)
+    if media is None:
         raise NotAcceptable(offers)
-    return best
+    return candidates[media]
 
 
 def _finish(resp: Response, offers: tuple[str, ...] | None = None) -> Response:

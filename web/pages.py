@@ -8,15 +8,17 @@ import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from kg.answers import actors
 from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB
+from kg.pictures import actors as pictures
 from kg.sparql import queries
 from kg.text import Text
-from web import i18n, pictures
+from web import i18n
 from web.context import kg
 from web.i18n import lang
 from web.security import view
@@ -214,6 +216,11 @@ def period(item: dict[str, Any]) -> str:
     return f"{begin or '?'} – {end or i18n.t('now')}"
 
 
+def swatch(kind: str) -> Markup:
+    """A kind's legend mark for the templates (kg.pictures draws it; it holds no text)."""
+    return Markup(pictures.swatch(kind))
+
+
 def kind_labels() -> dict[str, str]:
     return {k: i18n.t("kind_" + k) for k in ("person", "artefact", "organisation", "network", "collective", "actor")}
 
@@ -231,7 +238,7 @@ def home() -> str:
                   (("person", "Person"), ("artefact", "Artefact"), ("organisation", "Organisation"), ("network", "Network"))]
     return render_template("home.html", actors=[(a["label"], a["count"]) for a in counts["actors"]],
                            relations=counts["relations"], graphs=graphs, entries=entries, key_counts=key_counts,
-                           kinds=kind_labels(), swatch=pictures.swatch, generation=ctx.snapshot.generation)
+                           kinds=kind_labels(), swatch=swatch, generation=ctx.snapshot.generation)
 
 
 def _entries(db, base: str, v: str, lg: str) -> list[dict[str, str]]:
@@ -284,11 +291,11 @@ def _render_resource(iri: str, local: str | None) -> str | Response:
         return render_template("resource.html", page=page, actor=page["actor"], local=local)
     actor = page["actor"]
     kinds = kind_labels()
-    pics = {"neighbourhood": pictures.neighbourhood_svg(actor, page["neighbours"], lg, url, kinds)}
+    pics = {"neighbourhood": Markup(pictures.neighbourhood_svg(actor, page["neighbours"], lg, url, kinds))}
     if "network" in page and page["network"]["growth"]:
-        pics["growth"] = pictures.growth_svg(actor, page["network"]["growth"], lg)
+        pics["growth"] = Markup(pictures.growth_svg(actor, page["network"]["growth"], lg))
     return render_template("actor.html", page=page, actor=actor, local=local, pics=pics, kinds=kinds,
-                           swatch=pictures.swatch, facts_by={f["property"]: f for f in page["facts"]}, ckg=CKG,
+                           swatch=swatch, facts_by={f["property"]: f for f in page["facts"]}, ckg=CKG,
                            strings=i18n.STRINGS)
 
 

@@ -3,7 +3,7 @@
 - `GET /sparql?query=...`, `POST` with `application/x-www-form-urlencoded`
   (`query=...`) or with `application/sparql-query` (the query as the body);
   `default-graph-uri` / `named-graph-uri` choose graphs of the caller's view.
-- Results by `Accept` (q-values honoured): SELECT/ASK as SPARQL JSON, XML,
+- Results by `Accept` (q-values honoured, web.negotiation): SELECT/ASK as SPARQL JSON, XML,
   CSV, TSV; CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD, RDF/XML; 406
   lists what is available.
 - No query: the service description (Turtle, N-Triples, JSON-LD, RDF/XML),
@@ -37,7 +37,7 @@ from kg.sparql.guard import QueryRefused, check_query
 from kg.sparql.worker import QueryFailed, Request
 from kg.store import view_graphs
 from kg.text import BilingualError, Text
-from web import i18n
+from web import i18n, negotiation
 from web.context import kg
 from web.security import view
 
@@ -178,8 +178,8 @@ def _endpoint() -> Response:
     except QueryRefused as e:
         raise ProtocolError(400, e.code, e.text) from None
 
-    select_type = _negotiate(SELECT_TYPES)
-    graph_type = _negotiate(GRAPH_TYPES)
+    select_type = negotiation.best(SELECT_TYPES)
+    graph_type = negotiation.best(GRAPH_TYPES)
     if (checked.form in ("select", "ask") and select_type is None) or (checked.form == "graph" and graph_type is None) \
             or (select_type is None and graph_type is None):
         raise _not_acceptable(checked.form)
@@ -273,37 +273,6 @@ def _check_graphs(given: Iterable[str], allowed: Sequence[str]) -> None:
                                                    en=f"{shown!r} is not a graph of this dataset; allowed: {listed}"))
 
 
-# --- content negotiation ---------------------------------------------------------------------
-
-
-def _negotiate(offered: Iterable[str]) -> str | None:
-    """The offered type the client accepts best (RFC 9110: the most specific matching range sets
-    the quality; q=0 excludes); ties go to the earlier offer; no Accept header = the first."""
-    offered = list(offered)
-    accept = request.accept_mimetypes
-    if not accept:
-        return offered[0]
-    ranges = []
-    for value, quality in accept:
-        media = value.split(";")[0].strip().lower()
-        main, _, sub = media.partition("/")
-        if media == "*":
-            main, sub = "*", "*"
-        ranges.append((main, sub, quality))
-    best, best_q = None, 0.0
-    for offer in offered:
-        main, sub = offer.split("/")
-        specificity, q = -1, 0.0
-        for r_main, r_sub, quality in ranges:
-            if r_main in ("*", main) and r_sub in ("*", sub):
-                s = (r_main != "*") + (r_sub != "*")
-                if s > specificity:
-                    specificity, q = s, quality
-        if q > best_q:
-            best, best_q = offer, q
-    return best
-
-
 def _with_charset(media_type: str) -> str:
     return media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
 
@@ -331,7 +300,7 @@ def _too_large(text: Text) -> ProtocolError:
 
 def _error(e: ProtocolError) -> Response:
     """The error in plain text or JSON (by Accept), Dutch and English, current language first."""
-    kind = _negotiate(ERROR_TYPES) or "text/plain"
+    kind = negotiation.best(ERROR_TYPES) or "text/plain"
     if kind == "application/json":
         body = json.dumps({"error": {"status": e.status, "code": e.code, "en": e.en, "nl": e.nl}},
                           ensure_ascii=False)
@@ -349,7 +318,7 @@ def _error(e: ProtocolError) -> Response:
 
 
 def _description_or_editor() -> Response:
-    kind = _negotiate(list(DESCRIPTION_TYPES) + ["text/html"])
+    kind = negotiation.best(list(DESCRIPTION_TYPES) + ["text/html"])
     if kind == "text/html":
         return Response(_editor(), content_type="text/html; charset=utf-8")
     if kind is None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from kg.answers import trace as diffusion
 from kg.federation import federated as kg_federation
+from kg.pictures import actors as pictures
 from kg.sparql import queries
 from kg.text import Text
-from web import federation, i18n, pictures
+from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
 from web.security import view
@@ -87,12 +89,9 @@ class NoFederation(queries.QueryError):
 def _trace(db, text: str, v: str, lg: str) -> dict[str, Any]:
     """kg.answers.trace.trace in the request's view, or (?federated=1) kg.federation.federated.trace over this
     store and every region of the registry, public data only."""
-    if not federation.asked():
-        return diffusion.trace(db, text, v, lg, next_adopters=request.args.get("next") == "1")
-    registry = federation.registry()
-    if registry is None:
-        raise NoFederation("no region registry")
-    return kg_federation.trace(db, registry, text, lg, federation.timeout())
+    registry = federation.wanted(lambda: NoFederation("no region registry"))
+    return kg_federation.trace(db, registry, text, lg, federation.timeout(), view=v,
+                               next_adopters=request.args.get("next") == "1")
 
 
 @bp.get("/api/trace")
@@ -136,9 +135,9 @@ def trace_page() -> str | tuple[str, int]:
     variants = [result["artefact"]] + [d["copy"] for d in result["derivations"]]
     return render_template(
         "trace.html", result=result, art_param=art_param, made_copy=made_copy,
-        spread=pictures.spread_svg(result, lg, url), curve=pictures.curve_svg(result, lg),
-        variants=[(pictures.variant_swatch(i), v) for i, v in enumerate(variants)],
-        copy_swatch=pictures.variant_swatch(0, made_copy=True),
+        spread=Markup(pictures.spread_svg(result, lg, url)), curve=Markup(pictures.curve_svg(result, lg)),
+        variants=[(Markup(pictures.variant_swatch(i)), v) for i, v in enumerate(variants)],
+        copy_swatch=Markup(pictures.variant_swatch(0, made_copy=True)),
         json_url=url_for("trace.api_trace", artefact=art_param, lang=lg,
                          **({"federated": "1"} if result.get("federated") else {})),
         status_label=federation.status_label,

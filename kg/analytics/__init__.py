@@ -6,7 +6,7 @@ strength, depth), `openness` (density, clustering, E-I), `brokers` (betweenness,
 effective size, brokerage), `cohesion` (isolates, weak groups, k-core vs declared level),
 `access` (trusted paths to expertise), `diffusion` (adoption curve, intervals, reach, carriers,
 next adopters), `capital` (professional capital), `subjects` (one subject's analysis as JSON),
-`tables` (CSV), `gephi` (GraphML, GEXF), `layout` and `pictures` (SVG), `html` (a
+`tables` (CSV), `gephi` (GraphML, GEXF), `pictures` (SVG, drawn with kg.pictures), `html` (a
 self-contained HTML report), `cache` (results per store generation).
 
 networkx holds the analysed graph and computes most measures; igraph computes betweenness and

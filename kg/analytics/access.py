@@ -19,12 +19,12 @@ from typing import Any
 
 import networkx as nx
 
-from kg.analytics.extract import PERSON, Region
+from kg.analytics.extract import PERSON, RegionData
 
 TRUSTED_MIN = 4   # 4 and 5 are the upper part of the 1-5 trust scale; 3 is its neutral middle
 
 
-def narrower_or_same(region: Region, topic: str) -> set[str]:
+def narrower_or_same(region: RegionData, topic: str) -> set[str]:
     """The topic and every topic below it (skos:broader, transitively)."""
     out = {topic}
     todo = [topic]
@@ -37,7 +37,7 @@ def narrower_or_same(region: Region, topic: str) -> set[str]:
     return out
 
 
-def experts(region: Region, topic: str) -> set[str]:
+def experts(region: RegionData, topic: str) -> set[str]:
     topics = narrower_or_same(region, topic)
     found: set[str] = set()
     for relation in ("expertise", "attributed"):
@@ -46,7 +46,7 @@ def experts(region: Region, topic: str) -> set[str]:
     return found
 
 
-def trusted_graph(region: Region) -> nx.Graph:
+def trusted_graph(region: RegionData) -> nx.Graph:
     """Actors joined by at least one trusted tie (once per region)."""
     def build() -> nx.Graph:
         g = nx.Graph()
@@ -57,7 +57,7 @@ def trusted_graph(region: Region) -> nx.Graph:
     return region.memo(("trusted",), build)
 
 
-def trusted_path(region: Region, person: str, topic: str) -> dict[str, Any]:
+def trusted_path(region: RegionData, person: str, topic: str) -> dict[str, Any]:
     """{"topic", "experts", "path": [{"iri","label"}] | None, "steps": int | None, "expert": ref | None}."""
     g = trusted_graph(region)
     found = experts(region, topic)
@@ -91,7 +91,7 @@ def _bfs(g: nx.Graph, source: str) -> tuple[dict[str, int], dict[str, list[str]]
     return lengths, paths
 
 
-def without_access(region: Region, people: set[str], topic: str) -> dict[str, Any]:
+def without_access(region: RegionData, people: set[str], topic: str) -> dict[str, Any]:
     """People of the group with no trusted path to an expert on the topic."""
     g = trusted_graph(region)
     found = experts(region, topic)

@@ -37,13 +37,13 @@ from typing import Any
 import igraph as ig
 import networkx as nx
 
-from kg.analytics.extract import NETWORK, Region
+from kg.analytics.extract import NETWORK, RegionData
 
 MIN_BROKERED_PAIRS = 1   # one unbridged pair of contacts from different organisations is a structural hole
 MIN_NETWORKS = 2         # "taking part in both networks": at least two, not nested
 
 
-def global_metrics(region: Region, people_only: bool) -> dict[str, dict[str, float | None]]:
+def global_metrics(region: RegionData, people_only: bool) -> dict[str, dict[str, float | None]]:
     """Betweenness, constraint and effective size of every actor; computed once per region."""
     def compute() -> dict[str, dict[str, float | None]]:
         g = region.graph(people_only)
@@ -101,7 +101,7 @@ def _nan_to_none(values: dict[str, float]) -> dict[str, float | None]:
     return {k: (None if v is None or math.isnan(v) else v) for k, v in values.items()}
 
 
-def brokered_pairs(region: Region, g: nx.Graph, iri: str) -> Counter[tuple[str, str]]:
+def brokered_pairs(region: RegionData, g: nx.Graph, iri: str) -> Counter[tuple[str, str]]:
     """Organisation pairs (A, B), A < B, of unconnected contacts of `iri`; one count per contact pair."""
     contacts = sorted(x for x in g[iri] if region.organisations_of(x)) if iri in g else []
     out: Counter[tuple[str, str]] = Counter()
@@ -115,16 +115,16 @@ def brokered_pairs(region: Region, g: nx.Graph, iri: str) -> Counter[tuple[str, 
     return out
 
 
-def networks(region: Region, iri: str) -> list[str]:
+def networks(region: RegionData, iri: str) -> list[str]:
     return sorted(n for n in region.networks_of(iri) if region.kind(n) == NETWORK)
 
 
-def multi_network(region: Region, iri: str) -> bool:
+def multi_network(region: RegionData, iri: str) -> bool:
     nets = networks(region, iri)
     return any(not region.nested(a, b) for i, a in enumerate(nets) for b in nets[i + 1:])
 
 
-def broker_row(region: Region, people_only: bool, iri: str) -> dict[str, Any]:
+def broker_row(region: RegionData, people_only: bool, iri: str) -> dict[str, Any]:
     g = region.graph(people_only)
     m = global_metrics(region, people_only)
     pairs = brokered_pairs(region, g, iri)
@@ -145,18 +145,18 @@ def broker_row(region: Region, people_only: bool, iri: str) -> dict[str, Any]:
     }
 
 
-def broker_rows(region: Region, people_only: bool, actors: set[str]) -> list[dict[str, Any]]:
+def broker_rows(region: RegionData, people_only: bool, actors: set[str]) -> list[dict[str, Any]]:
     """Rows for `actors`, brokers first, then by betweenness (highest first)."""
     rows = [broker_row(region, people_only, a) for a in actors]
     return sorted(rows, key=lambda r: (not r["broker"], -r["betweenness"], r["actor"]["label"].casefold(),
                                        r["actor"]["iri"]))
 
 
-def is_broker(region: Region, people_only: bool, iri: str) -> bool:
+def is_broker(region: RegionData, people_only: bool, iri: str) -> bool:
     return broker_row(region, people_only, iri)["broker"]
 
 
-def shared_members(region: Region, network: str) -> list[dict[str, Any]]:
+def shared_members(region: RegionData, network: str) -> list[dict[str, Any]]:
     """Other networks that share people with `network` (not nested in it), with those people."""
     by_other: dict[str, list[str]] = {}
     for person in region.members_of(network):

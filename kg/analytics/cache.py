@@ -2,7 +2,7 @@
 
 Keyed by the store generation (the folder name `gen-000042` a build or ingest switched to), the
 view and the language: a new generation makes every older entry stale, and they are dropped at
-the next lookup. A `Region` (the extracted graph, its whole-graph metrics) and the analyses of
+the next lookup. A `RegionData` (the extracted graph, its whole-graph metrics) and the analyses of
 single subjects are cached; at most `MAX_SUBJECTS` subject analyses per generation are kept,
 oldest dropped first.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.analytics.extract import Region, load_region
+from kg.analytics.extract import RegionData, load_region
 
 MAX_SUBJECTS = 256   # a page view per subject; bounds memory at a few MB of JSON per generation
 
@@ -27,7 +27,7 @@ class AnalyticsCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._generation: str | None = None
-        self._regions: dict[tuple[str, str], Region] = {}
+        self._regions: dict[tuple[str, str], RegionData] = {}
         self._subjects: OrderedDict[tuple, Any] = OrderedDict()
         self.hits = 0
         self.misses = 0
@@ -38,7 +38,7 @@ class AnalyticsCache:
             self._regions.clear()
             self._subjects.clear()
 
-    def region(self, db: ox.Store, generation: str | None, view: str, lang: str) -> Region:
+    def region(self, db: ox.Store, generation: str | None, view: str, lang: str) -> RegionData:
         key = (view, lang)
         with self._lock:
             self._switch(generation)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from kg.analytics import structure
-from kg.analytics.extract import NETWORK, Region
+from kg.analytics.extract import NETWORK, RegionData
 
 STRONG_TIE_MIN = 8.0   # closeness 4 ("close") at 2 contacts a month; capital-profile.rq uses the same bound
 SOCIAL_REACH_STEPS = 2  # the booklet's "one or two steps"
@@ -37,7 +37,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
 LEVELS = {3: "core", 2: "active", 1: "peripheral"}
 
 
-def indicators(region: Region, person: str) -> dict[str, float]:
+def indicators(region: RegionData, person: str) -> dict[str, float]:
     g = region.graph(False)
     mine = [t for t in region.ties if person in (t.source, t.target)]
     alters = {t.target if t.source == person else t.source for t in mine}
@@ -71,11 +71,11 @@ def percentile_rank(value: float, population: list[float]) -> float:
     return (below + equal / 2) / len(population) * 100
 
 
-def all_indicators(region: Region) -> dict[str, dict[str, float]]:
+def all_indicators(region: RegionData) -> dict[str, dict[str, float]]:
     return region.memo(("capital",), lambda: {p: indicators(region, p) for p in region.people()})
 
 
-def profile(region: Region, person: str) -> dict[str, Any]:
+def profile(region: RegionData, person: str) -> dict[str, Any]:
     """{"indicators": {...}, "scores": {"human", "social", "decisional"}, "percentiles": {...}}."""
     everyone = all_indicators(region)
     mine = everyone.get(person) or indicators(region, person)

@@ -24,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from kg.analytics.extract import PERSON, Region
+from kg.analytics.extract import PERSON, RegionData
 
 ISOLATION_MAX_DEPTH = 1   # storytelling and scanning, the shallowest of Little's four forms
 ISOLATION_MAX_TIES = 2    # team-isolation.rq's threshold: two ties at most with the rest of the group
@@ -32,11 +32,11 @@ PERIPHERY_MAX_CORE = 1    # a 1-core member hangs on by a chain of single ties: 
 LEVEL_POSITION = {3: "core", 2: "active", 1: "periphery"}
 
 
-def group_ties(region: Region, group: set[str]) -> list:
+def group_ties(region: RegionData, group: set[str]) -> list:
     return [t for t in region.ties if t.source in group and t.target in group and t.source != t.target]
 
 
-def isolation(region: Region, group: set[str]) -> list[dict[str, Any]]:
+def isolation(region: RegionData, group: set[str]) -> list[dict[str, Any]]:
     """Per person in the group: ties and partners inside it, deepest depth, mean per month, isolated."""
     people = sorted(m for m in group if region.kind(m) == PERSON)
     ties = group_ties(region, set(people))
@@ -52,7 +52,7 @@ def isolation(region: Region, group: set[str]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (not r["isolated"], r["ties"], r["actor"]["label"].casefold()))
 
 
-def weak_groups(region: Region, group: set[str]) -> list[dict[str, Any]]:
+def weak_groups(region: RegionData, group: set[str]) -> list[dict[str, Any]]:
     """Connected components of the group's people other than the largest, largest first."""
     people = {m for m in group if region.kind(m) == PERSON}
     sub = nx.Graph()
@@ -78,7 +78,7 @@ def components(g: nx.Graph) -> dict[str, Any]:
             "isolates": sorted(nx.isolates(g))}
 
 
-def core_periphery(region: Region, g: nx.Graph, group: set[str], network: str | None) -> dict[str, Any]:
+def core_periphery(region: RegionData, g: nx.Graph, group: set[str], network: str | None) -> dict[str, Any]:
     """k-core number of every member in the group's subgraph against the declared level."""
     sub = g.subgraph({m for m in group if m in g})
     cores = nx.core_number(nx.Graph(sub)) if sub.number_of_nodes() else {}

@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.analytics.extract import Region
+from kg.analytics.extract import RegionData
 from kg.answers import trace as diffusion
 
 
@@ -34,12 +34,12 @@ def intervals(adoptions: list[dict[str, Any]]) -> dict[str, Any]:
             "median_days": median(gaps) if gaps else None}
 
 
-def _count(region: Region, items: Counter[str]) -> list[dict[str, Any]]:
+def _count(region: RegionData, items: Counter[str]) -> list[dict[str, Any]]:
     return [{"group": region.ref(k), "count": n}
             for k, n in sorted(items.items(), key=lambda kv: (-kv[1], region.label(kv[0]).casefold()))]
 
 
-def spread(region: Region, trace: dict[str, Any]) -> dict[str, Any]:
+def spread(region: RegionData, trace: dict[str, Any]) -> dict[str, Any]:
     schools = {a["adopter"]["iri"] for a in trace["adoptions"] if a.get("adopter")}
     boards: Counter[str] = Counter()
     sectors: Counter[str] = Counter()
@@ -60,7 +60,7 @@ def spread(region: Region, trace: dict[str, Any]) -> dict[str, Any]:
             "carriers": {"brokers": _count(region, brokers), "networks": _count(region, networks)}}
 
 
-def steps_to_adopters(region: Region, school: str, adopters: set[str]) -> int | None:
+def steps_to_adopters(region: RegionData, school: str, adopters: set[str]) -> int | None:
     """Fewest person-to-person tie steps from the school's people to an adopter school's people."""
     g = region.graph(True)
     sources = [p for p in region.affiliated_with(school) if p in g]
@@ -72,7 +72,7 @@ def steps_to_adopters(region: Region, school: str, adopters: set[str]) -> int | 
     return min(found) if found else None
 
 
-def analyse(db: ox.Store, region: Region, artefact: str) -> dict[str, Any]:
+def analyse(db: ox.Store, region: RegionData, artefact: str) -> dict[str, Any]:
     trace = diffusion.trace(db, artefact, region.view, region.lang, next_adopters=True)
     adopters = {a["adopter"]["iri"] for a in trace["adoptions"] if a.get("adopter")}
     nexts = [{**n, "steps": steps_to_adopters(region, n["school"]["iri"], adopters)}

@@ -2,9 +2,9 @@
 
 `load_region(db, view, lang)` runs the `analytics-*` named queries once in the caller's view (so
 in the public view a hidden person exists only under the anonymous label of the public graph)
-and returns a `Region`: actors, ties, memberships and the other relations, as plain Python.
+and returns a `RegionData`: actors, ties, memberships and the other relations, as plain Python.
 
-`Region.graph(people_only)` is the analysed graph (networkx, undirected, simple):
+`RegionData.graph(people_only)` is the analysed graph (networkx, undirected, simple):
 
 - **nodes**: every actor, humans and artefacts alike (ANT), and networks or organisations that
   are the end of a tie; with `people_only`, persons only;
@@ -36,7 +36,8 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.answers.actors import local_name, py
+from kg.answers.actors import py
+from kg.model.namespaces import local_name
 from kg.sparql import queries
 
 PERSON, ARTEFACT, NETWORK, ORGANISATION = "person", "artefact", "network", "organisation"
@@ -90,8 +91,9 @@ class Membership:
 
 
 @dataclass
-class Region:
-    """Everything analytics needs from one view of the store, and the graphs built from it."""
+class RegionData:
+    """Everything analytics needs from one view of our region's store, and the graphs built from it
+    (a peer region of the registry is kg.federation.registry.Region)."""
 
     view: str
     lang: str
@@ -215,7 +217,7 @@ class Region:
         return dict(index)
 
 
-def build_graph(region: Region, people_only: bool) -> nx.Graph:
+def build_graph(region: RegionData, people_only: bool) -> nx.Graph:
     g = nx.Graph()
     keep = (lambda iri: region.kind(iri) == PERSON) if people_only else (lambda iri: True)
     for iri, actor in region.actors.items():
@@ -284,7 +286,7 @@ def pick_label(labels: list[ox.Literal], lang: str) -> str | None:
     return min(labels, key=rank).value if labels else None
 
 
-def load_region(db: ox.Store, view: str = "internal", lang: str = "nl", generation: str | None = None) -> Region:
+def load_region(db: ox.Store, view: str = "internal", lang: str = "nl", generation: str | None = None) -> RegionData:
     """Read actors, ties, memberships and relations from the store in `view` (see the module docstring)."""
     labels: dict[str, list[ox.Literal]] = defaultdict(list)
     info: dict[str, tuple[str, bool, bool]] = {}
@@ -321,7 +323,7 @@ def load_region(db: ox.Store, view: str = "internal", lang: str = "nl", generati
 
     concepts = {r["concept"].value: {"label": r["conceptLabel"].value, "rank": py(r["rank"])}
                 for r in _rows(db, "analytics-concepts", {"lang": lang}, view)}
-    return Region(view, lang, actors, tie_list, memberships,
+    return RegionData(view, lang, actors, tie_list, memberships,
                   {k: dict(v) for k, v in relations.items()}, concepts, generation)
 
 

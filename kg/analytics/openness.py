@@ -21,10 +21,10 @@ from typing import Any
 
 import networkx as nx
 
-from kg.analytics.extract import Region
+from kg.analytics.extract import RegionData
 
 
-def openness(region: Region, g: nx.Graph, group: set[str]) -> dict[str, Any]:
+def openness(region: RegionData, g: nx.Graph, group: set[str]) -> dict[str, Any]:
     members = {m for m in group if m in g}
     internal = external = 0
     outside: set[str] = set()

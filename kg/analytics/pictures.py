@@ -2,9 +2,10 @@
 adoption curve. Self-contained `<svg>` strings (no external resources, no scripts), usable inline
 in a page, in the HTML report and as downloads.
 
-Every text and attribute value is escaped (html.escape); every picture has a <title> and a <desc>
-(its text alternative; the pages and the report show the same data as tables). Geometry comes
-from kg.analytics.layout and kg.pictures.layout (deterministic).
+Every text and attribute value is escaped; every picture has a <title> and a <desc> (its text
+alternative; the pages and the report show the same data as tables). Geometry comes from
+kg.pictures.layout (deterministic), the drawing helpers (frame, escaping, shapes, axes) from
+kg.pictures.svg, as for the actor pictures.
 
 Sociogram: node shape by kind (person circle, artefact square, network diamond, organisation
 hexagon), fill by group (the school, or the role inside a school), area by degree, a thick dark
@@ -15,18 +16,28 @@ dashed lines for artefact relations (mediation, authorship); a legend inside the
 from __future__ import annotations
 
 import math
-from html import escape
 from typing import Any
 
-from kg.analytics import layout
-from kg.pictures import layout as base_layout
+from kg.pictures import layout
+from kg.pictures.svg import (
+    INK,
+    MUTED,
+    STANDALONE_FONT,
+    bar_labels,
+    baseline,
+    document,
+    points,
+    shape,
+    short,
+    value_grid,
+)
+from kg.pictures.svg import escape as _e
 from kg.text import Strings, Text
 
 # colour-blind-safe, each >= 3:1 against white (Okabe-Ito and Tol, darkened where needed)
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56589e", "#b4234a", "#117733",
            "#6b3fa0", "#4a5568")
 OTHER = "#8a93a3"            # groups beyond the palette and actors without a group
-INK, MUTED, LINE = "#1d2433", "#4f586b", "#c9ced8"
 BROKER_RING, ISOLATE_RING = "#1d2433", "#c0392b"
 MIN_RADIUS, RADIUS_PER_DEGREE = 5.0, 2.2    # r = MIN + PER * sqrt(degree): area grows with degree
 MAX_LABEL = 22                              # characters of a node label shown (the full one is the tooltip)
@@ -62,35 +73,9 @@ TEXTS = Strings({
 })
 
 
-def _e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
-
-
-def short(text: str, n: int = MAX_LABEL) -> str:
-    text = text or ""
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
 def svg(uid: str, width: float, height: float, title: str, desc: str, body: list[str], cls: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="picture {_e(cls)}" viewBox="0 0 {width:g} {height:g}" '
-            f'width="{width:g}" height="{height:g}" role="img" aria-labelledby="{_e(uid)}-title {_e(uid)}-desc" '
-            f'font-family="DejaVu Sans, system-ui, sans-serif">'
-            f'<title id="{_e(uid)}-title">{_e(title)}</title><desc id="{_e(uid)}-desc">{_e(desc)}</desc>'
-            f'<rect width="100%" height="100%" fill="#fff"/>' + "".join(body) + "</svg>")
-
-
-def shape(kind: str, x: float, y: float, r: float, fill: str, extra: str = "") -> str:
-    if kind == "person":
-        return f'<circle cx="{x:g}" cy="{y:g}" r="{r:g}" fill="{fill}" {extra}/>'
-    if kind == "artefact":
-        return f'<rect x="{x - r:g}" y="{y - r:g}" width="{2 * r:g}" height="{2 * r:g}" fill="{fill}" {extra}/>'
-    if kind == "network":
-        d = r * 1.25
-        return f'<path d="M{x:g},{y - d:g} L{x + d:g},{y:g} L{x:g},{y + d:g} L{x - d:g},{y:g} z" fill="{fill}" {extra}/>'
-    h = r * 0.87
-    pts = " ".join(f"{px:g},{py:g}" for px, py in ((x - r, y), (x - r / 2, y - h), (x + r / 2, y - h), (x + r, y),
-                                                    (x + r / 2, y + h), (x - r / 2, y + h)))
-    return f'<polygon points="{pts}" fill="{fill}" {extra}/>'
+    """A stand-alone picture (downloads, PNG, the HTML report): a named font, a white background."""
+    return document(uid, width, height, title, desc, body, cls, font=STANDALONE_FONT, background="#fff")
 
 
 def group_colours(nodes: list[dict[str, Any]]) -> dict[str, str]:
@@ -147,7 +132,7 @@ def sociogram_svg(graph: dict[str, Any], subject: dict[str, str], lang: str, uid
                     f'<title>{_e(tip)}</title>{rings}'
                     + shape(n["kind"], x, y, r, fill, 'stroke="#fff" stroke-width="1.2"')
                     + f'<text x="{x:g}" y="{y + r + 11:g}" text-anchor="middle" font-size="10" fill="{INK}" '
-                      f'stroke="#fff" stroke-width="3" paint-order="stroke"{bold}>{_e(short(n["label"]))}</text></g>')
+                      f'stroke="#fff" stroke-width="3" paint-order="stroke"{bold}>{_e(short(n["label"], MAX_LABEL))}</text></g>')
     body.extend(_legend(graph, colours, groups, plot_w + 10, lang))
     brokers = [n["label"] for n in nodes if n["broker"]]
     isolates = [n["label"] for n in nodes if n["isolated"]]
@@ -190,13 +175,10 @@ def _legend(graph: dict[str, Any], colours: dict[str, str], groups: dict[str, st
 def depth_svg(rows: list[dict[str, Any]], subject: dict[str, str], lang: str, uid: str = "depth") -> str:
     """Bars per depth rank; a group's bars split into ties inside it and ties leaving it."""
     ranked = [r for r in rows if r["rank"] is not None]
-    geo = base_layout.bars(ranked, "ties", height=240)
+    geo = layout.bars(ranked, "ties", height=240)
     x0, y0, x1, y1 = geo.plot
     split = bool(ranked) and "internal" in ranked[0]
-    body = []
-    for y, v in geo.y_ticks:
-        body.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="{LINE}" stroke-dasharray="2 3"/>'
-                    f'<text x="{x0 - 6}" y="{y + 4}" text-anchor="end" font-size="12" fill="{MUTED}">{v}</text>')
+    body = value_grid(geo.plot, geo.y_ticks)
     for x, y, w, h, r in geo.bars:
         inner = round(h * r["internal"] / r["ties"], 1) if split and r["ties"] else h
         label = f'{r["depth"]}: {r["ties"]}' + (f' ({TEXTS("internal", lang)} {r["internal"]}, '
@@ -205,10 +187,8 @@ def depth_svg(rows: list[dict[str, Any]], subject: dict[str, str], lang: str, ui
         if split and h > inner:
             bar += f'<rect x="{x}" y="{y}" width="{w}" height="{round(h - inner, 1)}" fill="{PALETTE[1]}"/>'
         body.append(f'<g class="bar" data-rank="{r["rank"]}" data-ties="{r["ties"]}"><title>{_e(label)}</title>{bar}'
-                    f'<text x="{round(x + w / 2, 1)}" y="{y - 4}" text-anchor="middle" font-size="11.5" fill="{INK}">'
-                    f'{r["ties"]}</text><text x="{round(x + w / 2, 1)}" y="{y1 + 16}" text-anchor="middle" '
-                    f'font-size="11" fill="{MUTED}">{_e(short(r["depth"] or "", 26))}</text></g>')
-    body.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="{MUTED}"/>')
+                    + bar_labels(x, y, w, y1, r["ties"], short(r["depth"] or "", 26)) + '</g>')
+    body.append(baseline(geo.plot))
     if split:
         body.append(f'<g font-size="11" fill="{INK}"><rect x="{x1 - 170}" y="{y0}" width="11" height="11" '
                     f'fill="{PALETTE[0]}"/><text x="{x1 - 154}" y="{y0 + 10}">{_e(TEXTS("internal", lang))}</text>'
@@ -255,20 +235,16 @@ def tree_svg(result: dict[str, Any], subject: dict[str, str], lang: str, uid: st
 
 def curve_svg(result: dict[str, Any], subject: dict[str, str], lang: str, uid: str = "adoption-curve") -> str:
     """Cumulative adoptions and schools as step lines over the years."""
-    geo = base_layout.curve(result["adoption_curve"])
+    geo = layout.curve(result["adoption_curve"])
     x0, y0, x1, y1 = geo.plot
-    body = []
-    for y, v in geo.y_ticks:
-        body.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="{LINE}" stroke-dasharray="2 3"/>'
-                    f'<text x="{x0 - 6}" y="{y + 4}" text-anchor="end" font-size="12" fill="{MUTED}">{v}</text>')
+    body = value_grid(geo.plot, geo.y_ticks)
     for tick in geo.ticks:
         body.append(f'<text x="{tick.x}" y="{y1 + 18}" text-anchor="middle" font-size="12" fill="{MUTED}">{_e(tick.label)}</text>')
-    body.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="{MUTED}"/>')
-    pts = lambda ps: " ".join(f"{x:g},{y:g}" for x, y in ps)  # noqa: E731
+    body.append(baseline(geo.plot))
     if geo.points:
-        body.append(f'<polyline class="schools-line" points="{pts(geo.school_points)}" fill="none" stroke="{PALETTE[5]}" '
+        body.append(f'<polyline class="schools-line" points="{points(geo.school_points)}" fill="none" stroke="{PALETTE[5]}" '
                     f'stroke-width="2" stroke-dasharray="5 4"/>')
-        body.append(f'<polyline class="adoptions-line" points="{pts(geo.points)}" fill="none" stroke="{PALETTE[2]}" '
+        body.append(f'<polyline class="adoptions-line" points="{points(geo.points)}" fill="none" stroke="{PALETTE[2]}" '
                     f'stroke-width="2.5"/>')
     s = result["summary"]
     body.append(f'<g font-size="11" fill="{INK}"><line x1="{x0 + 10}" y1="{y0 + 6}" x2="{x0 + 30}" y2="{y0 + 6}" '

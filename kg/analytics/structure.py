@@ -18,7 +18,7 @@ from typing import Any
 
 import networkx as nx
 
-from kg.analytics.extract import NETWORK, Region, Tie
+from kg.analytics.extract import NETWORK, RegionData, Tie
 
 REACH_STEPS = (1, 2)   # the booklet asks for one and two steps (CQ2, CQ5)
 DEPTH_RANKS = (1, 2, 3, 4)
@@ -31,7 +31,7 @@ def within(g: nx.Graph, iri: str, steps: int) -> set[str]:
     return set(nx.single_source_shortest_path_length(g, iri, cutoff=steps)) - {iri}
 
 
-def reach_counts(region: Region, reached: set[str]) -> dict[str, int]:
+def reach_counts(region: RegionData, reached: set[str]) -> dict[str, int]:
     networks = {x for x in reached if region.kind(x) == NETWORK}
     organisations: set[str] = set()
     for x in reached:
@@ -44,7 +44,7 @@ def year_graph(g: nx.Graph, year: int) -> nx.Graph:
     return g.edge_subgraph([(u, v) for u, v, years in g.edges(data="years") if year in years])
 
 
-def reach(region: Region, g: nx.Graph, iri: str) -> dict[str, Any]:
+def reach(region: RegionData, g: nx.Graph, iri: str) -> dict[str, Any]:
     """{"steps": {"1": counts, "2": counts}, "by_year": [{"year", "school_year", "1": counts, "2": counts}]}."""
     out: dict[str, Any] = {"steps": {str(k): reach_counts(region, within(g, iri, k)) for k in REACH_STEPS}}
     years = sorted({y for _, _, ys in g.edges(iri, data="years") for y in ys}) if iri in g else []
@@ -57,7 +57,7 @@ def reach(region: Region, g: nx.Graph, iri: str) -> dict[str, Any]:
     return out
 
 
-def tie_rows(region: Region, iri: str) -> list[dict[str, Any]]:
+def tie_rows(region: RegionData, iri: str) -> list[dict[str, Any]]:
     """The actor's ties, strongest first: alter, year, depth, closeness, per month, strength, trust."""
     rows = []
     for t in region.ties:
@@ -71,18 +71,18 @@ def tie_rows(region: Region, iri: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-(r["strength"] or 0), r["alter"]["label"].casefold(), r["year"] or 0))
 
 
-def depth_label(region: Region, rank: int | None) -> str | None:
+def depth_label(region: RegionData, rank: int | None) -> str | None:
     if rank is None:
         return None
     return region.memo(("depth-labels",), lambda: _depth_labels(region)).get(rank)
 
 
-def _depth_labels(region: Region) -> dict[int, str]:
+def _depth_labels(region: RegionData) -> dict[int, str]:
     return {c["rank"]: c["label"] for iri, c in region.concepts.items()
             if "/vocab/depth/" in iri and c["rank"] is not None}
 
 
-def depth_distribution(region: Region, ties: list[Tie], inside: set[str] | None = None) -> list[dict[str, Any]]:
+def depth_distribution(region: RegionData, ties: list[Tie], inside: set[str] | None = None) -> list[dict[str, Any]]:
     """Ties per depth rank. With `inside` (a group), split into ties within the group and ties that
     leave it (exactly one end inside); without, one `ties` count per rank."""
     ranks: list[int | None] = [*DEPTH_RANKS, None]
@@ -98,6 +98,6 @@ def depth_distribution(region: Region, ties: list[Tie], inside: set[str] | None 
     return out
 
 
-def ties_of(region: Region, actors: set[str]) -> list[Tie]:
+def ties_of(region: RegionData, actors: set[str]) -> list[Tie]:
     """Ties with at least one end in `actors`."""
     return [t for t in region.ties if t.source in actors or t.target in actors]

@@ -22,7 +22,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.analytics import access, brokers, capital, cohesion, diffusion, openness, structure
-from kg.analytics.extract import ARTEFACT, NETWORK, ORGANISATION, PERSON, Region
+from kg.analytics.extract import ARTEFACT, NETWORK, ORGANISATION, PERSON, RegionData
 from kg.answers.actors import rows
 from kg.pipeline.public import ROLE_ORDER
 from kg.sparql import queries
@@ -34,13 +34,13 @@ class NotThatKind(queries.QueryError):
     """The name resolved to an actor of another kind than asked."""
 
 
-def subject_kind(region: Region, iri: str) -> str:
+def subject_kind(region: RegionData, iri: str) -> str:
     """network, school (any organisation: its people form the group), person or artefact."""
     kind = region.kind(iri)
     return {NETWORK: "network", ORGANISATION: "school", PERSON: "person", ARTEFACT: "artefact"}.get(kind, "network")
 
 
-def resolve(db: ox.Store, region: Region, text: str, kind: str | None = None) -> tuple[str, str]:
+def resolve(db: ox.Store, region: RegionData, text: str, kind: str | None = None) -> tuple[str, str]:
     """(iri, kind) of the subject; raises queries.QueryError (unknown, ambiguous, other kind)."""
     iri = queries.resolve_actor(db, text, region.view).value
     if iri not in region.actors:
@@ -51,7 +51,7 @@ def resolve(db: ox.Store, region: Region, text: str, kind: str | None = None) ->
     return iri, found
 
 
-def analyse(db: ox.Store, region: Region, text: str, kind: str | None = None, people_only: bool = False,
+def analyse(db: ox.Store, region: RegionData, text: str, kind: str | None = None, people_only: bool = False,
             topics: tuple[str, ...] = (), today: str | None = None) -> dict[str, Any]:
     iri, found = resolve(db, region, text, kind)
     topic_iris = [queries.resolve_topic(db, t, region.view).value for t in topics]
@@ -66,7 +66,7 @@ def analyse(db: ox.Store, region: Region, text: str, kind: str | None = None, pe
     return {**head, **body}
 
 
-def group_members(region: Region, iri: str, kind: str, people_only: bool) -> set[str]:
+def group_members(region: RegionData, iri: str, kind: str, people_only: bool) -> set[str]:
     if kind == "network":
         members = set(region.members_of(iri))
     else:
@@ -76,7 +76,7 @@ def group_members(region: Region, iri: str, kind: str, people_only: bool) -> set
     return members
 
 
-def group_analysis(db: ox.Store, region: Region, iri: str, kind: str, people_only: bool,
+def group_analysis(db: ox.Store, region: RegionData, iri: str, kind: str, people_only: bool,
                    topics: list[str], today: str | None) -> dict[str, Any]:
     g = region.graph(people_only)
     members = group_members(region, iri, kind, people_only)
@@ -105,7 +105,7 @@ def group_analysis(db: ox.Store, region: Region, iri: str, kind: str, people_onl
     }
 
 
-def members_by_year(db: ox.Store, region: Region, iri: str, today: str | None) -> list[dict[str, Any]]:
+def members_by_year(db: ox.Store, region: RegionData, iri: str, today: str | None) -> list[dict[str, Any]]:
     params = {"network": iri}
     if today:
         params["on"] = today
@@ -113,12 +113,12 @@ def members_by_year(db: ox.Store, region: Region, iri: str, today: str | None) -
              "members": r["activeAtEnd"]} for r in rows(db, "network-growth", params, region.view, region.lang)]
 
 
-def _components(region: Region, sub: nx.Graph) -> dict[str, Any]:
+def _components(region: RegionData, sub: nx.Graph) -> dict[str, Any]:
     c = cohesion.components(sub)
     return {**c, "isolates": [region.ref(i) for i in c["isolates"]]}
 
 
-def person_analysis(region: Region, iri: str, people_only: bool, topics: list[str]) -> dict[str, Any]:
+def person_analysis(region: RegionData, iri: str, people_only: bool, topics: list[str]) -> dict[str, Any]:
     g = region.graph(people_only)
     mine = [t for t in region.ties if iri in (t.source, t.target)]
     if not topics:
@@ -136,13 +136,13 @@ def person_analysis(region: Region, iri: str, people_only: bool, topics: list[st
     }
 
 
-def memberships(region: Region, iri: str) -> list[dict[str, Any]]:
+def memberships(region: RegionData, iri: str) -> list[dict[str, Any]]:
     return [{"network": region.ref(m.organisation), "level": cohesion.LEVEL_POSITION.get(m.level_rank or 0),
              "hours": m.hours, "motivated": m.motivated, "begin": m.begin, "end": m.end}
             for m in sorted(region.memberships, key=lambda m: (m.begin or "", m.organisation)) if m.member == iri]
 
 
-def artefact_analysis(db: ox.Store, region: Region, iri: str, people_only: bool) -> dict[str, Any]:
+def artefact_analysis(db: ox.Store, region: RegionData, iri: str, people_only: bool) -> dict[str, Any]:
     g = region.graph(people_only)
     out = diffusion.analyse(db, region, iri)
     row = brokers.broker_row(region, people_only, iri)
@@ -152,7 +152,7 @@ def artefact_analysis(db: ox.Store, region: Region, iri: str, people_only: bool)
     return out
 
 
-def ego_graph(region: Region, g: nx.Graph, iri: str, people_only: bool, centre_broker: bool) -> dict[str, Any]:
+def ego_graph(region: RegionData, g: nx.Graph, iri: str, people_only: bool, centre_broker: bool) -> dict[str, Any]:
     """The actor, its contacts and the ties among them (radius 1)."""
     sub = nx.ego_graph(g, iri, radius=1) if iri in g else nx.Graph()
     flagged = {x for x in sub if x != iri and brokers.is_broker(region, people_only, x)}
@@ -161,12 +161,12 @@ def ego_graph(region: Region, g: nx.Graph, iri: str, people_only: bool, centre_b
     return sociogram_data(region, sub, people_only, "school", set(nx.isolates(sub)), flagged, centre=iri)
 
 
-def role_of(region: Region, iri: str) -> str | None:
+def role_of(region: RegionData, iri: str) -> str | None:
     roles = region.objects("role", iri)
     return next((r for r in ROLE_ORDER if r in roles), None)
 
 
-def sociogram_data(region: Region, sub: nx.Graph, people_only: bool, colour_by: str, isolated: set[str],
+def sociogram_data(region: RegionData, sub: nx.Graph, people_only: bool, colour_by: str, isolated: set[str],
                    flagged: set[str], centre: str | None = None) -> dict[str, Any]:
     """Nodes and edges of a sociogram: colour group (school, or role when everyone shown is from one
     school), degree, flags."""

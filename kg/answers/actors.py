@@ -17,7 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.model.namespaces import CKG, XSD
+from kg.model.namespaces import CKG, XSD, local_name
 from kg.sparql import queries
 from kg.text import Strings, Text
 
@@ -139,13 +139,6 @@ def ref(iri: str | None, label: str | None) -> Ref | None:
     if not iri:
         return None
     return {"iri": iri, "label": label or local_name(iri)}
-
-
-def local_name(iri: str) -> str:
-    for sep in ("#", "/"):
-        if sep in iri.rstrip(sep):
-            return iri.rstrip(sep).rsplit(sep, 1)[1]
-    return iri
 
 
 # --- what a resource is --------------------------------------------------------
@@ -331,7 +324,7 @@ def network_part(db: ox.Store, iri: str, view: str, lang: str, today: str) -> Ro
     members = [{
         "member": ref(r["member"], r["memberLabel"]), "type": r["memberTypeLabel"],
         "kind": kinds.get(r["memberType"] or "", "actor"),
-        "level": r["level"].rsplit("/", 1)[-1] if r["level"] else "none", "level_label": r["levelLabel"],
+        "level": local_name(r["level"]) if r["level"] else "none", "level_label": r["levelLabel"],
         "role": r["role"], "hours": r["hoursPerYear"], "begin": r["begin"], "end": r["end"],
     } for r in rows(db, "network-members", {"network": iri, "on": today, "lang": lang}, view, lang)]
     levels = {level: [m for m in members if m["level"] == level] for level in LEVELS}

@@ -43,7 +43,7 @@ from collections.abc import Collection, Iterable, Sequence
 import pyoxigraph as ox
 
 from kg.model.kinds import kind_label as actor_kind_label
-from kg.model.namespaces import VOCAB
+from kg.model.namespaces import VOCAB, local_name
 from kg.sparql import queries
 from kg.text import LANGS, BilingualError, Strings, Text
 
@@ -187,7 +187,7 @@ def topic_labels(db: ox.Store, view: str = "internal", lang: str = "nl") -> dict
         if r["broader"] is not None:
             t["broader"].add(r["broader"].value)
     for iri, t in topics.items():
-        t["label"] = t["label"] or min(t["labels"], default=_local(iri))
+        t["label"] = t["label"] or min(t["labels"], default=local_name(iri))
         t["labels"] = sorted(t["labels"])
         t["broader"] = sorted(t["broader"])
     return topics
@@ -199,7 +199,7 @@ def suggest_topics(text: str, topics: dict[str, dict], limit: int = MAX_SUGGESTI
     scored: dict[str, tuple[int, float]] = {}
     for iri, t in topics.items():
         best: tuple[int, float] | None = None
-        for candidate in [*t["labels"], _local(iri)]:
+        for candidate in [*t["labels"], local_name(iri)]:
             c = candidate.casefold()
             ratio = difflib.SequenceMatcher(None, wanted, c).ratio() if len(wanted) <= SIMILARITY_MAX_CHARS else 0.0
             contains = bool(wanted) and (wanted in c or (len(c) >= 3 and c in wanted))
@@ -235,7 +235,7 @@ def resolve_topics(db: ox.Store, texts: Iterable[str], view: str = "internal", l
             problems.append({"text": text, "problem": "unknown", "suggestions": suggest_topics(text, topics)})
             continue
         if all(t["iri"] != iri for t in resolved):
-            resolved.append({"iri": iri, "label": topics.get(iri, {}).get("label", _local(iri)), "text": text})
+            resolved.append({"iri": iri, "label": topics.get(iri, {}).get("label", local_name(iri)), "text": text})
     if problems:
         raise _topic_error(problems, bool(topics))
     if not resolved:
@@ -293,9 +293,9 @@ def who_knows(db: ox.Store, topics: Sequence[str], view: str = "internal", lang:
                                      (e["via"] or {}).get("iri", ""), e["label"]))
         results.append({
             "iri": iri,
-            "label": _pick(a["labels"], lang) or _local(iri),
+            "label": _pick(a["labels"], lang) or local_name(iri),
             "type": kind,
-            "class": {"iri": classes[0], "label": kinds[classes[0]][1] or _local(classes[0])} if classes else None,
+            "class": {"iri": classes[0], "label": kinds[classes[0]][1] or local_name(classes[0])} if classes else None,
             "score": sum(e["weight"] for e in evidence),
             "evidence": evidence,
         })
@@ -330,9 +330,9 @@ def _item(key: tuple[int, str, str | None], ev: dict, asked: list[dict], lang: s
     if ev["levels"]:
         # Several memberships of the same network (e.g. over the years): the deepest counts.
         iri = min(ev["levels"], key=lambda lv: (-weight(kind, lv), lv))
-        level = {"iri": iri, "label": _pick(ev["levels"][iri], lang) or _local(iri)}
-    via_obj = {"iri": via, "label": _pick(ev["via_labels"], lang) or _local(via)} if via else None
-    matched = sorted(({"iri": m, "label": _pick(labels, lang) or _local(m)} for m, labels in ev["matched"].items()),
+        level = {"iri": iri, "label": _pick(ev["levels"][iri], lang) or local_name(iri)}
+    via_obj = {"iri": via, "label": _pick(ev["via_labels"], lang) or local_name(via)} if via else None
+    matched = sorted(({"iri": m, "label": _pick(labels, lang) or local_name(m)} for m, labels in ev["matched"].items()),
                      key=lambda m: (m["label"].casefold(), m["iri"]))
     in_lang = lang if lang in LANGS else "en"  # labels asked in another language: the sentence in English
     sentence = _SENTENCES(kind, in_lang, via=via_obj["label"] if via_obj else _SOMEONE[in_lang],
@@ -374,7 +374,3 @@ def _pick(literals: Iterable[ox.Literal], lang: str) -> str | None:
         return (0 if tag == lang else 1 if not tag else 2, tag, lit.value)
     best = min(literals, key=key, default=None)
     return best.value if best is not None else None
-
-
-def _local(iri: str) -> str:
-    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]

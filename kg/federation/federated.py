@@ -1,8 +1,10 @@
 """Federated expertise finder and diffusion trace: our store plus every region of the registry.
 
-`who_knows()` (`kg who-knows --federated`, `/api/who-knows?federated=1`) and `trace()`
-(`kg trace --federated`, `/api/trace?federated=1`) ask our store and every region of the
-registry (kg.federation.registry) at once: one daemon thread per region, through SPARQLWrapper
+`who_knows()` (`kg who-knows`, `/who-knows`, `/api/who-knows`) and `trace()` (`kg trace`,
+`/trace`, `/api/trace`) are the one place that decides "local or federated?": given no registry
+(None) they answer from our store alone in the caller's view (kg.answers.expertise.who_knows,
+kg.answers.trace.trace); given one (`--federated`, `?federated=1`) they ask our store and every
+region of the registry (kg.federation.registry) at once: one daemon thread per region, through SPARQLWrapper
 (kg.store.remote.RemoteStore), with a time limit per region that bounds the whole answer (a region
 that is down, hangs or answers garbage is reported, never waited for beyond the limit and never
 raised). The scoring and merging run here, on the rows each region returns, so every region's
@@ -89,9 +91,12 @@ def _status(o: Outcome) -> str:
     return o.status
 
 
-def who_knows(db: ox.Store, registry: Registry, topics: Sequence[str], lang: str = "nl",
-              types: Collection[str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> dict:
-    """Who knows about ALL `topics` in our store (public view) and in every region at once."""
+def who_knows(db: ox.Store, registry: Registry | None, topics: Sequence[str], lang: str = "nl",
+              types: Collection[str] | None = None, timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC) -> dict:
+    """Who knows about ALL `topics`: with no registry, in our store in `view`; else in our store
+    (public view) and in every region at once (public data only: `view` does not apply)."""
+    if registry is None:
+        return expertise.who_knows(db, topics, view, lang, types)
     wanted = expertise.check_types(types)
     types_ = None if wanted == expertise.TYPES else list(wanted)
     queries.catalogue()
@@ -196,9 +201,13 @@ def _region_trace(region: Region, start: list[str], lang: str, timeout: float):
     return task
 
 
-def trace(db: ox.Store, registry: Registry, artefact: str, lang: str = "nl",
-          timeout: float = DEFAULT_TIMEOUT) -> dict:
-    """How an artefact spread across our region and every region of the registry."""
+def trace(db: ox.Store, registry: Registry | None, artefact: str, lang: str = "nl",
+          timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC, next_adopters: bool = False) -> dict:
+    """How an artefact spread: with no registry, in our store in `view` (with the likely next
+    adopters if asked); else across our region and every region of the registry (public data
+    only, no next adopters: `view` and `next_adopters` do not apply)."""
+    if registry is None:
+        return diffusion.trace(db, artefact, view, lang, next_adopters=next_adopters)
     queries.catalogue()
     text = artefact.strip()
     try:

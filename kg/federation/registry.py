@@ -20,7 +20,7 @@ file. Unknown keys are errors (a typo such as `endpiont` must not silently disab
 region). `load()` raises RegistryError naming the file, the region and the field, in
 Dutch and English.
 
-`check_regions()` (`kg regions`) checks every region in parallel, each within a time limit:
+`probe_regions()` (`kg regions`) checks every region in parallel, each within a time limit:
 reachable (an HTTP answer at the endpoint), speaks SPARQL 1.1 (the named query
 `region-sparql11`, which uses VALUES, BIND and aggregates, gives the known answer), uses the
 ontology (the named query `region-ontology` over the public graphs finds our ontology and data
@@ -308,7 +308,7 @@ def _describe(e: BaseException) -> str:
 CHECK_STATUSES = ("ok", "unreachable", "timeout", "not-sparql", "no-ontology")
 
 
-def check_region(region: Region, deadline: float, timeout: float) -> dict:
+def probe_region(region: Region, deadline: float, timeout: float) -> dict:
     """Reachable? SPARQL 1.1? Our ontology? Raises RegionTimeout when time is up."""
     result: dict[str, Any] = {"reachable": False, "sparql11": False, "ontology": False, "version": None,
                               "status": "unreachable", "error": None}
@@ -385,12 +385,12 @@ def our_version(db: ox.Store | None) -> str | None:
     return None
 
 
-def check_regions(registry: Registry, timeout: float = DEFAULT_TIMEOUT, local_version: str | None = None) -> list[dict]:
+def probe_regions(registry: Registry, timeout: float = DEFAULT_TIMEOUT, local_version: str | None = None) -> list[dict]:
     """Every region checked in parallel, within `timeout` seconds in all:
     [{"name", "label", "endpoint", "base", "contact", "status", "reachable", "sparql11",
       "ontology", "version", "same_version", "error", "ms"}] in registry order."""
     queries.catalogue()  # parse the named queries once, before the threads
-    outcomes = run_parallel([(r, lambda deadline, r=r: check_region(r, deadline, timeout))
+    outcomes = run_parallel([(r, lambda deadline, r=r: probe_region(r, deadline, timeout))
                              for r in registry.regions], timeout)
     out = []
     for o in outcomes:
@@ -409,5 +409,5 @@ def check_regions(registry: Registry, timeout: float = DEFAULT_TIMEOUT, local_ve
 
 
 __all__ = ["DEFAULT_TIMEOUT", "ENV", "Outcome", "Region", "RegionStore", "RegionTimeout", "Registry",
-           "RegistryError", "check_region", "check_regions", "load", "our_version", "registry_path",
+           "RegistryError", "load", "our_version", "probe_region", "probe_regions", "registry_path",
            "run_parallel"]

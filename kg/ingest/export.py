@@ -47,6 +47,7 @@ from kg.model.namespaces import (
     REGIONS_GRAPH,
     SKOS,
     VOCABULARIES_GRAPH,
+    local_name,
     shorten,
 )
 from kg.sheets import csv_text
@@ -127,7 +128,7 @@ class _Exporter:
         base = self.result.base
         if base and v.startswith(base):
             return v[len(base):]
-        return v.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        return local_name(v)
 
     def cell(self, template: str, column: str, objs: list) -> str:
         col = BY_NAME[template].column(column)

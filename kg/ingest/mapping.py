@@ -60,7 +60,7 @@ from kg.ingest.templates import (
     bundled_topics,
     value_lists,
 )
-from kg.model.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD
+from kg.model.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD, local_name
 from kg.text import Strings, Text
 
 REGION_GRAPH = GRAPH + "region/"
@@ -165,14 +165,15 @@ def region_graph(region: str) -> str:
     return REGION_GRAPH + region
 
 
-def check_region(region: str) -> str | None:
+def region_name_problem(region: str) -> str | None:
     """None if `region` is a valid region name, else why not (en)."""
     if REGION_PATTERN.match(region):
         return None
     return "a region name is 1-63 lower-case letters, digits and '-', starting with a letter or digit"
 
 
-def check_base(base: str) -> str | None:
+def base_problem(base: str) -> str | None:
+    """None if `base` can be a region's base IRI, else why not (en)."""
     if not re.match(r"^https?://[^\s<>\"{}|\\^`]+[/#]$", base) or iri_node(base + "x") is None:
         return "the base IRI must be an http(s) IRI ending in '/' or '#'"
     return None
@@ -297,7 +298,7 @@ class RowMapper:
 
     def index_topics(self) -> None:
         for iri, entry in bundled_topics().items():
-            self.bundled_ids[iri.rsplit("/", 1)[-1].casefold()] = iri
+            self.bundled_ids[local_name(iri).casefold()] = iri
             for label in entry.labels:
                 self.topic_labels.setdefault(label.casefold(), set()).add(iri)
         table = self.wb.tables.get("topics")

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.ingest.mapping import REGION_GRAPH, check_base
+from kg.ingest.mapping import REGION_GRAPH, base_problem
 from kg.model.namespaces import IMPORT_GRAPH, RDF, REGIONS_GRAPH, XSD
 from kg.text import BilingualError, Text
 
@@ -123,7 +123,7 @@ def resolve_base(region: str, given: str | None, infos: Mapping[str, RegionInfo]
                     f"https://{region}.example/id/. Die ligt daarna vast voor deze regio.",
                  en=f"Region {region} is new: give its base IRI (--base), for example https://{region}.example/id/. "
                     f"It is then fixed for this region."))
-    why = check_base(base)
+    why = base_problem(base)
     if why:
         raise OwnershipError(Text(nl=f"Basis-IRI {base}: moet een http(s)-IRI zijn die eindigt op '/' of '#'.",
                                   en=f"Base IRI {base}: {why}."))

@@ -16,7 +16,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from kg.model import resources
-from kg.model.namespaces import CKG, SKOS, VOCAB
+from kg.model.namespaces import CKG, SKOS, VOCAB, local_name
 
 # Kinds of cell. `ref`/`refs` name the kinds of id they accept (see ID_KINDS).
 ID, TEXT, REF, REFS, TOPIC, TOPICS, VALUE, VALUES, DATE, YEAR, INTEGER, DECIMAL, SCALE = (
@@ -302,4 +302,4 @@ def bundled_topics() -> dict[str, TopicEntry]:
             labels.setdefault(q.subject.value, []).append(q.object.value)
             if q.predicate == pref and q.object.language == "nl":
                 nl[q.subject.value] = q.object.value
-    return {i: TopicEntry(i, nl.get(i, i.rsplit("/", 1)[-1]), tuple(labels.get(i, ()))) for i in iris}
+    return {i: TopicEntry(i, nl.get(i, local_name(i)), tuple(labels.get(i, ()))) for i in iris}

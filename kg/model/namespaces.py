@@ -71,5 +71,14 @@ def shorten(iri: str, prefixes: dict[str, str] | None = None) -> str:
     return f"<{iri}>"
 
 
+def local_name(iri: str) -> str:
+    """The IRI's last segment, after its last `/` or `#` (a trailing `/` or `#` ignored):
+    `https://w3id.org/connective-kg/ns#Person` -> `Person`; an IRI with neither is its own name."""
+    stripped = iri.rstrip("/#")
+    if not stripped:
+        return iri
+    return stripped[max(stripped.rfind("/"), stripped.rfind("#")) + 1:]
+
+
 def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in (prefixes or PREFIXES).items())

@@ -1,2 +1,3 @@
-"""RDF in and out: reading and writing RDF files, terms between pyoxigraph and rdflib, and SPARQL
-result serialisations."""
+"""RDF in and out: reading and writing RDF files, terms between pyoxigraph and rdflib, SPARQL
+result serialisations, and SPARQL query text (the one tokenizer, and `bind()` for stores that take
+text only)."""

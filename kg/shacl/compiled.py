@@ -53,8 +53,9 @@ from rdflib import RDF, RDFS, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, SH, XSD
 
-from kg.model.namespaces import shorten
+from kg.model.namespaces import local_name, shorten
 from kg.rdf.rdfio import from_rdflib, to_rdflib
+from kg.rdf.sparql_text import is_word, tokens
 from kg.shacl.findings import Finding
 
 __all__ = ["UnsupportedShapes", "DataView", "Check", "compile_shapes", "data_view", "data_view_from_rdflib",
@@ -569,7 +570,7 @@ class _Compiler:
         severities = list(g.objects(s, SH.severity))
         if len(severities) > 1:
             raise UnsupportedShapes(f"{_short(s)} has more than one sh:severity")
-        severity = str(severities[0]).rsplit("#", 1)[-1] if severities else "Violation"
+        severity = local_name(str(severities[0])) if severities else "Violation"
         messages = _messages(g, s)
         focus = targets[0] if len(targets) == 1 else " UNION ".join("{ " + t + " }" for t in targets)
         focus = "{ SELECT DISTINCT ?this WHERE { " + focus + " } }"
@@ -783,22 +784,7 @@ def _prefixes(g: rdflib.Graph, c: rdflib.term.Node) -> list[tuple[str, str]]:
 
 # --- SHACL-SPARQL: $this as a variable joined with the focus nodes -------------------------
 
-_TOKEN = re.compile(r'''
-    (?P<comment>\#[^\n]*)
-  | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<pname>[A-Za-z][\w.-]*:[\w.:%-]*|:[\w.:%-]*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<space>\s+)
-  | (?P<other>.)
-''', re.S | re.X)
 _DECODED = {"STR": SURROGATE + "fn:str", "DATATYPE": SURROGATE + "fn:datatype"}
-
-
-def _TOKEN_SCAN(text: str) -> list[tuple[str, str, int]]:
-    return [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text)]
-
 
 _FORBIDDEN = {"MINUS", "VALUES", "SERVICE", "GRAPH", "FROM", "GROUP", "HAVING", "LIMIT", "OFFSET",
               "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT", "LOAD", "INSERT", "DELETE"}
@@ -816,29 +802,28 @@ def _rewrite_select(text: str, path: str | None, focus: str, prefixes: list[tupl
         raise fail("does not use $this")
     if path is not None:
         text = re.sub(r"([\s{}()])[$?]PATH\b", lambda m: m.group(1) + path, text)
-    tokens = [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text)]
-    code = [(k, t, i) for k, t, i in tokens if k not in ("comment", "space")]
-    words = [t.upper() for k, t, _ in code if k == "word"]
+    code = tokens(text)
+    words = [t.text.upper() for t in code if t.kind == "word"]
     if words.count("SELECT") != 1:
         raise fail("needs exactly one SELECT (no nested SELECT)")
     for w in _FORBIDDEN & set(words):
         raise fail(f"{w} is not supported")
-    for k, t, _ in code:
-        if k == "var" and t[1:] in _PREBOUND | {"PATH"}:
-            raise fail(f"{t} is not supported")
-    for n, (k, t, _) in enumerate(code):
-        if k == "word" and t.upper() == "AS" and n + 1 < len(code) and code[n + 1][1][1:] == "this":
+    for t in code:
+        if t.kind == "var" and t.text[1:] in _PREBOUND | {"PATH"}:
+            raise fail(f"{t.text} is not supported")
+    for n, t in enumerate(code):
+        if is_word(t, "AS") and n + 1 < len(code) and code[n + 1].text[1:] == "this":
             raise fail("must not bind $this with AS")
-    start = next(n for n, (k, t, _) in enumerate(code) if k == "word" and t.upper() == "SELECT")
-    brace = next((n for n in range(start, len(code)) if code[n][1] == "{"), None)
+    start = next(n for n, t in enumerate(code) if is_word(t, "SELECT"))
+    brace = next((n for n in range(start, len(code)) if code[n].text == "{"), None)
     if brace is None:
         raise fail("no WHERE clause")
     depth = 0
     close = None
     for n in range(brace, len(code)):
-        if code[n][1] == "{":
+        if code[n].text == "{":
             depth += 1
-        elif code[n][1] == "}":
+        elif code[n].text == "}":
             depth -= 1
             if depth == 0:
                 close = n
@@ -846,37 +831,37 @@ def _rewrite_select(text: str, path: str | None, focus: str, prefixes: list[tupl
     if close is None:
         raise fail("unbalanced braces")
     head = code[start + 1:brace]
-    modifiers = [t.upper() for k, t, _ in head[:1] if k == "word"]
+    modifiers = [t.text.upper() for t in head[:1] if t.kind == "word"]
     proj_tokens = head[len(modifiers):]
-    if proj_tokens and proj_tokens[-1][0] == "word" and proj_tokens[-1][1].upper() == "WHERE":
+    if proj_tokens and is_word(proj_tokens[-1], "WHERE"):
         proj_tokens = proj_tokens[:-1]
-    select_all = [t for _, t, _ in proj_tokens] == ["*"]
+    select_all = [t.text for t in proj_tokens] == ["*"]
     projection: list[str] = []
     if not select_all:
         depth = 0
-        for n, (k, t, _) in enumerate(proj_tokens):
-            if t == "(":
+        for n, t in enumerate(proj_tokens):
+            if t.text == "(":
                 depth += 1
-            elif t == ")":
+            elif t.text == ")":
                 depth -= 1
-            elif k == "var" and (depth == 0 or (n > 0 and proj_tokens[n - 1][1].upper() == "AS")):
-                if t[1:] not in projection:
-                    projection.append(t[1:])
+            elif t.kind == "var" and (depth == 0 or (n > 0 and proj_tokens[n - 1].text.upper() == "AS")):
+                if t.text[1:] not in projection:
+                    projection.append(t.text[1:])
             elif depth == 0:
-                raise fail(f"unexpected {t!r} in the SELECT clause")
-    proj_start = proj_tokens[0][2] if proj_tokens else code[brace][2]
-    proj_end = (proj_tokens[-1][2] + len(proj_tokens[-1][1])) if proj_tokens else proj_start
+                raise fail(f"unexpected {t.text!r} in the SELECT clause")
+    proj_start = proj_tokens[0].pos if proj_tokens else code[brace].pos
+    proj_end = (proj_tokens[-1].pos + len(proj_tokens[-1].text)) if proj_tokens else proj_start
     new_projection = "*" if select_all else " ".join(
         [text[proj_start:proj_end]] + ([] if "this" in projection else ["?this"]))
-    select_at = code[start][2]
-    brace_at = code[brace][2]
+    select_at = code[start].pos
+    brace_at = code[brace].pos
     query = (text[:select_at] + "SELECT DISTINCT " + new_projection + text[proj_end:brace_at + 1]
              + " " + focus + " " + text[brace_at + 1:])
     head_text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes)
     # The same query with STR() and DATATYPE() replaced by functions that read a rewritten
     # literal as the data wrote it (used when the data view has rewritten literals).
     decoding = query
-    calls = [(i, t) for k, t, i in _TOKEN_SCAN(query) if k == "word" and t.upper() in _DECODED]
+    calls = [(t.pos, t.text) for t in tokens(query) if t.kind == "word" and t.text.upper() in _DECODED]
     for i, t in reversed(calls):
         rest = query[i + len(t):].lstrip()
         if rest.startswith("("):

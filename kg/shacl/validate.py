@@ -19,6 +19,7 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 
 from kg.model import resources
+from kg.model.namespaces import local_name
 from kg.shacl.compiled import data_view, data_view_from_rdflib, validate_view
 from kg.shacl.findings import SEVERITIES, Finding
 
@@ -123,8 +124,8 @@ def _finding(results: rdflib.Graph, r: rdflib.term.Node, shapes: rdflib.Graph) -
     return Finding(
         focus=results.value(r, SH.focusNode),
         shape=shape,
-        severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
-        component=str(component).rsplit("#", 1)[-1] if component else "",
+        severity=local_name(str(sev)) if sev else "Violation",
+        component=local_name(str(component)) if component else "",
         path=str(path) if isinstance(path, URIRef) else None,
         value=results.value(r, SH.value),
         messages=_messages(list(results.objects(r, SH.resultMessage)), shapes, source_constraint, shape),

@@ -25,8 +25,8 @@ How the checks are made, and why they are built this way:
   `Store.query`, which parses queries only); they are refused here so the
   client gets a clear message instead of a syntax error.
 - **FROM / FROM NAMED** must name graphs of the caller's view. The dataset is
-  read with a tokenizer that follows the SPARQL grammar (comments, strings,
-  IRIs with `\\u` escapes, prefixed names with `\\#`-style escapes); the
+  read with the tokenizer that follows the SPARQL grammar (kg.rdf.sparql_text:
+  comments, strings, IRIs with `\\u` escapes, prefixed names with `\\#`-style escapes); the
   caller then passes the resulting graph lists to the store explicitly, which
   overrides whatever the query names, so a misread FROM can change a result
   but never widen what is visible. Keywords glued to FROM (`ASKFROM<g>`) are
@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from kg.rdf.sparql_text import VARNAME_CHAR, Token, tokens
 from kg.text import BilingualError, Text
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -51,37 +52,6 @@ _WS = r"(?:[ \t\r\n]++|\#[^\r\n]*+)*+"
 _NAME = r"(?:<[^>]*+>|(?:[^ \t\r\n{}#<>\\\"'(),;]|\\.)++)"
 _SERVICE_SHAPE = re.compile(r"SERVICE" + _WS + r"(?:SILENT" + _WS + r")?" + _NAME + _WS + r"\{", re.IGNORECASE)
 
-# --- a tokenizer following the SPARQL 1.1 grammar's terminals ----------------------------
-_PN_CHARS_BASE = (
-    "A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
-    "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
-)
-_PN_CHARS_U = _PN_CHARS_BASE + "_"
-_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
-_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
-_PN_PREFIX = rf"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
-_IRI = re.compile(r"<(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>")
-_TOKEN = re.compile(
-    rf"""
-    (?P<ws>[ \t\r\n]+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<string>'''(?:(?:''|')?(?:[^'\\]|\\.))*'''|\"\"\"(?:(?:\"\"|\")?(?:[^"\\]|\\.))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)
-  | (?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
-  | (?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)
-  | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?)
-  | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_VARNAME_CHAR = re.compile(f"[{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]")
-# After these, an operand is expected, so `<` can only start an IRI.
-_EXPECTS_OPERAND = set("(,{}.;=!<>&|+-*/^[")
-
 FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
@@ -92,13 +62,6 @@ class QueryRefused(BilingualError):
     def __init__(self, code: str, text: Text):
         super().__init__(text)
         self.code = code
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-    pos: int
 
 
 @dataclass(frozen=True)
@@ -122,38 +85,6 @@ def _safe_chr(m: re.Match) -> str:
         raise QueryRefused("escape", Text(nl=f"ongeldige codepoint-escape {m.group(0)!r}",
                                           en=f"invalid codepoint escape {m.group(0)!r}"))
     return chr(code)
-
-
-def tokens(text: str) -> list[Token]:
-    """Significant tokens (no blanks or comments). `<` is read as an IRI unless an
-    operand has just ended inside parentheses (then it is "less than")."""
-    out: list[Token] = []
-    brackets: list[str] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos] == "<":
-            m = _IRI.match(text, pos)
-            prev = out[-1] if out else None
-            operator = prev is not None and brackets[-1:] == ["("] and not (
-                prev.kind == "other" and prev.text in _EXPECTS_OPERAND
-            ) and not (prev.kind == "word" and prev.text.upper() in ("FROM", "NAMED", "PREFIX", "BASE"))
-            if m and not operator:
-                out.append(Token("iri", m.group(), pos))
-                pos = m.end()
-                continue
-            out.append(Token("other", "<", pos))
-            pos += 1
-            continue
-        m = _TOKEN.match(text, pos)
-        kind = m.lastgroup or "other"
-        if kind not in ("ws", "comment"):
-            out.append(Token(kind, m.group(), pos))
-            if kind == "other" and m.group() in "({[":
-                brackets.append(m.group())
-            elif kind == "other" and m.group() in ")}]" and brackets:
-                brackets.pop()
-        pos = m.end()
-    return out
 
 
 def check_query(text: str, allowed_graphs: Iterable[str]) -> CheckedQuery:
@@ -232,7 +163,7 @@ def has_service(text: str) -> bool:
     pos = 0
     while m := _SERVICE_SHAPE.search(text, pos):
         start = m.start()
-        while start > 0 and _VARNAME_CHAR.match(text[start - 1]):
+        while start > 0 and VARNAME_CHAR.match(text[start - 1]):
             start -= 1
         if not (start > 0 and text[start - 1] in "?$" and start < m.start() + 1):
             return True

@@ -17,8 +17,8 @@ so it can share a triple store with other data. A store that holds graphs but no
 (loaded by other means) is read as a whole.
 
 Bound parameters: the SPARQL protocol has no parameter binding, and pasting values into the
-query text is how injection happens. `bind` puts the values in a `VALUES` block at the start
-of every group graph pattern of the (trusted, named) query, as RDF terms serialised by
+query text is how injection happens. `bind` (kg.rdf.sparql_text) puts the values in a `VALUES`
+block at the start of every group graph pattern of the (trusted, named) query, as RDF terms serialised by
 pyoxigraph, so every FILTER, OPTIONAL, UNION branch, EXISTS and subquery sees them bound
 exactly as pyoxigraph's `substitutions` would; the values never become query syntax
 (tests/test_remote_bind.py runs every named query both ways).
@@ -50,7 +50,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 
 from kg import settings
 from kg.model.namespaces import GRAPH, PUBLIC_GRAPH, PUBLIC_GRAPHS
-from kg.sparql.guard import tokens
+from kg.rdf.sparql_text import Term, bind, tokens
 from kg.store.base import ANY_GENERATION, StoreChanged, StoreError
 
 SCHEMES = ("sparql+http://", "sparql+https://")
@@ -96,134 +96,6 @@ class Endpoint:
             update_url = urlunsplit((parts.scheme, netloc, update_path, parts.query, ""))
         return cls(query_url, update_url, unquote(parts.username) if parts.username else None,
                    unquote(parts.password) if parts.password else None)
-
-
-# --- bound parameters as VALUES in every group ------------------------------------------
-
-Term = ox.NamedNode | ox.Literal
-
-
-def bind(text: str, bindings: Mapping[str, Term | Sequence[Term]] | None, update: bool = False) -> str:
-    """`text` with each variable of `bindings` bound to its value in every group graph
-    pattern where that variable is in scope, as pyoxigraph's `substitutions` bind it: a
-    subquery that does not project a variable has its own variable of that name. A list of
-    values binds the variable to each in turn (one solution per value; none for an empty
-    list). Works on SPARQL Update text too: INSERT/DELETE templates are left alone, and with
-    `update` single values are bound by BIND (Virtuoso 7.2 fails on a template variable bound
-    by VALUES: "string_output_string needs a string output"). Raises
-    ValueError for values VALUES cannot hold (blank nodes) and for query shapes it cannot
-    bind (CONSTRUCT WHERE short form)."""
-    if not bindings:
-        return text
-    for name, value in bindings.items():
-        for v in (value if isinstance(value, (list, tuple)) else [value]):
-            if not isinstance(v, (ox.NamedNode, ox.Literal)):
-                raise ValueError(f"?{name}: only IRIs and literals can be bound, not {v!r}")
-
-    def block(names: set[str]) -> str:
-        one = sorted(n for n in names if not isinstance(bindings[n], (list, tuple)))
-        if update:
-            out = " " + "".join("BIND(" + str(bindings[n]) + " AS ?" + n + ") " for n in one)
-        else:
-            out = (" VALUES (" + " ".join(f"?{n}" for n in one) + ") { ("
-                   + " ".join(str(bindings[n]) for n in one) + ") } ") if one else " "
-        for n in sorted(set(names) - set(one)):
-            out += "VALUES ?" + n + " { " + " ".join(str(v) for v in bindings[n]) + " } "
-        return out
-
-    toks = tokens(text)
-    edits: list[tuple[int, str]] = []  # (position, text to insert there)
-    scopes: list[set[str] | None] = []  # per open brace: names in scope (None: not a group)
-    pending: set[str] | None = None  # projection of a subquery whose WHERE brace comes next
-    for i, t in enumerate(toks):
-        if t.kind == "word" and t.text.upper() == "SELECT" and any(s is not None for s in scopes):
-            pending = _projection(toks, i, set(bindings))
-        if t.kind != "other" or t.text not in "{}":
-            continue
-        if t.text == "}":
-            if scopes:
-                scopes.pop()
-            continue
-        if (scopes and scopes[-1] is None) or not _opens_group(toks, i):
-            scopes.append(None)  # a template or a VALUES block, or a brace inside one
-            continue
-        outer = next((s for s in reversed(scopes) if s is not None), set(bindings))
-        names = outer & pending if pending is not None else outer
-        pending = None
-        scopes.append(names)
-        if not names:
-            continue
-        if _word(toks[i + 1] if i + 1 < len(toks) else None, "SELECT"):
-            # `{ SELECT ... }` may hold nothing but the subquery: wrap it as
-            # `{ VALUES ... { SELECT ... } }` so the values are bound at this level too.
-            edits.append((t.pos + 1, block(names) + "{ "))
-            edits.append((toks[_closing(toks, i)].pos, " } "))
-        else:
-            edits.append((t.pos + 1, block(names)))
-    out, last = [], 0
-    for pos, insert in sorted(edits, key=lambda e: e[0]):
-        out.append(text[last:pos])
-        out.append(insert)
-        last = pos
-    out.append(text[last:])
-    return "".join(out)
-
-
-def _projection(toks: list, i: int, names: set[str]) -> set[str]:
-    """Which of `names` the SELECT at toks[i] projects (all for SELECT *)."""
-    found: set[str] = set()
-    depth = 0
-    for j in range(i + 1, len(toks)):
-        t = toks[j]
-        if t.kind == "other" and t.text == "{" or _word(t, "WHERE", "FROM"):
-            break
-        if t.kind == "other" and t.text == "*" and depth == 0:
-            return set(names)
-        if t.kind == "other" and t.text == "(":
-            depth += 1
-        elif t.kind == "other" and t.text == ")":
-            depth -= 1
-        elif t.kind == "var" and (depth == 0 or _word(toks[j - 1], "AS")):
-            found.add(t.text[1:])
-    return found & names
-
-
-def _closing(toks: list, i: int) -> int:
-    depth = 0
-    for j in range(i, len(toks)):
-        if toks[j].kind == "other" and toks[j].text in "{}":
-            depth += 1 if toks[j].text == "{" else -1
-            if depth == 0:
-                return j
-    raise ValueError("unbalanced braces in the query")
-
-
-def _word(tok, *words: str) -> bool:
-    return tok is not None and tok.kind == "word" and tok.text.upper() in words
-
-
-def _opens_group(toks: list, i: int) -> bool:
-    """Whether the `{` at toks[i] opens a group graph pattern (not a CONSTRUCT, INSERT or
-    DELETE template or a VALUES data block)."""
-    prev = toks[i - 1] if i > 0 else None
-    if _word(prev, "CONSTRUCT", "INSERT", "DELETE", "DATA"):
-        return False
-    if _word(prev, "WHERE") and i > 1 and _word(toks[i - 2], "CONSTRUCT"):
-        raise ValueError("parameters cannot be bound in the CONSTRUCT WHERE { } short form")
-    if prev is not None and prev.kind == "var" and i > 1 and _word(toks[i - 2], "VALUES"):
-        return False
-    if prev is not None and prev.kind == "other" and prev.text == ")":
-        depth = 0
-        for j in range(i - 1, -1, -1):
-            if toks[j].kind == "other" and toks[j].text == ")":
-                depth += 1
-            elif toks[j].kind == "other" and toks[j].text == "(":
-                depth -= 1
-                if depth == 0:
-                    if j > 0 and _word(toks[j - 1], "VALUES"):
-                        return False
-                    break
-    return True
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -345,7 +217,7 @@ class RemoteStore:
 
     def select(self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
                 default: Sequence[str] | None = None, named: Sequence[str] | None = None):
-        """Solution rows of a SELECT with `bindings` bound (kg.store.remote.bind), never formatted in."""
+        """Solution rows of a SELECT with `bindings` bound (kg.rdf.sparql_text.bind), never formatted in."""
         body = self.raw(bind(text, bindings), "application/sparql-results+json", default, named)
         return _parse_results(body)
 

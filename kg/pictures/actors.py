@@ -1,9 +1,9 @@
-"""Server-rendered SVG pictures: the spread of an artefact, its adoption curve, an actor's
-neighbourhood and a network's growth.
+"""The pictures of one actor on its pages: the spread of an artefact, its adoption curve, an
+actor's neighbourhood and a network's growth, as SVG text (web/ marks it safe for its templates).
 
-Every text and attribute value is escaped (markupsafe); every picture has a <title> and a
-<desc> (its text alternative, also referenced by aria-labelledby) and the page shows the same
-data as a table or list. Layouts come from kg.pictures.layout (deterministic).
+Every text and attribute value is escaped; every picture has a <title> and a <desc> (its text
+alternative, also referenced by aria-labelledby) and the page shows the same data as a table or
+list. Layouts come from kg.pictures.layout (deterministic), the drawing helpers from kg.pictures.svg.
 """
 
 from __future__ import annotations
@@ -11,9 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from markupsafe import Markup, escape
-
 from kg.pictures import layout
+from kg.pictures.svg import (
+    INK,
+    LINE,
+    MUTED,
+    bar_labels,
+    baseline,
+    document,
+    legend_mark,
+    link,
+    points,
+    shape,
+    short,
+    value_grid,
+)
+from kg.pictures.svg import escape as _e
 from kg.text import Strings, Text
 
 KIND_COLOURS = {  # each >= 4.5:1 against white, so also usable for text
@@ -25,7 +38,6 @@ KIND_COLOURS = {  # each >= 4.5:1 against white, so also usable for text
     "actor": "#4a5568",
 }
 VARIANT_COLOURS = ("#0b6e4f", "#a34a00", "#6b3fa0", "#b4234a", "#1d5fa8", "#4a5568")
-INK, MUTED, LINE = "#1d2433", "#4f586b", "#c9ced8"
 
 TEXTS = Strings({
     "spread_title": Text(nl="Verspreiding van {a}", en="Spread of {a}"),
@@ -56,36 +68,9 @@ TEXTS = Strings({
 })
 
 
-def _e(value: Any) -> str:
-    return str(escape("" if value is None else value))
-
-
-def short(text: str, n: int) -> str:
-    text = text or ""
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
-def _svg(uid: str, width: float, height: float, title: str, desc: str, body: list[str], cls: str,
-         links: bool = False) -> Markup:
-    """A picture with links inside is a named group (its links stay reachable), else an image."""
-    role = "group" if links else "img"
-    return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="picture {_e(cls)}" viewBox="0 0 {width:g} {height:g}" '
-        f'width="{width:g}" height="{height:g}" role="{role}" aria-labelledby="{_e(uid)}-title {_e(uid)}-desc" '
-        f'font-family="system-ui, -apple-system, Segoe UI, sans-serif">'
-        f'<title id="{_e(uid)}-title">{_e(title)}</title><desc id="{_e(uid)}-desc">{_e(desc)}</desc>'
-        + "".join(body) + "</svg>")
-
-
-def _link(href: str | None, inner: str, label: str) -> str:
-    if not href:
-        return inner
-    return f'<a href="{_e(href)}" aria-label="{_e(label)}">{inner}</a>'
-
-
 # --- the spread of an artefact ---------------------------------------------------
 
-def spread_svg(trace: dict[str, Any], lang: str, url: Callable[[str], str], uid: str = "spread") -> Markup:
+def spread_svg(trace: dict[str, Any], lang: str, url: Callable[[str], str], uid: str = "spread") -> str:
     """Schools as rows on a time axis, adoptions as dots, arrows source -> adopter with the broker."""
     geo = layout.spread(trace["adoptions"], trace["derivations"], trace["artefact"])
     s = trace["summary"]
@@ -100,7 +85,7 @@ def spread_svg(trace: dict[str, Any], lang: str, url: Callable[[str], str], uid:
     for y, label, iri in geo.lanes:
         text = (f'<text x="{x0 - 10}" y="{y + 4}" text-anchor="end" font-size="12" fill="{INK}">'
                 f'<title>{_e(label)}</title>{_e(short(label, 30))}</text>')
-        body.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="#eef0f4"/>' + _link(url(iri), text, label))
+        body.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="#eef0f4"/>' + link(url(iri), text, label))
     by_index = {n.index: n for n in geo.nodes}
     for edge in geo.edges:
         a, b = by_index[edge.source], by_index[edge.target]
@@ -114,7 +99,7 @@ def spread_svg(trace: dict[str, Any], lang: str, url: Callable[[str], str], uid:
     for node in geo.nodes:
         body.append(_spread_node(node, lang, url))
     body.extend(_broker_labels(geo, x1))
-    return _svg(uid, geo.width, geo.height, title, desc, body, "spread", links=True)
+    return document(uid, geo.width, geo.height, title, desc, body, "spread", links=True)
 
 
 def _spread_node(node: layout.SpreadNode, lang: str, url: Callable[[str], str]) -> str:
@@ -128,14 +113,11 @@ def _spread_node(node: layout.SpreadNode, lang: str, url: Callable[[str], str]) 
         parts.append(TEXTS("made_copy", lang, c=a["adapted_copy"]["label"]))
     tooltip = " · ".join(p for p in parts if p)
     x, y = node.x, node.y
-    if node.variant == 0:
-        shape = f'<circle cx="{x}" cy="{y}" r="6" fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
-    else:
-        shape = f'<rect x="{x - 5.5}" y="{y - 5.5}" width="11" height="11" fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
-    ring = (f'<path class="copy-mark" d="M{x},{y - 11} L{x + 11},{y} L{x},{y + 11} L{x - 11},{y} z" fill="none" '
-            f'stroke="{INK}" stroke-width="1.5"/>' if node.makes_copy else "")
-    inner = f'<g class="adoption" data-date="{_e(a["date"])}"><title>{_e(tooltip)}</title>{ring}{shape}</g>'
-    return _link(url(a["adoption"]["iri"]) if a.get("adoption") else None, inner, tooltip)
+    mark = shape("person" if node.variant == 0 else "artefact", x, y, 6 if node.variant == 0 else 5.5, colour,
+                 'stroke="#fff" stroke-width="1.5"')
+    ring = shape("network", x, y, 8.8, "none", f'class="copy-mark" stroke="{INK}" stroke-width="1.5"') if node.makes_copy else ""
+    inner = f'<g class="adoption" data-date="{_e(a["date"])}"><title>{_e(tooltip)}</title>{ring}{mark}</g>'
+    return link(url(a["adoption"]["iri"]) if a.get("adoption") else None, inner, tooltip)
 
 
 def _broker_labels(geo: layout.Spread, x_max: float) -> list[str]:
@@ -165,7 +147,7 @@ def _broker_labels(geo: layout.Spread, x_max: float) -> list[str]:
 
 # --- the cumulative adoption curve -------------------------------------------------
 
-def curve_svg(trace: dict[str, Any], lang: str, uid: str = "curve") -> Markup:
+def curve_svg(trace: dict[str, Any], lang: str, uid: str = "curve") -> str:
     geo = layout.curve(trace["curve"])
     s = trace["summary"]
     pts = trace["curve"]
@@ -173,18 +155,15 @@ def curve_svg(trace: dict[str, Any], lang: str, uid: str = "curve") -> Markup:
     desc = TEXTS("curve_desc", lang, f=pts[0]["adoptions"] if pts else 0, first=s["first"] or "?",
                  n=s["adoptions"], s=s["schools"], last=s["last"] or "?")
     x0, y0, x1, y1 = geo.plot
-    body = []
-    for y, v in geo.y_ticks:
-        body.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="{LINE}" stroke-dasharray="2 3"/>'
-                    f'<text x="{x0 - 6}" y="{y + 4}" text-anchor="end" font-size="12" fill="{MUTED}">{v}</text>')
+    body = value_grid(geo.plot, geo.y_ticks)
     for tick in geo.ticks:
         body.append(f'<text x="{tick.x}" y="{y1 + 18}" text-anchor="middle" font-size="12" fill="{MUTED}">{_e(tick.label)}</text>'
                     f'<line x1="{tick.x}" y1="{y1}" x2="{tick.x}" y2="{y1 + 5}" stroke="{MUTED}"/>')
-    body.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="{MUTED}"/>')
+    body.append(baseline(geo.plot))
     if geo.points:
-        body.append(f'<polyline class="schools-line" points="{_points(geo.school_points)}" fill="none" '
+        body.append(f'<polyline class="schools-line" points="{points(geo.school_points)}" fill="none" '
                     f'stroke="{KIND_COLOURS["organisation"]}" stroke-width="2" stroke-dasharray="5 4"/>')
-        body.append(f'<polyline class="adoptions-line" points="{_points(geo.points)}" fill="none" '
+        body.append(f'<polyline class="adoptions-line" points="{points(geo.points)}" fill="none" '
                     f'stroke="{VARIANT_COLOURS[0]}" stroke-width="2.5"/>')
         lx, ly = geo.points[-1]
         sx, sy = geo.school_points[-1]
@@ -196,11 +175,7 @@ def curve_svg(trace: dict[str, Any], lang: str, uid: str = "curve") -> Markup:
             body.append(f'<circle class="step" cx="{x}" cy="{y}" r="2.5" fill="{VARIANT_COLOURS[0]}">'
                         f'<title>{_e(p["date"])}: {p["adoptions"]} {_e(TEXTS("adoptions", lang))}, '
                         f'{p["schools"]} {_e(TEXTS("schools", lang))}</title></circle>')
-    return _svg(uid, geo.width, geo.height, title, desc, body, "curve")
-
-
-def _points(points: list[tuple[float, float]]) -> str:
-    return " ".join(f"{x:g},{y:g}" for x, y in points)
+    return document(uid, geo.width, geo.height, title, desc, body, "curve")
 
 
 def _corners(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -229,7 +204,7 @@ def pick_neighbours(neighbours: list[dict[str, Any]], limit: int) -> list[dict[s
 
 def neighbourhood_svg(actor: dict[str, Any], neighbours: list[dict[str, Any]], lang: str,
                       url: Callable[[str], str], kind_labels: dict[str, str], limit: int = 16,
-                      uid: str = "nb") -> Markup:
+                      uid: str = "nb") -> str:
     """The actor in the middle, related actors around it coloured (and shaped) by kind, links labelled."""
     shown = pick_neighbours(neighbours, limit)
     geo = layout.ring(len(shown), width=720, height=460)
@@ -252,8 +227,8 @@ def neighbourhood_svg(actor: dict[str, Any], neighbours: list[dict[str, Any]], l
                    f'stroke-width="3" paint-order="stroke">{_e(short(n["label"], 24))}</text>'
                  + f'<text class="relation" x="{x}" y="{y + 36}" text-anchor="middle" font-size="10.5" fill="{MUTED}" '
                    f'stroke="#fff" stroke-width="3" paint-order="stroke">{_e(short(", ".join(n["relations"]), 30))}</text></g>')
-        body.append(_link(url(n["iri"]), inner, label))
-    return _svg(uid, geo.width, geo.height, TEXTS("nb_title", lang, a=actor["label"]), desc, body, "neighbourhood",
+        body.append(link(url(n["iri"]), inner, label))
+    return document(uid, geo.width, geo.height, TEXTS("nb_title", lang, a=actor["label"]), desc, body, "neighbourhood",
                 links=True)
 
 
@@ -262,58 +237,40 @@ def _shape(kind: str, x: float, y: float, r: float, center: bool = False) -> str
     network diamond."""
     colour = KIND_COLOURS.get(kind, KIND_COLOURS["actor"])
     stroke = f'stroke="{INK}" stroke-width="3"' if center else 'stroke="#fff" stroke-width="1.5"'
-    cls = f'class="shape {_e(kind)}"'
-    if kind == "person":
-        return f'<circle {cls} cx="{x}" cy="{y}" r="{r}" fill="{colour}" {stroke}/>'
-    if kind == "artefact":
-        return f'<rect {cls} x="{x - r}" y="{y - r}" width="{2 * r}" height="{2 * r}" rx="2" fill="{colour}" {stroke}/>'
-    if kind == "network":
-        d = r * 1.25
-        return f'<path {cls} d="M{x},{y - d} L{x + d},{y} L{x},{y + d} L{x - d},{y} z" fill="{colour}" {stroke}/>'
-    h = r * 0.87
-    pts = f"{x - r},{y} {x - r / 2},{y - h} {x + r / 2},{y - h} {x + r},{y} {x + r / 2},{y + h} {x - r / 2},{y + h}"
-    return f'<polygon {cls} points="{pts}" fill="{colour}" {stroke}/>'
+    return shape(kind, x, y, r, colour, f'class="shape {_e(kind)}" {stroke}', corner=2)
 
 
-def swatch(kind: str) -> Markup:
+def swatch(kind: str) -> str:
     """A small legend mark for a kind (decorative; the legend text says the kind)."""
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="swatch" width="18" height="18" viewBox="0 0 18 18" '
-                  f'aria-hidden="true" focusable="false">{_shape(kind, 9, 9, 6)}</svg>')
+    return legend_mark(_shape(kind, 9, 9, 6))
 
 
-def variant_swatch(index: int, made_copy: bool = False) -> Markup:
+def variant_swatch(index: int, made_copy: bool = False) -> str:
     colour = VARIANT_COLOURS[index % len(VARIANT_COLOURS)]
     if made_copy:
-        inner = f'<path d="M9,1 L17,9 L9,17 L1,9 z" fill="none" stroke="{INK}" stroke-width="1.5"/><circle cx="9" cy="9" r="4" fill="{colour}"/>'
+        inner = shape("network", 9, 9, 6.4, "none", f'stroke="{INK}" stroke-width="1.5"') + shape("person", 9, 9, 4, colour)
     elif index == 0:
-        inner = f'<circle cx="9" cy="9" r="6" fill="{colour}"/>'
+        inner = shape("person", 9, 9, 6, colour)
     else:
-        inner = f'<rect x="3.5" y="3.5" width="11" height="11" fill="{colour}"/>'
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="swatch" width="18" height="18" viewBox="0 0 18 18" '
-                  f'aria-hidden="true" focusable="false">{inner}</svg>')
+        inner = shape("artefact", 9, 9, 5.5, colour)
+    return legend_mark(inner)
 
 
 # --- a network's growth ---------------------------------------------------------------
 
-def growth_svg(network: dict[str, Any], growth: list[dict[str, Any]], lang: str, uid: str = "growth") -> Markup:
+def growth_svg(network: dict[str, Any], growth: list[dict[str, Any]], lang: str, uid: str = "growth") -> str:
     """Bars of the members at the end of each school year."""
     geo = layout.bars(growth, "active_at_end", height=230)
     values = ", ".join(f'{g["school_year"]}: {g["active_at_end"]}' for g in growth)
     x0, y0, x1, y1 = geo.plot
-    body = []
-    for y, v in geo.y_ticks:
-        body.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="{LINE}" stroke-dasharray="2 3"/>'
-                    f'<text x="{x0 - 6}" y="{y + 4}" text-anchor="end" font-size="12" fill="{MUTED}">{v}</text>')
+    body = value_grid(geo.plot, geo.y_ticks)
     for x, y, w, h, g in geo.bars:
         label = f'{g["school_year"]}: {g["active_at_end"]} (+{g["joined"]}, -{g["left"]})'
         body.append(f'<g class="bar"><title>{_e(label)}</title>'
                     f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{KIND_COLOURS["network"]}"/>'
-                    f'<text x="{round(x + w / 2, 1)}" y="{y - 4}" text-anchor="middle" font-size="11.5" fill="{INK}">'
-                    f'{g["active_at_end"]}</text>'
-                    f'<text x="{round(x + w / 2, 1)}" y="{y1 + 16}" text-anchor="middle" font-size="11" fill="{MUTED}">'
-                    f'{_e(_short_year(g["school_year"]))}</text></g>')
-    body.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="{MUTED}"/>')
-    return _svg(uid, geo.width, geo.height, TEXTS("growth_title", lang, a=network["label"]),
+                    + bar_labels(x, y, w, y1, g["active_at_end"], _short_year(g["school_year"])) + '</g>')
+    body.append(baseline(geo.plot))
+    return document(uid, geo.width, geo.height, TEXTS("growth_title", lang, a=network["label"]),
                 TEXTS("growth_desc", lang, values=values), body, "growth")
 
 
