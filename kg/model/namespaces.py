@@ -16,6 +16,8 @@ REGIONS_GRAPH = GRAPH + "regions"
 # What the public sees (kg.pipeline.public builds graph/public); internal use sees every
 # graph except graph/public, which is a filtered copy of the data.
 PUBLIC_GRAPHS = (ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, PUBLIC_GRAPH)
+# The change log (kg.store.log): every committed change, who made it and its delta; not data.
+CHANGES_GRAPH = GRAPH + "changes"
 SOURCE_GRAPH = GRAPH + "source/"
 IMPORT_GRAPH = GRAPH + "import/"  # another region's dump, per name (kg.federation.exchange)
 

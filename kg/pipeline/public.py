@@ -19,7 +19,7 @@ that graph. Signed-in (internal) use sees all graphs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 
@@ -111,7 +111,32 @@ def _labels(triples: list[ox.Triple], vocabularies: Iterable[ox.Quad]) -> dict:
     for q in vocabularies:
         if q.predicate == _PREF and q.object.language:
             labels[(q.subject.value, q.object.language)] = q.object.value
-    for t in triples:
+    for t in triples:  # an organisation with several labels: the first in sort order, whatever the input order
         if t.predicate == _LABEL and isinstance(t.object, ox.Literal):
-            labels.setdefault((t.subject.value, None), t.object.value)
+            key = (t.subject.value, None)
+            if key not in labels or t.object.value < labels[key]:
+                labels[key] = t.object.value
     return labels
+
+
+_HIDING = {_CONSENT, _TYPE}  # whether a person is hidden
+_READ_FROM = {_MEMBER, _ATTRIBUTED_TO, _AFFILIATION}  # a subject's public triples read these objects
+
+
+def public_dependents(changed: Iterable[tuple], subjects_of: Callable[[ox.NamedNode, object], set]) -> set:
+    """Subjects whose public triples a change of `changed` (s, p, o) statements may alter, besides
+    the statements' own subjects: memberships and attributions of a person whose hiding changed,
+    and the people affiliated with an organisation whose label changed. `subjects_of(p, o)`
+    answers from the data after the change."""
+    out: set = set()
+    for s, p, _o in changed:
+        if p in _HIDING:
+            out |= subjects_of(_MEMBER, s) | subjects_of(_ATTRIBUTED_TO, s)
+        elif p == _LABEL:
+            out |= subjects_of(_AFFILIATION, s)
+    return out
+
+
+def public_context(s: object, p: object, o: object) -> object | None:
+    """The node whose statements the public view of `s` reads through (s, p, o), if any."""
+    return o if p in _READ_FROM and not isinstance(o, ox.Literal) else None

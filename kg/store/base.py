@@ -38,6 +38,9 @@ class Readable(Protocol):
 class Store(Protocol):
     """A knowledge-graph store: its generations, reading them, and writing a new one atomically."""
 
+    #: whether a change can be applied as a delta (kg.pipeline.write) instead of a recomputed store
+    incremental: bool
+
     #: seconds a long-running reader may trust its view before asking for the generation again
     refresh_interval: float
 

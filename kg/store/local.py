@@ -14,15 +14,26 @@ switches `CURRENT` with one atomic rename. So
   42 s delete).
 
 Writers take an exclusive lock (`write.lock`) so two builds cannot race.
+
+A change (kg.pipeline.write) does not rewrite the world: `candidate()` starts a private
+copy of the current generation as a RocksDB checkpoint (its files are hard links, so it
+costs milliseconds whatever the store's size), the change is applied to it in one
+transaction, and `Candidate.commit` renames it to the next generation and switches
+`CURRENT` under the lock, refusing if another write switched first. The quads the change
+added and removed are kept beside the generation (`gen-NNNNNN.delta`), so a long-running
+reader holding the previous generation in memory applies them instead of reloading
+(kg.store.snapshot).
 """
 
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import re
 import shutil
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +44,82 @@ from kg.store.base import ANY_GENERATION, StoreChanged, StoreError
 
 CURRENT = "CURRENT"
 _GEN = re.compile(r"^gen-(\d{6})$")
+_CANDIDATE = "candidate-"
 KEEP_OLD_GENERATIONS = 2
+STALE_CANDIDATE_SECONDS = 3600.0
+DELTA_SUFFIX = ".delta"
+
+
+class Candidate:
+    """A private copy of one generation, open for writing; committed as the next generation or discarded."""
+
+    def __init__(self, store: GraphStore, path: Path, base: str | None):
+        self.store = store
+        self.path = path
+        self.base = base  # the generation it started from (None: empty store)
+        self.db: ox.Store | None = ox.Store(str(path))
+        self.added: list[ox.Quad] = []
+        self.removed: list[ox.Quad] = []
+
+    def apply(self, added: list[ox.Quad], removed: list[ox.Quad]) -> None:
+        """Remove `removed` and add `added` (quads known to be absent resp. present), and remember them."""
+        assert self.db is not None
+        for q in removed:
+            self.db.remove(q)
+        if added:
+            self.db.extend(added)
+        self.removed.extend(removed)
+        self.added.extend(added)
+
+    def _close(self) -> None:
+        if self.db is not None:
+            self.db.flush()
+            self.db = None
+            gc.collect()  # RocksDB closes when the last reference to the store goes
+
+    def commit(self) -> str:
+        """Make this the store's next generation, atomically; StoreChanged if another write came first."""
+        self._close()
+        store = self.store
+        with store._write_lock():
+            store._check_expected(self.base)
+            store._remove_unreferenced()
+            gen = store._next_generation()
+            _write_delta(gen.with_name(gen.name + DELTA_SUFFIX), self.base, self.added, self.removed)
+            os.rename(self.path, gen)
+            store._switch_to(gen)
+            return gen.name
+
+    def discard(self) -> None:
+        self._close()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _write_delta(path: Path, base: str | None, added: list[ox.Quad], removed: list[ox.Quad]) -> None:
+    """`path`: the generation before, then the removed and the added quads, as N-Quads sections."""
+    tmp = path.with_name("." + path.name)
+    with open(tmp, "wb") as fh:
+        fh.write(f"# base {base or ''}\n# removed {len(removed)}\n".encode())
+        ox.serialize(removed, fh, ox.RdfFormat.N_QUADS)
+        fh.write(f"# added {len(added)}\n".encode())
+        ox.serialize(added, fh, ox.RdfFormat.N_QUADS)
+    os.replace(tmp, path)
+
+
+def read_delta(path: Path) -> tuple[str | None, list[ox.Quad], list[ox.Quad]] | None:
+    """(the generation before, removed, added) of a `.delta` file; None if there is none."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    head, _, rest = text.partition(b"\n")
+    base = head.decode()[len("# base "):] or None
+    _, _, rest = rest.partition(b"\n")
+    removed_text, _, added_text = rest.partition(b"\n# added ")
+    added_text = added_text.partition(b"\n")[2]
+    removed = [q for q in ox.parse(removed_text, ox.RdfFormat.N_QUADS)]
+    added = [q for q in ox.parse(added_text, ox.RdfFormat.N_QUADS)]
+    return base, removed, added
 
 
 class GraphStore:
@@ -123,6 +209,21 @@ class GraphStore:
             raise StoreChanged(f"{self.path}: another write switched the store (to {self.generation()}, "
                                f"expected {expected}); nothing was written")
 
+    incremental = True  # takes a change as a delta (kg.pipeline.write)
+
+    def candidate(self) -> Candidate:
+        """A private writable copy of the current generation (see the module docstring)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        base = self.current_generation()
+        path = self.path / f"{_CANDIDATE}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        if base is not None:
+            ox.Store.read_only(str(base)).backup(str(path))
+        return Candidate(self, path, base.name if base else None)
+
+    def delta_to(self, generation: str) -> tuple[str | None, list[ox.Quad], list[ox.Quad]] | None:
+        """(the generation before, removed, added) of the change that made `generation`, if it was one."""
+        return read_delta(self.path / (generation + DELTA_SUFFIX))
+
     def replace_all(self, quads: Iterable[ox.Quad], expected: object = ANY_GENERATION) -> Path:
         """Make the store hold exactly `quads`, atomically. Returns the new generation.
         With `expected` (a generation name or None for empty), refuse with StoreChanged if
@@ -184,3 +285,13 @@ class GraphStore:
             stale = older[: max(0, len(older) - KEEP_OLD_GENERATIONS)] + newer
         for g in stale:
             shutil.rmtree(g, ignore_errors=True)
+        kept = {g.name for g in self._generations()}
+        for p in self.path.glob("*" + DELTA_SUFFIX):
+            if p.name[: -len(DELTA_SUFFIX)] not in kept:
+                p.unlink(missing_ok=True)
+        for p in self.path.glob(_CANDIDATE + "*"):  # left by a killed check or write
+            try:
+                if time.time() - p.stat().st_mtime > STALE_CANDIDATE_SECONDS:
+                    shutil.rmtree(p, ignore_errors=True)
+            except FileNotFoundError:
+                pass

@@ -377,6 +377,8 @@ def new_generation() -> str:
 class RemoteGraphStore:
     """A remote SPARQL 1.1 store as the counterpart of kg.store.local.GraphStore (kg.store.base.Store)."""
 
+    incremental = False  # a change recomputes the store (issue 12: SPARQL Update deltas are not built yet)
+
     # It answers queries itself and may be larger than this machine: a reader's view is the store
     # itself, and its generation is asked at most once a second (a page's queries cost one round trip).
     refresh_interval = 1.0

@@ -1,0 +1,269 @@
+"""A change as a delta: maintain the inferred and public graphs and validate what it touches.
+
+    asserted quads added and removed (per graph)
+        ──kg.pipeline.incremental──▶ inferred quads added and removed
+        ──apply to a candidate (a checkpoint of the current generation, kg.store.local)
+        ──public view of the touched subjects (kg.pipeline.public) ──▶ public quads added and removed
+        ──SHACL on the touched focus nodes, over their neighbourhood (kg.shacl.compiled)
+        ──consistency of the touched nodes (kg.pipeline.reason.inconsistencies)
+    nothing blocking ──▶ Candidate.commit: one generation switch
+
+The result is the full rebuild's (kg.pipeline.build), which stays the reference:
+tests/test_incremental_write.py compares every graph and the findings after random edits.
+When the change or the store uses schema the compiled rules do not cover, `plan_change`
+raises `incremental.Unsupported` and the caller takes the full path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+import rdflib
+
+from kg.model.namespaces import (
+    CHANGES_GRAPH,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    OWL,
+    PUBLIC_GRAPH,
+    RDF,
+    VOCABULARIES_GRAPH,
+)
+from kg.pipeline import incremental
+from kg.pipeline.public import public_context, public_dependents, public_view
+from kg.pipeline.reason import Inconsistency, inconsistencies
+from kg.rdf.rdfio import rdflib_graph, to_rdflib
+from kg.shacl.compiled import data_view, validate_view
+from kg.shacl.findings import Finding
+from kg.shacl.validate import finalise, shapes_graph
+from kg.store.local import Candidate
+
+NOT_DATA = {ox.NamedNode(g) for g in (INFERRED_GRAPH, PUBLIC_GRAPH, CHANGES_GRAPH)}  # not asserted facts
+NOT_REASONED = [PUBLIC_GRAPH, CHANGES_GRAPH]
+_NOT_VIEWED = {ox.NamedNode(g) for g in (PUBLIC_GRAPH, CHANGES_GRAPH, ONTOLOGY_GRAPH)}
+_INFERRED, _PUBLIC, _ONTOLOGY = (ox.NamedNode(g) for g in (INFERRED_GRAPH, PUBLIC_GRAPH, ONTOLOGY_GRAPH))
+_TYPE = incremental.TYPE
+# Constraints that read a node through another node's statement about it (kg shapes): the
+# SPARQL constraint on adoptedFrom reads other adoptions of the same artefact, the boundary
+# object's reads its memberships.
+_READ_BACKWARDS = [ox.NamedNode(i) for i in ("https://w3id.org/connective-kg/ns#adoptedArtefact",
+                                             "https://w3id.org/connective-kg/ns#adaptedVersion",
+                                             "http://www.w3.org/ns/org#member")]
+_ADOPTED = _READ_BACKWARDS[:2]
+_MEMBER = _READ_BACKWARDS[2]
+# Predicates and types that change what the rules derive when stated outside the schema graphs.
+_RULE_PREDICATES = [ox.NamedNode(OWL + n) for n in (
+    "sameAs", "inverseOf", "propertyChainAxiom", "equivalentClass", "equivalentProperty", "hasKey", "onProperty",
+    "unionOf", "intersectionOf", "someValuesFrom", "allValuesFrom", "hasValue", "complementOf", "oneOf")] + [
+    ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#" + n) for n in ("subClassOf", "subPropertyOf", "domain",
+                                                                         "range")]
+_RULE_TYPES = [ox.NamedNode(OWL + n) for n in (
+    "TransitiveProperty", "SymmetricProperty", "FunctionalProperty", "InverseFunctionalProperty", "Restriction",
+    "AsymmetricProperty", "IrreflexiveProperty", "ReflexiveProperty")]
+
+
+@dataclass
+class Plan:
+    """A change applied to a candidate generation, checked, waiting to be committed or discarded."""
+
+    candidate: Candidate
+    added: list[ox.Quad]  # asserted quads, as applied
+    removed: list[ox.Quad]
+    inferred: tuple[int, int] = (0, 0)  # (added, removed)
+    public: tuple[int, int] = (0, 0)
+    focus: set = field(default_factory=set)  # the nodes validated
+    findings: list[Finding] = field(default_factory=list)
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    @property
+    def empty(self) -> bool:
+        return not self.added and not self.removed
+
+    def discard(self) -> None:
+        self.candidate.discard()
+
+
+def supports(db: ox.Store, core: list[ox.Quad]) -> incremental.Rules:
+    """The rules for a change to `db`, or Unsupported when it must be recomputed instead:
+    the stored ontology and vocabularies differ from `core` (the packaged ones), or a data
+    graph states schema the rules would have to read."""
+    graphs = (ox.NamedNode(ONTOLOGY_GRAPH), ox.NamedNode(VOCABULARIES_GRAPH))
+    stored = {q for g in graphs for q in db.quads_for_pattern(None, None, None, g)}
+    if stored != set(core):
+        raise incremental.Unsupported("the stored ontology or vocabularies are not the packaged ones")
+    for p in _RULE_PREDICATES:
+        if any(q.graph_name not in graphs for q in db.quads_for_pattern(None, p, None, None)):
+            raise incremental.Unsupported(f"a data graph states {p.value}")
+    for t in _RULE_TYPES:
+        if any(q.graph_name not in graphs for q in db.quads_for_pattern(None, _TYPE, t, None)):
+            raise incremental.Unsupported(f"a data graph states a {t.value}")
+    return incremental.compile_rules(core)
+
+
+def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterable[ox.Quad],
+                rules: incremental.Rules, focus: Iterable = (), log: Iterable[ox.Quad] = ()) -> Plan:
+    """Apply asserted `added`/`removed` quads (data graphs only) to `candidate` with everything that
+    follows, and validate the nodes the change touches plus `focus` (rdflib or pyoxigraph nodes).
+    `log` quads (the change's own record) are written with it. Unsupported: take the full path."""
+    db = candidate.db
+    assert db is not None
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    added = [q for q in dict.fromkeys(added) if q not in db]
+    removed = [q for q in dict.fromkeys(removed) if q in db]
+    for q in added + removed:
+        if q.graph_name in NOT_DATA or q.graph_name == _ONTOLOGY:
+            raise ValueError(f"a change states data, not {q.graph_name.value}")
+        if incremental.states_schema(q.predicate, q.object):
+            raise incremental.Unsupported(f"the change states schema ({q.predicate.value})")
+    plus: dict = defaultdict(set)
+    minus: dict = defaultdict(set)
+    for q in added:
+        plus[(q.subject, q.predicate, q.object)].add(q.graph_name)
+    for q in removed:
+        minus[(q.subject, q.predicate, q.object)].add(q.graph_name)
+
+    def asserted_before(t: tuple) -> bool:
+        return any(q.graph_name not in NOT_DATA for q in db.quads_for_pattern(*t, None))
+
+    def asserted_after(t: tuple) -> bool:
+        if t in plus:
+            return True
+        gone = minus.get(t, ())
+        return any(q.graph_name not in NOT_DATA and q.graph_name not in gone for q in db.quads_for_pattern(*t, None))
+
+    newly = {t for t in plus if not asserted_before(t)}
+    no_longer = {t for t in minus if not asserted_after(t)}
+    facts = incremental.Facts(db, NOT_REASONED)
+    kept = incremental.maintain(rules, facts, newly, no_longer, asserted_after)
+    inferred_add, inferred_remove = [], []
+    for t in kept.entered | kept.left | newly | no_longer:
+        q = ox.Quad(*t, _INFERRED)
+        want = t in facts and not asserted_after(t) and incremental.is_data_entailment(*t)
+        has = q in db
+        if want and not has:
+            inferred_add.append(q)
+        elif has and not want:
+            inferred_remove.append(q)
+    timings["reason"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    candidate.apply(added + inferred_add + list(log), removed + inferred_remove)
+    changed = [(q.subject, q.predicate, q.object) for q in added + removed + inferred_add + inferred_remove]
+    public_add, public_remove = _public_delta(db, changed)
+    candidate.apply(public_add, public_remove)
+    timings["public"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    nodes = _focus(db, changed) | {incremental_node(n) for n in focus}
+    findings = focused_findings(db, nodes)
+    found = _inconsistencies(db, {t[0] for t in changed})
+    timings["validate"] = time.perf_counter() - t0
+    return Plan(candidate, added, removed, (len(inferred_add), len(inferred_remove)),
+                (len(public_add), len(public_remove)), nodes, findings, found, timings)
+
+
+def incremental_node(n: object) -> object:
+    """A pyoxigraph node for an rdflib or pyoxigraph node."""
+    if isinstance(n, rdflib.URIRef):
+        return ox.NamedNode(str(n))
+    if isinstance(n, rdflib.BNode):
+        return ox.BlankNode(str(n))
+    return n
+
+
+def _data(db: ox.Store, s=None, p=None, o=None) -> list[ox.Quad]:
+    """The viewed quads (data, vocabularies, inferred) matching a pattern."""
+    return [q for q in db.quads_for_pattern(s, p, o, None) if q.graph_name not in _NOT_VIEWED]
+
+
+def _public_delta(db: ox.Store, changed: list[tuple]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The public graph's quads to add and remove for the subjects the change touched."""
+    subjects = {t[0] for t in changed} | public_dependents(changed, lambda p, o: {
+        q.subject for q in _data(db, None, p, o)})
+    context: list[ox.Quad] = []
+    seen: set = set(subjects)
+    for s in subjects:
+        for q in _data(db, s):
+            context.append(q)
+            ref = public_context(q.subject, q.predicate, q.object)
+            if ref is not None and ref not in seen:
+                seen.add(ref)
+                context.extend(_data(db, ref))
+    vocabularies = db.quads_for_pattern(None, None, None, ox.NamedNode(VOCABULARIES_GRAPH))
+    new = {t for t in public_view((q for q in context if q.graph_name.value != VOCABULARIES_GRAPH), vocabularies)
+           if t.subject in subjects}
+    old = {ox.Triple(q.subject, q.predicate, q.object) for s in subjects
+           for q in db.quads_for_pattern(s, None, None, _PUBLIC)}
+    return ([ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in new - old],
+            [ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in old - new])
+
+
+def _focus(db: ox.Store, changed: list[tuple]) -> set:
+    """The nodes whose shapes may read a changed statement (see _READ_BACKWARDS)."""
+    subjects = {t[0] for t in changed}
+    nodes = set(subjects)
+    nodes |= {t[2] for t in changed if t[1] != _TYPE and not isinstance(t[2], ox.Literal)}
+    reached = subjects
+    for _ in range(2):  # shape paths read up to two statements beyond the focus node
+        reached = {q.subject for n in reached for q in _data(db, None, None, n)}
+        nodes |= reached
+    for q in [q for s in subjects for p in _ADOPTED for q in _data(db, s, p)]:
+        nodes |= {a.subject for p in _ADOPTED for a in _data(db, None, p, q.object)}
+    for s in subjects:
+        nodes |= {q.object for q in _data(db, s, _MEMBER)}
+    return {n for n in nodes if not isinstance(n, ox.Literal)}
+
+
+def neighbourhood(db: ox.Store, focus: set) -> list[ox.Quad]:
+    """The quads the shapes read to validate `focus`: two steps out (paths, classes of values)
+    and the statements of the nodes read backwards."""
+    seen: set = set()
+    out: list[ox.Quad] = []
+    level = set(focus)
+    for depth in range(3):
+        following: set = set()
+        for n in level - seen:
+            seen.add(n)
+            quads = _data(db, n)
+            out.extend(quads)
+            if depth < 2:
+                following |= {q.object for q in quads if not isinstance(q.object, ox.Literal)}
+            if depth < 2:
+                for p in _READ_BACKWARDS:
+                    for q in _data(db, None, p, n):
+                        if q.subject not in seen:
+                            seen.add(q.subject)
+                            out.extend(_data(db, q.subject))
+        level = following
+    return out
+
+
+def focused_findings(db: ox.Store, focus: set) -> list[Finding]:
+    """The SHACL findings about `focus`, as validating the whole store would report them."""
+    if not focus:
+        return []
+    quads = neighbourhood(db, focus)
+    ontology = list(db.quads_for_pattern(None, None, None, _ONTOLOGY))
+    view = data_view(ontology + quads, exclude=ONTOLOGY_GRAPH)
+    wanted = {to_rdflib(n) for n in focus}
+    return finalise(f for f in validate_view(view, shapes_graph()) if f.focus in wanted)
+
+
+def _inconsistencies(db: ox.Store, nodes: set) -> list[Inconsistency]:
+    """kg.pipeline.reason.inconsistencies for the nodes whose statements changed."""
+    types = [q for n in nodes if not isinstance(n, ox.Literal) for q in _data(db, n, _TYPE)]
+    if not types:
+        return []
+    ontology = rdflib_graph(db.quads_for_pattern(None, None, None, _ONTOLOGY))
+    found = inconsistencies(rdflib_graph(types), set(), ontology)
+    return [i for i in found if not str(i.node).startswith(RDF)]
