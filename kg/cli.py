@@ -11,6 +11,7 @@ Exit codes (for scripts):
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import sys
@@ -28,7 +29,7 @@ from kg.federation import exchange
 from kg.federation import federated as federation
 from kg.federation import registry as regions
 from kg.federation.registry import LOCAL_NAME
-from kg.ingest import annotate, blank, export, ownership
+from kg.ingest import annotate, blank, edit, export, ownership
 from kg.ingest import pipeline as ingest
 from kg.ingest import report as ingest_report
 from kg.ingest.mapping import REGION_GRAPH, region_name_problem
@@ -41,7 +42,7 @@ from kg.pipeline.reason import DEFAULT_REASONER, REASONERS
 from kg.pipeline.report import TerminalProgress, render
 from kg.shacl.validate import DEFAULT_ENGINE, ENGINES
 from kg.sparql import queries
-from kg.store import StoreChanged, StoreError, open_store
+from kg.store import StoreChanged, StoreError, log, open_store
 from kg.text import LANGS, Strings, Text
 
 EXIT_STORE = 3
@@ -99,6 +100,20 @@ _T = Strings({
     "next_adopters": Text(nl="Mogelijke volgende scholen:", en="Likely next adopters:"),
     "continue": Text(nl="Doorgaan?", en="Continue?"),
     "annotated": Text(nl="Geannoteerde kopie: {path}", en="Annotated copy: {path}"),
+    "no_changes": Text(nl="Geen wijzigingen gelogd.", en="No changes logged."),
+    "change_line": Text(nl="#{number}  {at}  {who}  {region}  {source}  (+{added} / -{removed} quads)",
+                        en="#{number}  {at}  {who}  {region}  {source}  (+{added} / -{removed} quads)"),
+    "undone_by": Text(nl="ongedaan gemaakt door #{n}", en="undone by #{n}"),
+    "undoes": Text(nl="maakt #{n} ongedaan", en="undoes #{n}"),
+    "template_change": Text(nl="{template}: {before} -> {after}: {added} toegevoegd, {removed} verwijderd, "
+                                "{changed} gewijzigd",
+                            en="{template}: {before} -> {after}: {added} added, {removed} removed, {changed} changed"),
+    "undo_done": Text(nl="Wijziging #{n} ongedaan gemaakt als wijziging #{m}.",
+                      en="Change #{n} undone as change #{m}."),
+    "undo_dry": Text(nl="Wijziging #{n} kan ongedaan gemaakt worden (niets opgeslagen: --dry-run).",
+                     en="Change #{n} can be undone (nothing written: --dry-run)."),
+    "undo_blocked": Text(nl="Ongedaan maken van #{n} zou de gegevens ongeldig maken; niets gewijzigd:",
+                         en="Undoing #{n} would make the data invalid; nothing changed:"),
 })
 
 
@@ -479,6 +494,11 @@ def regions_cmd(regions_path: str | None, fmt: str, timeout: float, store_path: 
     sys.exit(0 if all(r["status"] == "ok" for r in report) else 1)
 
 
+def _who() -> str:
+    """Who makes a change from the command line, for the change log: $KG_USER, else the login name."""
+    return settings.value("KG_USER") or getpass.getuser()
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -515,13 +535,16 @@ def _print_tree(derivations: list[dict], parent: str, indent: int) -> None:
               help="Also write a copy of the input with the problems marked: an .xlsx with cell comments, "
                    "colours and a problems sheet, or a folder of CSV files with a problems column.")
 @click.option("--reasoner", type=click.Choice(REASONERS), default=DEFAULT_REASONER, show_default=True,
-              help="OWL 2 RL engine.")
+              help="OWL 2 RL engine (of the full path; a change is reasoned by the compiled rules).")
+@click.option("--full", is_flag=True,
+              help="Recompute the inferred and public graphs over all data instead of applying the change as a "
+                   "delta (the reference path; the result is the same).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr (there is none when stderr is not a "
                                                     "terminal either).")
 @_lang_option
 def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str | None, regions_path: str | None,
                dry_run: bool, fresh: bool, yes: bool, if_missing: bool, fmt: str, annotate_out: Path | None,
-               reasoner: str, quiet: bool, lang: str) -> None:
+               reasoner: str, full: bool, quiet: bool, lang: str) -> None:
     """Check filled spreadsheet templates and store them as one region.
 
     PATH is a folder of CSV files, an .xlsx workbook (one sheet per template)
@@ -529,6 +552,8 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
     writes empty ones). The region is checked together with what the store
     already holds, and committed in one atomic switch only when nothing is
     wrong: a re-ingest of the region replaces its graph and nothing else.
+    On a store folder the change is applied as a delta (what was added and
+    removed against the stored region) and logged (`kg history`, `kg undo`).
 
     A region owns its IRIs: its base is given at the first ingest (--base) and
     then fixed; rows that would describe another region's IRIs are refused.
@@ -572,7 +597,8 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
             if others and not yes:
                 _fail(Text(nl=f"--fresh verwijdert ook: {', '.join(others)}; bevestig met --yes",
                            en=f"--fresh also removes: {', '.join(others)}; confirm with --yes"))
-        result = ingest.check(wb, region, base, None if fresh else store, reasoner, progress)
+        result = ingest.check(wb, region, base, None if fresh else store, reasoner, progress, full=full,
+                              who=_who(), source=path.name)
         confirmed = True
         if result.ok and not dry_run and result.changes and result.changes.removes_most_people() and not yes:
             confirmed = sys.stdin.isatty() and click.confirm(
@@ -582,6 +608,8 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
             if fresh:
                 result.generation = store.generation()
             ingest.commit(result, store, progress)
+        else:
+            ingest.discard(result)
     except ownership.OwnershipError as e:
         _fail(e.text)
     except (StoreError, StoreChanged, OSError) as e:
@@ -597,6 +625,154 @@ def ingest_cmd(path: Path, region: str | None, base: str | None, store_path: str
         _fail(Text(nl="niet opgeslagen: meer dan de helft van de mensen zou verdwijnen; bevestig met --yes",
                    en="not committed: more than half of the people would be removed; confirm with --yes"))
     sys.exit(result.exit_code)
+
+
+@main.command("edit")
+@click.argument("template")
+@click.argument("cells", nargs=-1, metavar="[COLUMN=VALUE]...")
+@click.option("--region", required=True, help="The region whose row changes (its base is the stored one).")
+@click.option("--add", "action", flag_value="add", help="Add a row with the given cells.")
+@click.option("--change", "key_change", metavar="ID", help="Change the row ID: the given cells replace its own.")
+@click.option("--remove", "key_remove", metavar="ID", help="Remove the row ID.")
+@_store_option
+@click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_lang_option
+def edit_cmd(template: str, cells: tuple[str, ...], region: str, action: str | None, key_change: str | None,
+             key_remove: str | None, store_path: str | None, dry_run: bool, fmt: str, lang: str) -> None:
+    """Add, change or remove one row of a stored region, as if its templates were exported,
+    edited and ingested again (the same result), but checked only where the change reaches.
+
+    \b
+    Examples:
+      kg edit people --region twente --change p017 organisation=s-de-esch
+      kg edit ties --region twente --add source=p001 target=p017 depth=samenwerken year=2024
+      kg edit memberships --region twente --remove m-p017-n-plg-wt
+
+    Rows with a code (people, organisations, ...) are named by it; relation rows
+    (memberships, ties, adoptions) by their id as `kg history --format json` and
+    the ingest report list them. Problems are reported at the template, row and
+    column as for `kg ingest`; the change is logged (`kg history`, `kg undo`).
+    Exit codes as `kg ingest`: 0 stored, 1 problems (nothing written), 2 usage
+    (no such row, column or template), 3 store error.
+    """
+    chosen = [a for a in (action, key_change and "change", key_remove and "remove") if a]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --add, --change ID, --remove ID")
+    values: dict[str, str] = {}
+    for cell in cells:
+        column, sep, value = cell.partition("=")
+        if not sep:
+            raise click.UsageError(f"{cell!r}: write cells as COLUMN=VALUE")
+        values[column.strip()] = value
+    store = _store(store_path)
+    if not store.incremental:
+        _fail(Text(nl="kg edit werkt op een opslagmap; exporteer de sjablonen en gebruik kg ingest",
+                   en="kg edit works on a store folder; export the templates and use kg ingest"))
+    try:
+        db = store.open()
+        info = ownership.region_infos(db).get(region)
+        if info is None or not info.base:
+            _fail(Text(nl=f"de opslag bevat geen regio {region}", en=f"the store holds no region {region}"))
+        wb = edit.edited_workbook(db, region, info.base, template, chosen[0], key_change or key_remove, values)
+        result = ingest.check(wb, region, info.base, store, who=_who(), source=f"kg edit {template}",
+                              complete=False)
+        if result.ok and not dry_run:
+            ingest.commit(result, store)
+        else:
+            ingest.discard(result)
+    except edit.EditError as e:
+        _fail(e.text)
+    except (StoreError, StoreChanged, OSError) as e:
+        _fail(str(e), EXIT_STORE)
+    if fmt == "json":
+        click.echo(json.dumps(ingest_report.to_json(result, dry_run), indent=2, ensure_ascii=False))
+    else:
+        click.echo(ingest_report.render(result, lang, store=str(store), dry_run=dry_run))
+    sys.exit(result.exit_code)
+
+
+def _change_lines(change: log.Change, lang: str) -> list[str]:
+    lines = [_T("change_line", lang, number=change.number, at=change.at, who=change.who or "?",
+                region=change.region or "-", source=change.source, added=change.counts.get("added", 0),
+                removed=change.counts.get("removed", 0))]
+    if change.undoes is not None:
+        lines.append("    " + _T("undoes", lang, n=change.undoes))
+    if change.undone_by is not None:
+        lines.append("    " + _T("undone_by", lang, n=change.undone_by))
+    for template, c in change.summary.items():
+        if {"before", "after"} <= set(c):
+            lines.append("    " + _T("template_change", lang, template=template, **c))
+    return lines
+
+
+@main.command("history")
+@click.option("--region", help="Only the changes of this region.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_store_option
+@_lang_option
+def history_cmd(region: str | None, fmt: str, store_path: str | None, lang: str) -> None:
+    """List the logged changes, newest first: number, when, who, region, source,
+    and per template the rows added, removed and changed. Exit 0."""
+    changes = log.history(_open(store_path), region)
+    if fmt == "json":
+        click.echo(json.dumps([c.to_json() for c in changes], indent=2, ensure_ascii=False))
+        return
+    if not changes:
+        click.echo(_T("no_changes", lang))
+    for c in changes:
+        click.echo("\n".join(_change_lines(c, lang)))
+
+
+@main.command("show-change")
+@click.argument("number", type=int)
+@click.option("--quads", is_flag=True, help="Also print the quads the change added and removed (N-Quads, "
+                                            "removed first, each line prefixed with - or +).")
+@_store_option
+@_lang_option
+def show_change_cmd(number: int, quads: bool, store_path: str | None, lang: str) -> None:
+    """Show one logged change: its summary and, with --quads, its delta. Exit 2 if there is no such change."""
+    db = _open(store_path)
+    change = log.get(db, number)
+    if change is None:
+        _fail(Text(nl=f"wijziging {number} bestaat niet", en=f"there is no change {number}"))
+    click.echo("\n".join(_change_lines(change, lang)))
+    if quads:
+        added, removed = log.delta(db, number)
+        for sign, qs in (("-", removed), ("+", added)):
+            for q in qs:
+                click.echo(f"{sign} {q} .")
+
+
+@main.command("undo")
+@click.argument("number", type=int)
+@click.option("--dry-run", is_flag=True, help="Check that the change can be undone; write nothing.")
+@_store_option
+@_lang_option
+def undo_cmd(number: int, dry_run: bool, store_path: str | None, lang: str) -> None:
+    """Undo logged change NUMBER: its inverse goes through the same reasoning and
+    checks as any change, and is logged as a change of its own (which can be
+    undone in turn). Refused, with the reason, when a later change still in
+    effect touched the same records (undo that one first), when it was undone
+    already, or when the result would not validate. Exit 0 undone, 1 refused by
+    the checks, 2 refused (no such change, later changes depend on it), 3 store error.
+    """
+    store = _store(store_path)
+    try:
+        result = ingest.undo(store, number, who=_who(), dry_run=dry_run)
+    except log.UndoRefused as e:
+        _fail(e.text)
+    except (StoreError, StoreChanged) as e:
+        _fail(str(e), EXIT_STORE)
+    if not result.ok:
+        click.echo(_T("undo_blocked", lang, n=number), err=True)
+        plan = result.plan
+        for f in (plan.violations if plan else []):
+            click.echo(f"  {f.focus}: {f.message(lang)}", err=True)
+        for inc in (plan.inconsistencies if plan else []):
+            click.echo(f"  {inc.node}: {inc.message[lang]}", err=True)
+        sys.exit(1)
+    click.echo(_T("undo_dry" if dry_run else "undo_done", lang, n=number, m=result.change.number))
 
 
 @main.command("templates")

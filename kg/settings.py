@@ -44,6 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_STORE_UPDATE_URL", str, None, "the query URL with `/query` → `/update` (else the same URL)"),
     Setting("KG_STORE_TIMEOUT", float, 60.0, "`60` seconds per request to a remote store"),
     Setting("KG_LANG", str, "nl", "`nl`", "`--lang nl\\|en`"),
+    Setting("KG_USER", str, None, "unset: the login name; who the command line's changes are logged as "
+            "(`kg history`)"),
     Setting("KG_BASE_IRI", str, "https://knll-twente.example/id/", "`https://knll-twente.example/id/`: data IRIs "
             "served at `/id/<local>` (never used as an ingest's base)", web_only=True),
     Setting("KG_TOKEN", str, "", "unset: public view only; set: sign in at `/login` or send `Authorization: Bearer "

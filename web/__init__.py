@@ -9,7 +9,20 @@ from flask import Flask
 
 from kg import __version__, settings
 from kg.store import open_store
-from web import analytics, auth, federation, finder, i18n, ingest, linked_data, pages, security, sparql, trace
+from web import (
+    analytics,
+    auth,
+    federation,
+    finder,
+    history,
+    i18n,
+    ingest,
+    linked_data,
+    pages,
+    security,
+    sparql,
+    trace,
+)
 from web.context import KGContext
 
 
@@ -50,4 +63,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(finder.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(ingest.bp)
+    app.register_blueprint(history.bp)
     return app

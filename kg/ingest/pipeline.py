@@ -10,10 +10,17 @@
     no blocking problem ──▶ GraphStore.replace_all(everything): one generation switch
 
 Re-ingesting a region replaces its named graph (`graph/region/<name>`) and its
-description in `graph/regions` (kg.ingest.ownership) and nothing else; the
-inferred and public graphs are recomputed over all data. The result is a
-function of the input and the store's other data, so the same input twice
+description in `graph/regions` (kg.ingest.ownership) and nothing else. The result
+is a function of the input and the store's other data, so the same input twice
 gives the same store.
+
+On a store that takes deltas (a local folder) the check reads only this region's
+graph and the nodes it touches, and the change goes through kg.pipeline.write: the
+quads added and removed against the stored region, reasoned and validated for what
+they touch, committed as one generation switch with its entry in the change log
+(kg.store.log). `full=True`, a remote store, or schema the compiled rules do not
+cover take the full path above, which recomputes the inferred and public graphs over
+all data (and keeps the log).
 """
 
 from __future__ import annotations
@@ -26,18 +33,27 @@ import pyoxigraph as ox
 from kg.ingest.changes import Changes, compare
 from kg.ingest.findings import Tracer, graphs_of
 from kg.ingest.mapping import Mapped, kinds_of, map_workbook, referenced_iris, region_graph
-from kg.ingest.ownership import RegionInfo, graph_owner, region_infos, resolve_base
+from kg.ingest.ownership import RegionInfo, graph_owner, now, region_infos, resolve_base
 from kg.ingest.problems import Problem, problem
 from kg.ingest.read import Workbook
 from kg.ingest.templates import BY_NAME
-from kg.model.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PUBLIC_GRAPH, REGIONS_GRAPH, VOCABULARIES_GRAPH
+from kg.model.namespaces import (
+    CHANGES_GRAPH,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PUBLIC_GRAPH,
+    REGIONS_GRAPH,
+    VOCABULARIES_GRAPH,
+)
+from kg.pipeline import incremental, write
 from kg.pipeline.build import BuildResult, Progress, check_quads, core_sources, no_progress
 from kg.pipeline.reason import DEFAULT_REASONER
-from kg.rdf.rdfio import parse_source
-from kg.store import GraphStore, StoreChanged
+from kg.rdf.rdfio import canonical, parse_source
+from kg.store import GraphStore, StoreChanged, log
 from kg.text import Text
 
-DERIVED_GRAPHS = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH}
+# Graphs an ingest does not read as data: recomputed from the data, or the change log.
+DERIVED_GRAPHS = {ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, INFERRED_GRAPH, PUBLIC_GRAPH, CHANGES_GRAPH}
 EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3
 ID_TEMPLATES = {name for name, t in BY_NAME.items() if "id" in t.column_names}
 
@@ -57,6 +73,11 @@ class IngestResult:
     checked_model: bool = False  # reasoning and SHACL ran (no table-level errors)
     committed: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    plan: write.Plan | None = None  # the checked delta, on the incremental path (else `quads`)
+    change: log.Change | None = None  # its entry in the change log
+    full: bool = False  # took the full path (recomputed everything)
+    log_quads: list[ox.Quad] = field(default_factory=list)  # full path: the stored change log, kept
+    before: list[ox.Quad] = field(default_factory=list)  # full path: the region's stored quads (for the log)
 
     @property
     def graph(self) -> str:
@@ -105,10 +126,26 @@ def base_for(region: str, given: str | None, store: GraphStore | None,
 
 
 def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
-          reasoner: str = DEFAULT_REASONER, progress: Progress = no_progress) -> IngestResult:
-    """Map `wb` and check it together with what `store` holds; write nothing.
-    `base` must be the region's own (see `base_for`)."""
-    result = IngestResult(region, base, wb)
+          reasoner: str = DEFAULT_REASONER, progress: Progress = no_progress, full: bool = False,
+          who: str = "", source: str = "", complete: bool = True) -> IngestResult:
+    """Map `wb` and check it together with what `store` holds; write nothing but a private
+    candidate (`discard` it if not committed). `base` must be the region's own (see `base_for`).
+    `full`: recompute everything (else only when the store or the change needs it).
+    `who` and `source` go into the change log. `complete`: report the findings of every row
+    (else, on the delta path, of what the change touches: an edit of one record)."""
+    if store is not None and store.incremental and not full:
+        try:
+            return _check_delta(wb, region, base, store, progress, who, source, complete)
+        except incremental.Unsupported:
+            pass
+    result = _check_full(wb, region, base, store, reasoner, progress)
+    result.change = log.Change(0, now(), who, source, region)
+    return result
+
+
+def _check_full(wb: Workbook, region: str, base: str, store: GraphStore | None, reasoner: str,
+                progress: Progress) -> IngestResult:
+    result = IngestResult(region, base, wb, full=True)
     progress("map")
     t0 = time.perf_counter()
     result.generation = store.generation() if store else None
@@ -139,6 +176,10 @@ def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
             other.append(q)
             if q.subject in subjects:
                 taken.setdefault(q.subject, set()).add(g)
+        elif g == CHANGES_GRAPH:
+            result.log_quads.append(q)
+        if g == graph or (g == REGIONS_GRAPH and q.subject == me):
+            result.before.append(q)
     del db
     result.changes = compare(old, mapped.quads, base, new_region=not old)
     result.timings["read store"] = time.perf_counter() - t0
@@ -156,7 +197,111 @@ def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
     progress("trace")
     t0 = time.perf_counter()
     tracer = Tracer(mapped, wb, {q.subject for q in old}, graphs_of(other))
-    problems = list(mapped.problems)
+    _classify(result, tracer)
+    result.timings["trace"] = time.perf_counter() - t0
+    result.quads = quads if not result.errors else []
+    return result
+
+
+def _check_delta(wb: Workbook, region: str, base: str, store: GraphStore, progress: Progress,
+                 who: str, source: str, complete: bool) -> IngestResult:
+    """The check as a delta against the stored region (kg.pipeline.write); Unsupported: take the full path."""
+    result = IngestResult(region, base, wb)
+    progress("map")
+    t0 = time.perf_counter()
+    core = canonical(core_quads())
+    candidate = store.candidate()
+    try:
+        result.generation = candidate.base
+        db = candidate.db
+        if candidate.base is None:  # an empty store: start from the ontology and vocabularies alone
+            checked, quads = check_quads(core, Unblocked())
+            candidate.apply(quads, [])
+        rules = write.supports(db, core)
+        mapped = map_workbook(wb, base, region, kinds_of(db, referenced_iris(wb)))
+        result.mapped = mapped
+        result.problems = sorted(mapped.problems, key=Problem.where)
+        result.timings["map"] = time.perf_counter() - t0
+        if mapped.errors:
+            candidate.discard()
+            return result
+
+        progress("read store")
+        t0 = time.perf_counter()
+        me = ox.NamedNode(mapped.graph)
+        regions = ox.NamedNode(REGIONS_GRAPH)
+        old = list(db.quads_for_pattern(None, None, None, me))
+        old_description = list(db.quads_for_pattern(me, None, None, regions))
+        taken: dict[ox.NamedNode, set[str]] = {}
+        for subject in {q.subject for q in mapped.quads if isinstance(q.subject, ox.NamedNode)}:
+            for q in db.quads_for_pattern(subject, None, None, None):
+                g = q.graph_name.value
+                if q.graph_name != me and g != REGIONS_GRAPH and g not in DERIVED_GRAPHS:
+                    taken.setdefault(subject, set()).add(g)
+        result.changes = compare(old, mapped.quads, base, new_region=not old)
+        result.timings["read store"] = time.perf_counter() - t0
+        if taken:
+            result.problems = sorted(result.problems + _taken(mapped, taken, base), key=Problem.where)
+            candidate.discard()
+            return result
+
+        people = result.changes.templates["people"].after
+        new = set(canonical(mapped.quads + RegionInfo(region, base, len(mapped.quads), people).quads()))
+        before = set(old) | set(old_description)
+        added, removed = sorted(new - before, key=str), sorted(before - new, key=str)
+        change = log.Change(log.next_number(db), now(), who, source, region, _summary(result.changes))
+        focus = {q.subject for q in mapped.quads} | {q.subject for q in old} if complete else set()
+        record = log.record(change, added, removed) if added or removed else []  # nothing changed: nothing logged
+        plan = write.plan_change(candidate, added, removed, rules, focus, record, progress)
+    except BaseException:
+        candidate.discard()
+        raise
+    result.plan, result.change = plan, change if record else None
+    result.build = Unblocked(findings=plan.findings, inconsistencies=plan.inconsistencies, inferred=plan.inferred[0],
+                             validator="oxigraph")
+    result.checked_model = True
+    result.timings.update(plan.timings)
+
+    progress("trace")
+    t0 = time.perf_counter()
+    tracer = Tracer(mapped, wb, {q.subject for q in old}, _OtherGraphs(db, me))
+    _classify(result, tracer)
+    if not complete:  # an edit: what is not blocking is reported for the rows it touched only
+        rows = {(c.template, c.row) for n in {q.subject for q in added + removed} if (c := mapped.rows.get(n))}
+        result.problems = [p for p in result.problems if p.blocking or p.template is None or (p.template, p.row) in rows]
+    result.timings["trace"] = time.perf_counter() - t0
+    if result.errors:
+        discard(result)
+    return result
+
+
+def _summary(changes: Changes) -> dict:
+    """Per template with a change: before, after and the numbers added, removed, changed (for the log)."""
+    return {name: {k: v for k, v in c.to_json().items() if k != "ids"}
+            for name, c in changes.templates.items() if not c.unchanged}
+
+
+class _OtherGraphs:
+    """node -> the (first) data graph other than `own` that states something about it, looked up when asked."""
+
+    def __init__(self, db: ox.Store, own: ox.NamedNode):
+        self.db, self.own = db, own
+
+    def get(self, node: object) -> str | None:
+        if not isinstance(node, ox.NamedNode | ox.BlankNode):
+            return None
+        for q in self.db.quads_for_pattern(node, None, None, None):
+            g = q.graph_name.value
+            if q.graph_name != self.own and g not in DERIVED_GRAPHS:
+                return g
+        return None
+
+
+def _classify(result: IngestResult, tracer: Tracer) -> None:
+    """Sort the model's findings into this upload's problems (cells where known) and findings elsewhere."""
+    build = result.build
+    assert build is not None and result.mapped is not None
+    problems = list(result.mapped.problems)
     for inc in build.inconsistencies:
         found, caused = tracer.inconsistency(inc)
         (problems if caused or found[0].template else result.elsewhere).extend(found)
@@ -168,9 +313,13 @@ def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
             result.elsewhere.extend(found)
     result.problems = sorted(dict.fromkeys(problems), key=Problem.where)
     result.elsewhere = sorted(dict.fromkeys(result.elsewhere), key=lambda p: (p.graph or "", p.focus or ""))
-    result.timings["trace"] = time.perf_counter() - t0
-    result.quads = quads if not result.errors else []
-    return result
+
+
+def discard(result: IngestResult) -> None:
+    """Drop a check's private candidate (a check that will not be committed)."""
+    if result.plan is not None:
+        result.plan.discard()
+        result.plan = None
 
 
 def _taken(mapped: Mapped, taken: dict[ox.NamedNode, set[str]], base: str) -> list[Problem]:
@@ -188,24 +337,127 @@ def _taken(mapped: Mapped, taken: dict[ox.NamedNode, set[str]], base: str) -> li
 
 
 def commit(result: IngestResult, store: GraphStore, progress: Progress = no_progress) -> None:
-    """Write a clean check's result with one atomic switch; refuse if the store moved on."""
-    if not result.ok or not result.quads:
+    """Write a clean check's result with one atomic switch, logged; refuse if the store moved on."""
+    if not result.ok or (result.plan is None and not result.quads):
         raise ValueError("only a clean check can be committed")
     progress("commit")
     t0 = time.perf_counter()
     try:
-        store.replace_all(result.quads, expected=result.generation)
+        if result.plan is not None:
+            result.plan.candidate.commit()
+            result.plan = None
+        else:
+            store.replace_all(result.quads + result.log_quads + _full_log(result), expected=result.generation)
     except StoreChanged:
+        discard(result)
         raise StoreChanged(problem("store_changed").message("en")) from None
     result.timings["commit"] = time.perf_counter() - t0
     result.committed = True
 
 
+def _full_log(result: IngestResult) -> list[ox.Quad]:
+    """The change-log entry of a full-path ingest (its delta: the region's quads before and after)."""
+    change = result.change
+    if change is None or result.changes is None:
+        return []
+    mine = {ox.NamedNode(result.graph), ox.NamedNode(REGIONS_GRAPH)}
+    me = ox.NamedNode(result.graph)
+    after = set(canonical(q for q in result.quads if q.graph_name == me or (q.graph_name in mine and q.subject == me)))
+    before = set(result.before)
+    db = ox.Store()
+    db.extend(result.log_quads)
+    change.number = log.next_number(db)
+    change.summary = _summary(result.changes)
+    added, removed = sorted(after - before, key=str), sorted(before - after, key=str)
+    return log.record(change, added, removed) if added or removed else []
+
+
 def ingest(wb: Workbook, region: str, base: str | None, store: GraphStore | None, dry_run: bool = False,
-           reasoner: str = DEFAULT_REASONER, progress: Progress = no_progress) -> IngestResult:
+           reasoner: str = DEFAULT_REASONER, progress: Progress = no_progress, full: bool = False,
+           who: str = "", source: str = "") -> IngestResult:
     """Check, and commit when clean (unless `dry_run`). `base` as for `base_for`: required for a
     new region, else it must be the region's own; OwnershipError otherwise."""
-    result = check(wb, region, base_for(region, base, store), store, reasoner, progress)
+    result = check(wb, region, base_for(region, base, store), store, reasoner, progress, full, who, source)
     if result.ok and store is not None and not dry_run:
         commit(result, store, progress)
+    else:
+        discard(result)
     return result
+
+
+@dataclass
+class UndoResult:
+    """An undo: the change that undoes, what the checks found, whether it was committed."""
+
+    change: log.Change
+    undone: log.Change
+    plan: write.Plan | None = None
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not self.plan.violations and not self.plan.inconsistencies
+
+
+def undo(store: GraphStore, number: int, who: str = "", progress: Progress = no_progress,
+         dry_run: bool = False) -> UndoResult:
+    """Undo logged change `number`: its inverse delta through the same checks, committed and logged
+    as a change of its own. log.UndoRefused when it cannot be undone (see log.inverse), or the store
+    cannot take deltas."""
+    if not store.incremental:
+        raise log.UndoRefused(Text(nl="deze opslag houdt geen wijzigingslog bij (een externe SPARQL-opslag)",
+                                   en="this store keeps no change log (a remote SPARQL store)"))
+    candidate = store.candidate()
+    try:
+        db = candidate.db
+        undone = log.get(db, number) if db is not None else None
+        if db is None or undone is None:
+            raise log.UndoRefused(Text(nl=f"wijziging {number} bestaat niet", en=f"there is no change {number}"))
+        try:
+            rules = write.supports(db, canonical(core_quads()))
+        except incremental.Unsupported as e:
+            raise log.UndoRefused(Text(nl=f"deze opslag moet eerst volledig herbouwd worden ({e})",
+                                       en=f"this store needs a full rebuild first ({e})")) from None
+        added, removed = log.inverse(db, number, skip_graphs=[REGIONS_GRAPH])
+        region = undone.region
+        if region:
+            d_added, d_removed = _description_after(db, region, added, removed)
+            added, removed = added + d_added, removed + d_removed
+        change = log.Change(log.next_number(db), now(), who, f"undo {number}", region,
+                            {"quads": {"added": len(added), "removed": len(removed)}}, undoes=number)
+        focus = {q.subject for q in added + removed}
+        plan = write.plan_change(candidate, added, removed, rules, focus, log.record(change, added, removed),
+                                 progress)
+    except BaseException:
+        candidate.discard()
+        raise
+    result = UndoResult(change, undone, plan)
+    if result.ok and not dry_run:
+        progress("commit")
+        try:
+            candidate.commit()
+        except StoreChanged:
+            candidate.discard()
+            raise StoreChanged(problem("store_changed").message("en")) from None
+        result.committed = True
+    else:
+        candidate.discard()
+    return result
+
+
+def _description_after(db: ox.Store, region: str, added: list[ox.Quad],
+                       removed: list[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The region's description in graph/regions after a change of its graph: counted anew,
+    or gone with the region's last quad."""
+    me = ox.NamedNode(region_graph(region))
+    old = list(db.quads_for_pattern(me, None, None, ox.NamedNode(REGIONS_GRAPH)))
+    gone = set(removed)
+    after = [q for q in db.quads_for_pattern(None, None, None, me) if q not in gone] + [
+        q for q in added if q.graph_name == me]
+    if not after:
+        return [], old
+    info = region_infos(db).get(region)
+    base = info.base if info else None
+    people = compare([], after, base or "", new_region=True).templates["people"].after
+    new = set(canonical(RegionInfo(region, base, len(after), people).quads()))
+    return sorted(new - set(old), key=str), sorted(set(old) - new, key=str)

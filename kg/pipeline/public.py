@@ -119,7 +119,6 @@ def _labels(triples: list[ox.Triple], vocabularies: Iterable[ox.Quad]) -> dict:
     return labels
 
 
-_HIDING = {_CONSENT, _TYPE}  # whether a person is hidden
 _READ_FROM = {_MEMBER, _ATTRIBUTED_TO, _AFFILIATION}  # a subject's public triples read these objects
 
 
@@ -129,8 +128,8 @@ def public_dependents(changed: Iterable[tuple], subjects_of: Callable[[ox.NamedN
     and the people affiliated with an organisation whose label changed. `subjects_of(p, o)`
     answers from the data after the change."""
     out: set = set()
-    for s, p, _o in changed:
-        if p in _HIDING:
+    for s, p, o in changed:
+        if p == _CONSENT or (p == _TYPE and o == _PERSON):
             out |= subjects_of(_MEMBER, s) | subjects_of(_ATTRIBUTED_TO, s)
         elif p == _LABEL:
             out |= subjects_of(_AFFILIATION, s)

@@ -183,13 +183,7 @@ def inconsistencies(data: rdflib.Graph, flags: set[RdflibTriple], ontology: rdfl
     `data` must hold the asserted data and the inferred entailments (every
     type); `flags` are the consistency flags from materialise()."""
     found: list[Inconsistency] = []
-    pairs: set[tuple[URIRef, URIRef]] = set()
-    for a, b in ontology.subject_objects(OWL.disjointWith):
-        pairs.add((a, b))
-    for node in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
-        members = list(Collection(ontology, ontology.value(node, OWL.members)))
-        pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1:])
-    for a, b in sorted(pairs):
+    for a, b in sorted(disjoint_pairs(ontology)):
         for x in sorted(set(data.subjects(RDF.type, a)) & set(data.subjects(RDF.type, b))):
             found.append(Inconsistency(x, Text(
                 nl=f"is tegelijk {_q(a)} en {_q(b)}, en die sluiten elkaar volgens de ontologie uit",
@@ -207,6 +201,15 @@ def inconsistencies(data: rdflib.Graph, flags: set[RdflibTriple], ontology: rdfl
         if not any(f.node == x for f in found):
             found.append(Inconsistency(x, Text(nl=f"owlrl: {msg}", en=f"owlrl: {msg}")))
     return found
+
+
+def disjoint_pairs(ontology: rdflib.Graph) -> set[tuple[URIRef, URIRef]]:
+    """Every pair of classes the ontology declares disjoint (owl:disjointWith, owl:AllDisjointClasses)."""
+    pairs: set[tuple[URIRef, URIRef]] = set(ontology.subject_objects(OWL.disjointWith))
+    for node in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(Collection(ontology, ontology.value(node, OWL.members)))
+        pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1:])
+    return pairs
 
 
 def _q(term: rdflib.term.Node) -> str:

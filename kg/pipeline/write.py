@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 import rdflib
+from rdflib.compare import to_isomorphic
 
 from kg.model.namespaces import (
     CHANGES_GRAPH,
@@ -30,12 +31,11 @@ from kg.model.namespaces import (
     ONTOLOGY_GRAPH,
     OWL,
     PUBLIC_GRAPH,
-    RDF,
     VOCABULARIES_GRAPH,
 )
 from kg.pipeline import incremental
 from kg.pipeline.public import public_context, public_dependents, public_view
-from kg.pipeline.reason import Inconsistency, inconsistencies
+from kg.pipeline.reason import Inconsistency, disjoint_pairs, inconsistencies
 from kg.rdf.rdfio import rdflib_graph, to_rdflib
 from kg.shacl.compiled import data_view, validate_view
 from kg.shacl.findings import Finding
@@ -97,8 +97,8 @@ def supports(db: ox.Store, core: list[ox.Quad]) -> incremental.Rules:
     the stored ontology and vocabularies differ from `core` (the packaged ones), or a data
     graph states schema the rules would have to read."""
     graphs = (ox.NamedNode(ONTOLOGY_GRAPH), ox.NamedNode(VOCABULARIES_GRAPH))
-    stored = {q for g in graphs for q in db.quads_for_pattern(None, None, None, g)}
-    if stored != set(core):
+    stored = [q for g in graphs for q in db.quads_for_pattern(None, None, None, g)]
+    if len(stored) != len(core) or _digest(stored) != _digest(core):
         raise incremental.Unsupported("the stored ontology or vocabularies are not the packaged ones")
     for p in _RULE_PREDICATES:
         if any(q.graph_name not in graphs for q in db.quads_for_pattern(None, p, None, None)):
@@ -109,14 +109,21 @@ def supports(db: ox.Store, core: list[ox.Quad]) -> incremental.Rules:
     return incremental.compile_rules(core)
 
 
+def _digest(quads: list[ox.Quad]) -> int:
+    """The same for isomorphic graphs (the ontology's blank nodes get new labels at every parse)."""
+    return to_isomorphic(rdflib_graph(quads)).graph_digest()
+
+
 def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterable[ox.Quad],
-                rules: incremental.Rules, focus: Iterable = (), log: Iterable[ox.Quad] = ()) -> Plan:
+                rules: incremental.Rules, focus: Iterable = (), log: Iterable[ox.Quad] = (),
+                progress: Callable[[str], None] = lambda step: None) -> Plan:
     """Apply asserted `added`/`removed` quads (data graphs only) to `candidate` with everything that
     follows, and validate the nodes the change touches plus `focus` (rdflib or pyoxigraph nodes).
     `log` quads (the change's own record) are written with it. Unsupported: take the full path."""
     db = candidate.db
     assert db is not None
     timings: dict[str, float] = {}
+    progress("reason")
     t0 = time.perf_counter()
     added = [q for q in dict.fromkeys(added) if q not in db]
     removed = [q for q in dict.fromkeys(removed) if q in db]
@@ -156,6 +163,7 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
             inferred_remove.append(q)
     timings["reason"] = time.perf_counter() - t0
 
+    progress("public")
     t0 = time.perf_counter()
     candidate.apply(added + inferred_add + list(log), removed + inferred_remove)
     changed = [(q.subject, q.predicate, q.object) for q in added + removed + inferred_add + inferred_remove]
@@ -163,6 +171,7 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
     candidate.apply(public_add, public_remove)
     timings["public"] = time.perf_counter() - t0
 
+    progress("validate")
     t0 = time.perf_counter()
     nodes = _focus(db, changed) | {incremental_node(n) for n in focus}
     findings = focused_findings(db, nodes)
@@ -213,10 +222,11 @@ def _focus(db: ox.Store, changed: list[tuple]) -> set:
     subjects = {t[0] for t in changed}
     nodes = set(subjects)
     nodes |= {t[2] for t in changed if t[1] != _TYPE and not isinstance(t[2], ox.Literal)}
-    reached = subjects
-    for _ in range(2):  # shape paths read up to two statements beyond the focus node
-        reached = {q.subject for n in reached for q in _data(db, None, None, n)}
-        nodes |= reached
+    # shape paths read up to two statements beyond the focus node; the second step only from
+    # nodes whose own statements did not change (the others' referrers are found from them)
+    reached = {q.subject for n in subjects for q in _data(db, None, None, n)}
+    nodes |= reached
+    nodes |= {q.subject for n in reached - subjects for q in _data(db, None, None, n)}
     for q in [q for s in subjects for p in _ADOPTED for q in _data(db, s, p)]:
         nodes |= {a.subject for p in _ADOPTED for a in _data(db, None, p, q.object)}
     for s in subjects:
@@ -260,10 +270,19 @@ def focused_findings(db: ox.Store, focus: set) -> list[Finding]:
 
 
 def _inconsistencies(db: ox.Store, nodes: set) -> list[Inconsistency]:
-    """kg.pipeline.reason.inconsistencies for the nodes whose statements changed."""
-    types = [q for n in nodes if not isinstance(n, ox.Literal) for q in _data(db, n, _TYPE)]
-    if not types:
-        return []
+    """kg.pipeline.reason.inconsistencies for the nodes whose statements changed (their types; the
+    rules derive no owl:Nothing and sameAs takes the full path)."""
     ontology = rdflib_graph(db.quads_for_pattern(None, None, None, _ONTOLOGY))
-    found = inconsistencies(rdflib_graph(types), set(), ontology)
-    return [i for i in found if not str(i.node).startswith(RDF)]
+    disjoint = {frozenset(pair) for pair in disjoint_pairs(ontology)}
+    clashing = []
+    for n in nodes:
+        if isinstance(n, ox.Literal):
+            continue
+        types = [q for q in _data(db, n, _TYPE)]
+        classes = {q.object for q in types}
+        if len(classes) > 1 and any(frozenset((ox.NamedNode(str(a)), ox.NamedNode(str(b)))) <= classes
+                                    for a, b in map(tuple, disjoint)):
+            clashing.extend(types)
+    if not clashing:
+        return []
+    return inconsistencies(rdflib_graph(clashing), set(), ontology)

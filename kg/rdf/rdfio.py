@@ -193,6 +193,14 @@ def rdflib_graph(quads: Iterable[ox.Quad]) -> rdflib.Graph:
     return g
 
 
+def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The quads as a store holds them: literals by value ("40.0"^^xsd:decimal is "40"), so that
+    parsed quads compare equal to stored ones."""
+    db = ox.Store()
+    db.extend(quads)
+    return list(db.quads_for_pattern(None, None, None, None))
+
+
 def quads_in(triples: Iterable[RdflibTriple], graph: str) -> Iterator[ox.Quad]:
     g = ox.NamedNode(graph)
     for s, p, o in triples:

@@ -53,6 +53,9 @@ class Store(Protocol):
     def snapshot(self) -> Readable:
         """A view of the current generation for many fast reads (a long-running reader's)."""
 
+    def deltas_since(self, generation: str | None) -> list[tuple[list[ox.Quad], list[ox.Quad]]] | None:
+        """(removed, added) quads of each change from `generation` to the current one, if all are known."""
+
     def worker_spec(self) -> str:
         """What a query worker process opens to read the current generation ("" = nothing yet)."""
 

@@ -66,8 +66,8 @@ class Candidate:
         assert self.db is not None
         for q in removed:
             self.db.remove(q)
-        if added:
-            self.db.extend(added)
+        if added:  # the candidate is private until its switch: no transaction needed, bulk is ~10x faster
+            self.db.bulk_extend(added)
         self.removed.extend(removed)
         self.added.extend(added)
 
@@ -219,6 +219,19 @@ class GraphStore:
         if base is not None:
             ox.Store.read_only(str(base)).backup(str(path))
         return Candidate(self, path, base.name if base else None)
+
+    def deltas_since(self, generation: str | None) -> list[tuple[list[ox.Quad], list[ox.Quad]]] | None:
+        """(removed, added) of each change from `generation` to the current one, oldest first;
+        None when they are not all known (a full write came between: take a new snapshot)."""
+        chain: list[tuple[list[ox.Quad], list[ox.Quad]]] = []
+        at = self.generation()
+        while at is not None and at != generation and len(chain) < 50:
+            found = self.delta_to(at)
+            if found is None:
+                return None
+            at, removed, added = found
+            chain.append((removed, added))
+        return list(reversed(chain)) if at == generation and generation is not None else None
 
     def delta_to(self, generation: str) -> tuple[str | None, list[ox.Quad], list[ox.Quad]] | None:
         """(the generation before, removed, added) of the change that made `generation`, if it was one."""

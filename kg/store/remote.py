@@ -399,6 +399,10 @@ class RemoteGraphStore:
     def snapshot(self) -> RemoteStore:
         return self.open()
 
+    def deltas_since(self, generation: str | None) -> None:
+        """A remote store's view is the store itself: nothing to follow (see GraphStore.deltas_since)."""
+        return None
+
     def worker_spec(self) -> str:
         return self.spec
 
