@@ -251,7 +251,7 @@ def test_progress_per_step_on_a_terminal_only(tmp_path: Path) -> None:
     steps = [line.split(" s  ", 1)[1] for line in shown.splitlines() if " s  " in line]
     assert steps == ["reading the file …", "mapping and checking the rows …",
                      "reading and comparing the knowledge graph …", "reasoning (OWL 2 RL) …",
-                     "making the public view …", "checking against the model (SHACL) …",
+                     "checking against the model (SHACL) …", "making the public view …",
                      "tracing problems back to cells …", "committing …"]  # a delta: kg.pipeline.write
     code, shown = _on_a_terminal("build", "--store", str(tmp_path / "b"), "--quiet")
     assert code == 0 and " s  " not in shown

@@ -39,7 +39,7 @@ from werkzeug.wrappers import Response
 from kg.ingest import annotate, report
 from kg.ingest.mapping import region_name_problem
 from kg.ingest.ownership import OwnershipError, region_infos, resolve_base
-from kg.ingest.pipeline import StoreChanged, check, commit
+from kg.ingest.pipeline import StoreChanged, check, commit, discard
 from kg.ingest.problems import Problem, problem
 from kg.ingest.read import ReadError, read_bytes
 from kg.pipeline.build import Progress
@@ -52,6 +52,7 @@ from web.i18n import lang
 from web.jobs import DONE, FAILED, JobFailed, status, write_json
 from web.security import attachment, check_csrf, is_internal
 
+WHO = "web"  # who the change log names for an upload (the web has no login names)
 bp = Blueprint("ingest", __name__, url_prefix="/ingest")
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -248,7 +249,8 @@ def upload() -> Response | tuple[str, int]:
     ctx = kg()
 
     def work(progress: Progress) -> None:
-        result = check(wb, region, base, ctx.store, progress=progress)
+        result = check(wb, region, base, ctx.store, progress=progress, who=WHO, source=meta["filename"])
+        discard(result)  # the preview writes nothing; the commit checks again
         _checked(files, meta, result)
 
     ctx.jobs.start(files["status"], "check", work)
@@ -362,8 +364,9 @@ def confirm(upload_id: str) -> Response | tuple[str, int]:
 
     def work(progress: Progress) -> None:
         result = check(read_bytes(data, meta["filename"]), meta["region"], meta["base"], ctx.store,
-                       progress=progress)
+                       progress=progress, who=WHO, source=meta["filename"])
         if not result.ok or result.changes is None or result.changes.to_json() != shown:
+            discard(result)
             meta["changed_since"] = result.ok
             _checked(files, meta, result)
             return

@@ -161,22 +161,23 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
             inferred_add.append(q)
         elif has and not want:
             inferred_remove.append(q)
-    timings["reason"] = time.perf_counter() - t0
-
-    progress("public")
-    t0 = time.perf_counter()
     candidate.apply(added + inferred_add + list(log), removed + inferred_remove)
     changed = [(q.subject, q.predicate, q.object) for q in added + removed + inferred_add + inferred_remove]
-    public_add, public_remove = _public_delta(db, changed)
-    candidate.apply(public_add, public_remove)
-    timings["public"] = time.perf_counter() - t0
+    timings["reason"] = time.perf_counter() - t0
 
+    # validated before the public view is written: the view does not read it, and it doubles what is read
     progress("validate")
     t0 = time.perf_counter()
     nodes = _focus(db, changed) | {incremental_node(n) for n in focus}
     findings = focused_findings(db, nodes)
-    found = _inconsistencies(db, {t[0] for t in changed})
+    found = _inconsistencies(db, {t[0] for t in changed if t[1] == _TYPE})
     timings["validate"] = time.perf_counter() - t0
+
+    progress("public")
+    t0 = time.perf_counter()
+    public_add, public_remove = _public_delta(db, changed)
+    candidate.apply(public_add, public_remove)
+    timings["public"] = time.perf_counter() - t0
     return Plan(candidate, added, removed, (len(inferred_add), len(inferred_remove)),
                 (len(public_add), len(public_remove)), nodes, findings, found, timings)
 
