@@ -12,6 +12,8 @@ from kg.store import Readable, Store
 from kg.store.snapshot import Snapshot
 from web.jobs import Jobs
 
+WHO = "web"  # who the change log names for a change made on the web (it has no login names)
+
 
 @dataclass
 class KGContext:

@@ -30,12 +30,11 @@ from kg.ingest.problems import problem
 from kg.store import StoreChanged, StoreError, log
 from kg.text import Text
 from web import i18n
-from web.context import kg
+from web.context import WHO, kg
 from web.security import check_csrf, is_internal
 
 bp = Blueprint("history", __name__)
 
-WHO = "web"  # who the change log names for an undo made here (the web has no login names)
 MAX_REGION = 100  # longer is no region name (kg.ingest.mapping allows 63 characters)
 
 i18n.STRINGS.add({

@@ -47,12 +47,11 @@ from kg.pipeline.report import step_label
 from kg.store import StoreError
 from kg.text import Text
 from web import federation, i18n
-from web.context import kg
+from web.context import WHO, kg
 from web.i18n import lang
 from web.jobs import DONE, FAILED, JobFailed, status, write_json
 from web.security import attachment, check_csrf, is_internal
 
-WHO = "web"  # who the change log names for an upload (the web has no login names)
 bp = Blueprint("ingest", __name__, url_prefix="/ingest")
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
