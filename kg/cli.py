@@ -108,6 +108,8 @@ _T = Strings({
     "template_change": Text(nl="{template}: {before} -> {after}: {added} toegevoegd, {removed} verwijderd, "
                                 "{changed} gewijzigd",
                             en="{template}: {before} -> {after}: {added} added, {removed} removed, {changed} changed"),
+    "rows_change": Text(nl="{template}: {added} toegevoegd, {removed} verwijderd, {changed} gewijzigd",
+                        en="{template}: {added} added, {removed} removed, {changed} changed"),
     "undo_done": Text(nl="Wijziging #{n} ongedaan gemaakt als wijziging #{m}.",
                       en="Change #{n} undone as change #{m}."),
     "undo_dry": Text(nl="Wijziging #{n} kan ongedaan gemaakt worden (niets opgeslagen: --dry-run).",
@@ -670,13 +672,7 @@ def edit_cmd(template: str, cells: tuple[str, ...], region: str, action: str | N
         _fail(Text(nl="kg edit werkt op een opslagmap; exporteer de sjablonen en gebruik kg ingest",
                    en="kg edit works on a store folder; export the templates and use kg ingest"))
     try:
-        db = store.open()
-        info = ownership.region_infos(db).get(region)
-        if info is None or not info.base:
-            _fail(Text(nl=f"de opslag bevat geen regio {region}", en=f"the store holds no region {region}"))
-        wb = edit.edited_workbook(db, region, info.base, template, chosen[0], key_change or key_remove, values)
-        result = ingest.check(wb, region, info.base, store, who=_who(), source=f"kg edit {template}",
-                              complete=False)
+        result = ingest.check_edit(store, region, template, chosen[0], key_change or key_remove, values, who=_who())
         if result.ok and not dry_run:
             ingest.commit(result, store)
         else:
@@ -703,6 +699,8 @@ def _change_lines(change: log.Change, lang: str) -> list[str]:
     for template, c in change.summary.items():
         if {"before", "after"} <= set(c):
             lines.append("    " + _T("template_change", lang, template=template, **c))
+        elif {"added", "removed", "changed"} <= set(c):
+            lines.append("    " + _T("rows_change", lang, template=template, **c))
     return lines
 
 

@@ -228,11 +228,13 @@ PUBLIC_CONSENT = VOCAB + "consent/public"
 
 
 class RowMapper:
-    def __init__(self, wb: Workbook, base: str, region: str, elsewhere: dict[str, set[str]] | None = None):
+    def __init__(self, wb: Workbook, base: str, region: str, elsewhere: dict[str, set[str]] | None = None,
+                 known: dict[str, IdEntry] | None = None):
         self.wb = wb
         self.base = base
         self.elsewhere = elsewhere or {}  # IRI held in other graphs -> its kinds (see kinds_of)
         self.out = Mapped(region_graph(region))
+        self.out.ids.update(known or {})  # codes the region defines outside this workbook (an edit's)
         self.graph = _n(self.out.graph)
         self.values = value_lists()
         self.topic_ids: dict[str, str] = {}
@@ -623,9 +625,11 @@ class RowMapper:
         self.emit(node, LABEL, ox.Literal(label), "person", "network")
 
 
-def map_workbook(wb: Workbook, base: str, region: str, elsewhere: dict[str, set[str]] | None = None) -> Mapped:
+def map_workbook(wb: Workbook, base: str, region: str, elsewhere: dict[str, set[str]] | None = None,
+                 known: dict[str, IdEntry] | None = None) -> Mapped:
     """The region graph of a workbook, its provenance and the problems found on the way.
-    `elsewhere`: what full IRIs in reference cells stand for (see kinds_of)."""
-    mapped = RowMapper(wb, base, region, elsewhere).map_all()
+    `elsewhere`: what full IRIs in reference cells stand for (see kinds_of); `known`: the region's
+    codes defined outside the workbook (kg.ingest.edit maps one row against the stored region)."""
+    mapped = RowMapper(wb, base, region, elsewhere, known).map_all()
     mapped.problems[:0] = wb.problems
     return mapped

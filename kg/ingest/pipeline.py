@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from kg.ingest import edit
 from kg.ingest.changes import Changes, compare
 from kg.ingest.findings import Tracer, graphs_of
 from kg.ingest.mapping import Mapped, kinds_of, map_workbook, referenced_iris, region_graph
@@ -206,7 +207,39 @@ def _check_full(wb: Workbook, region: str, base: str, store: GraphStore | None, 
 def _check_delta(wb: Workbook, region: str, base: str, store: GraphStore, progress: Progress,
                  who: str, source: str, complete: bool) -> IngestResult:
     """The check as a delta against the stored region (kg.pipeline.write); Unsupported: take the full path."""
-    result = IngestResult(region, base, wb)
+
+    def region_delta(db: ox.Store, result: IngestResult) -> _Delta | None:
+        mapped = map_workbook(wb, base, region, kinds_of(db, referenced_iris(wb)))
+        result.mapped = mapped
+        result.problems = sorted(mapped.problems, key=Problem.where)
+        if mapped.errors:
+            return None
+        me = ox.NamedNode(mapped.graph)
+        old = list(db.quads_for_pattern(None, None, None, me))
+        result.changes = compare(old, mapped.quads, base, new_region=not old)
+        people = result.changes.templates["people"].after
+        focus = {q.subject for q in mapped.quads} | {q.subject for q in old} if complete else set()
+        return _Delta(old, canonical(mapped.quads), RegionInfo(region, base, len(mapped.quads), people), focus)
+
+    return _check(IngestResult(region, base, wb), store, region_delta, progress, who, source, complete)
+
+
+@dataclass
+class _Delta:
+    """What a change replaces in the region graph: its quads before and after (canonical), the region's
+    description after, and the nodes to report on besides those it touches."""
+
+    old: list[ox.Quad]
+    new: list[ox.Quad]
+    info: RegionInfo
+    focus: set
+
+
+def _check(result: IngestResult, store: GraphStore, delta_of, progress: Progress, who: str, source: str,
+           complete: bool) -> IngestResult:
+    """Map (`delta_of(db, result)`: a _Delta, or None after table-level errors), then check the delta
+    together with the store on a candidate (kg.pipeline.write), tracing findings to cells."""
+    region, base = result.region, result.base
     progress("map")
     t0 = time.perf_counter()
     core = canonical(core_quads())
@@ -218,41 +251,36 @@ def _check_delta(wb: Workbook, region: str, base: str, store: GraphStore, progre
             checked, quads = check_quads(core, Unblocked())
             candidate.apply(quads, [])
         rules = write.supports(db, core)
-        mapped = map_workbook(wb, base, region, kinds_of(db, referenced_iris(wb)))
-        result.mapped = mapped
-        result.problems = sorted(mapped.problems, key=Problem.where)
+        delta = delta_of(db, result)
         result.timings["map"] = time.perf_counter() - t0
-        if mapped.errors:
+        if delta is None:
             candidate.discard()
             return result
+        mapped = result.mapped
+        assert mapped is not None and result.changes is not None
 
         progress("read store")
         t0 = time.perf_counter()
         me = ox.NamedNode(mapped.graph)
-        regions = ox.NamedNode(REGIONS_GRAPH)
-        old = list(db.quads_for_pattern(None, None, None, me))
-        old_description = list(db.quads_for_pattern(me, None, None, regions))
+        old_description = list(db.quads_for_pattern(me, None, None, ox.NamedNode(REGIONS_GRAPH)))
         taken: dict[ox.NamedNode, set[str]] = {}
-        for subject in {q.subject for q in mapped.quads if isinstance(q.subject, ox.NamedNode)}:
+        for subject in {q.subject for q in delta.new if isinstance(q.subject, ox.NamedNode)}:
             for q in db.quads_for_pattern(subject, None, None, None):
                 g = q.graph_name.value
                 if q.graph_name != me and g != REGIONS_GRAPH and g not in DERIVED_GRAPHS:
                     taken.setdefault(subject, set()).add(g)
-        result.changes = compare(old, mapped.quads, base, new_region=not old)
         result.timings["read store"] = time.perf_counter() - t0
         if taken:
             result.problems = sorted(result.problems + _taken(mapped, taken, base), key=Problem.where)
             candidate.discard()
             return result
 
-        people = result.changes.templates["people"].after
-        new = set(canonical(mapped.quads + RegionInfo(region, base, len(mapped.quads), people).quads()))
-        before = set(old) | set(old_description)
+        new = set(delta.new) | set(canonical(delta.info.quads()))
+        before = set(delta.old) | set(old_description)
         added, removed = sorted(new - before, key=str), sorted(before - new, key=str)
-        change = log.Change(log.next_number(db), now(), who, source, region, _summary(result.changes))
-        focus = {q.subject for q in mapped.quads} | {q.subject for q in old} if complete else set()
+        change = log.Change(log.next_number(db), now(), who, source, region, _summary(result.changes, complete))
         record = log.record(change, added, removed) if added or removed else []  # nothing changed: nothing logged
-        plan = write.plan_change(candidate, added, removed, rules, focus, record, progress)
+        plan = write.plan_change(candidate, added, removed, rules, delta.focus, record, progress)
     except BaseException:
         candidate.discard()
         raise
@@ -264,7 +292,7 @@ def _check_delta(wb: Workbook, region: str, base: str, store: GraphStore, progre
 
     progress("trace")
     t0 = time.perf_counter()
-    tracer = Tracer(mapped, wb, {q.subject for q in old}, _OtherGraphs(db, me))
+    tracer = Tracer(mapped, result.workbook, {q.subject for q in delta.old}, _OtherGraphs(db, me))
     _classify(result, tracer)
     if not complete:  # an edit: what is not blocking is reported for the rows it touched only
         rows = {(c.template, c.row) for n in {q.subject for q in added + removed} if (c := mapped.rows.get(n))}
@@ -275,9 +303,42 @@ def _check_delta(wb: Workbook, region: str, base: str, store: GraphStore, progre
     return result
 
 
-def _summary(changes: Changes) -> dict:
-    """Per template with a change: before, after and the numbers added, removed, changed (for the log)."""
-    return {name: {k: v for k, v in c.to_json().items() if k != "ids"}
+def check_edit(store: GraphStore, region: str, template: str, action: str, key: str | None,
+               values: dict[str, str], who: str = "", progress: Progress = no_progress) -> IngestResult:
+    """One row of a stored region added, changed or removed (kg.ingest.edit), checked as a delta: the
+    result of ingesting the region's templates with that row edited, checking what it reaches.
+    EditError for no such region, template, row or column; the full path never runs here."""
+    db = store.open() if store.generation() else None
+    info = region_infos(db).get(region) if db is not None else None
+    if info is None or not info.base:
+        raise edit.EditError(Text(nl=f"de opslag bevat geen regio {region}", en=f"the store holds no region {region}"))
+    base = info.base
+
+    def row_delta(db: ox.Store, result: IngestResult) -> _Delta | None:
+        row = edit.row_edit(db, region, base, template, action, key, values)
+        result.workbook, result.mapped = row.wb, row.mapped
+        result.problems = sorted(row.mapped.problems, key=Problem.where)
+        if row.mapped.errors:
+            return None
+        result.changes = compare(row.old, row.new, base, new_region=False)
+        grown = len(row.new) - len(row.old)
+        return _Delta(row.old, row.new, RegionInfo(region, base, info.triples + grown, (info.people or 0) + row.people),
+                      set())
+
+    source = f"kg edit {template}"
+    try:
+        return _check(IngestResult(region, base, Workbook("csv", source)), store, row_delta, progress, who, source,
+                      complete=False)
+    except incremental.Unsupported:  # the store needs the full path: the whole region, edited, ingested
+        wb = edit.edited_workbook(db, region, base, template, action, key, values)
+        return check(wb, region, base, store, progress=progress, full=True, who=who, source=source)
+
+
+def _summary(changes: Changes, counts: bool = True) -> dict:
+    """Per template with a change: the rows added, removed, changed and (`counts`: of a whole region's
+    ingest) the rows before and after (for the log)."""
+    drop = {"ids"} if counts else {"ids", "before", "after"}
+    return {name: {k: v for k, v in c.to_json().items() if k not in drop}
             for name, c in changes.templates.items() if not c.unchanged}
 
 
