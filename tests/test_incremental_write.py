@@ -227,6 +227,12 @@ def test_an_edit_is_the_ingest_of_the_edited_templates(workbooks, tmp_path) -> N
     header = expected.tables["ties"].header
     expected.tables["ties"].rows.append(Row(999, {c: tie.get(c, "") for c in header}))
     gone = expected.tables["memberships"].rows.pop(0)
+    sources = {(r.cells["artefact"], r.cells["source"]) for r in expected.tables["adoptions"].rows}
+    adoption = next(r for r in expected.tables["adoptions"].rows
+                    if r.cells["date"] and (r.cells["artefact"], r.cells["adopter"]) not in sources)
+    old_adoption = dict(adoption.cells)
+    year, month, day = adoption.cells["date"].split("-")
+    adoption.cells = {**adoption.cells, "date": f"{year}-{month}-{int(day) % 28 + 1:02d}"}
 
     runner = CliRunner()
     for args in (["people", "--change", "p017", f"organisation={other_school}"],
@@ -243,10 +249,18 @@ def test_an_edit_is_the_ingest_of_the_edited_templates(workbooks, tmp_path) -> N
     out = runner.invoke(main, ["edit", "memberships", "--remove", m_node[len(base):], "--region", "twente",
                                "--store", str(store)])
     assert out.exit_code == 0, out.output
+    adopted = next(q.subject.value for q in db.quads_for_pattern(
+        None, ox.NamedNode("https://w3id.org/connective-kg/ns#adopter"), ox.NamedNode(base + old_adoption["adopter"]),
+        None) if any(True for _ in db.quads_for_pattern(
+            q.subject, ox.NamedNode("https://w3id.org/connective-kg/ns#adoptedArtefact"),
+            ox.NamedNode(base + old_adoption["artefact"]), None)))
+    out = runner.invoke(main, ["edit", "adoptions", "--change", adopted[len(base):], f"date={adoption.cells['date']}",
+                               "--region", "twente", "--store", str(store)])
+    assert out.exit_code == 0, out.output
     ingest.ingest(expected, "twente", base, GraphStore(reference), full=True)
     assert_same_store(GraphStore(store), GraphStore(reference))
-    assert [c.source for c in log.history(GraphStore(store).open())][:3] == [
-        "kg edit memberships", "kg edit ties", "kg edit people"]
+    assert [c.source for c in log.history(GraphStore(store).open())][:4] == [
+        "kg edit adoptions", "kg edit memberships", "kg edit ties", "kg edit people"]
 
     refused = runner.invoke(main, ["edit", "people", "--change", "p999", "name=X", "--region", "twente",
                                    "--store", str(store)])
