@@ -250,9 +250,18 @@ def test_progress_per_step_on_a_terminal_only(tmp_path: Path) -> None:
     assert code == 0
     steps = [line.split(" s  ", 1)[1] for line in shown.splitlines() if " s  " in line]
     assert steps == ["reading the file …", "mapping and checking the rows …",
+                     "reading and comparing the knowledge graph …", "preparing the data …", "reasoning (OWL 2 RL) …",
+                     "checking against the model (SHACL) …", "making the public view …",
+                     "tracing problems back to cells …", "committing …"]
+    # into a store that holds data, an ingest is a delta (kg.pipeline.write): no separate preparing step
+    code, shown = _on_a_terminal("ingest", str(TEMPLATES), "--region", "twente", "--store", str(tmp_path / "s"),
+                                 "--lang", "en")
+    assert code == 0
+    steps = [line.split(" s  ", 1)[1] for line in shown.splitlines() if " s  " in line]
+    assert steps == ["reading the file …", "mapping and checking the rows …",
                      "reading and comparing the knowledge graph …", "reasoning (OWL 2 RL) …",
                      "checking against the model (SHACL) …", "making the public view …",
-                     "tracing problems back to cells …", "committing …"]  # a delta: kg.pipeline.write
+                     "tracing problems back to cells …", "committing …"]
     code, shown = _on_a_terminal("build", "--store", str(tmp_path / "b"), "--quiet")
     assert code == 0 and " s  " not in shown
     code, shown = _on_a_terminal("build", "--store", str(tmp_path / "b"))

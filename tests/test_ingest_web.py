@@ -406,7 +406,7 @@ def test_long_checks_show_progress_and_answer_api_clients(fresh, tmp_path: Path)
     answer = json.loads(body)
     assert answer["job"]["state"] == "done" and answer["report"]["ok"] and answer["report"]["changes"]["new_region"]
     steps = [s for s, _ in answer["job"]["steps"]]
-    assert steps == ["map", "read store", "reason", "validate", "public", "trace"]  # a delta (kg.pipeline.write)
+    assert steps == ["map", "read store", "convert", "reason", "validate", "public", "trace"]
     assert all(b >= a for (_, a), (_, b) in zip(answer["job"]["steps"], answer["job"]["steps"][1:]))
     # an API client gets 202, the upload's id and where to read its report
     status, body, headers = client.post("/ingest", fields, {"file": ("gen.zip", out.getvalue())},
