@@ -7,7 +7,8 @@ plain pyoxigraph bulk load of the same quads, measured in the same run.
 Each run is a child process (wall time; peak memory as `ru_maxrss` from `os.wait4`):
 
 1. first ingest: a generated region of N people (`synthetic.generate`, seeded; written as
-   filled CSV templates by `kg.ingest.export`) with `kg ingest` into an empty store folder,
+   filled CSV templates by `kg.ingest.export`) with `kg ingest` into a store folder that holds
+   the Twente sample (into an empty store `kg ingest` takes the full path by itself),
    on the delta path (the default) and, for `--full-sizes`, with `--full` (the reference);
    then the store's quads are dumped as N-Quads and bulk loaded by pyoxigraph into a fresh
    on-disk store: the floor for writing that data;
@@ -46,6 +47,7 @@ from bench.ingest_bench import prepare, run
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BASE = "https://region.example/id/"
+SAMPLE, SAMPLE_BASE = ROOT / "data" / "twente-templates", "https://knll-twente.example/id/"
 KG = [sys.executable, "-m", "kg"]
 
 
@@ -289,6 +291,9 @@ def main(argv: list[str] | None = None) -> None:
             folder.mkdir()
             data = prepare(n, 1, folder)
             print(f"{n:,} people, {data['triples']:,} region triples", flush=True)
+            # both stores hold the Twente sample first: into an empty store an ingest takes the full path
+            for s in ("s-delta", "s-full"):
+                ingest(SAMPLE, folder / s, "twente", SAMPLE_BASE, args.budget)
             entry = {"data": data, "delta": ingest(folder / "templates", folder / "s-delta", "gen", BASE, args.budget)}
             print(f"  delta path {entry['delta']['wall']:.1f} s, {entry['delta']['peak_mb']:,.0f} MB", flush=True)
             entry["bulk"] = bulk_load(folder / "s-delta", args.budget, folder)
