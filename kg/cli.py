@@ -870,7 +870,7 @@ def import_cmd(dump: Path, name: str, store_path: str | None, dry_run: bool, rea
         _fail(f"--region {name!r}: {problem}")
     store = _store(store_path)
     try:
-        result = exchange.import_dump(dump, name, store, dry_run=dry_run, reasoner=reasoner)
+        result = exchange.import_dump(dump, name, store, dry_run=dry_run, reasoner=reasoner, who=_who())
     except (StoreError, StoreChanged, OSError) as e:
         _fail(str(e), EXIT_STORE)
     click.echo(exchange.render(result, lang, store=str(store), dry_run=dry_run))

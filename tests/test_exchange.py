@@ -18,7 +18,7 @@ from kg.answers.void import quads as view_quads
 from kg.model import resources
 from kg.model.namespaces import CKG, PUBLIC_GRAPH, PUBLIC_GRAPHS, VOCAB
 from kg.rdf.rdfio import rdflib_graph
-from kg.store import GraphStore, digest
+from kg.store import GraphStore, digest, log
 
 BIN = Path(sys.executable).parent
 OURS = "https://w3id.org/connective-kg/"
@@ -214,6 +214,11 @@ def test_reimport_replaces_that_import_and_nothing_else(exported: tuple[Path, Pa
     assert len(now) == len(twente) - sum(1 for q in twente if q.predicate.value == comment)
     assert {str(q) for q in graph(store, IMPORT + "elders")} == elders
     assert not any(q.predicate.value == comment and q.subject.value.startswith(TW) for q in graph(store, PUBLIC_GRAPH))
+    # every import that changed something is in the change log, with the quads it removed (the comments)
+    changes = log.history(GraphStore(store).open())
+    assert [c.source.rsplit("/", 1)[-1] for c in changes] == ["smaller.nq", "extra.ttl", "out"]
+    _, removed = log.delta(GraphStore(store).open(), changes[0].number)
+    assert removed and all(q.predicate.value == comment for q in removed)
 
 
 def _short_letter_of_intent(out: Path, target: Path) -> None:

@@ -191,4 +191,4 @@ def test_fresh_ingest_drops_other_data_only_when_confirmed(tmp_path: Path) -> No
     graphs = {g.value for g in GraphStore(store).open().named_graphs()}
     g = "https://w3id.org/connective-kg/graph/"
     assert graphs == {g + "ontology", g + "vocabularies", g + "inferred", g + "public", g + "region/twente",
-                      g + "regions"}
+                      g + "regions", g + "changes"}  # the change log (kg.store.log) logs this ingest

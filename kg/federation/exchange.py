@@ -56,7 +56,8 @@ from kg.answers import describe as kd
 from kg.answers import void
 from kg.ingest.export import infer_base
 from kg.ingest.findings import graphs_of
-from kg.ingest.pipeline import DERIVED_GRAPHS, Unblocked, commit, core_quads
+from kg.ingest.ownership import now
+from kg.ingest.pipeline import DERIVED_GRAPHS, Unblocked, commit_recomputed, core_quads
 from kg.model.namespaces import (
     CKG,
     GRAPH,
@@ -77,7 +78,7 @@ from kg.pipeline.report import term
 from kg.rdf.rdfio import FORMATS, RdfLoadError, Source, from_rdflib, parse_source, to_rdflib
 from kg.shacl.validate import Finding
 from kg.sparql import queries
-from kg.store import GraphStore
+from kg.store import GraphStore, log
 from kg.text import LANGS, Strings, Text
 
 OURS = "https://w3id.org/connective-kg/"  # ontology, vocabularies, graphs, shapes: never taken from a dump
@@ -471,13 +472,14 @@ def check(path: Path | str, name: str, store: GraphStore | None, reasoner: str =
 
 
 def import_dump(path: Path | str, name: str, store: GraphStore, dry_run: bool = False,
-                reasoner: str = DEFAULT_REASONER) -> ImportResult:
+                reasoner: str = DEFAULT_REASONER, who: str = "") -> ImportResult:
     """Check, and commit when clean (unless `dry_run`): one atomic switch of the store.
 
     Raises kg.ingest.pipeline.StoreChanged if another write switched the store meanwhile."""
     result = check(path, name, store, reasoner)
     if result.ok and not dry_run:
-        commit(result, store)  # kg.ingest.pipeline.commit: refuses if the store moved on, then replace_all
+        # refuses if the store moved on, then replace_all keeping the change log, with this import logged
+        commit_recomputed(store, result.quads, result.generation, log.Change(0, now(), who, str(path)), result.graph)
         result.build.committed = True
     return result
 

@@ -424,6 +424,27 @@ def commit(result: IngestResult, store: GraphStore, progress: Progress = no_prog
     result.committed = True
 
 
+def commit_recomputed(store: GraphStore, quads: list[ox.Quad], expected: str | None, change: log.Change,
+                      graph: str) -> None:
+    """Make the store hold `quads` (a full path's result: every graph but the log), keeping its change
+    log and logging `change` with the delta of `graph` (the one graph the change replaced)."""
+    db = store.open()
+    kept = list(db.quads_for_pattern(None, None, None, ox.NamedNode(CHANGES_GRAPH)))
+    g = ox.NamedNode(graph)
+    before = set(canonical(db.quads_for_pattern(None, None, None, g)))
+    after = set(canonical(q for q in quads if q.graph_name == g))
+    added, removed = sorted(after - before, key=str), sorted(before - after, key=str)
+    logged = ox.Store()
+    logged.extend(kept)
+    change.number = log.next_number(logged)
+    change.summary = change.summary or {"quads": {"added": len(added), "removed": len(removed)}}
+    record = log.record(change, added, removed) if added or removed else []
+    try:
+        store.replace_all(quads + kept + record, expected=expected)
+    except StoreChanged:
+        raise StoreChanged(problem("store_changed").message("en")) from None
+
+
 def _full_log(result: IngestResult) -> list[ox.Quad]:
     """The change-log entry of a full-path ingest (its delta: the region's quads before and after)."""
     change = result.change
