@@ -416,7 +416,8 @@ def commit(result: IngestResult, store: GraphStore, progress: Progress = no_prog
             result.plan.candidate.commit()
             result.plan = None
         else:
-            store.replace_all(result.quads + result.log_quads + _full_log(result), expected=result.generation)
+            logged = result.log_quads + _full_log(result) if store.incremental else []  # a remote store: no log
+            store.replace_all(result.quads + logged, expected=result.generation)
     except StoreChanged:
         discard(result)
         raise StoreChanged(problem("store_changed").message("en")) from None
@@ -438,7 +439,7 @@ def commit_recomputed(store: GraphStore, quads: list[ox.Quad], expected: str | N
     logged.extend(kept)
     change.number = log.next_number(logged)
     change.summary = change.summary or {"quads": {"added": len(added), "removed": len(removed)}}
-    record = log.record(change, added, removed) if added or removed else []
+    record = log.record(change, added, removed) if (added or removed) and store.incremental else []
     try:
         store.replace_all(quads + kept + record, expected=expected)
     except StoreChanged:
