@@ -198,6 +198,8 @@ def one_row_changes(templates: Path, store: Path, full_store: Path | None, repea
             GraphStore(store).open()
             r["visible"] = time.perf_counter() - t0
             runs.append(r)
+        if repeat % 2:  # back to the stored region as it was, so that the edits below start from it
+            ingest(templates, store, "gen", BASE, budget)
         entry = {"runs": runs, "median_visible": statistics.median(r["visible"] for r in runs),
                  "median_peak_mb": statistics.median(r["peak_mb"] for r in runs)}
         edit_runs = []
@@ -216,6 +218,9 @@ def one_row_changes(templates: Path, store: Path, full_store: Path | None, repea
                 r["ok"] = rep.get("ok")
             r.pop("stdout", None)
             edit_runs.append(r)
+        if repeat % 2:
+            run(KG + ["edit", *[(_node_id(store, a) if isinstance(a, tuple) else a) for a in back], "--region", "gen",
+                      "--store", str(store)], budget)
         entry["edit"] = {"runs": edit_runs, "median_visible": statistics.median(r["visible"] for r in edit_runs),
                          "median_peak_mb": statistics.median(r["peak_mb"] for r in edit_runs),
                          "all_ok": all(r["returncode"] == 0 for r in edit_runs)}
@@ -284,6 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     full_sizes = {int(x) for x in args.full_sizes.split(",") if x}
     report: dict = {"date": datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),
                     "cores": os.cpu_count(), "first": {}, "changes": {}, "national": {}}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS / f"write-{datetime.now():%Y%m%d-%H%M%S}"
     with tempfile.TemporaryDirectory(prefix="write-bench-") as tmp:
         work = Path(tmp)
         for n in sizes:
@@ -301,19 +308,24 @@ def main(argv: list[str] | None = None) -> None:
                 entry["full"] = ingest(folder / "templates", folder / "s-full", "gen", BASE, args.budget, full=True)
                 print(f"  full path {entry['full']['wall']:.1f} s, {entry['full']['peak_mb']:,.0f} MB", flush=True)
             report["first"][n] = entry
+            _save(report, stem)
             if n == args.changes:
                 full_store = folder / "s-full" if n in full_sizes else None
                 report["changes"] = one_row_changes(folder / "templates", folder / "s-delta", full_store,
                                                     args.repeat, args.budget, folder)
+                _save(report, stem)
             shutil.rmtree(folder)
         if args.national:
             report["national"] = national(args.national, args.national_people, args.budget, work)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"write-{datetime.now():%Y%m%d-%H%M%S}"
+    print(_save(report, stem))
+
+
+def _save(report: dict, stem: Path) -> str:
+    """Write the results so far (a later stage that fails loses nothing); the Markdown table."""
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str))
     table = markdown(report)
     stem.with_suffix(".md").write_text(table + "\n")
-    print(table)
+    return table
 
 
 def markdown(report: dict) -> str:

@@ -16,14 +16,17 @@ raises `incremental.Unsupported` and the caller takes the full path.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.compare import to_isomorphic
+from rdflib.namespace import SH
 
 from kg.model.namespaces import (
     CHANGES_GRAPH,
@@ -218,26 +221,55 @@ def _public_delta(db: ox.Store, changed: list[tuple]) -> tuple[list[ox.Quad], li
             [ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in old - new])
 
 
+@lru_cache(maxsize=1)
+def read_predicates() -> frozenset:
+    """Every predicate the shapes may read: the IRIs of the shapes graph and those its SPARQL
+    constraints name (prefixed names expanded with the declared prefixes). A change of any other
+    predicate (an inverse the reasoner adds, say) changes no finding."""
+    shapes = shapes_graph()
+    prefixes = {str(p): str(ns) for d in shapes.objects(None, SH.declare)
+                for p in shapes.objects(d, SH.prefix) for ns in shapes.objects(d, SH.namespace)}
+    out = {ox.NamedNode(str(t)) for triple in shapes for t in triple if isinstance(t, rdflib.URIRef)}
+    for text in shapes.objects(None, SH.select):
+        for prefix, local in re.findall(r"\b([A-Za-z][\w-]*):([A-Za-z_][\w-]*)", str(text)):
+            if prefix in prefixes:
+                out.add(ox.NamedNode(prefixes[prefix] + local))
+    return frozenset(out | {_TYPE})
+
+
 def _focus(db: ox.Store, changed: list[tuple]) -> set:
-    """The nodes whose shapes may read a changed statement (see _READ_BACKWARDS)."""
-    subjects = {t[0] for t in changed}
-    nodes = set(subjects)
-    nodes |= {t[2] for t in changed if t[1] != _TYPE and not isinstance(t[2], ox.Literal)}
-    # shape paths read up to two statements beyond the focus node; the second step only from
-    # nodes whose own statements did not change (the others' referrers are found from them)
-    reached = {q.subject for n in subjects for q in _data(db, None, None, n)}
+    """The nodes whose shapes may read a changed statement: its subject, its object, and the nodes
+    that reach its subject in one or two steps the shapes read (paths, the classes of values), and
+    those that read it backwards (see _READ_BACKWARDS)."""
+    read = read_predicates()
+    nodes = {t[0] for t in changed}
+    relevant = [t for t in changed if t[1] in read]
+    subjects = {t[0] for t in relevant}
+    nodes |= {t[2] for t in relevant if t[1] != _TYPE and not isinstance(t[2], ox.Literal)}
+
+    def referrers(n: object) -> set:
+        return {q.subject for q in _data(db, None, None, n) if q.predicate in read}
+
+    # the second step only from nodes whose own statements did not change (the others' referrers
+    # are found from them)
+    reached = {r for n in subjects for r in referrers(n)}
     nodes |= reached
-    nodes |= {q.subject for n in reached - subjects for q in _data(db, None, None, n)}
-    for q in [q for s in subjects for p in _ADOPTED for q in _data(db, s, p)]:
-        nodes |= {a.subject for p in _ADOPTED for a in _data(db, None, p, q.object)}
+    nodes |= {r for n in reached - subjects for r in referrers(n)}
+    # other adoptions of an artefact whose adoptions changed (an added or removed one, or one's date)
+    artefacts = {t[2] for t in changed if t[1] in _ADOPTED}
+    artefacts |= {q.object for s in subjects for p in _ADOPTED for q in _data(db, s, p)}
+    for artefact in artefacts:
+        nodes |= {a.subject for p in _ADOPTED for a in _data(db, None, p, artefact)}
     for s in subjects:
         nodes |= {q.object for q in _data(db, s, _MEMBER)}
     return {n for n in nodes if not isinstance(n, ox.Literal)}
 
 
 def neighbourhood(db: ox.Store, focus: set) -> list[ox.Quad]:
-    """The quads the shapes read to validate `focus`: two steps out (paths, classes of values)
-    and the statements of the nodes read backwards."""
+    """The quads the shapes read to validate `focus`: every statement of a focus node, then two
+    steps out along what the shapes read (paths, classes of values), and the statements of the
+    nodes read backwards."""
+    read = read_predicates()
     seen: set = set()
     out: list[ox.Quad] = []
     level = set(focus)
@@ -248,8 +280,7 @@ def neighbourhood(db: ox.Store, focus: set) -> list[ox.Quad]:
             quads = _data(db, n)
             out.extend(quads)
             if depth < 2:
-                following |= {q.object for q in quads if not isinstance(q.object, ox.Literal)}
-            if depth < 2:
+                following |= {q.object for q in quads if q.predicate in read and not isinstance(q.object, ox.Literal)}
                 for p in _READ_BACKWARDS:
                     for q in _data(db, None, p, n):
                         if q.subject not in seen:
