@@ -1,8 +1,11 @@
 """The store: where the knowledge graph lives, behind one interface (kg.store.base.Store).
 
-- `local`: a folder of Oxigraph generations on this machine (atomic switch per write);
+- `local`: a folder of Oxigraph generations on this machine (atomic switch per write; a change
+  starts from a checkpoint of the current generation);
 - `remote`: any SPARQL 1.1 store (Oxigraph server, Virtuoso, Fuseki, ...);
-- `snapshot`: a long-running reader's fast view, refreshed when the generation moves;
+- `snapshot`: a long-running reader's fast view, refreshed when the generation moves (following
+  a change's delta);
+- `log`: the change log (who changed what, when) with undo;
 - `views`: reading an open store in the public or internal view, with bound parameters.
 
 `open_store(spec)` gives the store a folder or a `sparql+http(s)://` URL names.
