@@ -79,6 +79,9 @@ def row_edit(db, region: str, base: str, template: str, action: str, key: str | 
     mapped = map_workbook(wb, base, region, kinds_of(db, referenced_iris(wb)), _known(db, base, wb))
     mapped.problems = [p for p in mapped.problems if p.template in (None, template) and p.row in (None, ROW)]
     nodes = {n for n, cell in mapped.rows.items() if cell.template == template and cell.row == ROW}
+    if action == "add" and any(True for n in nodes for _ in db.quads_for_pattern(n, None, None, graph)):
+        raise EditError(Text(nl=f"{template}: regio {region} heeft deze rij al", en=f"{template}: region {region} "
+                             "already has this row"))
     keep = set(nodes)
     grown = True
     while grown:  # the row's blank nodes (periods) and theirs
