@@ -265,3 +265,27 @@ def test_an_edit_is_the_ingest_of_the_edited_templates(workbooks, tmp_path) -> N
     refused = runner.invoke(main, ["edit", "people", "--change", "p999", "name=X", "--region", "twente",
                                    "--store", str(store)])
     assert refused.exit_code == 2 and "p999" in refused.output
+
+
+def test_a_readers_view_follows_a_change_without_copying_the_store(workbooks, tmp_path) -> None:
+    """The web app's in-memory view applies a committed change's delta (two copies taking turns) and
+    then holds exactly what the store holds; a full write in between makes it take a new copy."""
+    from kg.store.snapshot import Snapshot
+
+    base, wb = workbooks["twente"]
+    store = GraphStore(tmp_path / "s")
+    ingest.ingest(wb, "twente", base, store)
+    view = Snapshot(store)
+    copies = []
+    taken = store.snapshot
+    store.snapshot = lambda: copies.append(1) or taken()  # type: ignore[method-assign]
+    fewer = copy.deepcopy(wb)
+    fewer.tables["ties"].rows.pop()
+    for step in range(3):  # three changes: the second copy is made once, then the two take turns
+        assert ingest.ingest(fewer if step % 2 == 0 else wb, "twente", base, store).committed
+        assert view.refresh(force=True) and view.generation == store.generation()
+        assert set(view.db().quads_for_pattern(None, None, None, None)) == set(
+            store.open().quads_for_pattern(None, None, None, None))
+    assert copies == []
+    assert ingest.ingest(wb, "twente", base, store, full=True).committed  # the full path keeps no delta
+    assert view.refresh(force=True) and copies == [1]
