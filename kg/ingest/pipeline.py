@@ -77,8 +77,6 @@ class IngestResult:
     plan: write.Plan | None = None  # the checked delta, on the incremental path (else `quads`)
     change: log.Change | None = None  # its entry in the change log
     full: bool = False  # took the full path (recomputed everything)
-    log_quads: list[ox.Quad] = field(default_factory=list)  # full path: the stored change log, kept
-    before: list[ox.Quad] = field(default_factory=list)  # full path: the region's stored quads (for the log)
 
     @property
     def graph(self) -> str:
@@ -140,7 +138,7 @@ def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
         except incremental.Unsupported:
             pass
     result = _check_full(wb, region, base, store, reasoner, progress)
-    result.change = log.Change(0, now(), who, source, region)
+    result.change = log.Change(0, now(), who, source, region, _summary(result.changes) if result.changes else {})
     return result
 
 
@@ -185,10 +183,6 @@ def _check_full(wb: Workbook, region: str, base: str, store: GraphStore | None, 
             other.append(q)
             if q.subject in subjects:
                 taken.setdefault(q.subject, set()).add(g)
-        elif g == CHANGES_GRAPH:
-            result.log_quads.append(q)
-        if g == graph or (g == REGIONS_GRAPH and q.subject == me):
-            result.before.append(q)
     del db
     result.changes = compare(old, mapped.quads, base, new_region=not old)
     result.timings["read store"] = time.perf_counter() - t0
@@ -416,8 +410,8 @@ def commit(result: IngestResult, store: GraphStore, progress: Progress = no_prog
             result.plan.candidate.commit()
             result.plan = None
         else:
-            logged = result.log_quads + _full_log(result) if store.incremental else []  # a remote store: no log
-            store.replace_all(result.quads + logged, expected=result.generation)
+            assert result.change is not None
+            commit_recomputed(store, result.quads, result.generation, result.change, result.graph)
     except StoreChanged:
         discard(result)
         raise StoreChanged(problem("store_changed").message("en")) from None
@@ -444,23 +438,6 @@ def commit_recomputed(store: GraphStore, quads: list[ox.Quad], expected: str | N
         store.replace_all(quads + kept + record, expected=expected)
     except StoreChanged:
         raise StoreChanged(problem("store_changed").message("en")) from None
-
-
-def _full_log(result: IngestResult) -> list[ox.Quad]:
-    """The change-log entry of a full-path ingest (its delta: the region's quads before and after)."""
-    change = result.change
-    if change is None or result.changes is None:
-        return []
-    mine = {ox.NamedNode(result.graph), ox.NamedNode(REGIONS_GRAPH)}
-    me = ox.NamedNode(result.graph)
-    after = set(canonical(q for q in result.quads if q.graph_name == me or (q.graph_name in mine and q.subject == me)))
-    before = set(result.before)
-    db = ox.Store()
-    db.extend(result.log_quads)
-    change.number = log.next_number(db)
-    change.summary = _summary(result.changes)
-    added, removed = sorted(after - before, key=str), sorted(before - after, key=str)
-    return log.record(change, added, removed) if added or removed else []
 
 
 def ingest(wb: Workbook, region: str, base: str | None, store: GraphStore | None, dry_run: bool = False,

@@ -121,7 +121,7 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
                 rules: incremental.Rules, focus: Iterable = (), log: Iterable[ox.Quad] = (),
                 progress: Callable[[str], None] = lambda step: None) -> Plan:
     """Apply asserted `added`/`removed` quads (data graphs only) to `candidate` with everything that
-    follows, and validate the nodes the change touches plus `focus` (rdflib or pyoxigraph nodes).
+    follows, and validate the nodes the change touches plus `focus` (pyoxigraph nodes).
     `log` quads (the change's own record) are written with it. Unsupported: take the full path."""
     db = candidate.db
     assert db is not None
@@ -171,7 +171,7 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
     # validated before the public view is written: the view does not read it, and it doubles what is read
     progress("validate")
     t0 = time.perf_counter()
-    nodes = _focus(db, changed) | {incremental_node(n) for n in focus}
+    nodes = _focus(db, changed) | set(focus)
     findings = focused_findings(db, nodes)
     found = _inconsistencies(db, {t[0] for t in changed if t[1] == _TYPE})
     timings["validate"] = time.perf_counter() - t0
@@ -183,15 +183,6 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
     timings["public"] = time.perf_counter() - t0
     return Plan(candidate, added, removed, (len(inferred_add), len(inferred_remove)),
                 (len(public_add), len(public_remove)), nodes, findings, found, timings)
-
-
-def incremental_node(n: object) -> object:
-    """A pyoxigraph node for an rdflib or pyoxigraph node."""
-    if isinstance(n, rdflib.URIRef):
-        return ox.NamedNode(str(n))
-    if isinstance(n, rdflib.BNode):
-        return ox.BlankNode(str(n))
-    return n
 
 
 def _data(db: ox.Store, s=None, p=None, o=None) -> list[ox.Quad]:
