@@ -92,6 +92,14 @@ def test_empty_templates_command(tmp_path: Path) -> None:
     assert validations["C2:C5000"].type == "list" and "lijsten-lists" in validations["C2:C5000"].formula1
     # the filled-in template is read back as templates: helper sheets are skipped
     assert not [p for p in read_path(tmp_path / "t" / blank.XLSX_NAME).problems if p.blocking]
+    # the contract as Markdown: every template and column, and it is the text in docs/
+    contract = (tmp_path / "t" / "templates.md").read_text(encoding="utf-8")
+    assert contract == (ROOT / "docs" / "templates.md").read_text(encoding="utf-8"), \
+        "docs/templates.md is stale: regenerate it with `kg templates DIR`"
+    for t in BY_NAME.values():
+        section = contract.split(f"## `{t.name}`")[1].split("\n## ")[0]
+        assert [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")] == t.column_names
+    assert ", ".join(value_lists()["depth"].terms()) in contract
 
 
 def test_annotated_xlsx_marks_the_exact_cells(rows, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -100,3 +101,28 @@ def test_every_package_says_its_job_and_the_readme_names_every_package() -> None
     assert {x for x in listed if x.startswith("kg/")} <= subpackages, "the README names a package that is gone"
     for top in ("ontology", "shapes", "data", "kg", "web", "synthetic", "docs", "tests", "bench"):
         assert top in listed and (ROOT / top).is_dir(), top
+
+
+def _tracked() -> list[Path]:
+    out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return [ROOT / p for p in out.splitlines() if p.endswith((".py", ".md", ".ttl", ".rq", ".html", ".js", ".css",
+                                                             ".toml", ".txt", "Makefile", ".sh", ".cfg"))
+            or p.startswith(".ci/")]
+
+
+def test_every_cited_document_is_in_the_repository_and_no_machine_paths() -> None:
+    """A comment or page that cites a Markdown document names a file that is here (relative to itself, the
+    root or docs/), and nothing names a folder of one developer's machine."""
+    missing, machine = [], []
+    for path in _tracked():
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for m in re.finditer(r"(?<![\w/.<>-])((?:\.\./|[\w-]+/)*[\w-]+\.md)\b", text):
+            name = m.group(1)
+            if not any((base / name).is_file() for base in (path.parent, ROOT, ROOT / "docs")):
+                missing.append(f"{path.relative_to(ROOT)}: {name}")
+        machine += [f"{path.relative_to(ROOT)}: {m.group(0)}"
+                    for m in re.finditer(r"(?<![\w.])/(?:work|home|root|Users)/[\w.-]+", text)]
+    assert not missing, missing
+    assert not machine, machine

@@ -11,7 +11,7 @@ from kg.sparql import queries
 
 NAMES = sorted(queries.catalogue())
 
-# The named queries of the competency questions (domain.md); each must exist.
+# The named queries of the competency questions (docs/domain.md); each must exist.
 COMPETENCY_QUERIES = (
     "expertise-evidence", "contact-reach", "person-ties", "depth-distribution", "agreements-of",
     "reachable-expertise", "diffusion-trace", "derivations", "next-adopters", "boundary-objects",

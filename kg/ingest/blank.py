@@ -1,6 +1,7 @@
-"""Empty templates to fill in: one CSV file per template (the header row) and an XLSX
+"""Empty templates to fill in: one CSV file per template (the header row), an XLSX
 workbook with the headers, an explanation sheet (nl/en), a comment on every header
-cell and the allowed values as drop-down lists."""
+cell and the allowed values as drop-down lists, and the same contract as Markdown
+(docs/templates.md is this text)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kg.ingest.templates import BY_NAME, ORDER, TOPIC, TOPICS, VALUE, VALUES, value_lists
+from kg.ingest.templates import BY_NAME, ORDER, TOPIC, TOPICS, VALUE, VALUES, Column, value_lists
 from kg.sheets import csv_text, inert_cells
 
 XLSX_NAME = "connective-kg-sjablonen-templates.xlsx"
@@ -62,9 +63,7 @@ def workbook(rows: dict[str, list[dict[str, str]]] | None = None):
         info.append([name, "", "ja / yes" if t.required else "nee / no", t.help_nl, t.help_en, ""])
         info.cell(row=info.max_row, column=1).font = Font(bold=True)
         for col in t.columns:
-            allowed = ", ".join(lists[col.target].terms()) if col.kind in (VALUE, VALUES) else (
-                "code of naam van een thema / topic code or name" if col.kind in (TOPIC, TOPICS) else "")
-            info.append(["", col.name, "ja / yes" if col.required else "", col.help_nl, col.help_en, allowed])
+            info.append(["", col.name, "ja / yes" if col.required else "", col.help_nl, col.help_en, _allowed(col)])
     for letter, width in zip("ABCDEF", (16, 22, 14, 60, 60, 60)):
         info.column_dimensions[letter].width = width
     for row in info.iter_rows():
@@ -120,6 +119,37 @@ def _typed(text: str):
     return text
 
 
+def _allowed(col: Column) -> str:
+    if col.kind in (VALUE, VALUES):
+        return ", ".join(value_lists()[col.target].terms())
+    return "code of naam van een thema / topic code or name" if col.kind in (TOPIC, TOPICS) else ""
+
+
+def contract_markdown() -> str:
+    """The ingest contract as Markdown: the rules, then every template with its columns, what
+    each holds (nl/en) and its allowed values; generated from the same data as the workbook."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = ["# Spreadsheet templates: the ingest contract", "",
+           "Generated from `kg/ingest/templates.py` and the packaged ontology by `kg templates DIR`",
+           "(which writes this text as `templates.md` beside the empty templates); a test keeps this",
+           "copy current. `docs/ingest.md` says how a filled workbook is read and checked.", ""]
+    for nl, en in _INTRO:
+        out += [f"- {nl}", f"  *{en}*"]
+    for name in ORDER:
+        t = BY_NAME[name]
+        out += ["", f"## `{name}`" + (" (verplicht / required)" if t.required else ""), ""]
+        if t.help_nl or t.help_en:
+            out += [f"{t.help_nl} *{t.help_en}*", ""]
+        out += ["| kolom / column | verplicht / required | uitleg | explanation | toegestane waarden / allowed values |",
+                "|---|---|---|---|---|"]
+        out += [f"| `{c.name}` | {'ja / yes' if c.required else ''} | {cell(c.help_nl)} | {cell(c.help_en)} | "
+                f"{cell(_allowed(c))} |" for c in t.columns]
+    return "\n".join(out) + "\n"
+
+
 def write_xlsx(path: Path, rows: dict[str, list[dict[str, str]]] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook(rows).save(path)
@@ -127,6 +157,9 @@ def write_xlsx(path: Path, rows: dict[str, list[dict[str, str]]] | None = None) 
 
 
 def write_templates(folder: Path | str) -> list[Path]:
-    """`kg templates DIR`: the empty CSV files and the XLSX workbook."""
+    """`kg templates DIR`: the empty CSV files, the XLSX workbook and the contract as Markdown."""
     folder = Path(folder)
-    return write_csv_templates(folder) + [write_xlsx(folder / XLSX_NAME)]
+    written = write_csv_templates(folder) + [write_xlsx(folder / XLSX_NAME)]
+    contract = folder / "templates.md"
+    contract.write_text(contract_markdown(), encoding="utf-8")
+    return [*written, contract]

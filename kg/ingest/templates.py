@@ -1,4 +1,4 @@
-"""The spreadsheet templates as data: the ingest contract (docs/ingest.md; the shared templates.md).
+"""The spreadsheet templates as data: the ingest contract (docs/templates.md, docs/ingest.md).
 
 Every template has fixed columns (a header must hold all of them; extra
 columns are allowed and ignored); each column has a kind that says how a cell

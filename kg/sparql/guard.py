@@ -2,7 +2,7 @@
 
 The endpoint is read-only and must never make the server fetch anything:
 pyoxigraph executes `SERVICE` over HTTP and cannot switch it off from Python
-(design.md, section 7). Every query text is checked here first, and the text
+(pyoxigraph 0.5). Every query text is checked here first, and the text
 that passed the check is exactly the text that runs.
 
 How the checks are made, and why they are built this way:

@@ -1,7 +1,7 @@
 """Run untrusted SPARQL with a deadline that really stops it.
 
 Neither rdflib nor pyoxigraph can cancel a running query, and Python threads
-cannot be killed (design.md, section 7). So untrusted queries run in worker
+cannot be killed (pyoxigraph 0.5, rdflib 7). So untrusted queries run in worker
 processes (`python -m kg.sparql.worker`, talking over a socket pair): the
 caller waits at most the deadline for an answer (including the wait for a
 free worker) and then kills the worker (SIGKILL) and starts a fresh one.
