@@ -31,6 +31,16 @@ class Setting:
         return raw if not isinstance(raw, str) else self.type(raw)
 
 
+def flag(raw: str) -> bool:
+    """A yes/no setting: 1, true, yes, on (any case) are yes; 0, false, no, off are no."""
+    text = raw.strip().casefold()
+    if text in ("1", "true", "yes", "on", "ja"):
+        return True
+    if text in ("0", "false", "no", "off", "nee"):
+        return False
+    raise ValueError(f"not a yes/no value: {raw!r} (use 1 or 0)")
+
+
 def default_store_path() -> Path:
     """`$XDG_DATA_HOME/connective-kg/store` (~/.local/share/connective-kg/store)."""
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "connective-kg" / "store"
@@ -57,6 +67,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_QUERY_MEMORY_MB", int, 2048, "`2048` MB of memory per SPARQL worker", web_only=True),
     Setting("KG_QUERY_MAX_CHARS", int, 100_000, "`100000` characters per SPARQL query", web_only=True),
     Setting("KG_TODAY", str, "", "the real date: the day pages treat as today (`YYYY-MM-DD`)", web_only=True),
+    Setting("KG_STRICT_TEMPLATES", flag, False, "`0`; `1`: a page that uses a value its view did not give fails "
+            "instead of showing it empty (the test suite runs with `1`)", web_only=True),
     Setting("KG_DATA_LICENSE", str, "https://creativecommons.org/licenses/by/4.0/", "CC BY 4.0: the data licence "
             "stated in VoID and dumps", "`--license IRI` (`kg export --out`)"),
     Setting("KG_REGIONS", str, None, "unset: no federation; else the region registry (TOML, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,6 +13,10 @@ from kg.pipeline.build import BuildResult, build
 from kg.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Every app the suite starts, in this process or as a server process, fails on a template value
+# its view did not give (a renamed key would otherwise render as an empty string).
+os.environ["KG_STRICT_TEMPLATES"] = "1"
 
 
 @pytest.fixture(scope="session")

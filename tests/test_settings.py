@@ -11,9 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
+from jinja2 import UndefinedError
 
 from kg import settings
+from web import create_app
 
 
 def test_the_readme_table_is_the_declared_settings() -> None:
@@ -51,3 +54,19 @@ def test_kg_settings_shows_values_in_effect_and_hides_secrets(tmp_path: Path) ->
     assert set(shown) == set(settings.BY_NAME)
     assert shown["KG_TOKEN"] == "(set)" and "geheim" not in out.stdout
     assert shown["KG_ROW_CAP"] == "12" and shown["KG_STORE"] == str(tmp_path / "s")
+
+
+def test_strict_templates_fail_on_a_value_the_view_did_not_give(tmp_path: Path) -> None:
+    assert settings.flag("1") and settings.flag("Ja") and not settings.flag("off")
+    with pytest.raises(ValueError, match="yes/no"):
+        settings.flag("misschien")
+    for strict in (True, False):
+        app = create_app({"KG_STORE": str(tmp_path / "store"), "KG_STRICT_TEMPLATES": strict})
+        template = app.jinja_env.from_string("[{{ page.renamed }}]")
+        with app.app_context():
+            if strict:
+                with pytest.raises(UndefinedError, match="renamed"):
+                    template.render(page={"name": "x"})
+            else:
+                assert template.render(page={"name": "x"}) == "[]"
+        app.extensions["kg"].close()

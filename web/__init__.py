@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import Flask
+from jinja2 import StrictUndefined
 
 from kg import __version__, settings
 from kg.store import open_store
@@ -52,6 +53,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         workers=app.config["KG_QUERY_WORKERS"],
         memory_mb=app.config["KG_QUERY_MEMORY_MB"],
     )
+    if app.config["KG_STRICT_TEMPLATES"]:
+        app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals.update(t=i18n.t, lang=i18n.lang, version=__version__)
     security.install(app)
     i18n.install(app)

@@ -132,7 +132,7 @@ def api_analytics() -> Response | tuple[Response, int]:
 def analytics_page() -> str | tuple[str, int]:
     text = request.args.get("actor", "").strip()
     if not text:
-        return render_template("analytics.html", text="", result=None)
+        return render_template("analytics.html", text="", result=None, problem=None)
     try:
         result = _run(*_params())
     except queries.QueryError as e:
@@ -143,7 +143,7 @@ def analytics_page() -> str | tuple[str, int]:
     args = _export_args(result)
     found = tables.tables(result)
     return render_template(
-        "analytics.html", text=text, result=result, pics=pics, tables=found, dimensions=DIMENSIONS,
+        "analytics.html", text=text, result=result, problem=None, pics=pics, tables=found, dimensions=DIMENSIONS,
         picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
         table_urls={n: url_for("analytics.table", name=n, **args) for n in found},
         graph_urls={f: url_for("analytics.graph", fmt=f, **args) for f in gephi.FORMATS},

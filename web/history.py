@@ -135,7 +135,7 @@ def _list(status: int = 200, **kw: Any) -> Response | tuple[str | Response, int]
         return jsonify(body), status
     regions = sorted({c.region for c in everything if c.region} | ({region} if region else set()))
     return render_template("history.html", kept=kept, changes=changes, region=region, regions=regions,
-                           **kw), status
+                           **{"refused": None, **kw}), status
 
 
 @bp.get("/history")

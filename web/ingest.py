@@ -184,7 +184,8 @@ def _files(upload_id: str) -> dict[str, Path]:
 
 def _form_page(status: int = 200, **kw) -> tuple[str, int]:
     form = {k: request.form.get(k, "") for k in ("region", "new_region", "new_base")}
-    return render_template("ingest.html", regions=region_infos(kg().db()), form=form, new=NEW, **kw), status
+    page = {"committed": None, "input_error": None, "report": None, "need_confirm": False, **kw}  # what the template may show
+    return render_template("ingest.html", regions=region_infos(kg().db()), form=form, new=NEW, **page), status
 
 
 def _error(key: str, status: int, **fmt: object) -> tuple[str, int]:

@@ -117,24 +117,25 @@ def trace_page() -> str | tuple[str, int]:
     db = kg().db()
     text = request.args.get("artefact", "").strip()
     v, lg = view(), lang()
-    ctx: dict[str, Any] = {"text": text, "choices": diffusion.adopted_artefacts(db, v, lg),
+    ctx: dict[str, Any] = {"text": text, "choices": diffusion.adopted_artefacts(db, v, lg), "result": None, "problem": None,
                            "federation_on": federation.registry() is not None, "federated": federation.asked()}
     if not text:
         return render_template("trace.html", **ctx)
     if len(text) > MAX_NAME:
-        return render_template("trace.html", problem="trace_unknown", candidates=[], **ctx), 404
+        return render_template("trace.html", **{**ctx, "problem": "trace_unknown", "candidates": []}), 404
     try:
         result = _trace(db, text, v, lg)
     except queries.QueryError as e:
         key, status, candidates = _problem(e, text)
-        return render_template("trace.html", problem=key, candidates=candidates, **ctx), status
+        return render_template("trace.html", **{**ctx, "problem": key, "candidates": candidates}), status
     base = kg().base_iri
     url = lambda iri: page_url(iri, base) if iri.startswith(base) or not result.get("federated") else iri  # noqa: E731
     art_param = result["artefact"]["iri"][len(base):] if result["artefact"]["iri"].startswith(base) else result["artefact"]["iri"]
     made_copy = {a["adoption"]["iri"] for a in result["adoptions"] if a["adapted_copy"]}
     variants = [result["artefact"]] + [d["copy"] for d in result["derivations"]]
+    ctx["result"] = result
     return render_template(
-        "trace.html", result=result, art_param=art_param, made_copy=made_copy,
+        "trace.html", art_param=art_param, made_copy=made_copy,
         spread=Markup(pictures.spread_svg(result, lg, url)), curve=Markup(pictures.curve_svg(result, lg)),
         variants=[(Markup(pictures.variant_swatch(i)), v) for i, v in enumerate(variants)],
         copy_swatch=Markup(pictures.variant_swatch(0, made_copy=True)),
