@@ -64,9 +64,10 @@ libreoffice:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; fi; }
 
-# The linter (ruff, configured in pyproject.toml), then the whole suite.
+# The linter and the type checker (ruff and mypy, configured in pyproject.toml), then the whole suite.
 lint: setup
 	$(BIN)/ruff check kg web synthetic bench tests
+	$(BIN)/mypy
 
 test: setup browser virtuoso libreoffice lint
 	$(BIN)/python -m pytest

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import re
 import subprocess
+import sys
+import tomllib
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -126,3 +128,18 @@ def test_every_cited_document_is_in_the_repository_and_no_machine_paths() -> Non
                     for m in re.finditer(r"(?<![\w.])/(?:work|home|root|Users)/[\w.-]+", text)]
     assert not missing, missing
     assert not machine, machine
+
+
+def test_the_type_checkers_debt_list_only_names_modules_that_still_fail(tmp_path: Path) -> None:
+    """pyproject.toml lists the modules mypy does not check yet; a module that passes must leave it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    debt = {m for o in config["tool"]["mypy"]["overrides"] if o.get("ignore_errors") for m in o["module"]}
+    assert debt, "the debt list is gone: drop this test with it"
+    without = tmp_path / "mypy.ini"
+    without.write_text("[mypy]\npython_version = 3.11\nignore_missing_imports = True\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(without), "--cache-dir",
+                          str(tmp_path / "cache"), "kg", "web"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    failing = {re.sub(r"\.__init__$", "", m.group(1).replace("/", ".")) for m in
+               re.finditer(r"^([\w/]+)\.py:\d+: error", out.stdout, flags=re.M)}
+    assert failing, out.stdout + out.stderr
+    assert not debt - failing, f"these modules pass now: take them off the list in pyproject.toml: {sorted(debt - failing)}"

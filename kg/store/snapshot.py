@@ -51,7 +51,7 @@ class Snapshot:
             if current != self._generation:
                 deltas = None
                 if self._generation is not _NONE_YET and isinstance(self._db, ox.Store):
-                    deltas = self.store.deltas_since(self._generation)  # type: ignore[arg-type]
+                    deltas = self.store.deltas_since(self._generation)
                 if deltas:
                     self._follow(deltas)
                 else:
