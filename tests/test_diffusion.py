@@ -12,11 +12,13 @@ import sys
 import pyoxigraph as ox
 import pytest
 import rdflib
+from answer_types import mismatches
 from conftest import ROOT, TOKEN
 from rdflib import RDFS, URIRef
 from test_actor_pages import SVG, by_id, injected, parse_html, svgs, text_of
 
 from kg.answers import trace as diffusion
+from kg.answers.trace import Trace
 from kg.model import resources
 from kg.pictures import layout
 from kg.sparql import queries
@@ -169,6 +171,15 @@ def test_api_trace_returns_the_documented_shape(client, sample_db) -> None:
     assert body == json.loads(json.dumps(diffusion.trace(sample_db, KW, "internal", "nl")))
     public = client.get("/api/trace?artefact=a-kijkwijzer-ol&next=1").get_json()
     assert public["next_adopters"] and len(public["adoptions"]) == 21
+    # the declared type (kg.answers.trace.Trace) is the shape, with and without next adopters
+    internal = client.get("/api/trace?artefact=a-kijkwijzer-ol&next=1",
+                          headers={"Authorization": f"Bearer {TOKEN}"}).get_json()
+    for answer in (body, public, internal):
+        assert not mismatches(answer, Trace)
+    assert any(r["evidence"] for n in internal["next_adopters"] for r in n["reasons"])
+    assert all(r["evidence"] is None for n in public["next_adopters"] for r in n["reasons"])
+    renamed = {**body, "adoptions": [{**body["adoptions"][0], "adopters": None}]}
+    assert mismatches(renamed, Trace) == ["$.adoptions[0]: undeclared 'adopters' (Adoption)"]
 
 
 @pytest.mark.parametrize("query, status, error", [

@@ -22,12 +22,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from answer_types import mismatches
 from click.testing import CliRunner
 from conftest import LiveServer
 from oxigraph_server import OxigraphServer, free_port
 
 from kg.answers import expertise
 from kg.answers import trace as diffusion
+from kg.answers.trace import Trace
 from kg.cli import main
 from kg.federation import federated as federation
 from kg.federation import registry as regions
@@ -408,6 +410,7 @@ def test_federated_trace_follows_the_artefact_by_sameas_ours_and_theirs(world) -
                                     "--store", str(world.local.path), "--format", "json"])
     assert out.exit_code == 0, out.output
     tr = json.loads(out.output)
+    assert not mismatches(tr, Trace)
     assert tr["artefact"]["iri"] == TW + "a-kijkwijzer-ol"
     assert {TW + "a-kijkwijzer-ol", world.art_a, world.art_b} <= set(tr["same_as"])
     report = {r["name"]: r for r in tr["regions"]}

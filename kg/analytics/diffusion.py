@@ -25,10 +25,11 @@ import pyoxigraph as ox
 
 from kg.analytics.extract import RegionData
 from kg.answers import trace as diffusion
+from kg.answers.trace import Adoption, Trace
 
 
-def intervals(adoptions: list[dict[str, Any]]) -> dict[str, Any]:
-    dates = sorted(dt.date.fromisoformat(a["date"][:10]) for a in adoptions if a.get("date"))
+def intervals(adoptions: list[Adoption]) -> dict[str, Any]:
+    dates = sorted(dt.date.fromisoformat(a["date"][:10]) for a in adoptions if a["date"])
     gaps = [(b - a).days for a, b in zip(dates, dates[1:])]
     return {"days": gaps, "mean_days": mean(gaps) if gaps else None,
             "median_days": median(gaps) if gaps else None}
@@ -39,8 +40,8 @@ def _count(region: RegionData, items: Counter[str]) -> list[dict[str, Any]]:
             for k, n in sorted(items.items(), key=lambda kv: (-kv[1], region.label(kv[0]).casefold()))]
 
 
-def spread(region: RegionData, trace: dict[str, Any]) -> dict[str, Any]:
-    schools = {a["adopter"]["iri"] for a in trace["adoptions"] if a.get("adopter")}
+def spread(region: RegionData, trace: Trace) -> dict[str, Any]:
+    schools = {a["adopter"]["iri"] for a in trace["adoptions"] if a["adopter"]}
     boards: Counter[str] = Counter()
     sectors: Counter[str] = Counter()
     for s in schools:
@@ -52,9 +53,9 @@ def spread(region: RegionData, trace: dict[str, Any]) -> dict[str, Any]:
     brokers: Counter[str] = Counter()
     networks: Counter[str] = Counter()
     for a in trace["adoptions"]:
-        for b in a.get("brokers") or []:
-            brokers[b["iri"]] += 1
-        if a.get("network"):
+        for broker in a["brokers"]:
+            brokers[broker["iri"]] += 1
+        if a["network"]:
             networks[a["network"]["iri"]] += 1
     return {"reach_by_board": _count(region, boards), "reach_by_sector": _count(region, sectors),
             "carriers": {"brokers": _count(region, brokers), "networks": _count(region, networks)}}
@@ -74,8 +75,8 @@ def steps_to_adopters(region: RegionData, school: str, adopters: set[str]) -> in
 
 def analyse(db: ox.Store, region: RegionData, artefact: str) -> dict[str, Any]:
     trace = diffusion.trace(db, artefact, region.view, region.lang, next_adopters=True)
-    adopters = {a["adopter"]["iri"] for a in trace["adoptions"] if a.get("adopter")}
-    nexts = [{**n, "steps": steps_to_adopters(region, n["school"]["iri"], adopters)}
+    adopters = {a["adopter"]["iri"] for a in trace["adoptions"] if a["adopter"]}
+    nexts: list[dict[str, Any]] = [{**n, "steps": steps_to_adopters(region, n["school"]["iri"], adopters)}
              for n in trace["next_adopters"] or []]
     nexts.sort(key=lambda n: (-(n["score"] or 0), n["steps"] if n["steps"] is not None else float("inf"),
                               n["school"]["label"].casefold()))

@@ -13,7 +13,7 @@ Values are plain Python (str, int, float, bool, None); an actor or concept is
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 import pyoxigraph as ox
 
@@ -22,7 +22,13 @@ from kg.sparql import queries
 from kg.text import Strings, Text
 
 Row = dict[str, Any]
-Ref = dict[str, str]
+
+
+class Ref(TypedDict):
+    """An actor or concept in every answer: its IRI and its label in the answer's language."""
+
+    iri: str
+    label: str
 
 KINDS = ("person", "artefact", "organisation", "network", "collective", "actor")
 NETWORK_KINDS = ("network", "collective")

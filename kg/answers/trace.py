@@ -1,38 +1,93 @@
 """How an artefact spread from school to school (olievlekwerking), from named queries.
 
-`trace()` returns the documented JSON shape of `/api/trace` and `kg trace --format json`
-(docs/web.md):
-
-    {"artefact": {"iri", "label"},
-     "adoptions": [{"adoption", "date", "order", "days_since_first", "adopted",
-                    "adopter", "source", "broker", "brokers", "network", "adapted_copy"}],
-     "derivations": [{"copy", "parent", "created", "depth", "adapted_by"}],
-     "curve": [{"date", "adoptions", "schools"}],
-     "summary": {"adoptions", "schools", "copies", "first", "last", "max_depth"},
-     "next_adopters": null | [{"school", "score",
-                               "reasons": [{"reason", "reason_label", "via": [...], "links", "evidence"}]}]}
-
-Every actor is `{"iri", "label"}` or null; dates are `YYYY-MM-DD`.
+`trace()` returns `Trace`, the documented JSON shape of `/api/trace` and `kg trace --format json`
+(docs/web.md). Every actor is a `Ref` ({"iri", "label"}) or null; dates are `YYYY-MM-DD`.
 """
-
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import pyoxigraph as ox
 
-from kg.answers.actors import profile, ref, rows
+from kg.answers.actors import Ref, profile, ref, rows
 from kg.sparql import queries
 from kg.text import Strings, Text
 
 Row = dict[str, Any]
 
 
+class Adoption(TypedDict):
+    adoption: Ref
+    date: str | None
+    order: int | None
+    days_since_first: int | None
+    adopted: Ref | None  # the original or the adapted copy that was adopted
+    adopter: Ref | None
+    source: Ref | None  # from whom the adopter had it
+    broker: Ref | None  # the first broker (kept for older clients); all of them in `brokers`
+    brokers: list[Ref]
+    network: Ref | None
+    adapted_copy: Ref | None  # the copy this adoption made
+    region: NotRequired[Any]  # federated answers: the region that holds the adoption
+
+
+class Derivation(TypedDict):
+    copy: Ref | None
+    parent: Ref | None
+    created: str | None
+    depth: int | None
+    adapted_by: Ref | None
+    region: NotRequired[Any]  # federated answers: the region that holds the copy
+
+
+class CurvePoint(TypedDict):
+    date: str
+    adoptions: int  # cumulative
+    schools: int  # distinct adopting schools so far
+
+
+class Summary(TypedDict):
+    adoptions: int
+    schools: int
+    copies: int
+    first: str | None
+    last: str | None
+    max_depth: int
+    regions: NotRequired[int]  # a federated trace: how many regions hold adoptions
+
+
+class Reason(TypedDict):
+    reason: str  # same-board, tie or network
+    reason_label: str
+    via: list[Ref]  # the adopters the school is near to
+    links: int
+    evidence: list[str] | None  # who links them: internal view only, else null
+
+
+class NextAdopter(TypedDict):
+    school: Ref
+    score: float | None
+    reasons: list[Reason]
+
+
+class Trace(TypedDict):
+    artefact: Ref
+    adoptions: list[Adoption]
+    derivations: list[Derivation]
+    curve: list[CurvePoint]
+    summary: Summary
+    next_adopters: list[NextAdopter] | None  # null unless asked for (slower)
+    # a federated trace (kg.federation.federated) also says which regions answered and how
+    federated: NotRequired[bool]
+    same_as: NotRequired[list[str]]
+    regions: NotRequired[list[dict[str, Any]]]
+
+
 class NotAnArtefact(queries.QueryError):
     """The name resolved to an actor that is not an artefact."""
 
 
-def resolve_artefact(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl") -> Row:
+def resolve_artefact(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl") -> Ref:
     """The artefact by IRI, local id or label, as {"iri", "label"}.
 
     Raises queries.AmbiguousName (with .candidates) for an ambiguous label, queries.QueryError for
@@ -47,15 +102,15 @@ def resolve_artefact(db: ox.Store, artefact: str, view: str = "internal", lang: 
 
 
 def trace(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl",
-          next_adopters: bool = False) -> Row:
+          next_adopters: bool = False) -> Trace:
     """Every adoption of the artefact or an adapted copy in date order, the derivation tree of the
     copies, the cumulative adoption curve and, if asked (slower), the likely next adopters."""
     art = resolve_artefact(db, artefact, view, lang)
     adoptions = _adoptions(db, art["iri"], view, lang)
-    derivations = [{
-        "copy": ref(r["copy"], r["copyLabel"]), "parent": ref(r["parent"], r["parentLabel"]),
-        "created": r["created"], "depth": r["depth"], "adapted_by": ref(r["adaptedBy"], r["adaptedByLabel"]),
-    } for r in rows(db, "derivations", {"artefact": art["iri"]}, view, lang)]
+    derivations = [Derivation(
+        copy=ref(r["copy"], r["copyLabel"]), parent=ref(r["parent"], r["parentLabel"]),
+        created=r["created"], depth=r["depth"], adapted_by=ref(r["adaptedBy"], r["adaptedByLabel"]),
+    ) for r in rows(db, "derivations", {"artefact": art["iri"]}, view, lang)]
     return {
         "artefact": art,
         "adoptions": adoptions,
@@ -66,15 +121,15 @@ def trace(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl",
     }
 
 
-def _adoptions(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+def _adoptions(db: ox.Store, iri: str, view: str, lang: str) -> list[Adoption]:
     """One entry per adoption (the query gives one row per broker), in the query's date order."""
-    out: dict[str, Row] = {}
+    out: dict[str, Adoption] = {}
     for r in rows(db, "diffusion-trace", {"artefact": iri}, view, lang):
         a = out.get(r["adoption"])
         broker = ref(r["broker"], r["brokerLabel"])
         if a is None:
             a = out[r["adoption"]] = {
-                "adoption": ref(r["adoption"], r["adoptionLabel"]),
+                "adoption": cast(Ref, ref(r["adoption"], r["adoptionLabel"])),  # always bound
                 "date": r["date"], "order": r["order"], "days_since_first": r["daysSinceFirst"],
                 "adopted": ref(r["adopted"], r["adoptedLabel"]),
                 "adopter": ref(r["adopter"], r["adopterLabel"]),
@@ -88,7 +143,7 @@ def _adoptions(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
     return list(out.values())
 
 
-def summary(adoptions: list[Row], derivations: list[Row]) -> Row:
+def summary(adoptions: list[Adoption], derivations: list[Derivation]) -> Summary:
     """Counts and first/last date of a trace (the `summary` of the JSON)."""
     dated = [a["date"] for a in adoptions if a["date"]]
     return {
@@ -101,14 +156,14 @@ def summary(adoptions: list[Row], derivations: list[Row]) -> Row:
     }
 
 
-def curve(adoptions: list[Row]) -> list[Row]:
+def curve(adoptions: list[Adoption]) -> list[CurvePoint]:
     """Cumulative adoptions and distinct adopting schools, one point per adoption date."""
-    points: list[Row] = []
+    points: list[CurvePoint] = []
     schools: set[str] = set()
-    for n, a in enumerate(sorted((a for a in adoptions if a["date"]), key=lambda a: a["date"]), start=1):
+    for n, a in enumerate(sorted((a for a in adoptions if a["date"]), key=lambda a: a["date"] or ""), start=1):
         if a["adopter"]:
             schools.add(a["adopter"]["iri"])
-        point = {"date": a["date"], "adoptions": n, "schools": len(schools)}
+        point: CurvePoint = {"date": a["date"] or "", "adoptions": n, "schools": len(schools)}
         if points and points[-1]["date"] == a["date"]:
             points[-1] = point
         else:
@@ -120,7 +175,7 @@ REASONS = Strings({"same-board": Text(nl="zelfde bestuur", en="same board"), "ti
                    "network": Text(nl="netwerk", en="network")})
 
 
-def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[NextAdopter]:
     """Schools near an adopter, best first; per school its reasons, each with the adopters it is
     near to. The evidence text (names of the people linking them) is kept only internally."""
     schools: dict[str, Row] = {}
@@ -136,7 +191,8 @@ def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
         reason["links"] += r["links"] or 0
         if view == "internal" and r["evidence"] and r["evidence"] not in reason["evidence"]:
             reason["evidence"].append(r["evidence"])
-    out = [{**s, "reasons": list(s["reasons"].values())} for s in schools.values()]
+    out = [NextAdopter(school=s["school"], score=s["score"], reasons=list(s["reasons"].values()))
+           for s in schools.values()]
     return sorted(out, key=lambda s: (-(s["score"] or 0), s["school"]["label"].casefold(), s["school"]["iri"]))
 
 

@@ -58,6 +58,7 @@ import pyoxigraph as ox
 
 from kg.answers import expertise
 from kg.answers import trace as diffusion
+from kg.answers.trace import Trace
 from kg.federation.registry import DEFAULT_TIMEOUT, Outcome, Region, Registry, run_parallel
 from kg.sparql import queries
 
@@ -202,7 +203,7 @@ def _region_trace(region: Region, start: list[str], lang: str, timeout: float):
 
 
 def trace(db: ox.Store, registry: Registry | None, artefact: str, lang: str = "nl",
-          timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC, next_adopters: bool = False) -> dict:
+          timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC, next_adopters: bool = False) -> Trace:
     """How an artefact spread: with no registry, in our store in `view` (with the likely next
     adopters if asked); else across our region and every region of the registry (public data
     only, no next adopters: `view` and `next_adopters` do not apply)."""
