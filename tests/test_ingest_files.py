@@ -15,11 +15,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from answer_types import mismatches
 from conftest import ROOT
 
 from kg.ingest import annotate, blank
 from kg.ingest.pipeline import check
 from kg.ingest.read import read_bytes, read_path
+from kg.ingest.report import ReportJSON
 from kg.ingest.templates import BY_NAME, ORDER, value_lists
 
 TEMPLATES = ROOT / "data" / "twente-templates"
@@ -153,6 +155,7 @@ def test_cli_exit_codes_text_and_json(tmp_path: Path) -> None:
     assert {p["code"] for p in report["problems"]} == {"shacl"}
     assert set(report["problems"][0]) == {"severity", "code", "template", "row", "column", "value", "message",
                                           "shape", "focus", "graph"}
+    assert not mismatches(report, ReportJSON)
     bad = tmp_path / "bad"
     bad.mkdir()
     for f in TEMPLATES.glob("*.csv"):

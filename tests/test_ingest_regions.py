@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from answer_types import mismatches
 from conftest import ROOT
 
 from kg.ingest.mapping import region_graph
 from kg.ingest.ownership import OwnershipError, region_infos
 from kg.ingest.pipeline import base_for, check, ingest
 from kg.ingest.read import Row, Table, Workbook, read_path
+from kg.ingest.report import ReportJSON
 from kg.store import GraphStore, digest
 
 TEMPLATES = ROOT / "data" / "twente-templates"
@@ -195,6 +197,7 @@ def test_cli_shows_the_changes_and_refuses_to_remove_most_people_without_yes(twe
     dry = kg("ingest", str(small), "--region", "twente", "--store", str(store), "--dry-run", "--format", "json")
     report = json.loads(dry.stdout)
     assert dry.returncode == 0 and report["changes"]["removes_most_people"]
+    assert not mismatches(report, ReportJSON) and report["changes"]["templates"]["people"]["ids"]["removed"]
     assert report["changes"]["templates"]["people"] | {"ids": None} == {"before": 114, "after": 20, "added": 0,
                                                                         "removed": 94, "changed": 0, "ids": None}
     assert digest(GraphStore(store).open()) == before

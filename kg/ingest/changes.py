@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict
 
 import pyoxigraph as ox
 
@@ -29,6 +30,30 @@ RELATION_LABELS = {"memberships": (_ORG + "member", _ORG + "organization", "{} @
                    "adoptions": (CKG + "adopter", CKG + "adoptedArtefact", "{} <- {}")}
 
 
+
+class ListedId(TypedDict):
+    id: str
+    label: str | None
+
+
+class TemplateChangeJSON(TypedDict):
+    """One template's change in the report: rows before and after, how many were added, removed
+    and changed, and the first ids of each (at most `listed`)."""
+
+    before: int
+    after: int
+    added: int
+    removed: int
+    changed: int
+    ids: dict[str, list[ListedId]]  # "added", "removed", "changed"
+
+
+class ChangesJSON(TypedDict):
+    new_region: bool
+    unchanged: bool
+    removes_most_people: bool  # more than half of the region's people: the upload asks again
+    templates: dict[str, TemplateChangeJSON]
+
 @dataclass
 class TemplateChange:
     before: int = 0
@@ -42,7 +67,7 @@ class TemplateChange:
     def unchanged(self) -> bool:
         return not (self.added or self.removed or self.changed)
 
-    def to_json(self, listed: int = LISTED) -> dict:
+    def to_json(self, listed: int = LISTED) -> TemplateChangeJSON:
         return {"before": self.before, "after": self.after, "added": len(self.added),
                 "removed": len(self.removed), "changed": len(self.changed),
                 "ids": {k: [{"id": i, "label": self.labels.get(i)} for i in getattr(self, k)[:listed]]
@@ -65,7 +90,7 @@ class Changes:
         p = self.templates.get("people")
         return bool(p and p.before and len(p.removed) * 2 > p.before)
 
-    def to_json(self, listed: int = LISTED) -> dict:
+    def to_json(self, listed: int = LISTED) -> ChangesJSON:
         return {"new_region": self.new_region, "unchanged": self.unchanged,
                 "removes_most_people": self.removes_most_people(),
                 "templates": {n: c.to_json(listed) for n, c in self.templates.items()}}

@@ -9,6 +9,7 @@ whole row has no column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from kg.text import Strings, Text
 
@@ -163,6 +164,22 @@ KIND_NAMES: Strings[str] = Strings({
 })
 
 
+class ProblemJSON(TypedDict):
+    """A problem in the ingest report's JSON: where (template, row as the spreadsheet counts,
+    column), what (code, message in nl and en) and, for a model finding, the shape and focus node."""
+
+    severity: str  # error, warning or note
+    code: str
+    template: str | None
+    row: int | None
+    column: str | None
+    value: str | None
+    message: dict[str, str]  # {"nl", "en"}
+    shape: str | None
+    focus: str | None
+    graph: str | None
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem, where it is (template/row/column), the cell's value and the messages."""
@@ -212,7 +229,7 @@ class Problem:
         return cls(d["code"], d["severity"], d.get("template"), d.get("row"), d.get("column"), d.get("value"),
                    messages=dict(d["message"]), shape=d.get("shape"), focus=d.get("focus"), graph=d.get("graph"))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> ProblemJSON:
         return {
             "severity": self.severity, "code": self.code, "template": self.template, "row": self.row,
             "column": self.column, "value": self.value,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TypedDict
 
-from kg.ingest.changes import Changes
+from kg.ingest.changes import Changes, ChangesJSON
 from kg.ingest.pipeline import IngestResult
-from kg.ingest.problems import ERROR, INFO, WARNING, Problem
+from kg.ingest.problems import ERROR, INFO, WARNING, Problem, ProblemJSON
 from kg.text import Strings, Text
 
 _T = Strings({
@@ -129,7 +130,33 @@ def _line(p: Problem, lang: str) -> str:
     return f"{_T(p.severity, lang)}  {where(p, lang)}{value}: {p.message(lang)}"
 
 
-def to_json(result: IngestResult, dry_run: bool = False) -> dict:
+class InputJSON(TypedDict):
+    name: str
+    kind: str
+
+
+class ReportJSON(TypedDict):
+    """The ingest report of `kg ingest --format json` and the upload's report.json: the region and
+    its graph, whether it passed and was committed, counts, what changes per template, and every
+    problem (in this upload, and elsewhere in the store when it would break another region's data)."""
+
+    region: str
+    graph: str
+    base: str
+    input: InputJSON
+    ok: bool
+    checked_model: bool
+    committed: bool
+    dry_run: bool
+    counts: dict[str, int]
+    changes: ChangesJSON | None
+    summary: dict[str, int]  # errors, warnings, notes, elsewhere
+    problems: list[ProblemJSON]
+    elsewhere: list[ProblemJSON]
+    timings: dict[str, float]  # seconds per step
+
+
+def to_json(result: IngestResult, dry_run: bool = False) -> ReportJSON:
     return {
         "region": result.region,
         "graph": result.graph,
