@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from answer_types import mismatches
 
 from kg.analytics import access, brokers, capital, cohesion, openness, structure
 from kg.analytics.cache import AnalyticsCache
 from kg.analytics.extract import load_region
-from kg.analytics.subjects import analyse
+from kg.analytics.subjects import COMMON_KEYS, KIND_KEYS, Analysis, analyse
 from kg.pipeline.build import build
 from kg.sparql import queries
 from kg.store import GraphStore
@@ -304,3 +305,14 @@ def test_unknown_and_wrong_kind_of_name_are_errors(small) -> None:
     with pytest.raises(queries.QueryError):
         analyse(db, r, "a", kind="network")
     assert math.isfinite(analyse(db, r, "S1")["openness"]["ei_index"])
+
+
+@pytest.mark.parametrize("subject, kind", [("n-team-de-esch", "network"), ("p101", "person"),
+                                           ("a-kijkwijzer-ol", "artefact"), ("s-de-esch", "school")])
+def test_every_kind_of_answer_has_exactly_its_declared_keys(sample, subject: str, kind: str) -> None:
+    db, r = sample
+    answer = analyse(db, r, subject)
+    assert answer["kind"] == kind
+    assert set(answer) == COMMON_KEYS | KIND_KEYS[kind]
+    assert not mismatches(answer, Analysis)
+    assert answer["graph"]["nodes"] and all(n["group"] is None or n["group"]["label"] for n in answer["graph"]["nodes"])

@@ -16,20 +16,18 @@ bench/analytics_bench.py; tests/test_analytics_igraph.py keeps networkx as the r
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyoxigraph as ox
 
 from kg.analytics import subjects
 from kg.analytics.cache import AnalyticsCache
-from kg.analytics.subjects import KINDS, NotThatKind
+from kg.analytics.subjects import KINDS, Analysis, NotThatKind
 
-__all__ = ["AnalyticsCache", "KINDS", "NotThatKind", "analyse"]
+__all__ = ["AnalyticsCache", "Analysis", "KINDS", "NotThatKind", "analyse"]
 
 
 def analyse(db: ox.Store, text: str, kind: str | None = None, view: str = "internal", lang: str = "nl",
             people_only: bool = False, topics: tuple[str, ...] = (), today: str | None = None,
-            generation: str | None = None, cache: AnalyticsCache | None = None) -> dict[str, Any]:
+            generation: str | None = None, cache: AnalyticsCache | None = None) -> Analysis:
     """The analysis of the subject named `text` (IRI, local id or label) as documented JSON.
 
     `cache` keeps the region and the result until the store generation changes; without one,

@@ -36,7 +36,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.answers.actors import py
+from kg.answers.actors import Ref, py
 from kg.model.namespaces import local_name
 from kg.sparql import queries
 
@@ -52,7 +52,7 @@ class Actor:
     is_school: bool = False
     is_board: bool = False
 
-    def ref(self) -> dict[str, str]:
+    def ref(self) -> Ref:
         return {"iri": self.iri, "label": self.label}
 
 
@@ -108,7 +108,7 @@ class RegionData:
 
     # --- lookups ---------------------------------------------------------------
 
-    def ref(self, iri: str) -> dict[str, str]:
+    def ref(self, iri: str) -> Ref:
         actor = self.actors.get(iri)
         if actor is not None:
             return actor.ref()

@@ -1,7 +1,7 @@
 """The analysis of one subject (a network, a school, a person, an artefact) as documented JSON.
 
 `analyse(db, region, text, kind=None, people_only=False, topics=())` resolves `text` (IRI, local id
-or label) and returns a dict with stable keys (docs/analytics.md), every actor as
+or label) and returns `Analysis`, a dict with stable keys (docs/analytics.md), every actor as
 {"iri", "label"}. Common keys: `subject`, `kind`, `view`, `people_only`, `generation`, `graph`
 (the sociogram's nodes and edges). Then per kind:
 
@@ -16,18 +16,102 @@ or label) and returns a dict with stable keys (docs/analytics.md), every actor a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import networkx as nx
 import pyoxigraph as ox
 
 from kg.analytics import access, brokers, capital, cohesion, diffusion, openness, structure
 from kg.analytics.extract import ARTEFACT, NETWORK, ORGANISATION, PERSON, RegionData
-from kg.answers.actors import rows
+from kg.answers.actors import Ref, rows
 from kg.pipeline.public import ROLE_ORDER
 from kg.sparql import queries
 
 KINDS = ("network", "school", "person", "artefact")
+
+Rows = list[dict[str, Any]]
+
+
+class SociogramNode(TypedDict):
+    iri: str
+    label: str
+    kind: str  # the actor's class IRI
+    group: Ref | None  # the colour: the person's school, or role
+    degree: int
+    isolated: bool
+    broker: bool
+    centre: bool
+
+
+class SociogramEdge(TypedDict):
+    source: str
+    target: str
+    relations: list[str]
+    ties: int
+    strength: float | None
+    depth: float | None
+    trust: float | None
+
+
+class Sociogram(TypedDict):
+    colour_by: str  # "school" or "role"
+    nodes: list[SociogramNode]
+    edges: list[SociogramEdge]
+
+
+class Analysis(TypedDict):
+    """The documented answer (docs/analytics.md): the common keys, then the keys of the subject's
+    kind (KIND_KEYS says which); deeper parts are the rows their modules document."""
+
+    subject: Ref
+    kind: str  # network, school, person or artefact
+    view: str
+    people_only: bool
+    generation: str | None
+    graph: Sociogram
+    # network and school
+    members: NotRequired[int]
+    members_by_year: NotRequired[Rows]
+    openness: NotRequired[dict[str, Any]]
+    brokers: NotRequired[Rows]
+    isolates: NotRequired[Rows]
+    isolation: NotRequired[Rows]
+    weak_groups: NotRequired[Rows]
+    core_periphery: NotRequired[dict[str, Any]]
+    shared_members: NotRequired[Rows]
+    components: NotRequired[dict[str, Any]]
+    # network, school and person
+    depth_distribution: NotRequired[Rows]
+    expertise_access: NotRequired[Rows]
+    # person
+    ties: NotRequired[Rows]
+    networks: NotRequired[Rows]
+    capital: NotRequired[dict[str, Any]]
+    # person and artefact
+    reach: NotRequired[dict[str, Any]]
+    broker: NotRequired[dict[str, Any]]
+    # artefact
+    summary: NotRequired[dict[str, Any]]
+    adoptions: NotRequired[Rows]
+    derivations: NotRequired[Rows]
+    adoption_curve: NotRequired[Rows]
+    intervals: NotRequired[dict[str, Any]]
+    reach_by_board: NotRequired[Rows]
+    reach_by_sector: NotRequired[Rows]
+    carriers: NotRequired[dict[str, Any]]
+    next_adopters: NotRequired[Rows]
+
+
+COMMON_KEYS = frozenset({"subject", "kind", "view", "people_only", "generation", "graph"})
+_GROUP = frozenset({"members", "members_by_year", "openness", "depth_distribution", "brokers", "isolates",
+                    "isolation", "weak_groups", "core_periphery", "shared_members", "components",
+                    "expertise_access"})
+KIND_KEYS: dict[str, frozenset[str]] = {
+    "network": _GROUP, "school": _GROUP,
+    "person": frozenset({"reach", "ties", "depth_distribution", "broker", "networks", "capital", "expertise_access"}),
+    "artefact": frozenset({"adoption_curve", "intervals", "reach_by_board", "reach_by_sector", "carriers",
+                           "next_adopters", "adoptions", "derivations", "summary", "broker", "reach"}),
+}
 
 
 class NotThatKind(queries.QueryError):
@@ -52,7 +136,7 @@ def resolve(db: ox.Store, region: RegionData, text: str, kind: str | None = None
 
 
 def analyse(db: ox.Store, region: RegionData, text: str, kind: str | None = None, people_only: bool = False,
-            topics: tuple[str, ...] = (), today: str | None = None) -> dict[str, Any]:
+            topics: tuple[str, ...] = (), today: str | None = None) -> Analysis:
     iri, found = resolve(db, region, text, kind)
     topic_iris = [queries.resolve_topic(db, t, region.view).value for t in topics]
     head = {"subject": region.ref(iri), "kind": found, "view": region.view, "people_only": people_only,
@@ -63,7 +147,7 @@ def analyse(db: ox.Store, region: RegionData, text: str, kind: str | None = None
         body = person_analysis(region, iri, people_only, topic_iris)
     else:
         body = artefact_analysis(db, region, iri, people_only)
-    return {**head, **body}
+    return {**head, **body}  # type: ignore[typeddict-item]  # the body's keys: KIND_KEYS[found], tested
 
 
 def group_members(region: RegionData, iri: str, kind: str, people_only: bool) -> set[str]:
@@ -152,7 +236,7 @@ def artefact_analysis(db: ox.Store, region: RegionData, iri: str, people_only: b
     return out
 
 
-def ego_graph(region: RegionData, g: nx.Graph, iri: str, people_only: bool, centre_broker: bool) -> dict[str, Any]:
+def ego_graph(region: RegionData, g: nx.Graph, iri: str, people_only: bool, centre_broker: bool) -> Sociogram:
     """The actor, its contacts and the ties among them (radius 1)."""
     sub = nx.ego_graph(g, iri, radius=1) if iri in g else nx.Graph()
     flagged = {x for x in sub if x != iri and brokers.is_broker(region, people_only, x)}
@@ -167,13 +251,13 @@ def role_of(region: RegionData, iri: str) -> str | None:
 
 
 def sociogram_data(region: RegionData, sub: nx.Graph, people_only: bool, colour_by: str, isolated: set[str],
-                   flagged: set[str], centre: str | None = None) -> dict[str, Any]:
+                   flagged: set[str], centre: str | None = None) -> Sociogram:
     """Nodes and edges of a sociogram: colour group (school, or role when everyone shown is from one
     school), degree, flags."""
     schools = {region.school_of(i) for i in sub if region.kind(i) == PERSON}
     if len(schools) <= 1:
         colour_by = "role"
-    nodes = []
+    nodes: list[SociogramNode] = []
     for iri in sorted(sub, key=lambda i: (region.label(i).casefold(), i)):
         kind = region.kind(iri)
         if kind == PERSON:
@@ -184,7 +268,7 @@ def sociogram_data(region: RegionData, sub: nx.Graph, people_only: bool, colour_
                       "group": region.ref(group) if group else None,
                       "degree": sub.degree(iri), "isolated": iri in isolated, "broker": iri in flagged,
                       "centre": iri == centre})
-    edges = [{"source": u, "target": v, "relations": sorted(d["relations"]), "ties": d["ties"],
-              "strength": d["strength"], "depth": d["depth"], "trust": d["trust"]}
+    edges = [SociogramEdge(source=u, target=v, relations=sorted(d["relations"]), ties=d["ties"],
+                           strength=d["strength"], depth=d["depth"], trust=d["trust"])
              for u, v, d in sorted(sub.edges(data=True), key=lambda e: tuple(sorted(e[:2])))]
     return {"colour_by": colour_by, "nodes": nodes, "edges": edges}
