@@ -190,13 +190,53 @@ def _reverse(closed: dict) -> dict:
     return dict(out)
 
 
+class SubjectQuads:
+    """Every quad of a subject, read from the store once per subject and kept.
+
+    A change reads the same subjects many times (the rules' joins, the focus, the neighbourhood,
+    the public view): one read per subject instead of one per lookup. `applied` gives the quads
+    of the store after a change without reading the subjects again."""
+
+    def __init__(self, db: ox.Store):
+        self.db = db
+        self._quads: dict = {}
+        self._pairs: dict = {}
+
+    def __call__(self, s) -> list[ox.Quad]:
+        got = self._quads.get(s)
+        if got is None:
+            got = self._quads[s] = list(self.db.quads_for_pattern(s, None, None, None))
+        return got
+
+    def graphs(self, s, p, o) -> set:
+        """The graphs that state (s, p, o)."""
+        pairs = self._pairs.get(s)
+        if pairs is None:
+            pairs = self._pairs[s] = defaultdict(set)
+            for q in self(s):
+                pairs[(q.predicate, q.object)].add(q.graph_name)
+        return pairs.get((p, o), set())
+
+    def applied(self, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> SubjectQuads:
+        """The same for the store once `added` and `removed` (exactly what was applied) are."""
+        out = SubjectQuads(self.db)
+        gone = set(removed)
+        plus: dict = defaultdict(list)
+        for q in added:
+            plus[q.subject].append(q)
+        for s, quads in self._quads.items():
+            out._quads[s] = [q for q in quads if q not in gone] + plus.get(s, [])
+        return out
+
+
 class Facts:
     """What the closure holds while a change is maintained: the store's facts (every graph
     except `excluded`), minus `minus`, plus `plus`."""
 
-    def __init__(self, db: ox.Store, excluded: Iterable[str]):
+    def __init__(self, db: ox.Store, excluded: Iterable[str], by_subject: SubjectQuads | None = None):
         self.db = db
         self.excluded = {ox.NamedNode(g) for g in excluded}
+        self.by_subject = by_subject or SubjectQuads(db)
         self.plus: set = set()
         self.minus: set = set()
         self._out: dict = defaultdict(set)  # (s, p) -> objects in plus
@@ -204,10 +244,13 @@ class Facts:
 
     def _stored(self, s, p, o) -> Iterator[ox.Quad]:
         ex = self.excluded
+        if s is not None:  # the subject's quads, read once
+            return (q for q in self.by_subject(s) if (p is None or q.predicate == p)
+                    and (o is None or q.object == o) and q.graph_name not in ex)
         return (q for q in self.db.quads_for_pattern(s, p, o, None) if q.graph_name not in ex)
 
     def in_store(self, fact: Fact) -> bool:
-        return next(self._stored(*fact), None) is not None
+        return bool(self.by_subject.graphs(*fact) - self.excluded)
 
     def __contains__(self, fact: Fact) -> bool:
         return fact in self.plus or (fact not in self.minus and self.in_store(fact))

@@ -128,8 +128,9 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
     timings: dict[str, float] = {}
     progress("reason")
     t0 = time.perf_counter()
-    added = [q for q in dict.fromkeys(added) if q not in db]
-    removed = [q for q in dict.fromkeys(removed) if q in db]
+    before = incremental.SubjectQuads(db)
+    added = [q for q in dict.fromkeys(added) if q.graph_name not in before.graphs(q.subject, q.predicate, q.object)]
+    removed = [q for q in dict.fromkeys(removed) if q.graph_name in before.graphs(q.subject, q.predicate, q.object)]
     for q in added + removed:
         if q.graph_name in NOT_DATA or q.graph_name == _ONTOLOGY:
             raise ValueError(f"a change states data, not {q.graph_name.value}")
@@ -143,71 +144,76 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
         minus[(q.subject, q.predicate, q.object)].add(q.graph_name)
 
     def asserted_before(t: tuple) -> bool:
-        return any(q.graph_name not in NOT_DATA for q in db.quads_for_pattern(*t, None))
+        return bool(before.graphs(*t) - NOT_DATA)
 
     def asserted_after(t: tuple) -> bool:
-        if t in plus:
-            return True
-        gone = minus.get(t, ())
-        return any(q.graph_name not in NOT_DATA and q.graph_name not in gone for q in db.quads_for_pattern(*t, None))
+        return t in plus or bool(before.graphs(*t) - NOT_DATA - minus.get(t, set()))
 
     newly = {t for t in plus if not asserted_before(t)}
     no_longer = {t for t in minus if not asserted_after(t)}
-    facts = incremental.Facts(db, NOT_REASONED)
+    facts = incremental.Facts(db, NOT_REASONED, before)
     kept = incremental.maintain(rules, facts, newly, no_longer, asserted_after)
     inferred_add, inferred_remove = [], []
     for t in kept.entered | kept.left | newly | no_longer:
         q = ox.Quad(*t, _INFERRED)
         want = t in facts and not asserted_after(t) and incremental.is_data_entailment(*t)
-        has = q in db
+        has = _INFERRED in before.graphs(*t)
         if want and not has:
             inferred_add.append(q)
         elif has and not want:
             inferred_remove.append(q)
-    candidate.apply(added + inferred_add + list(log), removed + inferred_remove)
+    applied_add, applied_remove = added + inferred_add + list(log), removed + inferred_remove
+    candidate.apply(applied_add, applied_remove)
+    after = before.applied(applied_add, applied_remove)
     changed = [(q.subject, q.predicate, q.object) for q in added + removed + inferred_add + inferred_remove]
     timings["reason"] = time.perf_counter() - t0
 
     # validated before the public view is written: the view does not read it, and it doubles what is read
     progress("validate")
     t0 = time.perf_counter()
-    nodes = _focus(db, changed) | set(focus)
-    findings = focused_findings(db, nodes)
-    found = _inconsistencies(db, {t[0] for t in changed if t[1] == _TYPE})
+    nodes = _focus(db, changed, after) | set(focus)
+    findings = focused_findings(db, nodes, after)
+    found = _inconsistencies(db, {t[0] for t in changed if t[1] == _TYPE}, after)
     timings["validate"] = time.perf_counter() - t0
 
     progress("public")
     t0 = time.perf_counter()
-    public_add, public_remove = _public_delta(db, changed)
+    public_add, public_remove = _public_delta(db, changed, after)
     candidate.apply(public_add, public_remove)
     timings["public"] = time.perf_counter() - t0
     return Plan(candidate, added, removed, (len(inferred_add), len(inferred_remove)),
                 (len(public_add), len(public_remove)), nodes, findings, found, timings)
 
 
-def _data(db: ox.Store, s=None, p=None, o=None) -> list[ox.Quad]:
-    """The viewed quads (data, vocabularies, inferred) matching a pattern."""
+def _data(db: ox.Store, s=None, p=None, o=None, by_subject: incremental.SubjectQuads | None = None) -> list[ox.Quad]:
+    """The viewed quads (data, vocabularies, inferred) matching a pattern (with a subject: from
+    `by_subject`, which must describe `db` as it is, when given)."""
+    if s is not None and by_subject is not None:
+        return [q for q in by_subject(s) if q.graph_name not in _NOT_VIEWED and (p is None or q.predicate == p)
+                and (o is None or q.object == o)]
     return [q for q in db.quads_for_pattern(s, p, o, None) if q.graph_name not in _NOT_VIEWED]
 
 
-def _public_delta(db: ox.Store, changed: list[tuple]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+def _public_delta(db: ox.Store, changed: list[tuple], by_subject: incremental.SubjectQuads | None = None,
+                  ) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """The public graph's quads to add and remove for the subjects the change touched."""
+    by_subject = by_subject or incremental.SubjectQuads(db)
     subjects = {t[0] for t in changed} | public_dependents(changed, lambda p, o: {
         q.subject for q in _data(db, None, p, o)})
     context: list[ox.Quad] = []
     seen: set = set(subjects)
     for s in subjects:
-        for q in _data(db, s):
+        for q in _data(db, s, by_subject=by_subject):
             context.append(q)
             ref = public_context(q.subject, q.predicate, q.object)
             if ref is not None and ref not in seen:
                 seen.add(ref)
-                context.extend(_data(db, ref))
+                context.extend(_data(db, ref, by_subject=by_subject))
     vocabularies = db.quads_for_pattern(None, None, None, ox.NamedNode(VOCABULARIES_GRAPH))
     new = {t for t in public_view((q for q in context if q.graph_name.value != VOCABULARIES_GRAPH), vocabularies)
            if t.subject in subjects}
     old = {ox.Triple(q.subject, q.predicate, q.object) for s in subjects
-           for q in db.quads_for_pattern(s, None, None, _PUBLIC)}
+           for q in by_subject(s) if q.graph_name == _PUBLIC}
     return ([ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in new - old],
             [ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in old - new])
 
@@ -228,7 +234,7 @@ def read_predicates() -> frozenset:
     return frozenset(out | {_TYPE})
 
 
-def _focus(db: ox.Store, changed: list[tuple]) -> set:
+def _focus(db: ox.Store, changed: list[tuple], by_subject: incremental.SubjectQuads | None = None) -> set:
     """The nodes whose shapes may read a changed statement: its subject, its object, and the nodes
     that reach its subject in one or two steps the shapes read (paths, the classes of values), and
     those that read it backwards (see _READ_BACKWARDS)."""
@@ -248,15 +254,15 @@ def _focus(db: ox.Store, changed: list[tuple]) -> set:
     nodes |= {r for n in reached - subjects for r in referrers(n)}
     # other adoptions of an artefact whose adoptions changed (an added or removed one, or one's date)
     artefacts = {t[2] for t in changed if t[1] in _ADOPTED}
-    artefacts |= {q.object for s in subjects for p in _ADOPTED for q in _data(db, s, p)}
+    artefacts |= {q.object for s in subjects for p in _ADOPTED for q in _data(db, s, p, by_subject=by_subject)}
     for artefact in artefacts:
         nodes |= {a.subject for p in _ADOPTED for a in _data(db, None, p, artefact)}
     for s in subjects:
-        nodes |= {q.object for q in _data(db, s, _MEMBER)}
+        nodes |= {q.object for q in _data(db, s, _MEMBER, by_subject=by_subject)}
     return {n for n in nodes if not isinstance(n, ox.Literal)}
 
 
-def neighbourhood(db: ox.Store, focus: set) -> list[ox.Quad]:
+def neighbourhood(db: ox.Store, focus: set, by_subject: incremental.SubjectQuads | None = None) -> list[ox.Quad]:
     """The quads the shapes read to validate `focus`: every statement of a focus node, then two
     steps out along what the shapes read (paths, classes of values), and the statements of the
     nodes read backwards."""
@@ -268,7 +274,7 @@ def neighbourhood(db: ox.Store, focus: set) -> list[ox.Quad]:
         following: set = set()
         for n in level - seen:
             seen.add(n)
-            quads = _data(db, n)
+            quads = _data(db, n, by_subject=by_subject)
             out.extend(quads)
             if depth < 2:
                 following |= {q.object for q in quads if q.predicate in read and not isinstance(q.object, ox.Literal)}
@@ -276,23 +282,24 @@ def neighbourhood(db: ox.Store, focus: set) -> list[ox.Quad]:
                     for q in _data(db, None, p, n):
                         if q.subject not in seen:
                             seen.add(q.subject)
-                            out.extend(_data(db, q.subject))
+                            out.extend(_data(db, q.subject, by_subject=by_subject))
         level = following
     return out
 
 
-def focused_findings(db: ox.Store, focus: set) -> list[Finding]:
+def focused_findings(db: ox.Store, focus: set, by_subject: incremental.SubjectQuads | None = None) -> list[Finding]:
     """The SHACL findings about `focus`, as validating the whole store would report them."""
     if not focus:
         return []
-    quads = neighbourhood(db, focus)
+    quads = neighbourhood(db, focus, by_subject)
     ontology = list(db.quads_for_pattern(None, None, None, _ONTOLOGY))
     view = data_view(ontology + quads, exclude=ONTOLOGY_GRAPH)
     wanted = {to_rdflib(n) for n in focus}
     return finalise(f for f in validate_view(view, shapes_graph()) if f.focus in wanted)
 
 
-def _inconsistencies(db: ox.Store, nodes: set) -> list[Inconsistency]:
+def _inconsistencies(db: ox.Store, nodes: set, by_subject: incremental.SubjectQuads | None = None,
+                     ) -> list[Inconsistency]:
     """kg.pipeline.reason.inconsistencies for the nodes whose statements changed (their types; the
     rules derive no owl:Nothing and sameAs takes the full path)."""
     ontology = rdflib_graph(db.quads_for_pattern(None, None, None, _ONTOLOGY))
@@ -301,7 +308,7 @@ def _inconsistencies(db: ox.Store, nodes: set) -> list[Inconsistency]:
     for n in nodes:
         if isinstance(n, ox.Literal):
             continue
-        types = [q for q in _data(db, n, _TYPE)]
+        types = _data(db, n, _TYPE, by_subject=by_subject)
         classes = {q.object for q in types}
         if len(classes) > 1 and any(frozenset((ox.NamedNode(str(a)), ox.NamedNode(str(b)))) <= classes
                                     for a, b in map(tuple, disjoint)):
