@@ -191,7 +191,7 @@ def _reverse(closed: dict) -> dict:
 
 
 class SubjectQuads:
-    """Every quad of a subject, read from the store once per subject and kept.
+    """Every quad of a subject, read from the store once per subject and kept, by predicate.
 
     A change reads the same subjects many times (the rules' joins, the focus, the neighbourhood,
     the public view): one read per subject instead of one per lookup. `applied` gives the quads
@@ -199,20 +199,28 @@ class SubjectQuads:
 
     def __init__(self, db: ox.Store):
         self.db = db
-        self._quads: dict = {}
-        self._pairs: dict = {}
+        self._quads: dict = {}  # subject -> [quad]
+        self._by_predicate: dict = {}  # subject -> predicate -> [quad]
+        self._graphs: dict = {}  # subject -> (predicate, object) -> {graph}
 
-    def __call__(self, s) -> list[ox.Quad]:
+    def __call__(self, s, p=None) -> list[ox.Quad]:
         got = self._quads.get(s)
         if got is None:
             got = self._quads[s] = list(self.db.quads_for_pattern(s, None, None, None))
-        return got
+        if p is None:
+            return got
+        index = self._by_predicate.get(s)
+        if index is None:
+            index = self._by_predicate[s] = defaultdict(list)
+            for q in got:
+                index[q.predicate].append(q)
+        return index.get(p, [])
 
     def graphs(self, s, p, o) -> set:
         """The graphs that state (s, p, o)."""
-        pairs = self._pairs.get(s)
+        pairs = self._graphs.get(s)
         if pairs is None:
-            pairs = self._pairs[s] = defaultdict(set)
+            pairs = self._graphs[s] = defaultdict(set)
             for q in self(s):
                 pairs[(q.predicate, q.object)].add(q.graph_name)
         return pairs.get((p, o), set())
@@ -245,8 +253,7 @@ class Facts:
     def _stored(self, s, p, o) -> Iterator[ox.Quad]:
         ex = self.excluded
         if s is not None:  # the subject's quads, read once
-            return (q for q in self.by_subject(s) if (p is None or q.predicate == p)
-                    and (o is None or q.object == o) and q.graph_name not in ex)
+            return (q for q in self.by_subject(s, p) if (o is None or q.object == o) and q.graph_name not in ex)
         return (q for q in self.db.quads_for_pattern(s, p, o, None) if q.graph_name not in ex)
 
     def in_store(self, fact: Fact) -> bool:

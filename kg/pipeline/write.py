@@ -189,8 +189,7 @@ def _data(db: ox.Store, s=None, p=None, o=None, by_subject: incremental.SubjectQ
     """The viewed quads (data, vocabularies, inferred) matching a pattern (with a subject: from
     `by_subject`, which must describe `db` as it is, when given)."""
     if s is not None and by_subject is not None:
-        return [q for q in by_subject(s) if q.graph_name not in _NOT_VIEWED and (p is None or q.predicate == p)
-                and (o is None or q.object == o)]
+        return [q for q in by_subject(s, p) if q.graph_name not in _NOT_VIEWED and (o is None or q.object == o)]
     return [q for q in db.quads_for_pattern(s, p, o, None) if q.graph_name not in _NOT_VIEWED]
 
 
