@@ -22,7 +22,7 @@ from web import i18n
 from web.context import kg
 from web.i18n import lang
 from web.security import view
-from web.urls import page_url
+from web.urls import external_url, page_url
 
 bp = Blueprint("pages", __name__)
 
@@ -193,9 +193,7 @@ def link_url(iri: str | None) -> str | None:
     base = kg().base_iri
     if (base and iri.startswith(base)) or iri.startswith((VOCAB, CKG)) or iri == ONTOLOGY_IRI:
         return page_url(iri, base)
-    if re.match(r"https?://[^\s<>\"]+$", iri):
-        return iri
-    return None
+    return external_url(iri)
 
 
 @bp.app_template_filter("num")

@@ -8,6 +8,7 @@ ontology at `/ns`. Any other IRI is shown at `/resource?iri=...`.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from flask import url_for
@@ -26,6 +27,13 @@ def page_url(iri: str, base_iri: str) -> str:
     if iri == ONTOLOGY_IRI:
         return "/ns"
     return url_for("pages.resource", iri=iri)
+
+
+def external_url(iri: str) -> str | None:
+    """An IRI that may be a link as it is (another region's actor): only http(s) IRIs without
+    blanks, quotes or angle brackets; None for anything else (`javascript:`, `data:`, ...),
+    which pages then show as text."""
+    return iri if re.match(r"https?://[^\s<>\"]+$", iri) else None
 
 
 def local_to_iri(local: str, base_iri: str) -> str:
