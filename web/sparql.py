@@ -14,7 +14,7 @@
 
 Status codes: 200; 400 malformed request or refused query (syntax, several
 or no `query`, wrong media type, update, SERVICE, LOAD, FROM outside the
-dataset, bad graph parameter, not UTF-8); 406 no acceptable format; 413 query
+dataset, bad graph parameter, not UTF-8, a function the engine lacks); 406 no acceptable format; 413 query
 longer than KG_QUERY_MAX_CHARS or body over MAX_CONTENT_LENGTH; 422 result
 over the row cap; 503 deadline, memory limit or all workers busy. Errors are
 plain text or JSON (by `Accept`), in Dutch and English. docs/sparql.md has
@@ -73,7 +73,7 @@ DESCRIPTION_TYPES = {
     "application/rdf+xml": "application/rdf+xml",
 }
 ERROR_TYPES = ("text/plain", "application/json")
-STATUS = {"syntax": 400, "format": 406, "rows": 422, "deadline": 503, "memory": 503, "busy": 503, "error": 500}
+STATUS = {"syntax": 400, "unsupported": 400, "format": 406, "rows": 422, "deadline": 503, "memory": 503, "busy": 503, "error": 500}
 
 i18n.STRINGS.add({
     "sparql_title": Text(nl="SPARQL-endpoint", en="SPARQL endpoint"),
