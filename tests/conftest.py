@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,6 +13,11 @@ from kg.pipeline.build import BuildResult, build
 from kg.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Many tests send wrong tokens on purpose, from the same address and against the same store (so the
+# same KG_STATE_DIR): the apps they create allow that many failures; tests/test_auth.py checks the
+# limit with its own setting and state folder.
+os.environ.setdefault("KG_AUTH_FAILURES", "1000000")
 
 
 @pytest.fixture(scope="session")
@@ -157,6 +163,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        app.config["KG_BASE_URL"] = self.url + "/"  # its public URL is where it listens
         import threading
 
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

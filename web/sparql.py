@@ -40,6 +40,7 @@ from kg.text import BilingualError, Text
 from web import i18n, negotiation
 from web.context import kg
 from web.security import view
+from web.urls import public_url
 
 bp = Blueprint("sparql", __name__)
 
@@ -134,8 +135,6 @@ def _headers(resp: Response) -> Response:
         resp.headers["Access-Control-Allow-Methods"] = "GET, POST"
         resp.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
     resp.vary.update(("Accept", "Authorization", "Cookie"))
-    if view() == "internal":
-        resp.headers["Cache-Control"] = "private, no-store"
     return resp
 
 
@@ -330,7 +329,7 @@ def _description_or_editor() -> Response:
     db = ctx.db()
     the_view = view()
     graphs = [(g.value, _size(db, g)) for g in view_graphs(db, the_view)]
-    triples = sd.describe(url_for("sparql.endpoint", _external=True), graphs, view=the_view,
+    triples = sd.describe(public_url(url_for("sparql.endpoint")), graphs, view=the_view,
                           deadline=ctx.deadline, row_cap=ctx.row_cap)
     return Response(sd.serialize(triples, DESCRIPTION_TYPES[kind]), content_type=_with_charset(kind))
 
@@ -347,7 +346,7 @@ def _editor() -> str:
     return render_template(
         "sparql.html",
         examples=examples,
-        endpoint=url_for("sparql.endpoint", _external=True),
+        endpoint=public_url(url_for("sparql.endpoint")),
         limits=i18n.t("sparql_limits", deadline=f"{ctx.deadline:g}", rows=ctx.row_cap),
     )
 

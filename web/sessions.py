@@ -1,0 +1,84 @@
+"""Sign-in sessions and failed-attempt limits, shared by every server process.
+
+The session cookie (signed by Flask) carries only a random session id; the id is valid while its
+row is in one SQLite file in KG_STATE_DIR, so signing out deletes the row and the old cookie no
+longer signs anyone in, in whichever process it arrives (issue 14). Failed sign-ins and bearer
+tokens are counted per client address in the same file: KG_AUTH_FAILURES in a minute, then 429
+with Retry-After until the oldest of them is a minute old.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SESSION_SECONDS = 12 * 3600  # a sign-in lasts a working day at most
+WINDOW_SECONDS = 60.0  # failed attempts count for a minute
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS failures (client TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS failures_by_client ON failures (client, at);
+"""
+
+
+class AuthState:
+    """Sessions and failed attempts in `folder`/auth.sqlite (created on first use)."""
+
+    def __init__(self, folder: Path, failures_per_minute: int) -> None:
+        self.path = Path(folder) / "auth.sqlite"
+        self.limit = failures_per_minute
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """One short connection per use: safe across threads and processes (SQLite locks the file)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+            yield conn
+        finally:
+            conn.close()
+
+    def open_session(self) -> str:
+        """A new session id, valid for SESSION_SECONDS or until end_session."""
+        sid = secrets.token_urlsafe(32)
+        now = time.time()
+        with self._db() as db:
+            db.execute("DELETE FROM sessions WHERE expires < ?", (now,))
+            db.execute("INSERT INTO sessions VALUES (?, ?)", (sid, now + SESSION_SECONDS))
+        return sid
+
+    def valid(self, sid: object) -> bool:
+        if not isinstance(sid, str) or not sid:
+            return False
+        with self._db() as db:
+            row = db.execute("SELECT 1 FROM sessions WHERE sid = ? AND expires >= ?", (sid, time.time())).fetchone()
+        return row is not None
+
+    def end_session(self, sid: object) -> None:
+        if isinstance(sid, str):
+            with self._db() as db:
+                db.execute("DELETE FROM sessions WHERE sid = ?", (sid,))
+
+    def failed(self, client: str) -> None:
+        """Count a failed sign-in or bearer token of `client`."""
+        now = time.time()
+        with self._db() as db:
+            db.execute("DELETE FROM failures WHERE at < ?", (now - WINDOW_SECONDS,))
+            db.execute("INSERT INTO failures VALUES (?, ?)", (client, now))
+
+    def retry_after(self, client: str) -> int | None:
+        """Whole seconds until `client` may try again, or None when it may now."""
+        now = time.time()
+        with self._db() as db:
+            rows = db.execute("SELECT at FROM failures WHERE client = ? AND at >= ? ORDER BY at DESC LIMIT ?",
+                              (client, now - WINDOW_SECONDS, self.limit)).fetchall()
+        if len(rows) < self.limit:
+            return None
+        return max(1, int(rows[-1][0] + WINDOW_SECONDS - now + 0.999))
