@@ -54,7 +54,7 @@ SETTINGS: tuple[Setting, ...] = (
             "its processes)", web_only=True),
     Setting("KG_BASE_URL", str, "", "the scheme and host of `KG_BASE_IRI` (`https://knll-twente.example/`): the "
             "public URL of this server, used in the service description, VoID and dumps instead of the request's "
-            "`Host`; `https://...` also marks the session cookie `Secure`", web_only=True),
+            "`Host`; set to `https://...`, it also marks the session cookie `Secure`", web_only=True),
     Setting("KG_TRUSTED_PROXIES", int, 0, "`0`: how many reverse proxies in front of the app set "
             "`X-Forwarded-For`/`-Proto` (the client's address for the limits below)", web_only=True),
     Setting("KG_AUTH_FAILURES", int, 10, "`10` failed sign-ins or bearer tokens per client per minute; then 429 "

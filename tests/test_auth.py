@@ -319,3 +319,10 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(store_path, 
                       ).status_code == 429
     assert client.get("/doc/p001", headers={"Authorization": f"Bearer {TOKEN}", "X-Forwarded-For": "192.0.2.2"}
                       ).status_code == 200
+
+
+def test_without_kg_base_url_the_cookie_works_over_plain_http(store_path) -> None:
+    """The default public URL comes from KG_BASE_IRI (https), but only an explicit https KG_BASE_URL
+    makes the cookie Secure: the development server on http://127.0.0.1 must still sign in."""
+    app = create_app({"KG_STORE": store_path, "KG_TOKEN": TOKEN, "KG_SECRET_KEY": "test"})
+    assert "Secure" not in login(app.test_client(), TOKEN).headers["Set-Cookie"].split("; ")

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
+from kg import __version__
 from kg.answers import actors
 from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB
 from kg.pictures import actors as pictures
@@ -221,6 +222,14 @@ def swatch(kind: str) -> Markup:
 
 def kind_labels() -> dict[str, str]:
     return {k: i18n.t("kind_" + k) for k in ("person", "artefact", "organisation", "network", "collective", "actor")}
+
+
+@bp.get("/health")
+def health() -> Response:
+    """For load balancers and monitoring: 200 {"status": "ok", "version"} while the process serves;
+    reads nothing from the store, so it answers while queries run."""
+
+    return jsonify({"status": "ok", "version": __version__})
 
 
 @bp.get("/")
