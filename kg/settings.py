@@ -64,6 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_QUERY_DEADLINE", float, 10.0, "`10` seconds per SPARQL query", web_only=True),
     Setting("KG_ROW_CAP", int, 10000, "`10000` rows (or triples) per SPARQL answer", web_only=True),
     Setting("KG_QUERY_WORKERS", int, 2, "`2` worker processes for SPARQL queries", web_only=True),
+    Setting("KG_QUERY_PER_CLIENT", int, 1, "`1` SPARQL query running at a time per client (over all server "
+            "processes); another one gets 429 with `Retry-After`", web_only=True),
     Setting("KG_QUERY_MEMORY_MB", int, 2048, "`2048` MB of memory per SPARQL worker", web_only=True),
     Setting("KG_QUERY_MAX_CHARS", int, 100_000, "`100000` characters per SPARQL query", web_only=True),
     Setting("KG_TODAY", str, "", "the real date: the day pages treat as today (`YYYY-MM-DD`)", web_only=True),

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # same KG_STATE_DIR): the apps they create allow that many failures; tests/test_auth.py checks the
 # limit with its own setting and state folder.
 os.environ.setdefault("KG_AUTH_FAILURES", "1000000")
+# Likewise several queries at once from 127.0.0.1; tests/test_sparql_fairness.py checks the limit.
+os.environ.setdefault("KG_QUERY_PER_CLIENT", "1000")
 
 
 @pytest.fixture(scope="session")

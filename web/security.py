@@ -112,6 +112,11 @@ def _state() -> AuthState:
     return current_app.extensions[EXTENSION]
 
 
+def shared_state() -> AuthState:
+    """What every server process shares (web.sessions): sessions, failures, running queries."""
+    return _state()
+
+
 def client() -> str:
     """The client's address (behind KG_TRUSTED_PROXIES proxies: the one they forwarded)."""
     return request.remote_addr or "-"

@@ -1,10 +1,11 @@
-"""Sign-in sessions and failed-attempt limits, shared by every server process.
+"""Sign-in sessions, failed-attempt limits and running SPARQL queries, shared by every server process.
 
 The session cookie (signed by Flask) carries only a random session id; the id is valid while its
 row is in one SQLite file in KG_STATE_DIR, so signing out deletes the row and the old cookie no
 longer signs anyone in, in whichever process it arrives (issue 14). Failed sign-ins and bearer
 tokens are counted per client address in the same file: KG_AUTH_FAILURES in a minute, then 429
-with Retry-After until the oldest of them is a minute old.
+with Retry-After until the oldest of them is a minute old. Running SPARQL queries are counted per
+client address too (`take_query_slot`), so one client cannot hold every query worker.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS failures (client TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_by_client ON failures (client, at);
+CREATE TABLE IF NOT EXISTS queries (slot TEXT PRIMARY KEY, client TEXT NOT NULL, started REAL NOT NULL);
 """
 
 
@@ -72,6 +74,27 @@ class AuthState:
         with self._db() as db:
             db.execute("DELETE FROM failures WHERE at < ?", (now - WINDOW_SECONDS,))
             db.execute("INSERT INTO failures VALUES (?, ?)", (client, now))
+
+    def take_query_slot(self, client: str, limit: int, stale_after: float) -> str | None:
+        """A slot for one running query of `client`, or None when it already runs `limit` queries.
+        Slots older than `stale_after` seconds (a process that died mid-query) no longer count."""
+        now = time.time()
+        slot = secrets.token_hex(16)
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")  # count and insert as one step, across processes
+            try:
+                db.execute("DELETE FROM queries WHERE started < ?", (now - stale_after,))
+                (running,) = db.execute("SELECT COUNT(*) FROM queries WHERE client = ?", (client,)).fetchone()
+                if running >= limit:
+                    return None
+                db.execute("INSERT INTO queries VALUES (?, ?, ?)", (slot, client, now))
+            finally:
+                db.execute("COMMIT")
+        return slot
+
+    def release_query_slot(self, slot: str) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM queries WHERE slot = ?", (slot,))
 
     def retry_after(self, client: str) -> int | None:
         """Whole seconds until `client` may try again, or None when it may now."""

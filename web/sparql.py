@@ -16,7 +16,8 @@ Status codes: 200; 400 malformed request or refused query (syntax, several
 or no `query`, wrong media type, update, SERVICE, LOAD, FROM outside the
 dataset, bad graph parameter, not UTF-8, a function the engine lacks); 406 no acceptable format; 413 query
 longer than KG_QUERY_MAX_CHARS or body over MAX_CONTENT_LENGTH; 422 result
-over the row cap; 503 deadline, memory limit or all workers busy. Errors are
+over the row cap; 429 the client already runs KG_QUERY_PER_CLIENT queries (with Retry-After);
+503 deadline, memory limit or all workers busy. Errors are
 plain text or JSON (by `Accept`), in Dutch and English. docs/sparql.md has
 the details. No SPARQL text lives here: queries come from the client or from
 kg/sparql/named/*.rq.
@@ -25,6 +26,7 @@ kg/sparql/named/*.rq.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from urllib.parse import unquote_to_bytes
 
@@ -39,7 +41,7 @@ from kg.store import view_graphs
 from kg.text import BilingualError, Text
 from web import i18n, negotiation
 from web.context import kg
-from web.security import view
+from web.security import client, shared_state, view
 from web.urls import public_url
 
 bp = Blueprint("sparql", __name__)
@@ -198,6 +200,7 @@ def _endpoint() -> Response:
         named_graphs=named,
         row_cap=ctx.row_cap,
     )
+    slot = _query_slot(ctx.deadline)
     try:
         answer = ctx.pool().run(req)
     except QueryFailed as e:
@@ -205,8 +208,24 @@ def _endpoint() -> Response:
             raise _not_acceptable(None) from None
         headers = {"Retry-After": "5"} if e.kind == "busy" else {}
         raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.text, headers) from None
+    finally:
+        shared_state().release_query_slot(slot)
     shown = select_type if answer.form in ("select", "ask") else graph_type
     return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
+
+
+def _query_slot(deadline: float) -> str:
+    """A slot for this client's query (KG_QUERY_PER_CLIENT at a time, over all server processes), so
+    one client cannot hold every query worker; else 429 with Retry-After (issue 14)."""
+    limit = int(current_app.config["KG_QUERY_PER_CLIENT"])
+    slot = shared_state().take_query_slot(client(), limit, stale_after=2 * deadline + 60)
+    if slot is None:
+        wait = max(1, math.ceil(deadline))
+        raise ProtocolError(429, "too-many-queries", Text(
+            nl=f"er lopen al {limit} queries van dit adres (het maximum); probeer het over {wait} seconden opnieuw",
+            en=f"{limit} queries from this address are already running (the most allowed); try again in {wait} "
+               "seconds"), {"Retry-After": str(wait)})
+    return slot
 
 
 # --- request parsing -------------------------------------------------------------------------
