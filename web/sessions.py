@@ -34,15 +34,19 @@ class AuthState:
     def __init__(self, folder: Path, failures_per_minute: int) -> None:
         self.path = Path(folder) / "auth.sqlite"
         self.limit = failures_per_minute
+        self._ready = False  # the file and its tables exist (made once per process)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         """One short connection per use: safe across threads and processes (SQLite locks the file)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
+            if not self._ready:
+                conn.execute("PRAGMA journal_mode=WAL")  # kept in the file: readers never wait for a writer
+                conn.executescript(SCHEMA)
+                self._ready = True
             yield conn
         finally:
             conn.close()
