@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -22,7 +23,9 @@ from conftest import ROOT, TOKEN
 from oxigraph_server import free_port
 
 from bench.load import run
-from bench.serve_bench import PAGES
+from bench.serve_bench import HEAVY, PAGES
+
+DEADLINE = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,7 @@ def server(sample_build, tmp_path_factory):
     store, _ = sample_build
     port = free_port()
     env = dict(os.environ, KG_STORE=str(store.path), KG_TOKEN=TOKEN, KG_AUTH_FAILURES="1000",
-               KG_STATE_DIR=str(tmp_path_factory.mktemp("state")))
+               KG_STATE_DIR=str(tmp_path_factory.mktemp("state")), KG_QUERY_DEADLINE=str(DEADLINE))
     env.pop("KG_SECRET_KEY", None)  # kg serve makes one for all its processes
     proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), "--workers", "2",
                              "--threads", "4"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -99,3 +102,37 @@ def test_a_sign_in_holds_in_every_process_and_a_sign_out_ends_it_everywhere(serv
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     opener.open(server + "/logout", urllib.parse.urlencode({"csrf_token": csrf}).encode(), timeout=10).read()
     assert not any(signed_in())
+
+
+def test_query_deadlines_hold_in_every_process_and_the_server_answers_meanwhile(server) -> None:
+    """Four deadline-exhausting queries (spread over both processes' query workers) each stop at
+    the deadline with 503; /health answers meanwhile."""
+    answers: list[tuple[int, str, float]] = []
+
+    def heavy() -> None:
+        req = urllib.request.Request(server + "/sparql?" + urllib.parse.urlencode({"query": HEAVY}),
+                                     headers={"Accept": "application/json", "Connection": "close"})
+        t0 = time.monotonic()
+        try:
+            urllib.request.urlopen(req, timeout=60).read()
+            answers.append((200, "", time.monotonic() - t0))
+        except urllib.error.HTTPError as e:
+            answers.append((e.code, json.loads(e.read())["error"]["code"], time.monotonic() - t0))
+
+    threads = [threading.Thread(target=heavy) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    health = []
+    while any(t.is_alive() for t in threads):
+        t0 = time.monotonic()
+        with urllib.request.urlopen(server + "/health", timeout=30) as r:
+            assert json.loads(r.read())["status"] == "ok"
+        health.append(time.monotonic() - t0)
+        time.sleep(0.1)
+    for t in threads:
+        t.join()
+    assert sorted(a[0] for a in answers) == [503] * 4, answers
+    assert {a[1] for a in answers} <= {"deadline", "busy"}, answers
+    assert all(a[2] < 2 * DEADLINE + 10 for a in answers), answers
+    assert health and max(health) < 1.0, health
