@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -136,3 +137,20 @@ def test_query_deadlines_hold_in_every_process_and_the_server_answers_meanwhile(
     assert {a[1] for a in answers} <= {"deadline", "busy"}, answers
     assert all(a[2] < 2 * DEADLINE + 10 for a in answers), answers
     assert health and max(health) < 1.0, health
+
+
+def test_kg_serve_stops_at_start_on_a_busy_port_or_a_bad_registry(tmp_path) -> None:
+    registry = tmp_path / "regions.toml"
+    registry.write_text("[local]\nname = \"twente\"\n[[region]]\nname = \"utrecht\"\n")
+    env = dict(os.environ, KG_REGIONS=str(registry), KG_STORE=str(tmp_path / "store"))
+    out = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", str(free_port())], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "veld 'endpoint': ontbreekt" in out.stderr and "field 'endpoint': is missing" in out.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", str(port)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and f"port {port} on 127.0.0.1 is already in use" in out.stderr

@@ -24,6 +24,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from kg import settings
+from kg.federation import registry as regions
 from web.__main__ import _port, port_problem
 
 DEFAULT_WORKERS = 2
@@ -94,6 +96,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     if args.check_port:
         return
+    # A bad region registry stops the start here, with its message, instead of in every worker.
+    registry_file = settings.value("KG_REGIONS")
+    if registry_file:
+        try:
+            regions.load(registry_file)
+        except regions.RegistryError as e:
+            print(f"kg serve: {e.nl} / {e.en}", file=sys.stderr)
+            sys.exit(2)
     # One secret for every process (else a session would work in one process only).
     if not os.environ.get("KG_SECRET_KEY"):
         os.environ["KG_SECRET_KEY"] = secrets.token_hex(32)
