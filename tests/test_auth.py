@@ -223,7 +223,7 @@ SIGNED_IN_PAGES = [
     "/analytics/table/brokers.csv?actor=n-team-de-esch", "/analytics/graph.graphml?actor=n-team-de-esch",
     "/analytics/picture/sociogram.svg?actor=n-team-de-esch", "/trace?artefact=a-kijkwijzer-ol",
     "/api/trace?artefact=a-kijkwijzer-ol", "/doc/p001", "/dump.ttl", "/.well-known/void", "/history",
-    "/api/history", "/ingest", "/sparql?query=ASK%7B%7D", "/no-such-page",
+    "/api/history", "/ingest", "/sparql?query=ASK%7B%7D", "/no-such-page", "/health", "/static/style.css",
 ]
 
 

@@ -60,7 +60,7 @@ def install(app: Flask) -> None:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.vary.update(("Cookie", "Authorization"))
-        if g.get("kg_internal"):  # decided during the request: never cache a signed-in answer
+        if is_internal():  # never cache a signed-in answer, whichever view made it (and if none asked)
             resp.headers["Cache-Control"] = "private, no-store"
         return resp
 
