@@ -38,11 +38,13 @@ SAMPLE := $(BIN)/kg ingest data/twente-templates --region twente --base https://
 build: setup
 	$(SAMPLE)
 
-# `make serve PORT=5001 HOST=0.0.0.0`: the port is checked before anything is ingested.
+# `make serve PORT=5001 HOST=0.0.0.0`: the port is checked before anything is ingested; then the
+# production server (`kg serve`, gunicorn), whose public URL is where it listens unless KG_BASE_URL
+# says otherwise. `python -m web` is the development server.
 serve: setup
-	$(BIN)/python -m web --check-port --host $(HOST) --port $(PORT)
+	$(BIN)/kg serve --check-port --host $(HOST) --port $(PORT)
 	$(SAMPLE)
-	$(BIN)/python -m web --host $(HOST) --port $(PORT)
+	KG_BASE_URL="$${KG_BASE_URL:-http://$(HOST):$(PORT)/}" $(BIN)/kg serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser test (needs root or sudo once; skipped when present).
 browser:

@@ -14,6 +14,7 @@ import csv
 import getpass
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -245,6 +246,34 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: s
     except SyntaxError as e:
         _fail(f"the query {name} does not parse: {e}")
     _print_results(results, fmt)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every "
+                                                                    "interface; behind a proxy keep 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Server processes (each with its own store snapshot and KG_QUERY_WORKERS query workers).")
+@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True, help="Threads per process.")
+@_store_option
+@click.option("--check-port", is_flag=True, help="Only check that the server can listen on host and port "
+                                                 "(exit 0), else exit 2.")
+def serve_cmd(host: str, port: int, workers: int, threads: int, store_path: str | None, check_port: bool) -> None:
+    """Serve the web front end on gunicorn, the production WSGI server.
+
+    Every KG_* setting applies (kg settings). Without KG_SECRET_KEY one random
+    key is shared by the processes (sign-ins end on restart). Behind a reverse
+    proxy with TLS set KG_BASE_URL=https://... and KG_TRUSTED_PROXIES=1 (see
+    docs/deploy.md). `python -m web` is the development server.
+    """
+    env = dict(os.environ)
+    if store_path:
+        env["KG_STORE_URL" if store_path.startswith("sparql+") else "KG_STORE"] = store_path
+    argv = [sys.executable, "-m", "web.serve", "--host", host, "--port", str(port), "--workers", str(workers),
+            "--threads", str(threads)] + (["--check-port"] if check_port else [])
+    # The server is the web package's (kg never imports Flask): this process becomes it.
+    sys.stdout.flush()
+    os.execve(sys.executable, argv, env)
 
 
 @main.command("settings")

@@ -60,10 +60,22 @@ SETTINGS: tuple[Setting, ...] = (
             "served at `/id/<local>` (never used as an ingest's base)", web_only=True),
     Setting("KG_TOKEN", str, "", "unset: public view only; set: sign in at `/login` or send `Authorization: Bearer "
             "<token>` for all data", web_only=True),
-    Setting("KG_SECRET_KEY", str, "", "random per process (sessions end on restart)", web_only=True),
+    Setting("KG_SECRET_KEY", str, "", "random per start (sessions end on restart; `kg serve` shares one between "
+            "its processes)", web_only=True),
+    Setting("KG_BASE_URL", str, "", "the scheme and host of `KG_BASE_IRI` (`https://knll-twente.example/`): the "
+            "public URL of this server, used in the service description, VoID and dumps instead of the request's "
+            "`Host`; set to `https://...`, it also marks the session cookie `Secure`", web_only=True),
+    Setting("KG_TRUSTED_PROXIES", int, 0, "`0`: how many reverse proxies in front of the app set "
+            "`X-Forwarded-For`/`-Proto` (the client's address for the limits below)", web_only=True),
+    Setting("KG_AUTH_FAILURES", int, 10, "`10` failed sign-ins or bearer tokens per client per minute; then 429 "
+            "with `Retry-After`", web_only=True),
+    Setting("KG_STATE_DIR", Path, None, "`<store>-state/`: what all server processes share (sign-in sessions, "
+            "failed attempts; SQLite)", web_only=True),
     Setting("KG_QUERY_DEADLINE", float, 10.0, "`10` seconds per SPARQL query", web_only=True),
     Setting("KG_ROW_CAP", int, 10000, "`10000` rows (or triples) per SPARQL answer", web_only=True),
     Setting("KG_QUERY_WORKERS", int, 2, "`2` worker processes for SPARQL queries", web_only=True),
+    Setting("KG_QUERY_PER_CLIENT", int, 1, "`1` SPARQL query running at a time per client (over all server "
+            "processes); another one gets 429 with `Retry-After`", web_only=True),
     Setting("KG_QUERY_MEMORY_MB", int, 2048, "`2048` MB of memory per SPARQL worker", web_only=True),
     Setting("KG_QUERY_MAX_CHARS", int, 100_000, "`100000` characters per SPARQL query", web_only=True),
     Setting("KG_TODAY", str, "", "the real date: the day pages treat as today (`YYYY-MM-DD`)", web_only=True),

@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every app the suite starts, in this process or as a server process, fails on a template value
 # its view did not give (a renamed key would otherwise render as an empty string).
 os.environ["KG_STRICT_TEMPLATES"] = "1"
+# Many tests send wrong tokens on purpose, from the same address and against the same store (so the
+# same KG_STATE_DIR): the apps they create allow that many failures; tests/test_auth.py checks the
+# limit with its own setting and state folder.
+os.environ.setdefault("KG_AUTH_FAILURES", "1000000")
+# Likewise several queries at once from 127.0.0.1; tests/test_sparql_fairness.py checks the limit.
+os.environ.setdefault("KG_QUERY_PER_CLIENT", "1000")
 
 
 @pytest.fixture(scope="session")
@@ -162,6 +168,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        app.config["KG_BASE_URL"] = self.url + "/"  # its public URL is where it listens
         import threading
 
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -327,7 +327,12 @@ def test_a_stopped_region_gives_partial_results_within_the_timeout(world) -> Non
         elapsed = time.monotonic() - t0
         assert status == 200 and elapsed < TIMEOUT + MARGIN
         report = {r["name"]: r for r in api["regions"]}
-        assert report["zeeland"]["status"] == "error" and "Connection refused" in report["zeeland"]["error"]
+        assert report["zeeland"]["status"] == "error"
+        # issue 14: what went wrong is said in both languages, and Python's error text stays in the log
+        assert report["zeeland"]["error"]["code"] == "error"
+        assert "serverlogboek" in report["zeeland"]["error"]["nl"] and "server log" in report["zeeland"]["error"]["en"]
+        assert "Connection refused" not in json.dumps(api) and "Errno" not in json.dumps(api)
+        assert report["utrecht"]["error"] is None
         assert report["utrecht"]["status"] == "ok" and report["twente"]["status"] == "ok"
         by = _by_region(api["results"])
         assert "zeeland" not in by and any(r["type"] == "person" for r in by["utrecht"])
@@ -340,6 +345,75 @@ def test_a_stopped_region_gives_partial_results_within_the_timeout(world) -> Non
         assert {x["region"] for x in page.results} == {"twente", "utrecht"}
     finally:
         world.b.start()
+
+
+class Links(HTMLParser):
+    """Every link target on a page, and the text of the finder's result heads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.actor_text: list[str] = []
+        self._actor = False
+
+    def handle_starttag(self, tag, attrs) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "href" in a:
+            self.hrefs.append(a["href"])
+        self._actor = "actor" in a.get("class", "").split()
+
+    def handle_endtag(self, tag) -> None:
+        self._actor = False
+
+    def handle_data(self, data) -> None:
+        if self._actor:
+            self.actor_text.append(data.strip())
+
+
+HOSTILE_IRIS = ["javascript:alert(document.domain)", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+                "ftp://evil.example/x", "vbscript:msgbox(1)"]
+
+
+def test_only_http_links_from_another_region_the_rest_is_text(world) -> None:
+    """issue 14: another region's IRIs went into href as they arrived (javascript:, data:)."""
+    server = OxigraphServer(world.tmp / "db-hostile")
+    try:
+        assert build([world.tmp / "utrecht"], RemoteGraphStore(server.spec)).committed
+        db = RemoteGraphStore(server.spec).open()
+        people = [r for r in federation.who_knows(db, None, [TOPIC], view="public")["results"]
+                  if r["type"] == "person"]
+        consented = {r["person"].value for r in queries.run(db, "consented-people", {}, "public")}
+        renamed = {}
+        for r, bad in zip([r for r in people if r["iri"] in consented], HOSTILE_IRIS):
+            renamed[bad] = r["label"]
+            update = (f"DELETE {{ GRAPH ?g {{ <{r['iri']}> ?p ?o }} }} INSERT {{ GRAPH ?g {{ <{bad}> ?p ?o }} }} "
+                      f"WHERE {{ GRAPH ?g {{ <{r['iri']}> ?p ?o }} }};\n"
+                      f"DELETE {{ GRAPH ?g {{ ?s ?p <{r['iri']}> }} }} INSERT {{ GRAPH ?g {{ ?s ?p <{bad}> }} }} "
+                      f"WHERE {{ GRAPH ?g {{ ?s ?p <{r['iri']}> }} }}")
+            req = urllib.request.Request(server.url + "/update", data=update.encode(),
+                                         headers={"Content-Type": "application/sparql-update"})
+            urllib.request.urlopen(req, timeout=10).read()
+        assert len(renamed) >= 2, "the test needs consenting people with evidence in the region"
+        registry_file = world.tmp / "hostile.toml"
+        registry_file.write_text(registry_text([("hostile", server.url + "/query", A)]))
+        from web import create_app
+        client = create_app({"KG_STORE": str(world.local.path), "KG_REGIONS": str(registry_file),
+                             "KG_FEDERATION_TIMEOUT": 10, "KG_SECRET_KEY": "test"}).test_client()
+        r = client.get("/who-knows?" + urllib.parse.urlencode({"topic": TOPIC, "federated": "1"}))
+        assert r.status_code == 200
+        page, links = FinderPage(), Links()
+        html = r.get_data(as_text=True)
+        page.feed(html)
+        links.feed(html)
+        shown = {x["iri"] for x in page.results if x["region"] == "hostile"}
+        assert set(renamed) <= shown, "the renamed people are results of the other region"
+        assert not [h for h in links.hrefs if not h.startswith(("/", "?", "#", "http://", "https://"))]
+        assert all(bad not in links.hrefs for bad in renamed)
+        for label in renamed.values():  # shown, as text
+            assert label in links.actor_text
+        assert any(h.startswith(A) for h in links.hrefs), "the region's http(s) IRIs are still links"
+    finally:
+        server.stop()
 
 
 def test_a_region_that_never_answers_times_out_instead_of_hanging(world) -> None:

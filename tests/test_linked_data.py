@@ -39,7 +39,8 @@ TOPIC = VOCAB + "topic/science-technology"
 @pytest.fixture(scope="module")
 def app(sample_build):
     store, _ = sample_build
-    return create_app({"KG_STORE": str(store.path), "KG_TOKEN": TOKEN, "KG_SECRET_KEY": "test", "TESTING": True})
+    return create_app({"KG_STORE": str(store.path), "KG_TOKEN": TOKEN, "KG_SECRET_KEY": "test", "TESTING": True,
+                       "KG_BASE_URL": "http://localhost/"})
 
 
 @pytest.fixture()
@@ -539,3 +540,24 @@ def test_internal_dump_holds_every_graph_except_the_public_copy(client, sample_d
     assert hidden[1] in r.get_data(as_text=True)
     ttl = client.get("/dump.ttl", headers=BEARER)
     assert len(rdflib.Graph().parse(data=ttl.get_data(), format="turtle")) == len(distinct_triples(sample_db, "internal"))
+
+
+@pytest.mark.parametrize("config, base", [({"KG_BASE_URL": "https://kg.example.org"}, "https://kg.example.org/"),
+                                          ({}, "https://knll-twente.example/")])
+def test_the_host_header_is_never_echoed_into_descriptions(sample_build, config, base) -> None:
+    """issue 14: the service description and VoID named whatever Host the client sent."""
+    store, _ = sample_build
+    client = create_app({"KG_STORE": str(store.path), "KG_SECRET_KEY": "test", **config}).test_client()
+    evil = {"Host": "evil.example:666", "Accept": "text/turtle"}
+    for url in ("/.well-known/void", "/sparql", "/doc/p001?format=ttl", "/sparql?lang=en"):
+        r = client.get(url, headers=evil if "lang" not in url else {"Host": "evil.example:666"})
+        assert r.status_code == 200, url
+        assert "evil.example" not in r.get_data(as_text=True), url
+    void_graph = rdflib.Graph().parse(data=client.get("/.well-known/void", headers=evil).get_data(as_text=True),
+                                      format="turtle")
+    ds = rdflib.URIRef(base + ".well-known/void#dataset")
+    assert (ds, RDF.type, VOID.Dataset) in void_graph
+    assert void_graph.value(ds, VOID.sparqlEndpoint) == rdflib.URIRef(base + "sparql")
+    sd_graph = rdflib.Graph().parse(data=client.get("/sparql", headers=evil).get_data(as_text=True), format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert set(sd_graph.objects(None, sd.endpoint)) == {rdflib.URIRef(base + "sparql")}

@@ -75,3 +75,41 @@ def test_hidden_people_lose_declared_expertise_and_motivations_but_keep_structur
                           if q.predicate.value == "http://www.w3.org/ns/org#member" and q.object.value in hidden}
     assert hidden_memberships
     assert not any(q.subject.value in hidden_memberships and q.predicate.value == CKG + "motivation" for q in quads)
+
+
+def test_motivations_follow_one_policy_on_every_surface(sample_build, sample_db) -> None:
+    """issue 14: pages showed motivations only signed in, but /sparql, /dump.nq and the Turtle
+    documents published those of people with public consent. Now: internal only, everywhere."""
+    from urllib.parse import quote
+
+    from conftest import TOKEN
+
+    from web import create_app
+
+    g = sample()
+    member = rdflib.URIRef("http://www.w3.org/ns/org#member")
+    motivation = rdflib.URIRef(CKG + "motivation")
+    consented = [(m, p, str(text)) for m, text in g.subject_objects(motivation)
+                 for p in g.objects(m, member) if (p, CONSENT, PUBLIC) in g]
+    assert consented, "the sample has a person with public consent and a motivation"
+    membership, person, text = consented[0]
+    local = str(person).rsplit("/", 1)[1]
+    assert not any(q.predicate.value == CKG + "motivation" for q in public_triples(sample_db))
+
+    store, _ = sample_build
+    client = create_app({"KG_STORE": str(store.path), "KG_TOKEN": TOKEN, "KG_SECRET_KEY": "t"}).test_client()
+    query = f"SELECT ?m WHERE {{ ?x <{CKG}motivation> ?m }}"
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    surfaces = [f"/doc/{local}", f"/doc/{local}?format=ttl", f"/doc/{str(membership).rsplit('/', 1)[1]}?format=ttl",
+                "/dump.nq", "/dump.ttl", "/sparql?query=" + quote(query)]
+    for url in surfaces:
+        public = client.get(url, headers={"Accept": "application/sparql-results+json"} if "query" in url else {})
+        assert public.status_code == 200, url
+        body = public.get_data(as_text=True)
+        assert text not in body, url
+        if "query" in url:
+            assert public.get_json()["results"]["bindings"] == []
+    # Signed in, the same surfaces show it (the page, the documents, the dump and the endpoint).
+    for url in [u for u in surfaces if u != f"/doc/{local}?format=ttl"]:  # the person's document has no memberships' facts
+        headers = dict(bearer, **({"Accept": "application/sparql-results+json"} if "query" in url else {}))
+        assert text in client.get(url, headers=headers).get_data(as_text=True), url

@@ -132,4 +132,5 @@ def test_make_serve_uses_host_and_port_and_keeps_the_store(changed_twente: Graph
         stop_group(proc)
         _, err = proc.communicate(timeout=30)
     assert "already holds the region twente" in err
+    assert "Starting gunicorn" in err and "Using worker: gthread" in err  # the production server (kg serve)
     assert digest(changed_twente.open()) == before

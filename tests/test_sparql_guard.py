@@ -90,6 +90,11 @@ def refused(text: str, allowed=ALLOWED) -> str:
     ("SELECT * { GRAPH <http://example.org/service?x> { ?s ?p ?o } }", "select"),
     ("SELECT * { ?s <http://example.org/a/service#b> ?o }", "select"),
     ("SELECT * { ?s ?p ?o FILTER(?o < 3 && ?o<<http://x#y> || ?o>?s) }", "select"),
+    # a prefixed name (or blank node) holding the letters is not the keyword (issue 14)
+    ("PREFIX ex: <http://example.org/> SELECT * { GRAPH ex:service1 { ?s ?p ?o } }", "select"),
+    ("PREFIX : <http://example.org/> SELECT * { GRAPH :Service { ?s ?p ?o } }", "select"),
+    ("PREFIX ex: <http://example.org/> SELECT * { GRAPH ex:my-service_2 { ?s ?p ?o } }", "select"),
+    ("SELECT * { GRAPH ?g { _:service ?p ?o } }", "select"),
 ])
 def test_plain_queries_pass(text: str, form: str) -> None:
     checked = check_query(text, ALLOWED)
@@ -110,11 +115,18 @@ def test_from_inside_the_dataset_passes_and_is_read() -> None:
     assert relative.default_graphs == (G + "public",)
 
 
-def test_codepoint_escapes_are_undone_before_checking_and_in_the_text_to_run() -> None:
+def test_codepoint_escapes_are_undone_for_the_checks_but_the_text_runs_as_sent() -> None:
     assert unescape(r"\u0053ERVICE \U00000041") == "SERVICE A"
-    checked = check_query(r'SELECT * { ?s ?p "caf\u00e9" }', ALLOWED)
-    assert checked.text == 'SELECT * { ?s ?p "café" }'
+    sent = r'SELECT * { ?s ?p "caf\u00e9" }'
+    assert check_query(sent, ALLOWED).text == sent
     assert refused(r"SELECT * { ?s ?p ?o } \uD800") == "escape"
+    # issue 14: an escaped backslash before `u` in a string is a backslash, as Oxigraph reads it;
+    # the guard used to run its unescaped copy, `'\A'`, a syntax error
+    sent = r"SELECT ('\\u0041' AS ?x) {}"
+    checked = check_query(sent, ALLOWED)
+    assert checked.text == sent
+    [row] = list(ox.Store().query(checked.text))
+    assert row["x"].value == r"\u0041"
 
 
 # --- refused ---------------------------------------------------------------------------------
@@ -142,6 +154,10 @@ S = "<http://127.0.0.1:9/sparql>"
     f"SELECT * {{ OPTIONAL {{ SERVICE {S} {{ ?a ?b ?c }} }} }}",
     f"SELECT * {{ FILTER EXISTS {{ SERVICE {S} {{ ?a ?b ?c }} }} }}",
     "SELECT * { SERVICE <http://127.0.0.1:9/a b> { ?a ?b ?c } }",
+    # a prefix called service: Oxigraph reads the keyword, then `:x` (tested below)
+    f"PREFIX : {S} PREFIX service: {S} SELECT * {{ ?s ?p ?o . service:x {{ ?a ?b ?c }} }}",
+    # a dot cannot end a local name, so the letters after it may start a keyword
+    f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p ex:x.SERVICE{S}{{ ?a ?b ?c }} }}",
 ])
 def test_service_is_refused_however_it_is_written(text: str) -> None:
     assert refused(text) == "service"
@@ -238,6 +254,7 @@ FRAGMENTS = [
     "#", "\n", " ", "<", ">", "(", ")", "FILTER(?a<", "||true)", "BIND(1 AS ?a)", "true", "ex:o\\#", ".",
     "\\u0053ERVICE", ":x", "OPTIONAL", "EXISTS", "<'x>'", "<#>", "UNION", "{ ?s ?p ?o }", "GRAPH ?g", ";", ",",
     "\\u0022", "\\u005C", "<<", ">>", "$x", "_:b", "@en", "^^", "1", "'x'",
+    "ex:service1", "ex:", ":", "_:", "service:", "-", "ex:x.", "\\\\u0041", "\\u003A",
 ]
 
 
@@ -247,13 +264,14 @@ def test_what_the_guard_lets_through_never_reaches_the_network(listener: Listene
     target = f"<http://127.0.0.1:{listener.port}/>"
     db = ox.Store()
     db.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o")))
-    prologue = f"PREFIX : {target} PREFIX ex: <http://e/>\nSELECT * WHERE {{ ?s ?p ?o "
+    prologue = f"PREFIX : {target} PREFIX ex: <http://e/> PREFIX service: {target}\nSELECT * WHERE {{ ?s ?p ?o "
     rng = random.Random(20261125)
     # first the known attacks, then random ones
     attacks = [
         f"SERVICE {target} {{ ?a ?b ?c }}", f"SERVICESILENT{target}{{ ?a ?b ?c }}", "SERVICE:x{ ?a ?b ?c }",
         f"BIND(1 AS ?a) FILTER(?a<'x>' || true) SERVICE {target} {{ ?x ?y ?z }} #'\n",
         f"BIND(ex:o\\# AS ?z) SERVICE {target} {{ ?x ?y ?z }}",
+        ". service:x { ?a ?b ?c }",
     ]
     let_through = contacted_by_refused = 0
     for i in range(600):

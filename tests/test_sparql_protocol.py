@@ -283,6 +283,30 @@ def test_syntax_error_in_text_and_in_json(live_server) -> None:
     assert status == 400 and body.decode().splitlines()[1].startswith("en: ")
 
 
+def test_an_unsupported_function_is_400_in_both_languages_without_the_engines_message(live_server) -> None:
+    """issue 14: this was a 500 carrying Oxigraph's own message ("The custom function ... is not supported")."""
+    q = "SELECT (<http://example.org/fn>(1) AS ?x) WHERE {}"
+    status, headers, body = get(live_server, q, "application/json")
+    assert status == 400 and media(headers) == "application/json"
+    error = json.loads(body)["error"]
+    assert error["code"] == "unsupported"
+    assert "<http://example.org/fn>" in error["nl"] and "niet ondersteund" in error["nl"]
+    assert "<http://example.org/fn>" in error["en"] and "not supported here" in error["en"]
+    assert "custom function" not in body.decode()
+    text = _text_error(get(live_server, "SELECT * { BIND(<http://example.org/g>(?s) AS ?x) }"), "unsupported")
+    assert "custom function" not in text
+
+
+def test_prefixed_names_with_service_and_escaped_backslashes_run(live_server) -> None:
+    """issue 14: the guard refused `GRAPH ex:service1`, and ran its own unescaped copy of `'\\\\u0041'`."""
+    status, _, body = get(live_server, "PREFIX ex: <http://example.org/> SELECT * { GRAPH ex:service1 { ?s ?p ?o } }",
+                          "application/sparql-results+json")
+    assert status == 200 and json.loads(body)["results"]["bindings"] == []
+    status, _, body = get(live_server, r"SELECT ('\\u0041' AS ?x) {}", "application/sparql-results+json")
+    assert status == 200
+    assert json.loads(body)["results"]["bindings"] == [{"x": {"type": "literal", "value": "\\u0041"}}]
+
+
 def test_several_queries_are_refused(live_server) -> None:
     q = "ASK {}"
     _text_error(call(live_server, params=[("query", q), ("query", q)]), "several")

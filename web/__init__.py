@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from jinja2 import StrictUndefined
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg import __version__, settings
 from kg.store import open_store
@@ -23,6 +24,7 @@ from web import (
     security,
     sparql,
     trace,
+    urls,
 )
 from web.context import KGContext
 
@@ -41,7 +43,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping({k: v for k, v in config.items() if not k.startswith("KG_")})
     app.config.from_mapping(settings.web_config(config))
     app.config["SECRET_KEY"] = app.config.get("KG_SECRET_KEY") or app.config.get("SECRET_KEY") or secrets.token_hex(32)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    # Secure cookies only when KG_BASE_URL says the app is reached over HTTPS (not from KG_BASE_IRI's
+    # scheme: the development server on http://127.0.0.1 must still be able to sign in).
+    secure = str(app.config["KG_BASE_URL"] or "").startswith("https://")
+    app.config["KG_BASE_URL"] = urls.base_url(app.config["KG_BASE_URL"], app.config["KG_BASE_IRI"])
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure)
+    proxies = int(app.config["KG_TRUSTED_PROXIES"] or 0)
+    if proxies > 0:  # the client's address and scheme as the proxies forwarded them (never the Host)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)  # type: ignore[method-assign]
     federation.install(app)  # the region registry, checked at start (docs/federation.md)
 
     app.extensions["kg"] = KGContext(

@@ -1,4 +1,5 @@
-"""`python -m web [--host H] [--port P] [--check-port]`: serve the front end with Flask's server.
+"""`python -m web [--host H] [--port P] [--check-port]`: serve the front end with Flask's
+development server (`kg serve`, web/serve.py, is the production one).
 
 The port is checked before anything else: a port in use (or a host that cannot be bound) stops
 with one line in Dutch and English naming host and port, and exit code 2. `--check-port` only

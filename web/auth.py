@@ -1,13 +1,13 @@
-"""Sign in with the access token (KG_TOKEN) for internal use; sign out."""
+"""Sign in with the access token (KG_TOKEN) for internal use; sign out (web.security keeps the sessions)."""
 
 from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from web.security import check_csrf
+from web.security import check_csrf, sign_in, sign_in_failed, sign_out
 
 bp = Blueprint("auth", __name__)
 
@@ -20,9 +20,10 @@ def login() -> str | Response:
         check_csrf()
         given = request.form.get("token", "")
         if token and hmac.compare_digest(given.encode(), token.encode()):
-            session.clear()
-            session["internal"] = True
+            sign_in()
             return redirect(url_for("pages.home"))
+        if token:
+            sign_in_failed()
         failed = True
     return render_template("login.html", enabled=bool(token), failed=failed), (401 if failed else 200)
 
@@ -30,5 +31,5 @@ def login() -> str | Response:
 @bp.post("/logout")
 def logout() -> Response:
     check_csrf()
-    session.clear()
+    sign_out()
     return redirect(url_for("pages.home"))

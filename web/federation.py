@@ -11,6 +11,7 @@ no SPARQL.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, request
 
@@ -33,6 +34,14 @@ i18n.STRINGS.add({
     "fed_status_unknown-artefact": Text(nl="kent het artefact niet", en="does not know the artefact"),
     "fed_results": Text(nl="resultaten", en="results"),
     "fed_adoptions": Text(nl="adopties", en="adoptions"),
+    "fed_problem_timeout": Text(nl="geen antwoord binnen {seconds} s", en="no answer within {seconds} s"),
+    "fed_problem_error": Text(nl="de regio kon niet worden gevraagd of haar antwoord was onbruikbaar (details in het "
+                                 "serverlogboek)",
+                              en="the region could not be asked or its answer could not be used (details in the "
+                                 "server log)"),
+    "fed_problem_unknown-topic": Text(nl="de regio kent het thema niet", en="the region does not know the topic"),
+    "fed_problem_unknown-artefact": Text(nl="de regio kent het artefact niet",
+                                         en="the region does not know the artefact"),
     "fed_off": Text(nl="Deze server kent geen andere regio's (KG_REGIONS is niet ingesteld).",
                     en="This server knows no other regions (KG_REGIONS is not set)."),
 })
@@ -70,6 +79,20 @@ def wanted(refusal: Callable[[], Exception]) -> regions.Registry | None:
     if found is None:
         raise refusal()
     return found
+
+
+def for_client(answer: dict[str, Any]) -> dict[str, Any]:
+    """`answer` with each region's `error` replaced by what a client may see: {"code" (the status),
+    "nl", "en"} or None. The details (another server's or Python's error text, which may name
+    hosts, paths or internals) go to the server log only (issue 14)."""
+    for r in answer.get("regions") or []:
+        if r.get("error"):
+            current_app.logger.warning("region %s: %s: %s", r.get("name"), r.get("status"), r["error"])
+        status = r.get("status")
+        key = f"fed_problem_{status}"
+        r["error"] = None if status == "ok" or key not in i18n.STRINGS else \
+            {"code": status, **i18n.both(key, seconds=f"{timeout():g}")}
+    return answer
 
 
 def status_label(status: str) -> str:

@@ -20,7 +20,7 @@ from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
 from web.security import view
-from web.urls import page_url
+from web.urls import external_url, page_url
 
 bp = Blueprint("finder", __name__)
 
@@ -79,7 +79,8 @@ def _answer(texts: list[str], types: list[str]) -> dict:
     """The finder's answer: this store in the request's view, or (?federated=1) this store and
     every region of the registry, public view only (kg.federation.federated)."""
     registry = federation.wanted(_no_federation)
-    return kg_federation.who_knows(kg().db(), registry, texts, lang(), types or None, federation.timeout(), view=view())
+    return federation.for_client(kg_federation.who_knows(kg().db(), registry, texts, lang(), types or None,
+                                                         federation.timeout(), view=view()))
 
 
 @bp.get("/who-knows")
@@ -123,8 +124,9 @@ def _with_urls(result: dict) -> dict:
     base = kg().base_iri
     region = result.get("region")
     if region is not None and not _is_local(region):
-        # Another region's actor: its IRI is the link (it dereferences at that region), not a page here.
-        link = lambda iri: iri  # noqa: E731
+        # Another region's actor: its IRI is the link (it dereferences at that region), not a page
+        # here; only an http(s) IRI (issue 14: `javascript:` and `data:` IRIs arrived as links).
+        link = external_url
     else:
         link = lambda iri: page_url(iri, base)  # noqa: E731
     evidence = [dict(e, via_url=link(e["via"]["iri"]) if e["via"] else None, parts=_parts(e))

@@ -103,7 +103,6 @@ def internal_only() -> Response | tuple[Response, int] | None:
 
 @bp.after_request
 def private(resp: Response) -> Response:
-    resp.headers["Cache-Control"] = "private, no-store"
     resp.vary.update(("Accept", "Authorization", "Cookie"))
     return resp
 

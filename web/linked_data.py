@@ -35,7 +35,7 @@ from kg.text import LANGS, Text
 from web import i18n, negotiation, pages
 from web.context import kg
 from web.security import attachment, view
-from web.urls import page_url
+from web.urls import page_url, public_url
 
 bp = Blueprint("linked_data", __name__)
 
@@ -120,9 +120,7 @@ def _finish(resp: Response, offers: tuple[str, ...] | None = None) -> Response:
         path = quote(request.path, safe="/-_.~!$&'()*+,;=:@")
         links = [f'<{path}?format={f}>; rel="alternate"; type="{MEDIA[f]}"' for f in offers]
         resp.headers["Link"] = ", ".join(links)
-    if view() == "internal":
-        resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return resp  # signed-in answers get Cache-Control from web.security
 
 
 def _not_acceptable(e: NotAcceptable) -> Response:
@@ -171,7 +169,7 @@ def _entity_document(iri: str, offers: tuple[str, ...],
             resp = page if isinstance(page, Response) else Response(page, content_type=CONTENT_TYPE["html"])
             return _finish(resp, offers)
         g = desc.graph
-        for t in kd.document_metadata(request.base_url, iri, void.dataset_iri(request.url_root)):
+        for t in kd.document_metadata(public_url(request.path), iri, void.dataset_iri(public_url('/'))):
             g.add(t)
         return _rdf(g, fmt, offers, first=iri)
 
@@ -292,8 +290,8 @@ def void_description() -> Response:
 
     def answer(fmt: str) -> Response:
         ctx = kg()
-        g = void.describe_dataset(ctx.db(), view(), ctx.base_iri, request.url_root, license=_license())
-        return _rdf(g, fmt, RDF_FORMATS, first=void.dataset_iri(request.url_root))
+        g = void.describe_dataset(ctx.db(), view(), ctx.base_iri, public_url('/'), license=_license())
+        return _rdf(g, fmt, RDF_FORMATS, first=void.dataset_iri(public_url('/')))
 
     return _negotiated(RDF_FORMATS, answer)
 

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
+from kg import __version__
 from kg.answers import actors
 from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB
 from kg.pictures import actors as pictures
@@ -22,7 +23,7 @@ from web import i18n
 from web.context import kg
 from web.i18n import lang
 from web.security import view
-from web.urls import page_url
+from web.urls import external_url, page_url
 
 bp = Blueprint("pages", __name__)
 
@@ -193,9 +194,7 @@ def link_url(iri: str | None) -> str | None:
     base = kg().base_iri
     if (base and iri.startswith(base)) or iri.startswith((VOCAB, CKG)) or iri == ONTOLOGY_IRI:
         return page_url(iri, base)
-    if re.match(r"https?://[^\s<>\"]+$", iri):
-        return iri
-    return None
+    return external_url(iri)
 
 
 @bp.app_template_filter("num")
@@ -223,6 +222,14 @@ def swatch(kind: str) -> Markup:
 
 def kind_labels() -> dict[str, str]:
     return {k: i18n.t("kind_" + k) for k in ("person", "artefact", "organisation", "network", "collective", "actor")}
+
+
+@bp.get("/health")
+def health() -> Response:
+    """For load balancers and monitoring: 200 {"status": "ok", "version"} while the process serves;
+    reads nothing from the store, so it answers while queries run."""
+
+    return jsonify({"status": "ok", "version": __version__})
 
 
 @bp.get("/")
@@ -301,7 +308,7 @@ def _render_resource(iri: str, local: str | None) -> str | Response:
 
 def not_found_page(iri: str | None = None) -> Response:
     resp = Response(render_template("error.html", code=404, title=i18n.t("not_found"),
-                                    text=i18n.t("not_found_text"), iri=iri), 404, mimetype="text/html")
+                                    text=i18n.t("not_found_text"), iri=iri, other=None), 404, mimetype="text/html")
     return resp
 
 
@@ -322,4 +329,5 @@ def handle_500(e: Exception) -> Response:
     if _wants_json():
         return jsonify({"error": "server error", "message": i18n.both("server_error")}), 500
     return Response(render_template("error.html", code=500, title=i18n.t("server_error"),
-                                    text=i18n.t("server_error_text"), iri=None), 500, mimetype="text/html")
+                                    text=i18n.t("server_error_text"), iri=None, other=None), 500,
+                    mimetype="text/html")

@@ -14,9 +14,10 @@
 
 Status codes: 200; 400 malformed request or refused query (syntax, several
 or no `query`, wrong media type, update, SERVICE, LOAD, FROM outside the
-dataset, bad graph parameter, not UTF-8); 406 no acceptable format; 413 query
+dataset, bad graph parameter, not UTF-8, a function the engine lacks); 406 no acceptable format; 413 query
 longer than KG_QUERY_MAX_CHARS or body over MAX_CONTENT_LENGTH; 422 result
-over the row cap; 503 deadline, memory limit or all workers busy. Errors are
+over the row cap; 429 the client already runs KG_QUERY_PER_CLIENT queries (with Retry-After);
+503 deadline, memory limit or all workers busy. Errors are
 plain text or JSON (by `Accept`), in Dutch and English. docs/sparql.md has
 the details. No SPARQL text lives here: queries come from the client or from
 kg/sparql/named/*.rq.
@@ -25,6 +26,7 @@ kg/sparql/named/*.rq.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from urllib.parse import unquote_to_bytes
 
@@ -39,7 +41,8 @@ from kg.store import view_graphs
 from kg.text import BilingualError, Text
 from web import i18n, negotiation
 from web.context import kg
-from web.security import view
+from web.security import client, shared_state, view
+from web.urls import public_url
 
 bp = Blueprint("sparql", __name__)
 
@@ -73,7 +76,7 @@ DESCRIPTION_TYPES = {
     "application/rdf+xml": "application/rdf+xml",
 }
 ERROR_TYPES = ("text/plain", "application/json")
-STATUS = {"syntax": 400, "format": 406, "rows": 422, "deadline": 503, "memory": 503, "busy": 503, "error": 500}
+STATUS = {"syntax": 400, "unsupported": 400, "format": 406, "rows": 422, "deadline": 503, "memory": 503, "busy": 503, "error": 500}
 
 i18n.STRINGS.add({
     "sparql_title": Text(nl="SPARQL-endpoint", en="SPARQL endpoint"),
@@ -134,8 +137,6 @@ def _headers(resp: Response) -> Response:
         resp.headers["Access-Control-Allow-Methods"] = "GET, POST"
         resp.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
     resp.vary.update(("Accept", "Authorization", "Cookie"))
-    if view() == "internal":
-        resp.headers["Cache-Control"] = "private, no-store"
     return resp
 
 
@@ -199,6 +200,7 @@ def _endpoint() -> Response:
         named_graphs=named,
         row_cap=ctx.row_cap,
     )
+    slot = _query_slot(ctx.deadline)
     try:
         answer = ctx.pool().run(req)
     except QueryFailed as e:
@@ -206,8 +208,24 @@ def _endpoint() -> Response:
             raise _not_acceptable(None) from None
         headers = {"Retry-After": "5"} if e.kind == "busy" else {}
         raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.text, headers) from None
+    finally:
+        shared_state().release_query_slot(slot)
     shown = select_type if answer.form in ("select", "ask") else graph_type
     return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
+
+
+def _query_slot(deadline: float) -> str:
+    """A slot for this client's query (KG_QUERY_PER_CLIENT at a time, over all server processes), so
+    one client cannot hold every query worker; else 429 with Retry-After (issue 14)."""
+    limit = int(current_app.config["KG_QUERY_PER_CLIENT"])
+    slot = shared_state().take_query_slot(client(), limit, stale_after=2 * deadline + 60)
+    if slot is None:
+        wait = max(1, math.ceil(deadline))
+        raise ProtocolError(429, "too-many-queries", Text(
+            nl=f"er lopen al {limit} queries van dit adres (het maximum); probeer het over {wait} seconden opnieuw",
+            en=f"{limit} queries from this address are already running (the most allowed); try again in {wait} "
+               "seconds"), {"Retry-After": str(wait)})
+    return slot
 
 
 # --- request parsing -------------------------------------------------------------------------
@@ -330,7 +348,7 @@ def _description_or_editor() -> Response:
     db = ctx.db()
     the_view = view()
     graphs = [(g.value, _size(db, g)) for g in view_graphs(db, the_view)]
-    triples = sd.describe(url_for("sparql.endpoint", _external=True), graphs, view=the_view,
+    triples = sd.describe(public_url(url_for("sparql.endpoint")), graphs, view=the_view,
                           deadline=ctx.deadline, row_cap=ctx.row_cap)
     return Response(sd.serialize(triples, DESCRIPTION_TYPES[kind]), content_type=_with_charset(kind))
 
@@ -347,7 +365,7 @@ def _editor() -> str:
     return render_template(
         "sparql.html",
         examples=examples,
-        endpoint=url_for("sparql.endpoint", _external=True),
+        endpoint=public_url(url_for("sparql.endpoint")),
         limits=i18n.t("sparql_limits", deadline=f"{ctx.deadline:g}", rows=ctx.row_cap),
     )
 

@@ -22,7 +22,7 @@ from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
 from web.security import view
-from web.urls import page_url
+from web.urls import external_url, page_url
 
 bp = Blueprint("trace", __name__)
 
@@ -90,8 +90,8 @@ def _trace(db, text: str, v: str, lg: str) -> dict[str, Any]:
     """kg.answers.trace.trace in the request's view, or (?federated=1) kg.federation.federated.trace over this
     store and every region of the registry, public data only."""
     registry = federation.wanted(lambda: NoFederation("no region registry"))
-    return kg_federation.trace(db, registry, text, lg, federation.timeout(), view=v,
-                               next_adopters=request.args.get("next") == "1")
+    return federation.for_client(kg_federation.trace(db, registry, text, lg, federation.timeout(), view=v,
+                                                     next_adopters=request.args.get("next") == "1"))
 
 
 @bp.get("/api/trace")
@@ -129,7 +129,7 @@ def trace_page() -> str | tuple[str, int]:
         key, status, candidates = _problem(e, text)
         return render_template("trace.html", **{**ctx, "problem": key, "candidates": candidates}), status
     base = kg().base_iri
-    url = lambda iri: page_url(iri, base) if iri.startswith(base) or not result.get("federated") else iri  # noqa: E731
+    url = lambda iri: page_url(iri, base) if iri.startswith(base) or not result.get("federated") else external_url(iri)  # noqa: E731
     art_param = result["artefact"]["iri"][len(base):] if result["artefact"]["iri"].startswith(base) else result["artefact"]["iri"]
     made_copy = {a["adoption"]["iri"] for a in result["adoptions"] if a["adapted_copy"]}
     variants = [result["artefact"]] + [d["copy"] for d in result["derivations"]]

@@ -17,7 +17,8 @@ from typing import Any, TypedDict
 
 import pyoxigraph as ox
 
-from kg.model.namespaces import CKG, XSD, local_name
+from kg.model.namespaces import XSD, local_name
+from kg.pipeline.public import INTERNAL_ONLY  # the one policy: never public, pages show it signed in only
 from kg.sparql import queries
 from kg.text import Strings, Text
 
@@ -32,7 +33,6 @@ class Ref(TypedDict):
 
 KINDS = ("person", "artefact", "organisation", "network", "collective", "actor")
 NETWORK_KINDS = ("network", "collective")
-INTERNAL_ONLY = frozenset({CKG + "motivation"})  # decisional capital: shown only to signed-in users
 
 # How a relation of actor-neighbourhood.rq reads from the page's actor: (relation, direction) -> text.
 RELATIONS: Strings[tuple[str, str]] = Strings({

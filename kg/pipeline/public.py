@@ -8,9 +8,14 @@ memberships and ties as links), so network pictures still work:
 
 - kept about a non-public person: the predicates in `PERSON_ALLOWLIST`;
 - dropped: name, declared expertise, "active since", and anything else
-  not allowlisted; the motivation on their memberships; expertise
-  attributions about them;
+  not allowlisted; expertise attributions about them;
 - added: an anonymous `rdfs:label` in Dutch and English.
+
+Some statements are internal whoever they are about (`INTERNAL_ONLY`): the motivation of a
+membership (decisional capital) is shown only to signed-in users, also for people with public
+consent. One policy for every surface: actor pages read `INTERNAL_ONLY` (kg.answers.actors),
+and the public view leaves these statements out, so the public endpoint, the dumps, the
+documents and other regions never get them either (issue 14).
 
 The build writes the result to the `graph/public` named graph; the public
 SPARQL endpoint and public pages see only the ontology, the vocabularies and
@@ -36,7 +41,9 @@ _PUBLIC = ox.NamedNode(VOCAB + "consent/public")
 _ROLE = ox.NamedNode(CKG + "hasRole")
 _AFFILIATION = ox.NamedNode(CKG + "affiliatedWith")
 _MEMBER = ox.NamedNode(ORG + "member")
-_MOTIVATION = ox.NamedNode(CKG + "motivation")
+# Never public, whoever it is about: shown only to signed-in users.
+INTERNAL_ONLY = frozenset({CKG + "motivation"})
+_INTERNAL_ONLY = frozenset(ox.NamedNode(iri) for iri in INTERNAL_ONLY)
 _ATTRIBUTED_TO = ox.NamedNode(CKG + "attributedTo")
 
 PERSON_ALLOWLIST = frozenset(
@@ -73,13 +80,12 @@ def public_view(data: Iterable[ox.Quad], vocabularies: Iterable[ox.Quad]) -> lis
     persons = {t.subject for t in triples if t.predicate == _TYPE and t.object == _PERSON}
     public = {t.subject for t in triples if t.predicate == _CONSENT and t.object == _PUBLIC}
     hidden = persons - public
-    hidden_memberships = {t.subject for t in triples if t.predicate == _MEMBER and t.object in hidden}
     hidden_attributions = {t.subject for t in triples if t.predicate == _ATTRIBUTED_TO and t.object in hidden}
 
     out = [
         t for t in triples
         if not (t.subject in hidden and t.predicate not in PERSON_ALLOWLIST)
-        and not (t.subject in hidden_memberships and t.predicate == _MOTIVATION)
+        and t.predicate not in _INTERNAL_ONLY
         and t.subject not in hidden_attributions
     ]
     labels = _labels(triples, vocabularies)

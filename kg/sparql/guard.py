@@ -3,13 +3,15 @@
 The endpoint is read-only and must never make the server fetch anything:
 pyoxigraph executes `SERVICE` over HTTP and cannot switch it off from Python
 (pyoxigraph 0.5). Every query text is checked here first, and the text
-that passed the check is exactly the text that runs.
+that runs is exactly the text the client sent: the guard never rewrites it.
 
 How the checks are made, and why they are built this way:
 
 - **Codepoint escapes.** SPARQL 1.1 (section 19.2) undoes `\\uXXXX` /
   `\\UXXXXXXXX` in the whole query before parsing, so `\\u0053ERVICE` is
-  `SERVICE`. We undo them first and then check and run the *unescaped* text.
+  `SERVICE`. The checks read the text both as sent and with them undone, and
+  the text *as sent* runs (Oxigraph reads `'\\\\u0041'` as a string holding a
+  backslash, which an unescaped copy would turn into a syntax error).
 - **SERVICE is found without trusting a tokenizer.** Oxigraph's parser is a
   PEG parser: keywords need no word boundary (`SERVICESILENT<x>{}` and
   `trueSERVICE<x>{}` parse), and whether `<` starts an IRI or means
@@ -20,7 +22,11 @@ How the checks are made, and why they are built this way:
   a `{`, with only whitespace or comments in between. That is a superset of
   what Oxigraph's grammar accepts as a SERVICE pattern, so nothing it would
   run can pass; the price is a rare refusal of a comment or string that
-  spells out such a pattern.
+  spells out such a pattern. Letters inside a prefixed name's local part
+  (`ex:service1`, `:myService`) are not the keyword: a local name is read
+  greedily from its colon, so Oxigraph never splits a keyword off it (tested
+  against Oxigraph, which runs `service:x {...}` as SERVICE but not
+  `ex:SERVICE <x> {...}`).
 - **Updates and LOAD** cannot run at all (the endpoint calls
   `Store.query`, which parses queries only); they are refused here so the
   client gets a clear message instead of a syntax error.
@@ -88,9 +94,12 @@ def _safe_chr(m: re.Match) -> str:
 
 
 def check_query(text: str, allowed_graphs: Iterable[str]) -> CheckedQuery:
-    """Return the query to run if it may run; raise QueryRefused otherwise."""
+    """The query as sent, with what the guard read from it, if it may run; QueryRefused otherwise.
+    Every check reads the unescaped text (SPARQL 1.1, section 19.2); SERVICE is also looked for in
+    the text as sent."""
+    sent = text
     text = unescape(text)
-    if has_service(text):
+    if has_service(text) or has_service(sent):
         raise QueryRefused("service", Text(nl="SERVICE (gefedereerde queries) is op dit endpoint niet toegestaan",
                                            en="SERVICE (federated queries) is not allowed on this endpoint"))
     allowed = set(allowed_graphs)
@@ -149,7 +158,7 @@ def check_query(text: str, allowed_graphs: Iterable[str]) -> CheckedQuery:
             continue
         i += 1
     return CheckedQuery(
-        text=text,
+        text=sent,
         form=form or None,
         default_graphs=tuple(default) if dataset else None,
         named_graphs=tuple(named) if dataset else None,
@@ -158,17 +167,28 @@ def check_query(text: str, allowed_graphs: Iterable[str]) -> CheckedQuery:
 
 def has_service(text: str) -> bool:
     """True if Oxigraph could read a SERVICE pattern anywhere in `text`. Letters that end a
-    variable name (`?service`) are skipped: a variable name is read greedily, so it never
-    holds a keyword. Matches are tried at every position, so one cannot hide another."""
+    variable name (`?service`) or the local part of a prefixed name (`ex:service1`) are
+    skipped: both are read greedily, so they never hold a keyword. Matches are tried at every
+    position, so one cannot hide another."""
     pos = 0
     while m := _SERVICE_SHAPE.search(text, pos):
         start = m.start()
         while start > 0 and VARNAME_CHAR.match(text[start - 1]):
             start -= 1
-        if not (start > 0 and text[start - 1] in "?$" and start < m.start() + 1):
+        in_variable = start > 0 and text[start - 1] in "?$" and start < m.start() + 1
+        if not (in_variable or _in_local_name(text, m.start())):
             return True
         pos = m.start() + 1
     return False
+
+
+def _in_local_name(text: str, at: int) -> bool:
+    """True if position `at` continues a prefixed name's local part (or a blank node label): only
+    name characters (no `.`, which cannot end a local name) back to a colon."""
+    i = at
+    while i > 0 and (VARNAME_CHAR.match(text[i - 1]) or text[i - 1] == "-"):
+        i -= 1
+    return i > 0 and text[i - 1] == ":"
 
 
 def _check_glued(word: str, shown: str, pname: bool = False) -> None:

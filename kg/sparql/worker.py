@@ -72,8 +72,8 @@ _CLONE_NEWNET = 0x40000000
 
 
 class QueryFailed(BilingualError):
-    """The query could not be answered; `kind` says why (syntax, format, rows, deadline, memory,
-    busy or error), `text` says it to people."""
+    """The query could not be answered; `kind` says why (syntax, unsupported, format, rows, deadline,
+    memory, busy or error), `text` says it to people."""
 
     def __init__(self, kind: str, text: Text):
         super().__init__(text)
@@ -136,6 +136,28 @@ def answer(db: ox.Store, req: Request) -> Answer:
         if len(rows) > req.row_cap:
             raise _too_many(req.row_cap, Text(nl="rijen", en="rows"))
     return Answer(SELECT_FORMATS[fmt][0](variables, rows), fmt, "select", len(rows))
+
+
+_UNSUPPORTED = re.compile(r"custom function <([^>\s]{1,500})> is not supported")
+
+
+def engine_failure(e: Exception) -> QueryFailed:
+    """What to tell the client about an error the engine raised while running a query: a function
+    it does not have is the query's fault ("unsupported", with the function's IRI from the query);
+    anything else is reported without the engine's own text, which goes to the server log
+    (stderr) instead (issue 14)."""
+    m = _UNSUPPORTED.search(str(e))
+    if m:
+        return QueryFailed("unsupported", Text(
+            nl=f"de functie <{m.group(1)}> wordt hier niet ondersteund; gebruik de functies van SPARQL 1.1 "
+               "en XSD-conversies (zoals xsd:integer(?x))",
+            en=f"the function <{m.group(1)}> is not supported here; use the functions of SPARQL 1.1 and XSD "
+               "casts (such as xsd:integer(?x))"))
+    print(f"kg query worker: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+    return QueryFailed("error", Text(nl="De query-engine kon deze query niet uitvoeren; de details staan in het "
+                                        "serverlogboek.",
+                                     en="The query engine could not run this query; the details are in the "
+                                        "server log."))
 
 
 _SYNTAX_AT = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
@@ -242,7 +264,8 @@ def _worker_main(conn: Connection, memory_limit: int, cpu_seconds: float, isolat
             conn.send(("failed", ("memory", Text(nl="De query had meer geheugen nodig dan toegestaan.",
                                                  en="The query needed more memory than allowed."))))
         except Exception as e:  # noqa: BLE001 - report, never die silently
-            conn.send(("failed", ("error", Text(nl=f"Query mislukt: {e}", en=f"Query failed: {e}"))))
+            failed = engine_failure(e)
+            conn.send(("failed", (failed.kind, failed.text)))
 
 
 # --- in the server ------------------------------------------------------------------------

@@ -66,6 +66,9 @@ class Store(Protocol):
     def upload_dir(self) -> Path:
         """Where uploads wait between their check and their commit."""
 
+    def state_dir(self) -> Path:
+        """Where the web app keeps what all its processes share (sign-in sessions, failed attempts)."""
+
     def replace_all(self, quads: Iterable[ox.Quad], expected: object = ...) -> object:
         """Make the store hold exactly `quads`, atomically (StoreChanged if not at `expected`)."""
 

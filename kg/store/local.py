@@ -170,6 +170,9 @@ class GraphStore:
     def upload_dir(self) -> Path:
         return self.path.parent / (self.path.name + "-uploads")
 
+    def state_dir(self) -> Path:
+        return self.path.parent / (self.path.name + "-state")
+
     def snapshot(self) -> ox.Store:
         """The current generation copied into memory (fast to query, detached from disk)."""
         mem = ox.Store()

@@ -410,6 +410,10 @@ class RemoteGraphStore:
         """No folder of ours next to a remote store: `uploads` in the default data folder."""
         return settings.default_store_path().parent / "uploads"
 
+    def state_dir(self) -> Path:
+        """No folder of ours next to a remote store: `state` in the default data folder."""
+        return settings.default_store_path().parent / "state"
+
     def generation(self) -> str | None:
         return self.open().generation()
 
