@@ -92,7 +92,13 @@ class Candidate:
 
     def discard(self) -> None:
         self._close()
-        shutil.rmtree(self.path, ignore_errors=True)
+        # RocksDB may still write a file (its LOG, a flush) while the folder is removed, when the
+        # store is not closed yet (some object still holds it): then removing the folder fails once.
+        for wait in (0.0, 0.05, 0.2, 1.0):
+            time.sleep(wait)
+            shutil.rmtree(self.path, ignore_errors=True)
+            if not self.path.exists():
+                return
 
 
 def _write_delta(path: Path, base: str | None, added: list[ox.Quad], removed: list[ox.Quad]) -> None:
