@@ -30,14 +30,16 @@ DEADLINE = 2.0
 
 
 @pytest.fixture(scope="module")
-def server(sample_build, tmp_path_factory):
+def served(sample_build, tmp_path_factory):
+    """A real kg serve over the sample: its URL and the file its access log goes to."""
     store, _ = sample_build
     port = free_port()
     env = dict(os.environ, KG_STORE=str(store.path), KG_TOKEN=TOKEN, KG_AUTH_FAILURES="1000",
                KG_STATE_DIR=str(tmp_path_factory.mktemp("state")), KG_QUERY_DEADLINE=str(DEADLINE))
     env.pop("KG_SECRET_KEY", None)  # kg serve makes one for all its processes
+    access_log = tmp_path_factory.mktemp("log") / "access.log"
     proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), "--workers", "2",
-                             "--threads", "4"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             "--threads", "4"], cwd=ROOT, env=env, stdout=access_log.open("w"),
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -49,17 +51,34 @@ def server(sample_build, tmp_path_factory):
         except OSError:
             assert proc.poll() is None and time.monotonic() < deadline, "kg serve did not start"
             time.sleep(0.3)
-    yield url
+    yield url, access_log
     os.killpg(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err, err[-3000:]
     assert "Starting gunicorn" in err and err.count("Booting worker with pid") >= 2, err[-3000:]
 
 
+@pytest.fixture(scope="module")
+def server(served) -> str:
+    return served[0]
+
+
 def test_kg_serve_answers_pages_with_the_apps_headers(server) -> None:
     with urllib.request.urlopen(server + "/", timeout=10) as r:
         html = r.read().decode()
     assert "Connective KG" in html and r.headers["Content-Security-Policy"]
+
+
+def test_the_access_log_has_paths_but_no_query_strings(served) -> None:
+    url, access_log = served
+    with urllib.request.urlopen(url + "/search?q=Geheime+Naam", timeout=10) as r:
+        assert r.status == 200
+    deadline = time.monotonic() + 10
+    while "GET /search " not in access_log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    logged = access_log.read_text(encoding="utf-8")
+    assert "GET /search HTTP/1.1\" 200" in logged, logged[-2000:]
+    assert "Geheime" not in logged and "q=" not in logged
 
 
 def test_20_connections_for_5_seconds_get_no_5xx_and_no_refused_connection(server) -> None:

@@ -65,6 +65,8 @@ def options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
         "keepalive": 5,
         "backlog": 2048,
         "accesslog": "-",
+        # the path only: query strings (search terms, names, SPARQL) and referrers stay out of logs
+        "access_log_format": '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms',
         "errorlog": "-",
         "forwarded_allow_ips": "127.0.0.1,::1",  # only for wsgi.url_scheme; addresses: KG_TRUSTED_PROXIES
         "proc_name": "connective-kg",
