@@ -2,12 +2,14 @@
 
     python -m bench.serve_bench --compare            # gunicorn vs waitress vs Flask's dev server
     python -m bench.serve_bench --connections 200 --seconds 30 --servers gunicorn
+    python -m bench.serve_bench --servers gunicorn-uncached,gunicorn --no-heavy   # the page cache's worth
 
 Each server runs in its own process over the same store (the Twente sample, ingested from its
 templates into a temporary folder unless --store is given), is warmed up, and then gets the same
 mix of pages and APIs from bench/load.py: `--connections` keep-alive connections for `--seconds`.
 Reported per server: requests per second, p50 and p99 latency, statuses, refused connections and
-other connection errors. Then, unless --no-heavy, the chosen server (gunicorn) runs two SPARQL
+other connection errors. A server named `NAME-uncached` is NAME with `KG_PAGE_CACHE_MB=0`
+(no answers kept by generation, web/cache.py). Then, unless --no-heavy, the chosen server (gunicorn) runs two SPARQL
 queries that use up the whole deadline while the home page and /health are timed.
 
 waitress is measured only here (`pip install waitress` to repeat); it is not a dependency.
@@ -51,6 +53,7 @@ def free_port() -> int:
 
 def command(server: str, port: int, workers: int, threads: int) -> list[str]:
     py = sys.executable
+    server = server.removesuffix("-uncached")
     if server == "gunicorn":
         return [py, "-m", "web.serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads)]
     if server == "waitress":  # one process: all threads of the gunicorn setup, in it
@@ -151,7 +154,8 @@ def heavy_queries(url: str, during: float) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--servers", default="gunicorn", help="comma-separated: gunicorn, waitress, flask-dev")
+    p.add_argument("--servers", default="gunicorn", help="comma-separated: gunicorn, waitress, flask-dev; "
+                   "NAME-uncached: the same without the page cache")
     p.add_argument("--compare", action="store_true", help="the same as --servers gunicorn,waitress,flask-dev")
     p.add_argument("--connections", type=int, default=200)
     p.add_argument("--seconds", type=float, default=30)
@@ -167,7 +171,8 @@ def main() -> None:
         env = environment(store, args.deadline)
         out: dict[str, dict] = {}
         for server in servers:
-            with Running(server, store, args.workers, args.threads, env) as srv:
+            own = {**env, "KG_PAGE_CACHE_MB": "0"} if server.endswith("-uncached") else env
+            with Running(server, store, args.workers, args.threads, own) as srv:
                 warm_up(srv.url)
                 result = run(srv.url, PAGES, args.connections, args.seconds).summary()
                 out[server] = result

@@ -79,6 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_QUERY_MEMORY_MB", int, 2048, "`2048` MB of memory per SPARQL worker", web_only=True),
     Setting("KG_QUERY_MAX_CHARS", int, 100_000, "`100000` characters per SPARQL query", web_only=True),
     Setting("KG_TODAY", str, "", "the real date: the day pages treat as today (`YYYY-MM-DD`)", web_only=True),
+    Setting("KG_PAGE_CACHE_MB", float, 64.0, "`64` MB per server process for public answers kept by store "
+            "generation (`0`: none); see [Serving](#serving-kg-serve)", web_only=True),
     Setting("KG_STRICT_TEMPLATES", flag, False, "`0`; `1`: a page that uses a value its view did not give fails "
             "instead of showing it empty (the test suite runs with `1`)", web_only=True),
     Setting("KG_DATA_LICENSE", str, "https://creativecommons.org/licenses/by/4.0/", "CC BY 4.0: the data licence "

@@ -217,9 +217,14 @@ def test_the_404_page_does_not_echo_the_requested_path(client) -> None:
     assert "<script>alert" not in r.get_data(as_text=True)
 
 
-def test_html_branch_of_a_document_is_the_page_of_web_pages(client, monkeypatch) -> None:
-    """The HTML negotiated for /doc/<id> is what web.pages.render_document(<id>) returns."""
+def test_html_branch_of_a_document_is_the_page_of_web_pages(sample_build, monkeypatch) -> None:
+    """The HTML negotiated for /doc/<id> is what web.pages.render_document(<id>) returns (an app of
+    its own without the page cache: the stand-in renderer's answers must not be kept for others)."""
     import web.pages
+
+    app = create_app({"KG_STORE": str(sample_build[0].path), "KG_SECRET_KEY": "test", "TESTING": True,
+                      "KG_PAGE_CACHE_MB": 0})
+    client = app.test_client()
 
     calls = []
 
@@ -236,6 +241,7 @@ def test_html_branch_of_a_document_is_the_page_of_web_pages(client, monkeypatch)
     assert calls == ["p001"] * 4
     # An unknown entity never reaches the page renderer.
     assert client.get("/doc/nobody", headers={"Accept": "text/html"}).status_code == 404 and calls == ["p001"] * 4
+    app.extensions["kg"].close()
 
 
 def test_html_document_is_the_real_actor_page(client, sample) -> None:

@@ -14,6 +14,7 @@ from kg.store import open_store
 from web import (
     analytics,
     auth,
+    cache,
     federation,
     finder,
     history,
@@ -67,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(t=i18n.t, lang=i18n.lang, version=__version__)
     security.install(app)
     i18n.install(app)
+    cache.install(app)  # after security and i18n: its after-request hook runs before theirs
     app.register_blueprint(pages.bp)
     app.register_blueprint(trace.bp)
     app.register_blueprint(auth.bp)

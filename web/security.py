@@ -167,6 +167,7 @@ def view() -> str:
 
 
 def csrf_token() -> str:
+    g.kg_personal = True  # the answer holds this session's token: never cached (web.cache)
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
