@@ -94,3 +94,26 @@ def is_type(db: ox.Store, iri: str, cls: str) -> bool:
     """Whether `iri` has rdf:type ckg:`cls` in any graph (a check for the picks)."""
     return any(True for _ in db.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(RDF + "type"),
                                                   ox.NamedNode(CKG + cls), None))
+
+
+# --- for the query-plan test and the query benchmark ----------------------------------------
+
+BOUND_TYPES = ("actor", "topic", "iri")
+
+
+def baseline_kind(q: queries.NamedQuery) -> str:
+    """"trivial" for a query bound to an actor, topic or IRI (it should cost about what that
+    actor's facts cost); "scan" for one about the whole region (it should cost a few scans)."""
+    return "trivial" if any(p.type in BOUND_TYPES for p in q.params) else "scan"
+
+
+def bindings_for(db: ox.Store, q: queries.NamedQuery, picks: Picks) -> dict[str, ox.NamedNode | ox.Literal]:
+    """`q`'s example parameters on the generated region, as the RDF terms `queries.run` binds."""
+    raw = example_params(q.name, picks)
+    return {p.name: queries.convert(db, p, raw.get(p.name, p.default)) for p in q.params}
+
+
+def plan_query(path) -> queries.NamedQuery:
+    """A query file with a `#+` header that is not one of the named queries (a test's baseline or
+    a query's old text)."""
+    return queries.parse_header(path)

@@ -106,6 +106,10 @@ VIRTUOSO_XFAILS = {
                     "test_output_order_is_deterministic")
        for name, reason in (("expertise-evidence", _V_COMPILE_TABLE), ("network-growth", _V_COMPILE_DFE),
                             ("next-adopters", _V_COLUMNS), ("reachable-expertise", _V_COLUMNS))},
+    "test_named_queries.py::test_query_runs_on_the_sample_with_its_example[virtuoso-expertise-evidence-of]":
+        ("Virtuoso 7.2 refuses `?matched skos:broaderTransitive* ?topic` after the branch that binds ?matched, "
+         "with ?topic bound by the parameters' VALUES block: 37000 'TR...: Query contains a transitive derived "
+         "table but neither end of it is bound'"),
     "test_competency_questions.py::test_cq1_expertise_finder_combines_topics_with_evidence_of_every_kind[virtuoso]":
         f"expertise-evidence: {_V_COMPILE_TABLE}",
     "test_competency_questions.py::test_cq3_strongest_ties_are_mentor_and_schoolopleider[virtuoso]":
