@@ -9,6 +9,7 @@ a busy one (so a query's cost is not measured on an actor with nothing around it
 - an artefact (`a-...`): the artefact adopted most often;
 - a network (`n-...`): the network with the most memberships;
 - a covenant (`c-...`): the covenant with the most parties;
+- a school or other organisation (`s-...`): the one most people are affiliated with;
 - a membership (`m-...`): a membership of the chosen person;
 - the sample's base IRI: the generated region's.
 
@@ -40,6 +41,7 @@ class Picks:
     network: str
     covenant: str
     membership: str
+    school: str
 
 
 def _most(db: ox.Store, predicate: ox.NamedNode, position: str) -> Counter:
@@ -69,7 +71,8 @@ def pick(db: ox.Store, base: str = DEFAULT_BASE) -> Picks:
     covenant = _top(ours(_most(db, ox.NamedNode(CKG + "party"), "subject")))
     memberships = sorted(q.subject.value for q in db.quads_for_pattern(None, ORG_MEMBER, ox.NamedNode(person), None)
                          if isinstance(q.subject, ox.NamedNode))
-    return Picks(base, person, artefact, network, covenant, memberships[0] if memberships else person)
+    school = _top(ours(_most(db, ox.NamedNode(CKG + "affiliatedWith"), "object")))
+    return Picks(base, person, artefact, network, covenant, memberships[0] if memberships else person, school)
 
 
 def _carry(value: str, picks: Picks) -> str:
@@ -79,7 +82,7 @@ def _carry(value: str, picks: Picks) -> str:
     full = value.startswith(SAMPLE_BASE)
     local = value[len(SAMPLE_BASE):] if full else value
     for prefix, iri in (("m-", picks.membership), ("a-", picks.artefact), ("n-", picks.network),
-                        ("c-", picks.covenant), ("p", picks.person)):
+                        ("c-", picks.covenant), ("s-", picks.school), ("p", picks.person)):
         if local.startswith(prefix) and (prefix != "p" or local[1:].isdigit()):
             return iri if full else local_name(iri)
     return value
