@@ -52,6 +52,8 @@ OVER_BUDGET: dict[str, str] = {
     "depth-distribution": f"1,189 x trivial; {_SHAPE}",
     "diffusion-trace": f"569 x trivial; {_SHAPE}",
     "expertise-evidence": f"12,219 x trivial: the topic's whole answer (who-knows pages it); {_SHAPE}",
+    "expertise-ranking": "8,148 x trivial at 2,000 people: every actor with evidence for the topic, which the "
+                         "ranking of a who-knows page needs (2.8 x cheaper than expertise-evidence)",
     "network-growth": f"3,807 x trivial; {_SHAPE}",
     "network-members": f"10,547 x trivial; {_SHAPE}",
     "network-openness": f"19,905 x trivial; {_SHAPE}",
@@ -119,7 +121,7 @@ def test_named_query_stays_within_its_budget(name: str, generated, baselines) ->
     q = queries.get(name)
     kind = baseline_kind(q)
     budget = BOUND_BUDGET if kind == "trivial" else REGION_BUDGET
-    seconds = _best(db, q.text, bindings_for(db, q, picks), REPEAT)
+    seconds = _best(db, q.text, bindings_for(db, q, picks), 1 if name in OVER_BUDGET else REPEAT)
     ratio = seconds / baselines[kind]
     assert ratio <= budget, (f"{name}: {seconds * 1000:.1f} ms = {ratio:.0f} x the {kind} query "
                              f"({baselines[kind] * 1000:.2f} ms); budget {budget} x")
