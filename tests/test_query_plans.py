@@ -49,7 +49,6 @@ OVER_BUDGET: dict[str, str] = {
     "capital-profile": f"9,150 x trivial; {_SHAPE}",
     "contact-reach": f"2,816 x trivial; {_SHAPE}",
     "covenant-commitments": f"12,064 x trivial; {_SHAPE}",
-    "depth-distribution": f"1,189 x trivial; {_SHAPE}",
     "diffusion-trace": f"569 x trivial; {_SHAPE}",
     "expertise-evidence": f"12,219 x trivial: the topic's whole answer (who-knows pages it); {_SHAPE}",
     "expertise-ranking": "8,148 x trivial at 2,000 people: every actor with evidence for the topic, which the "
@@ -58,13 +57,9 @@ OVER_BUDGET: dict[str, str] = {
     "network-members": f"10,547 x trivial; {_SHAPE}",
     "network-openness": f"19,905 x trivial; {_SHAPE}",
     "next-adopters": f"21,814 x trivial: every school near every adopter; {_SHAPE}",
-    "participation": f"1,500 x trivial; {_SHAPE}",
-    "person-ties": f"1,540 x trivial; {_SHAPE}",
     "resource-facts": f"3,340 x trivial; {_SHAPE}",
     "team-isolation": f"8,572 x trivial; {_SHAPE}",
 }
-# actor-adoptions is within budget here (232 x at 3,000 people) but reads every adoption; its fast
-# shape (the type check as FILTER EXISTS after the UNION, 10 x) answers no rows on Virtuoso 7.2.
 # Too slow to run in this test at all (seconds at 2,000 people).
 NOT_RUN: dict[str, str] = {
     "brokers-between-networks": "over 30 s at 3,000 people (every pair of networks of every person); "
