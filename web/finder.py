@@ -131,7 +131,7 @@ def who_knows_page() -> str:
         "who_knows.html", fields=fields, types=types or list(expertise.TYPES), all_types=expertise.TYPES,
         answer=answer, results=results, error=error, problems=problems, all_topics=all_topics, pager=pager,
         organisation=request.args.get("organisation", ""), network=request.args.get("network", ""),
-        limit=request.args.get("limit", ""), fold=EVIDENCE_SHOWN,
+        limit=request.args.get("limit", ""),
         kind_label=expertise.kind_label, type_label=kind_label, fmt=_fmt,
         federation_on=federation.registry() is not None, federated=fed,
         status_label=federation.status_label,
