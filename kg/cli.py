@@ -80,6 +80,8 @@ _T = Strings({
     "graph": Text(nl="graaf", en="graph"),
     "actors": Text(nl="actoren", en="actors"),
     "no_one": Text(nl="Niemand heeft bewijs voor al deze thema's.", en="No one has evidence for all of these topics."),
+    "page": Text(nl="{first}-{last} van {total}", en="{first}-{last} of {total}"),
+    "next_page": Text(nl="; de volgende pagina: --offset {offset}", en="; the next page: --offset {offset}"),
     "evidence": Text(nl="bewijs", en="evidence"),
     "region": Text(nl="regio", en="region"),
     "regions": Text(nl="Regio's:", en="Regions:"),
@@ -341,11 +343,20 @@ def stats_cmd(store_path: str | None, fmt: str, lang: str) -> None:
 @click.option("--federated", is_flag=True,
               help="Also ask every region of the registry (--regions), in parallel, public data only: results "
                    "carry their region; regions that did not answer are listed. Implies the public view.")
+@click.option("--organisation", default=None, metavar="ORG",
+              help="Only people of this organisation or one under it (and those organisations); IRI, id or name.")
+@click.option("--network", default=None, metavar="NETWORK",
+              help="Only members of this network (and networks under it); IRI, id or name.")
+@click.option("--limit", type=click.IntRange(1, expertise.MAX_LIMIT), default=expertise.DEFAULT_LIMIT,
+              show_default=True, help="Results per page.")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True,
+              help="Skip this many results (the next page: --offset 20).")
 @_regions_option
 @_timeout_option
 @_store_option
 @_lang_option
 def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], public: bool, federated: bool,
+                  organisation: str | None, network: str | None, limit: int, offset: int,
                   regions_path: str | None, timeout: float, store_path: str | None, lang: str) -> None:
     """Who knows about ALL of TOPICS: actors ranked by evidence, with the evidence.
 
@@ -358,6 +369,9 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     Example:
       kg who-knows "W&T" "digitale geletterdheid"
       kg who-knows "W&T" --federated --regions regions.toml --timeout 3
+      kg who-knows "W&T" --type person --organisation s-de-esch --limit 20 --offset 20
+
+    One page of --limit results from --offset, with the total; the ranking is that of the whole answer.
 
     With --federated the answer is partial when a region is down or slow (exit 0; the regions
     that did not answer are listed); people appear only with public consent.
@@ -367,7 +381,8 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     store = _open(store_path)
     try:
         answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout,
-                                      view="public" if public else "internal")
+                                      view="public" if public else "internal", organisation=organisation,
+                                      network=network, limit=limit, offset=offset)
     except expertise.FinderError as e:
         _fail(e.text)
     if fmt == "json":
@@ -378,12 +393,17 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     else:
         headers = ["#", "label", "type", "score", _T("evidence", lang)]
         rows = [[str(i), r["label"], kind_label(r["type"], lang), f"{r['score']:g}",
-                 expertise.summary(r, answer["topics"], lang)] for i, r in enumerate(answer["results"], 1)]
+                 expertise.summary(r, answer["topics"], lang)]
+                for i, r in enumerate(answer["results"], answer["offset"] + 1)]
         if registry is not None:
             headers.insert(2, _T("region", lang))
             for row, r in zip(rows, answer["results"]):
                 row.insert(2, r["region"]["label"])
         click.echo(_table(headers, rows))
+        shown = len(answer["results"])
+        click.echo(_T("page", lang, first=answer["offset"] + 1 if shown else 0, last=answer["offset"] + shown,
+                      total=answer["total"])
+                   + (_T("next_page", lang, offset=answer["next"]) if answer["next"] is not None else ""))
     if registry is not None:
         _print_regions(answer["regions"], "results", lang)
 

@@ -117,6 +117,10 @@ VIRTUOSO_XFAILS = {
                     "test_output_order_is_deterministic")
        for name, reason in (("expertise-evidence", _V_COMPILE_TABLE), ("network-growth", _V_COMPILE_DFE),
                             ("next-adopters", _V_COLUMNS), ("reachable-expertise", _V_COLUMNS))},
+    "test_named_queries.py::test_query_runs_on_the_sample_with_its_example[virtuoso-expertise-evidence-of]":
+        ("Virtuoso 7.2 refuses `?matched skos:broaderTransitive* ?topic` after the branch that binds ?matched, "
+         "with ?topic bound by the parameters' VALUES block: 37000 'TR...: Query contains a transitive derived "
+         "table but neither end of it is bound'"),
     "test_competency_questions.py::test_cq1_expertise_finder_combines_topics_with_evidence_of_every_kind[virtuoso]":
         f"expertise-evidence: {_V_COMPILE_TABLE}",
     "test_competency_questions.py::test_cq3_strongest_ties_are_mentor_and_schoolopleider[virtuoso]":
@@ -136,11 +140,22 @@ VIRTUOSO_XFAILS = {
 }
 
 
+# Wrong on Virtuoso in a way that changes from run to run: expected to fail, but may pass.
+VIRTUOSO_UNSTABLE = {
+    "test_named_queries.py::test_output_order_is_deterministic[virtuoso-actor-neighbourhood]":
+        f"actor-neighbourhood: {_V_TYPES}; Virtuoso 7.2 also pairs some neighbours with another row's label, "
+        "differently on each run, so the order by label is not stable there",
+}
+
+
 def pytest_collection_modifyitems(items) -> None:
     for item in items:
-        reason = VIRTUOSO_XFAILS.get(item.nodeid.rsplit("/", 1)[-1])
+        name = item.nodeid.rsplit("/", 1)[-1]
+        reason = VIRTUOSO_XFAILS.get(name)
         if reason:
             item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+        elif name in VIRTUOSO_UNSTABLE:
+            item.add_marker(pytest.mark.xfail(strict=False, reason=VIRTUOSO_UNSTABLE[name]))
 
 
 def embedded_or_remote(request: pytest.FixtureRequest, embedded: ox.Store):

@@ -250,9 +250,10 @@ def test_federated_who_knows_cli_api_and_page_give_both_regions_public_people_on
     local_only = expertise.who_knows(world.db, [TOPIC], "public", "nl")
 
     out = CliRunner().invoke(main, ["who-knows", TOPIC, "--federated", "--regions", str(world.registry_file),
-                                    "--store", str(world.local.path), "--format", "json"])
+                                    "--store", str(world.local.path), "--format", "json", "--limit", "100"])
     assert out.exit_code == 0, out.output
     answer = json.loads(out.output)
+    assert answer["total"] == len(answer["results"]) < 100, "the whole answer on one page"
     assert answer["federated"] is True
     regions_ = {r["name"]: r for r in answer["regions"]}
     assert [r["name"] for r in answer["regions"]] == ["twente", "utrecht", "zeeland"]
@@ -280,8 +281,20 @@ def test_federated_who_knows_cli_api_and_page_give_both_regions_public_people_on
     assert all(r["iri"] in consented for r in by["twente"] if r["type"] == "person")
     assert any(r["type"] == "person" and r["iri"] not in consented for r in local_only["results"])
 
+    # Paged after the merge: the pages of 7 are the whole answer, in order, each result once.
+    paged, offset = [], 0
+    while offset is not None:
+        page = federation.who_knows(world.db, world.registry, [TOPIC], "nl", limit=7, offset=offset)
+        assert page["total"] == answer["total"]
+        paged += page["results"]
+        offset = page["next"]
+    assert [(r["iri"], r["region"]["name"]) for r in paged] == [(r["iri"], r["region"]["name"]) for r in answer["results"]]
+    with pytest.raises(expertise.FinderError) as refused:
+        federation.who_knows(world.db, world.registry, [TOPIC], "nl", organisation="s-00001")
+    assert refused.value.code == "no-federated-filter"
+
     # The web JSON API gives the same answer.
-    q = urllib.parse.urlencode({"topic": TOPIC, "federated": "1"})
+    q = urllib.parse.urlencode({"topic": TOPIC, "federated": "1", "limit": "100"})
     t0 = time.monotonic()
     status, api = get_json(f"{world.web.url}/api/who-knows?{q}")
     fed_s = time.monotonic() - t0
@@ -399,7 +412,7 @@ def test_only_http_links_from_another_region_the_rest_is_text(world) -> None:
         from web import create_app
         client = create_app({"KG_STORE": str(world.local.path), "KG_REGIONS": str(registry_file),
                              "KG_FEDERATION_TIMEOUT": 10, "KG_SECRET_KEY": "test"}).test_client()
-        r = client.get("/who-knows?" + urllib.parse.urlencode({"topic": TOPIC, "federated": "1"}))
+        r = client.get("/who-knows?" + urllib.parse.urlencode({"topic": TOPIC, "federated": "1", "limit": "100"}))
         assert r.status_code == 200
         page, links = FinderPage(), Links()
         html = r.get_data(as_text=True)
@@ -647,8 +660,8 @@ def test_the_example_registry_is_valid() -> None:
 def test_without_a_registry_the_answers_are_this_stores_own_in_the_callers_view(sample_db, view) -> None:
     """kg.federation.federated decides local or federated for the CLI and the web: given no
     registry it answers exactly as the local answers do, in the caller's view."""
-    assert (federation.who_knows(sample_db, None, [TOPIC, "W&T"], "en", ["person"], view=view)
-            == expertise.who_knows(sample_db, [TOPIC, "W&T"], view, "en", ["person"]))
+    assert (federation.who_knows(sample_db, None, [TOPIC, "W&T"], "en", ["person"], view=view, limit=5, offset=5)
+            == expertise.who_knows_page(sample_db, [TOPIC, "W&T"], view, "en", ["person"], limit=5, offset=5))
     assert (federation.trace(sample_db, None, "a-kijkwijzer-ol", "nl", view=view, next_adopters=True)
             == diffusion.trace(sample_db, "a-kijkwijzer-ol", view, "nl", next_adopters=True))
     local = federation.trace(sample_db, None, "a-kijkwijzer-ol", "nl", view=view)

@@ -150,8 +150,12 @@ def test_page_lists_the_ranked_results_with_their_evidence(app, client, internal
         [f"{r['score']:g}".replace(".", ",") for r in expected]
     base = app.config["KG_BASE_IRI"]
     for shown, r in zip(page.results, expected):
+        # per topic the strongest items first (the rest folded under "show all"), none lost
+        folded = [e for t in dict.fromkeys(e["topic"]["iri"] for e in r["evidence"])
+                  for e in sorted((e for e in r["evidence"] if e["topic"]["iri"] == t), key=lambda e: -e["weight"])]
         assert [(e["kind"], e["topic"], e["weight"]) for e in shown["evidence"]] == \
-            [(e["kind"], e["topic"]["iri"], e["weight"]) for e in r["evidence"]]
+            [(e["kind"], e["topic"]["iri"], e["weight"]) for e in folded]
+        r = dict(r, evidence=folded)
         # Every result and every evidence partner links to its page.
         assert route(app, shown["href"]) == ("linked_data.document", {"local": r["iri"][len(base):]})
         for e_shown, e in zip(shown["evidence"], r["evidence"]):
@@ -207,11 +211,16 @@ def test_api_returns_exactly_the_documented_shape(client, db, internal_answer) -
     resp = client.get("/api/who-knows?topic=W%26T&topic=digitale+geletterdheid", headers=INTERNAL)
     assert resp.status_code == 200 and resp.mimetype == "application/json"
     body = resp.get_json()
-    assert body == json.loads(json.dumps(internal_answer))
-    assert set(body) == {"topics", "results"}
+    # one page (20) of the whole answer, each result with where it works (tests/test_finder_pages.py)
+    assert len(internal_answer["results"]) <= 20
+    assert {**body, "results": [{k: v for k, v in r.items() if k != "workplace"} for r in body["results"]]} == \
+        json.loads(json.dumps({**internal_answer, "total": len(internal_answer["results"]), "limit": 20, "offset": 0,
+                               "next": None, "previous": None,
+                               "filters": {"types": list(expertise.TYPES), "organisation": None, "network": None}}))
+    assert set(body) == {"topics", "results", "total", "limit", "offset", "next", "previous", "filters"}
     assert all(set(t) == {"iri", "label", "text"} for t in body["topics"])
     for r in body["results"]:
-        assert set(r) == {"iri", "label", "type", "class", "score", "evidence"}
+        assert set(r) == {"iri", "label", "type", "class", "score", "evidence", "workplace"}
         assert set(r["class"]) == {"iri", "label"}
         for e in r["evidence"]:
             assert set(e) == {"kind", "topic", "via", "level", "matched", "weight", "label"}
@@ -219,8 +228,8 @@ def test_api_returns_exactly_the_documented_shape(client, db, internal_answer) -
             assert e["via"] is None or set(e["via"]) == {"iri", "label"}
             assert e["level"] is None or set(e["level"]) == {"iri", "label"}
     public = client.get("/api/who-knows?topic=W%26T&topic=digitale+geletterdheid&lang=en").get_json()
-    assert public == json.loads(json.dumps(
-        expertise.who_knows(db, ["W&T", "digitale geletterdheid"], "public", "en")))
+    assert [{k: v for k, v in r.items() if k != "workplace"} for r in public["results"]] == json.loads(json.dumps(
+        expertise.who_knows(db, ["W&T", "digitale geletterdheid"], "public", "en")["results"]))
 
 
 @pytest.mark.parametrize("query, code", [
@@ -310,8 +319,9 @@ def test_cli_table(sample_build, internal_answer) -> None:
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["#", "label", "type", "score", "bewijs"]
-    rows = lines[2:]
+    rows, footer = lines[2:-1], lines[-1]
     assert len(rows) == len(internal_answer["results"])
+    assert footer == f"1-{len(rows)} van {len(rows)}"   # one page holds them all
     for i, (line, r) in enumerate(zip(rows, internal_answer["results"]), 1):
         assert line.startswith(f"{i} ") and r["label"] in line and f" {r['score']:g} " in line
         assert "Wetenschap & Techniek:" in line and "digitale geletterdheid:" in line
@@ -322,7 +332,9 @@ def test_cli_json_is_the_documented_shape_and_public_hides_names(sample_build, d
             "--store", str(sample_build[0].path))
     assert js.returncode == 0, js.stderr
     body = json.loads(js.stdout)
-    assert body == json.loads(json.dumps(expertise.who_knows(db, ["w&t", "DIGITAL LITERACY"], "public", "en")))
+    assert [{k: v for k, v in r.items() if k != "workplace"} for r in body["results"]] == json.loads(json.dumps(
+        expertise.who_knows(db, ["w&t", "DIGITAL LITERACY"], "public", "en")["results"]))
+    assert body["total"] == len(body["results"]) and body["next"] is None
     assert [t["text"] for t in body["topics"]] == ["w&t", "DIGITAL LITERACY"]
     assert body["results"] and not [n for n in hidden_names.values() if n in js.stdout]
 

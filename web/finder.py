@@ -25,6 +25,7 @@ from web.urls import external_url, page_url
 bp = Blueprint("finder", __name__)
 
 API_SEARCH_LIMIT = 10   # autocomplete: a short list
+EVIDENCE_SHOWN = 3      # a card shows this many of its strongest evidence items per topic; "show all" the rest
 PAGE_SEARCH_LIMIT = 50  # the /search page
 
 i18n.STRINGS.add({
@@ -56,6 +57,17 @@ i18n.STRINGS.add({
                               en="The score adds, per topic, the weight of each piece of evidence: attributed 3, authored 3, "
                                  "subject or network theme 3, declared 2, joint work 2, membership core 2, active 1, peripheral 0.5."),
     "finder_narrower": Text(nl="via", en="via"),
+    "finder_organisation": Text(nl="Organisatie", en="Organisation"),
+    "finder_network": Text(nl="Netwerk", en="Network"),
+    "finder_filters": Text(nl="Filters", en="Filters"),
+    "finder_filter_hint": Text(nl="Naam, id of IRI; leeg laten voor alles.", en="Name, id or IRI; leave empty for all."),
+    "finder_of": Text(nl="van", en="of"),
+    "finder_next": Text(nl="Volgende", en="Next"),
+    "finder_previous": Text(nl="Vorige", en="Previous"),
+    "finder_pages": Text(nl="Pagina's", en="Pages"),
+    "finder_works_at": Text(nl="werkt bij", en="works at"),
+    "finder_show_all": Text(nl="Toon alles", en="Show all"),
+    "finder_more": Text(nl="meer", en="more"),
     "search_title": Text(nl="Zoeken", en="Search"),
     "search_results_for": Text(nl="Resultaten voor", en="Results for"),
     "search_none": Text(nl="Niets gevonden. Controleer de spelling of zoek op een deel van de naam.",
@@ -76,11 +88,25 @@ def _no_federation() -> expertise.FinderError:
 
 
 def _answer(texts: list[str], types: list[str]) -> dict:
-    """The finder's answer: this store in the request's view, or (?federated=1) this store and
-    every region of the registry, public view only (kg.federation.federated)."""
+    """One page of the finder's answer (?limit=, ?offset=; ?organisation=, ?network= filter): this
+    store in the request's view, or (?federated=1) this store and every region of the registry,
+    public view only (kg.federation.federated)."""
     registry = federation.wanted(_no_federation)
-    return federation.for_client(kg_federation.who_knows(kg().db(), registry, texts, lang(), types or None,
-                                                         federation.timeout(), view=view()))
+    args = request.args
+    return federation.for_client(kg_federation.who_knows(
+        kg().db(), registry, texts, lang(), types or None, federation.timeout(), view=view(),
+        organisation=args.get("organisation"), network=args.get("network"), limit=args.get("limit"),
+        offset=args.get("offset")))
+
+
+def _page_url(offset: int | None) -> str | None:
+    """This request's URL at another offset (every other parameter kept), or None."""
+    if offset is None:
+        return None
+    args = request.args.to_dict(flat=False)
+    args["offset"] = [str(offset)]
+    args.pop("add", None)
+    return url_for("finder.who_knows_page", **args)
 
 
 @bp.get("/who-knows")
@@ -97,12 +123,16 @@ def who_knows_page() -> str:
     fields = texts + ([""] if request.args.get("add") or not texts else [])
     problems = _with_suggestion_urls(error, texts, types) if error else []
     results = [_with_urls(r) for r in answer["results"]] if answer else []
+    pager = {"first": answer["offset"] + 1, "last": answer["offset"] + len(answer["results"]),
+             "next": _page_url(answer["next"]), "previous": _page_url(answer["previous"])} if answer else None
     all_topics = sorted(expertise.topic_labels(kg().db(), view(), lang()).items(),
                         key=lambda kv: kv[1]["label"].casefold())
     fed = federation.asked()
     return render_template(
         "who_knows.html", fields=fields, types=types or list(expertise.TYPES), all_types=expertise.TYPES,
-        answer=answer, results=results, error=error, problems=problems, all_topics=all_topics,
+        answer=answer, results=results, error=error, problems=problems, all_topics=all_topics, pager=pager,
+        organisation=request.args.get("organisation", ""), network=request.args.get("network", ""),
+        limit=request.args.get("limit", ""),
         kind_label=expertise.kind_label, type_label=kind_label, fmt=_fmt,
         federation_on=federation.registry() is not None, federated=fed,
         status_label=federation.status_label,
@@ -136,7 +166,15 @@ def _with_urls(result: dict) -> dict:
         if not groups or groups[-1]["topic"]["iri"] != e["topic"]["iri"]:
             groups.append({"topic": e["topic"], "evidence": []})
         groups[-1]["evidence"].append(e)
-    return dict(result, url=link(result["iri"]), evidence=evidence, groups=groups)
+    for g in groups:
+        # the strongest items first (stable: equal weights keep the answer's order), the rest folded
+        strongest = sorted(g["evidence"], key=lambda e: -e["weight"])
+        g["shown"], g["folded"] = strongest[:EVIDENCE_SHOWN], strongest[EVIDENCE_SHOWN:]
+    workplace = result.get("workplace")
+    if workplace:
+        workplace = {part: [dict(w, url=link(w["iri"]) if part == "organisations" else None) for w in items]
+                     for part, items in workplace.items()}
+    return dict(result, url=link(result["iri"]), evidence=evidence, groups=groups, workplace=workplace)
 
 
 def _is_local(region: dict) -> bool:

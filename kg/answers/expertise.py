@@ -38,13 +38,15 @@ The result is plain JSON (see docs/expertise-finder.md)::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import cast
 
 import pyoxigraph as ox
 
 from kg.model.kinds import kind_label as actor_kind_label
 from kg.model.namespaces import VOCAB, local_name
 from kg.sparql import queries
+from kg.store import run_query
 from kg.text import LANGS, BilingualError, Strings, Text
 
 _LEVEL = VOCAB + "level/"
@@ -268,7 +270,8 @@ def check_types(types: Collection[str] | None) -> tuple[str, ...]:
 
 def who_knows(db: ox.Store, topics: Sequence[str], view: str = "internal", lang: str = "nl",
               types: Collection[str] | None = None) -> dict:
-    """Actors with evidence for ALL `topics`, ranked by score, each with its evidence.
+    """Actors with evidence for ALL `topics`, ranked by score, each with its evidence: the whole
+    answer (the federated finder merges these; `who_knows_page` gives one page of it).
 
     `types` limits the kinds of actor (see TYPES; default all). Raises
     FinderError for no, unknown or ambiguous topics or an unknown type."""
@@ -283,24 +286,173 @@ def who_knows(db: ox.Store, topics: Sequence[str], view: str = "internal", lang:
     for iri, a in actors.items():
         if {key[0] for key in a["evidence"]} != set(range(len(asked))):
             continue
-        classes = sorted(c for c in a["classes"] if c in kinds)
-        kind = kinds[classes[0]][0] if classes else "actor"
-        if kind not in wanted and not (kind == "actor" and wanted == TYPES):
-            continue
-        evidence = [_item(key, ev, asked, lang) for key, ev in a["evidence"].items()]
-        evidence.sort(key=lambda e: (_topic_index(asked, e["topic"]["iri"]), KIND_ORDER.index(e["kind"]),
-                                     -e["weight"], (e["via"] or {}).get("label", "").casefold(),
-                                     (e["via"] or {}).get("iri", ""), e["label"]))
-        results.append({
-            "iri": iri,
-            "label": _pick(a["labels"], lang) or local_name(iri),
-            "type": kind,
-            "class": {"iri": classes[0], "label": kinds[classes[0]][1] or local_name(classes[0])} if classes else None,
-            "score": sum(e["weight"] for e in evidence),
-            "evidence": evidence,
-        })
+        result = _result(iri, a, asked, kinds, lang)
+        if _kind_wanted(result["type"], wanted):
+            results.append(result)
     results.sort(key=lambda r: (-r["score"], r["label"].casefold(), r["iri"]))
     return {"topics": asked, "results": results}
+
+
+def _kind_wanted(kind: str, wanted: tuple[str, ...]) -> bool:
+    """Whether an actor of `kind` is asked for: an actor of no known kind only when all kinds are."""
+    return kind in wanted or (kind == "actor" and wanted == TYPES)
+
+
+def _result(iri: str, a: dict, asked: list[dict], kinds: dict[str, tuple[str, str | None]], lang: str) -> dict:
+    """One result of the finder from an actor's folded evidence rows (see _collect)."""
+    classes = sorted(c for c in a["classes"] if c in kinds)
+    kind = kinds[classes[0]][0] if classes else "actor"
+    evidence = [_item(key, ev, asked, lang) for key, ev in a["evidence"].items()]
+    evidence.sort(key=lambda e: (_topic_index(asked, e["topic"]["iri"]), KIND_ORDER.index(e["kind"]),
+                                 -e["weight"], (e["via"] or {}).get("label", "").casefold(),
+                                 (e["via"] or {}).get("iri", ""), e["label"]))
+    return {
+        "iri": iri,
+        "label": _pick(a["labels"], lang) or local_name(iri),
+        "type": kind,
+        "class": {"iri": classes[0], "label": kinds[classes[0]][1] or local_name(classes[0])} if classes else None,
+        "score": sum(e["weight"] for e in evidence),
+        "evidence": evidence,
+    }
+
+
+# --- Pages --------------------------------------------------------------------
+# A page costs the ranking (one lean query per topic: expertise-ranking, every actor's evidence
+# keys without labels) plus the evidence and workplace of the page's actors only
+# (expertise-evidence-of, actor-workplace): never the labels and classes of the whole answer.
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def check_page(limit: int | str | None, offset: int | str | None) -> tuple[int, int]:
+    """(limit, offset) as whole numbers in range, or FinderError bad-limit / bad-offset."""
+    try:
+        n = DEFAULT_LIMIT if limit in (None, "") else int(limit)
+        if not 1 <= n <= MAX_LIMIT:
+            raise ValueError
+    except ValueError:
+        raise FinderError("bad-limit", Text(nl=f"limit moet een geheel getal van 1 tot en met {MAX_LIMIT} zijn.",
+                                            en=f"limit must be a whole number from 1 to {MAX_LIMIT}.")) from None
+    try:
+        start = 0 if offset in (None, "") else int(offset)
+        if start < 0:
+            raise ValueError
+    except ValueError:
+        raise FinderError("bad-offset", Text(nl="offset moet een geheel getal van 0 of meer zijn.",
+                                             en="offset must be a whole number of 0 or more.")) from None
+    return n, start
+
+
+def ranking(db: ox.Store, asked: list[dict], view: str = "internal", lang: str = "nl",
+            types: Collection[str] | None = None) -> list[dict]:
+    """Every actor with evidence for all `asked` topics (as resolve_topics gives them), in the
+    finder's order: [{"iri", "label", "kind", "score"}], the same scores and order as who_knows."""
+    wanted = check_types(types)
+    actors: dict[str, dict] = {}
+    for index, topic in enumerate(asked):
+        for row in queries.run(db, "expertise-ranking", {"topic": topic["iri"]}, view):
+            a = actors.setdefault(row["actor"].value, {"labels": set(), "kind": row["actorKind"].value, "keys": {}})
+            if row["actorLabel"] is not None:
+                a["labels"].add(row["actorLabel"])
+            via = row["via"].value if row["via"] is not None else None
+            levels = a["keys"].setdefault((index, row["kind"].value, via), set())
+            if row["level"] is not None:
+                levels.add(row["level"].value)
+    ranked = []
+    for iri, a in actors.items():
+        if {key[0] for key in a["keys"]} != set(range(len(asked))) or not _kind_wanted(a["kind"], wanted):
+            continue
+        score = sum(max((weight(kind, lv) for lv in levels), default=weight(kind)) if levels else weight(kind)
+                    for (_, kind, _), levels in a["keys"].items())
+        ranked.append({"iri": iri, "label": _pick(a["labels"], lang) or local_name(iri), "kind": a["kind"],
+                       "score": score})
+    ranked.sort(key=lambda r: (-r["score"], r["label"].casefold(), r["iri"]))
+    return ranked
+
+
+def _scope(db: ox.Store, query: str, param: str, text: str, view: str, kind: Text) -> tuple[dict, set[str]]:
+    """A filter's actor ({"iri", "label"}) and the actors it keeps (itself included)."""
+    try:
+        node, label = queries.resolve_actor_labelled(db, text, view)
+    except queries.AmbiguousName as e:
+        listed = "; ".join(label for _, label in e.candidates)
+        raise FinderError(f"ambiguous-{param}", Text(nl=f"{_quote(text)} past bij meer dan één {kind.nl}: {listed}.",
+                                                     en=f"{_quote(text)} matches more than one {kind.en}: {listed}.")) from None
+    except queries.QueryError:
+        unknown = _UNKNOWN[param]
+        raise FinderError(f"unknown-{param}", Text(nl=f"{unknown.nl}: {_quote(text)}.",
+                                                   en=f"{unknown.en}: {_quote(text)}.")) from None
+    keep = {node.value} | {r["actor"].value for r in _select(db, query, {param: node}, view)}
+    return {"iri": node.value, "label": label}, keep
+
+
+def _select(db: ox.Store, name: str, bindings: Mapping[str, ox.NamedNode | ox.Literal], view: str) -> ox.QuerySolutions:
+    """The rows of the named SELECT query `name` with terms already bound (no name resolving)."""
+    return cast(ox.QuerySolutions, run_query(db, queries.get(name).text, bindings, view))
+
+
+_ORGANISATION = Text(nl="organisatie", en="organisation")
+_NETWORK = Text(nl="netwerk", en="network")
+_UNKNOWN = {"organisation": Text(nl="Onbekende organisatie", en="Unknown organisation"),
+            "network": Text(nl="Onbekend netwerk", en="Unknown network")}
+
+
+def workplace(db: ox.Store, iri: str, view: str = "internal", lang: str = "nl") -> dict:
+    """Where an actor works and as what: {"organisations": [{"iri", "label"}], "roles": [{"iri", "label"}]}."""
+    found: dict[str, list[dict]] = {"organisations": [], "roles": []}
+    for r in _select(db, "actor-workplace", {"actor": ox.NamedNode(iri), "lang": ox.Literal(lang)}, view):
+        value = r["value"].value
+        found["organisations" if r["part"].value == "organisation" else "roles"].append(
+            {"iri": value, "label": r["valueLabel"].value if r["valueLabel"] is not None else local_name(value)})
+    return found
+
+
+def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", lang: str = "nl",
+                   types: Collection[str] | None = None, organisation: str | None = None,
+                   network: str | None = None, limit: int | str | None = DEFAULT_LIMIT,
+                   offset: int | str | None = 0) -> dict:
+    """One page of who_knows: results `offset` to `offset + limit` of the same ranking, each with
+    its evidence and where it works ("workplace"), plus "total", "limit", "offset", "next" and
+    "previous" (the offsets of the neighbouring pages, null at either end) and "filters".
+
+    `organisation` keeps the people of that organisation or one under it (and those
+    organisations); `network` keeps the network's members (and networks under it); both by IRI,
+    id or name. Raises FinderError as who_knows does, and for a bad limit, offset or filter."""
+    limit_, offset_ = check_page(limit, offset)
+    wanted = check_types(types)
+    asked = resolve_topics(db, topics, view, lang)
+    filters: dict[str, object] = {"types": list(wanted), "organisation": None, "network": None}
+    ranked = ranking(db, asked, view, lang, wanted)
+    for param, query, text, kind in (("organisation", "finder-organisation", organisation, _ORGANISATION),
+                                     ("network", "finder-network", network, _NETWORK)):
+        if text and text.strip():
+            actor, keep = _scope(db, query, param, text.strip(), view, kind)
+            filters[param] = actor
+            ranked = [r for r in ranked if r["iri"] in keep]
+    page = ranked[offset_:offset_ + limit_]
+    kinds = actor_kinds(db, view, lang) if page else {}
+    results = []
+    for r in page:
+        folded: dict[str, dict] = {}
+        for index, topic in enumerate(asked):
+            bindings: dict[str, ox.NamedNode | ox.Literal] = {
+                "topic": ox.NamedNode(topic["iri"]), "actor": ox.NamedNode(r["iri"]), "lang": ox.Literal(lang)}
+            for row in _select(db, "expertise-evidence-of", bindings, view):
+                _collect(folded, index, row)
+        result = _result(r["iri"], folded[r["iri"]], asked, kinds, lang)
+        results.append({**result, "workplace": workplace(db, r["iri"], view, lang)})
+    total = len(ranked)
+    return {
+        "topics": asked,
+        "results": results,
+        "total": total,
+        "limit": limit_,
+        "offset": offset_,
+        "next": offset_ + limit_ if offset_ + limit_ < total else None,
+        "previous": max(0, offset_ - limit_) if offset_ > 0 else None,
+        "filters": filters,
+    }
 
 
 def _collect(actors: dict[str, dict], index: int, row: ox.QuerySolution) -> None:

@@ -21,7 +21,12 @@ who_knows JSON (docs/expertise-finder.md)::
 
     {"topics": [{"iri", "label", "text"}], "federated": true,
      "results": [{... as kg.answers.expertise.who_knows ..., "region": {"name", "label"}}],
-     "regions": [{"name", "label", "local", "status", "error", "results", "ms"}]}
+     "regions": [{"name", "label", "local", "status", "error", "results", "ms"}],
+     "total", "limit", "offset", "next", "previous", "filters"}
+
+Paged after the merge: each region still answers in full (its whole answer crosses the wire), so a
+federated page costs the whole federated answer; `results` in `regions` counts a region's whole
+answer.
 
 `status` is ok, timeout, error or unknown-topic (that region does not know a topic: not an
 error of the request). The local store comes first in `regions`. Topics are resolved in our
@@ -61,6 +66,7 @@ from kg.answers import trace as diffusion
 from kg.answers.trace import Trace
 from kg.federation.registry import DEFAULT_TIMEOUT, Outcome, Region, Registry, run_parallel
 from kg.sparql import queries
+from kg.text import Text
 
 PUBLIC = "public"
 
@@ -93,11 +99,21 @@ def _status(o: Outcome) -> str:
 
 
 def who_knows(db: ox.Store, registry: Registry | None, topics: Sequence[str], lang: str = "nl",
-              types: Collection[str] | None = None, timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC) -> dict:
-    """Who knows about ALL `topics`: with no registry, in our store in `view`; else in our store
-    (public view) and in every region at once (public data only: `view` does not apply)."""
+              types: Collection[str] | None = None, timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC,
+              organisation: str | None = None, network: str | None = None,
+              limit: int | str | None = expertise.DEFAULT_LIMIT, offset: int | str | None = 0) -> dict:
+    """One page (`limit`, `offset`) of who knows about ALL `topics`: with no registry, in our store
+    in `view` (kg.answers.expertise.who_knows_page: ranked first, evidence for the page only); else
+    in our store (public view) and in every region at once (public data only: `view` does not
+    apply), every region's whole answer merged and then paged. The organisation and network
+    filters are ours only: with a registry they are refused (FinderError no-federated-filter)."""
     if registry is None:
-        return expertise.who_knows(db, topics, view, lang, types)
+        return expertise.who_knows_page(db, topics, view, lang, types, organisation, network, limit, offset)
+    limit_, offset_ = expertise.check_page(limit, offset)
+    if (organisation or "").strip() or (network or "").strip():
+        raise expertise.FinderError("no-federated-filter", Text(
+            nl="De filters op organisatie en netwerk werken alleen in deze regio, niet met andere regio's.",
+            en="The organisation and network filters work in this region only, not across regions."))
     wanted = expertise.check_types(types)
     types_ = None if wanted == expertise.TYPES else list(wanted)
     queries.catalogue()
@@ -144,7 +160,13 @@ def who_knows(db: ox.Store, registry: Registry | None, topics: Sequence[str], la
         if not parts:
             raise local_error  # type: ignore[misc]
         asked = [dict(t, text=text) for t, text in zip(parts[0][1]["topics"], sent)]
-    return {"topics": asked, "federated": True, "results": _merge(parts, registry), "regions": report}
+    merged = _merge(parts, registry)
+    total = len(merged)
+    return {"topics": asked, "federated": True, "results": merged[offset_:offset_ + limit_], "regions": report,
+            "total": total, "limit": limit_, "offset": offset_,
+            "next": offset_ + limit_ if offset_ + limit_ < total else None,
+            "previous": max(0, offset_ - limit_) if offset_ > 0 else None,
+            "filters": {"types": list(wanted), "organisation": None, "network": None}}
 
 
 def _merge(parts: list[tuple[Region, dict]], registry: Registry) -> list[dict]:

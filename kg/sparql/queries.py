@@ -40,6 +40,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.model import resources
+from kg.model.namespaces import local_name
 from kg.store import run_query
 
 TYPES = ("actor", "topic", "iri", "string", "integer", "decimal", "date", "boolean")
@@ -195,13 +196,23 @@ def resolve_actor(store: ox.Store, text: str, view: str = "internal") -> ox.Name
     return _resolve(store, "resolve-actor", text, "actor", view)
 
 
+def resolve_actor_labelled(store: ox.Store, text: str, view: str = "internal") -> tuple[ox.NamedNode, str]:
+    """resolve_actor, with the label the actor was found under (its IRI's last segment if none)."""
+    found = _candidates(store, "resolve-actor", text.strip(), view)
+    node = _resolve_found(found, text, "actor")
+    return node, min((label for iri, label in found if iri == node.value), default=local_name(node.value))
+
+
 def resolve_topic(store: ox.Store, text: str, view: str = "internal") -> ox.NamedNode:
     """A topic by IRI, id or any SKOS label in Dutch or English (any case)."""
     return _resolve(store, "resolve-topic", text, "topic", view)
 
 
 def _resolve(store: ox.Store, query: str, text: str, kind: str, view: str) -> ox.NamedNode:
-    found = _candidates(store, query, text.strip(), view)
+    return _resolve_found(_candidates(store, query, text.strip(), view), text, kind)
+
+
+def _resolve_found(found: list[tuple[str, str]], text: str, kind: str) -> ox.NamedNode:
     iris = sorted({iri for iri, _ in found})
     if len(iris) == 1:
         return ox.NamedNode(iris[0])
