@@ -299,6 +299,7 @@ def test_federated_who_knows_cli_api_and_page_give_both_regions_public_people_on
     status, api = get_json(f"{world.web.url}/api/who-knows?{q}")
     fed_s = time.monotonic() - t0
     assert status == 200
+    assert not mismatches(api, expertise.WhoKnowsPage) and api["federated"] and api["regions"]
     assert [(r["iri"], r["region"]["name"], r["score"]) for r in api["results"]] == \
            [(r["iri"], r["region"]["name"], r["score"]) for r in answer["results"]]
     t0 = time.monotonic()

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 import pytest
+from answer_types import mismatches
 from conftest import TOKEN
 
 from kg.answers import expertise
@@ -325,9 +326,13 @@ def test_api_pages_and_filters(client, sample_db) -> None:
     assert _without_workplace(body["results"]) == json.loads(json.dumps(oracle[10:20]))
     for r in body["results"]:
         assert set(r["workplace"]) == {"organisations", "roles"}
+    assert not mismatches(body, expertise.WhoKnowsPage)
     body = client.get("/api/who-knows?topic=W%26T&network=n-plg-wt&type=person", headers=INTERNAL).get_json()
     assert body["filters"]["network"]["label"] and body["filters"]["types"] == ["person"]
     assert all(r["type"] == "person" for r in body["results"])
+    assert not mismatches(body, expertise.WhoKnowsPage)
+    assert any(r["workplace"]["organisations"] for r in body["results"])
+    assert any(e["via"] and e["level"] for r in body["results"] for e in r["evidence"])
 
 
 @pytest.mark.parametrize("query, code", [

@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import pyoxigraph as ox
 
+from kg.answers.actors import Ref
 from kg.model.kinds import kind_label as actor_kind_label
 from kg.model.namespaces import VOCAB, local_name
 from kg.sparql import queries
@@ -214,11 +215,11 @@ def suggest_topics(text: str, topics: dict[str, dict], limit: int = MAX_SUGGESTI
     return [{"iri": iri, "label": topics[iri]["label"]} for iri in ranked[:limit]]
 
 
-def resolve_topics(db: ox.Store, texts: Iterable[str], view: str = "internal", lang: str = "nl") -> list[dict]:
+def resolve_topics(db: ox.Store, texts: Iterable[str], view: str = "internal", lang: str = "nl") -> list[AskedTopic]:
     """[{"iri", "label", "text"}] for the given texts (blank ones skipped, repeats merged).
 
     Raises FinderError listing every unknown or ambiguous text with suggestions."""
-    resolved: list[dict] = []
+    resolved: list[AskedTopic] = []
     problems: list[dict] = []
     topics: dict[str, dict] | None = None
     for raw in texts:
@@ -298,14 +299,14 @@ def _kind_wanted(kind: str, wanted: tuple[str, ...]) -> bool:
     return kind in wanted or (kind == "actor" and wanted == TYPES)
 
 
-def _result(iri: str, a: dict, asked: list[dict], kinds: dict[str, tuple[str, str | None]], lang: str) -> dict:
+def _result(iri: str, a: dict, asked: list[AskedTopic], kinds: dict[str, tuple[str, str | None]], lang: str) -> Result:
     """One result of the finder from an actor's folded evidence rows (see _collect)."""
     classes = sorted(c for c in a["classes"] if c in kinds)
     kind = kinds[classes[0]][0] if classes else "actor"
     evidence = [_item(key, ev, asked, lang) for key, ev in a["evidence"].items()]
     evidence.sort(key=lambda e: (_topic_index(asked, e["topic"]["iri"]), KIND_ORDER.index(e["kind"]),
-                                 -e["weight"], (e["via"] or {}).get("label", "").casefold(),
-                                 (e["via"] or {}).get("iri", ""), e["label"]))
+                                 -e["weight"], e["via"]["label"].casefold() if e["via"] else "",
+                                 e["via"]["iri"] if e["via"] else "", e["label"]))
     return {
         "iri": iri,
         "label": _pick(a["labels"], lang) or local_name(iri),
@@ -314,6 +315,63 @@ def _result(iri: str, a: dict, asked: list[dict], kinds: dict[str, tuple[str, st
         "score": sum(e["weight"] for e in evidence),
         "evidence": evidence,
     }
+
+
+# --- The answer's shape (docs/expertise-finder.md) ---------------------------------------
+
+class AskedTopic(TypedDict):
+    iri: str
+    label: str
+    text: str  # what was typed
+
+
+class Evidence(TypedDict):
+    kind: str  # declared, attributed, authored, subject, theme, joint-work, membership (KIND_ORDER)
+    topic: Ref
+    via: Ref | None  # the artefact, network or person the evidence runs through
+    level: Ref | None  # a membership's level
+    matched: list[Ref]  # the narrower topics that matched
+    weight: float
+    label: str  # the sentence that says why
+
+
+class Workplace(TypedDict):
+    organisations: list[Ref]
+    roles: list[Ref]
+
+
+# functional form: one key is named "class"
+Result = TypedDict("Result", {
+    "iri": str,
+    "label": str,
+    "type": str,  # person, artefact, network, organisation or actor
+    "class": Ref | None,  # the actor's most specific class
+    "score": float,
+    "evidence": list[Evidence],
+    "workplace": NotRequired[Workplace],  # on a page (who_knows_page), not in the whole answer
+    "region": NotRequired[dict[str, str]],  # a federated answer: the region the result comes from
+})
+
+
+class Filters(TypedDict):
+    types: list[str]
+    organisation: Ref | None
+    network: Ref | None
+
+
+class WhoKnowsPage(TypedDict):
+    """One page of the finder (the API, the page and `kg who-knows --format json`)."""
+
+    topics: list[AskedTopic]
+    results: list[Result]
+    total: int
+    limit: int
+    offset: int
+    next: int | None  # the next page's offset, null on the last page
+    previous: int | None
+    filters: Filters
+    federated: NotRequired[bool]
+    regions: NotRequired[list[dict[str, Any]]]  # per region: name, label, local, status, error, results, ms
 
 
 # --- Pages --------------------------------------------------------------------
@@ -344,7 +402,7 @@ def check_page(limit: int | str | None, offset: int | str | None) -> tuple[int, 
     return n, start
 
 
-def ranking(db: ox.Store, asked: list[dict], view: str = "internal", lang: str = "nl",
+def ranking(db: ox.Store, asked: list[AskedTopic], view: str = "internal", lang: str = "nl",
             types: Collection[str] | None = None) -> list[dict]:
     """Every actor with evidence for all `asked` topics (as resolve_topics gives them), in the
     finder's order: [{"iri", "label", "kind", "score"}], the same scores and order as who_knows."""
@@ -371,7 +429,7 @@ def ranking(db: ox.Store, asked: list[dict], view: str = "internal", lang: str =
     return ranked
 
 
-def _scope(db: ox.Store, query: str, param: str, text: str, view: str, kind: Text) -> tuple[dict, set[str]]:
+def _scope(db: ox.Store, query: str, param: str, text: str, view: str, kind: Text) -> tuple[Ref, set[str]]:
     """A filter's actor ({"iri", "label"}) and the actors it keeps (itself included)."""
     try:
         node, label = queries.resolve_actor_labelled(db, text, view)
@@ -398,20 +456,20 @@ _UNKNOWN = {"organisation": Text(nl="Onbekende organisatie", en="Unknown organis
             "network": Text(nl="Onbekend netwerk", en="Unknown network")}
 
 
-def workplace(db: ox.Store, iri: str, view: str = "internal", lang: str = "nl") -> dict:
+def workplace(db: ox.Store, iri: str, view: str = "internal", lang: str = "nl") -> Workplace:
     """Where an actor works and as what: {"organisations": [{"iri", "label"}], "roles": [{"iri", "label"}]}."""
-    found: dict[str, list[dict]] = {"organisations": [], "roles": []}
+    found: Workplace = {"organisations": [], "roles": []}
     for r in _select(db, "actor-workplace", {"actor": ox.NamedNode(iri), "lang": ox.Literal(lang)}, view):
         value = r["value"].value
-        found["organisations" if r["part"].value == "organisation" else "roles"].append(
-            {"iri": value, "label": r["valueLabel"].value if r["valueLabel"] is not None else local_name(value)})
+        part = found["organisations"] if r["part"].value == "organisation" else found["roles"]
+        part.append({"iri": value, "label": r["valueLabel"].value if r["valueLabel"] is not None else local_name(value)})
     return found
 
 
 def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", lang: str = "nl",
                    types: Collection[str] | None = None, organisation: str | None = None,
                    network: str | None = None, limit: int | str | None = DEFAULT_LIMIT,
-                   offset: int | str | None = 0) -> dict:
+                   offset: int | str | None = 0) -> WhoKnowsPage:
     """One page of who_knows: results `offset` to `offset + limit` of the same ranking, each with
     its evidence and where it works ("workplace"), plus "total", "limit", "offset", "next" and
     "previous" (the offsets of the neighbouring pages, null at either end) and "filters".
@@ -422,17 +480,17 @@ def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", 
     limit_, offset_ = check_page(limit, offset)
     wanted = check_types(types)
     asked = resolve_topics(db, topics, view, lang)
-    filters: dict[str, object] = {"types": list(wanted), "organisation": None, "network": None}
+    filters: Filters = {"types": list(wanted), "organisation": None, "network": None}
     ranked = ranking(db, asked, view, lang, wanted)
     for param, query, text, kind in (("organisation", "finder-organisation", organisation, _ORGANISATION),
                                      ("network", "finder-network", network, _NETWORK)):
         if text and text.strip():
             actor, keep = _scope(db, query, param, text.strip(), view, kind)
-            filters[param] = actor
+            filters["organisation" if param == "organisation" else "network"] = actor
             ranked = [r for r in ranked if r["iri"] in keep]
     page = ranked[offset_:offset_ + limit_]
     kinds = actor_kinds(db, view, lang) if page else {}
-    results = []
+    results: list[Result] = []
     for r in page:
         folded: dict[str, dict] = {}
         for index, topic in enumerate(asked):
@@ -441,7 +499,8 @@ def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", 
             for row in _select(db, "expertise-evidence-of", bindings, view):
                 _collect(folded, index, row)
         result = _result(r["iri"], folded[r["iri"]], asked, kinds, lang)
-        results.append({**result, "workplace": workplace(db, r["iri"], view, lang)})
+        result["workplace"] = workplace(db, r["iri"], view, lang)
+        results.append(result)
     total = len(ranked)
     return {
         "topics": asked,
@@ -476,16 +535,16 @@ def _collect(actors: dict[str, dict], index: int, row: ox.QuerySolution) -> None
         labels.add(row["matchedLabel"])
 
 
-def _item(key: tuple[int, str, str | None], ev: dict, asked: list[dict], lang: str) -> dict:
+def _item(key: tuple[int, str, str | None], ev: dict, asked: list[AskedTopic], lang: str) -> Evidence:
     index, kind, via = key
-    level = None
+    level: Ref | None = None
     if ev["levels"]:
         # Several memberships of the same network (e.g. over the years): the deepest counts.
         iri = min(ev["levels"], key=lambda lv: (-weight(kind, lv), lv))
         level = {"iri": iri, "label": _pick(ev["levels"][iri], lang) or local_name(iri)}
-    via_obj = {"iri": via, "label": _pick(ev["via_labels"], lang) or local_name(via)} if via else None
-    matched = sorted(({"iri": m, "label": _pick(labels, lang) or local_name(m)} for m, labels in ev["matched"].items()),
-                     key=lambda m: (m["label"].casefold(), m["iri"]))
+    via_obj: Ref | None = {"iri": via, "label": _pick(ev["via_labels"], lang) or local_name(via)} if via else None
+    matched: list[Ref] = sorted((Ref(iri=m, label=_pick(labels, lang) or local_name(m))
+                                 for m, labels in ev["matched"].items()), key=lambda m: (m["label"].casefold(), m["iri"]))
     in_lang = lang if lang in LANGS else "en"  # labels asked in another language: the sentence in English
     sentence = _SENTENCES(kind, in_lang, via=via_obj["label"] if via_obj else _SOMEONE[in_lang],
                           level=f" ({level['label']})" if level else "",
@@ -515,7 +574,7 @@ def summary(result: dict, topics: list[dict], lang: str = "nl") -> str:
     return "; ".join(parts)
 
 
-def _topic_index(asked: list[dict], iri: str) -> int:
+def _topic_index(asked: list[AskedTopic], iri: str) -> int:
     return next(i for i, t in enumerate(asked) if t["iri"] == iri)
 
 
