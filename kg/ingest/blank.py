@@ -157,9 +157,9 @@ def write_xlsx(path: Path, rows: dict[str, list[dict[str, str]]] | None = None) 
 
 
 def write_templates(folder: Path | str) -> list[Path]:
-    """`kg templates DIR`: the empty CSV files, the XLSX workbook and the contract as Markdown."""
+    """`kg templates DIR`: the empty CSV files, the contract as Markdown and the XLSX workbook (last)."""
     folder = Path(folder)
-    written = write_csv_templates(folder) + [write_xlsx(folder / XLSX_NAME)]
+    written = write_csv_templates(folder)
     contract = folder / "templates.md"
     contract.write_text(contract_markdown(), encoding="utf-8")
-    return [*written, contract]
+    return [*written, contract, write_xlsx(folder / XLSX_NAME)]  # the workbook last, as callers expect
