@@ -307,7 +307,25 @@ class GraphStore:
                 p.unlink(missing_ok=True)
         for p in self.path.glob(_CANDIDATE + "*"):  # left by a killed check or write
             try:
-                if time.time() - p.stat().st_mtime > STALE_CANDIDATE_SECONDS:
+                if not _owner_alive(p.name) or time.time() - p.stat().st_mtime > STALE_CANDIDATE_SECONDS:
                     shutil.rmtree(p, ignore_errors=True)
             except FileNotFoundError:
                 pass
+        for p in self.path.glob(f".{CURRENT}.*"):  # a switch killed between its symlink and its rename
+            if not _owner_alive(p.name):
+                p.unlink(missing_ok=True)
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process named in `candidate-PID-...` or `.CURRENT.PID` still runs (on this machine;
+    True when unsure: such a folder is then removed only when it is an hour old)."""
+    match = re.search(r"(?:^candidate-|^\.CURRENT\.)(\d+)", name)
+    if match is None:
+        return True
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
