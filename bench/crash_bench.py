@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -281,10 +282,9 @@ def trial(number: int, kind: Kind, old_store: Path, work: Path, delay: float) ->
     return t
 
 
-def kill_trials(work: Path, kills: int, seed: int, people: int,
-                progress=lambda t: None) -> tuple[list[Kind], list[Trial]]:
-    """Prepare the store, then `kills` trials alternating the kinds, each delay uniform over the kind's span."""
-    old_store, kinds = prepare(work, people)
+def kill_trials(work: Path, old_store: Path, kinds: list[Kind], kills: int, seed: int,
+                progress: Callable[[Trial], None] = lambda t: None) -> list[Trial]:
+    """`kills` trials on the prepared store, alternating the kinds, each delay uniform over the kind's span."""
     rng = random.Random(seed)
     trials = []
     for i in range(kills):
@@ -292,7 +292,7 @@ def kill_trials(work: Path, kills: int, seed: int, people: int,
         t = trial(i + 1, kind, old_store, work, rng.uniform(0, kind.span))
         progress(t)
         trials.append(t)
-    return kinds, trials
+    return trials
 
 
 def table(kinds: list[Kind], trials: list[Trial]) -> str:
@@ -323,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=a.work) as tmp:
         print(f"seed {a.seed}, {a.kills} kills, Twente + a generated region of {a.people} people", flush=True)
-        kinds, trials = kill_trials(Path(tmp), a.kills, a.seed, a.people, lambda t: print(
+        old_store, kinds = prepare(Path(tmp), a.people)
+        trials = kill_trials(Path(tmp), old_store, kinds, a.kills, a.seed, lambda t: print(
             f"  {t.number:3d} {t.kind:9s} {t.delay:6.2f} s  {t.phase:10s} {t.outcome:5s} {t.seconds:5.1f} s "
             f"{'; '.join(t.failures)}", flush=True))
     for k in kinds:
