@@ -13,7 +13,9 @@ switches `CURRENT` with one atomic rename. So
   replace of the same data (measured: 1M quads, 8 s bulk vs 27 s insert plus
   42 s delete).
 
-Writers take an exclusive lock (`write.lock`) so two builds cannot race.
+Writers take an exclusive lock (`write.lock`) so two builds cannot race. What a killed writer
+leaves (its `candidate-PID-...` folder, a generation it renamed but did not switch to, a
+delta without its generation) is never read, and the next writer removes it.
 
 A change (kg.pipeline.write) does not rewrite the world: `candidate()` starts a private
 copy of the current generation as a RocksDB checkpoint (its files are hard links, so it
