@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,6 +19,7 @@ from conftest import ROOT
 
 from bench.crash_bench import Kind, kill_trials, prepare, table
 from kg.store import GraphStore
+from kg.store import log as change_log
 
 SEED = 14
 KILLS = 8
@@ -69,3 +71,14 @@ def test_the_next_write_removes_a_killed_writers_candidate_and_keeps_a_live_one(
     assert not killed.exists()
     assert live.path.is_dir()
     live.discard()
+
+
+def test_a_logged_delta_is_packed_the_same_whenever_it_is_written(monkeypatch) -> None:
+    """Before, gzip wrote the clock into each packed delta: a rerun of the same change differed in its quads."""
+    quad = ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal("1"),
+                   ox.NamedNode("https://example.org/g"))
+    packed = []
+    for clock in (1_000_000_000.0, 2_000_000_000.0):
+        monkeypatch.setattr(time, "time", lambda clock=clock: clock)
+        packed.append(change_log.record(change_log.Change(1, "2026-12-07T05:00:00Z", "me", "x.csv"), [quad], []))
+    assert packed[0] == packed[1]
