@@ -104,19 +104,23 @@ class Kind:
     old: State
     new: State
     span: float  # seconds of an uninterrupted run, process start to exit
+    commit_span: float  # seconds from its "commit" line to exit (0: it reports no phases)
     reports: bool  # whether it reports its phases (`kg ingest` does, `kg edit` does not)
 
 
-def run(args: list[str], store: Path, kill_after: float | None = None) -> tuple[int, float, list[str]]:
+def run(args: list[str], store: Path, kill_after: float | None = None,
+        after_phase: str | None = None) -> tuple[int, float, list[tuple[str, float]]]:
     """Run the `kg` command on `store` with its progress on a pseudo-terminal; SIGKILL it after
-    `kill_after` seconds if given. (exit status, seconds, the phases it reported, in order)."""
+    `kill_after` seconds if given (counted from when it reports `after_phase`, if given). (exit status,
+    seconds, the phases it reported with the seconds since the start, in order)."""
     master, slave = pty.openpty()
     env = dict(os.environ, KG_USER="crash-bench")
     start = time.perf_counter()
     proc = subprocess.Popen(KG + args + ["--store", str(store)], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=slave, cwd=ROOT, env=env)
     os.close(slave)
-    phases: list[str] = []
+    phases: list[tuple[str, float]] = []
+    reached = threading.Event()
 
     def read() -> None:
         buffer = b""
@@ -132,10 +136,14 @@ def run(args: list[str], store: Path, kill_after: float | None = None) -> tuple[
             for line in lines:
                 label = line.decode(errors="replace").split(" s  ", 1)[-1].rstrip(" …\r")
                 if label in _PHASE:
-                    phases.append(_PHASE[label])
+                    phases.append((_PHASE[label], time.perf_counter() - start))
+                    if _PHASE[label] == after_phase:
+                        reached.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    while after_phase is not None and not reached.wait(0.005) and proc.poll() is None:
+        pass
     if kill_after is not None:
         try:
             proc.wait(timeout=kill_after)
@@ -189,19 +197,20 @@ def prepare(work: Path, people: int, seed: int = 7, span_runs: int = 1) -> tuple
         ("re-ingest", ["ingest", str(work / "region-changed"), "--region", REGION, "--lang", "en"]),
         ("edit", ["edit", "people", "--region", REGION, "--change", person, "name=Renamed After A Crash"]),
     ):
-        spans, states = [], []
+        spans, commits, states = [], [], []
         for i in range(span_runs):
             copy = work / f"new-{name}-{i}"
             shutil.copytree(store.path, copy, symlinks=True)
-            status, span, _ = run(args, copy)
+            status, span, phases = run(args, copy)
             assert status == 0, f"{name}: the uninterrupted run exited {status}"
             spans.append(span)
+            commits += [span - at for phase, at in phases if phase == "commit"]
             states.append(State.of(GraphStore(copy)))
             shutil.rmtree(copy)
         new = states[0]
         assert all(s.digest == new.digest for s in states), f"{name}: uninterrupted runs differ"
         assert new.digest != old.digest and len(new.history) == len(old.history) + 1, name
-        kinds.append(Kind(name, args, old, new, max(spans), name == "re-ingest"))
+        kinds.append(Kind(name, args, old, new, max(spans), max(commits, default=0.0), name == "re-ingest"))
     return store.path, kinds
 
 
@@ -236,15 +245,16 @@ class Trial:
     seconds: float = 0.0
 
 
-def trial(number: int, kind: Kind, old_store: Path, work: Path, delay: float) -> Trial:
-    """Copy the store, kill `kind` after `delay` seconds, check what is left (see the module docstring)."""
+def trial(number: int, kind: Kind, old_store: Path, work: Path, delay: float, in_commit: bool = False) -> Trial:
+    """Copy the store, kill `kind` after `delay` seconds (after its "commit" line if `in_commit`), check
+    what is left (see the module docstring)."""
     start = time.perf_counter()
     folder = work / f"trial-{number}"
     shutil.copytree(old_store, folder, symlinks=True)
-    status, _, phases = run(kind.args, folder, kill_after=delay)
+    status, _, phases = run(kind.args, folder, kill_after=delay, after_phase="commit" if in_commit else None)
     killed = status == -signal.SIGKILL
-    phase = (phases[-1] if phases else "start" if kind.reports else "running") if killed else "exited"
-    t = Trial(number, kind.name, round(delay, 3), phase)
+    phase = (phases[-1][0] if phases else "start" if kind.reports else "running") if killed else "exited"
+    t = Trial(number, kind.name + (" (commit window)" if in_commit else ""), round(delay, 3), phase)
     fail = t.failures.append
     if not killed and status != 0:
         fail(f"exited {status} without being killed")
@@ -289,32 +299,42 @@ def trial(number: int, kind: Kind, old_store: Path, work: Path, delay: float) ->
 
 
 def kill_trials(work: Path, old_store: Path, kinds: list[Kind], kills: int, seed: int,
-                progress: Callable[[Trial], None] = lambda t: None) -> list[Trial]:
+                progress: Callable[[Trial], None] = lambda t: None, commit_kills: int = 0) -> list[Trial]:
     """Trials on the prepared store, alternating the kinds, each delay uniform over the kind's span, until
     `kills` of them were killed (a command that finished before its delay is checked too, but is no kill;
-    at most 3 x `kills` trials)."""
+    at most 3 x `kills` trials); then `commit_kills` more of the kinds that report phases, each delay
+    uniform between the "commit" line and the exit."""
     rng = random.Random(seed)
     trials: list[Trial] = []
-    while sum(t.phase != "exited" for t in trials) < kills and len(trials) < 3 * kills:
-        kind = kinds[len(trials) % len(kinds)]
-        t = trial(len(trials) + 1, kind, old_store, work, rng.uniform(0, kind.span))
-        progress(t)
-        trials.append(t)
+
+    def until(n: int, candidates: list[Kind], in_commit: bool) -> None:
+        mine: list[Trial] = []
+        while sum(t.phase != "exited" for t in mine) < n and len(mine) < 3 * n:
+            kind = candidates[len(mine) % len(candidates)]
+            t = trial(len(trials) + 1, kind, old_store, work,
+                      rng.uniform(0, kind.commit_span if in_commit else kind.span), in_commit)
+            progress(t)
+            mine.append(t)
+            trials.append(t)
+
+    until(kills, kinds, False)
+    if commit_kills:
+        until(commit_kills, [k for k in kinds if k.commit_span > 0], True)
     return trials
 
 
-def table(kinds: list[Kind], trials: list[Trial]) -> str:
+def table(trials: list[Trial]) -> str:
     """Per kind and phase: trials, old, new, failures."""
     rows = Counter((t.kind, t.phase, t.outcome) for t in trials)
     failed = Counter((t.kind, t.phase) for t in trials if t.failures)
     order = ["start", *_PHASE.values(), "running", "exited"]
     out = ["| write | killed in | trials | old | new | failures |", "|---|---|---:|---:|---:|---:|"]
-    for kind in kinds:
+    for name in dict.fromkeys(t.kind for t in trials):
         for phase in order:
-            n = sum(v for (k, p, _), v in rows.items() if k == kind.name and p == phase)
+            n = sum(v for (k, p, _), v in rows.items() if k == name and p == phase)
             if n:
-                out.append(f"| {kind.name} | {phase} | {n} | {rows[kind.name, phase, 'old']} | "
-                           f"{rows[kind.name, phase, 'new']} | {failed[kind.name, phase]} |")
+                out.append(f"| {name} | {phase} | {n} | {rows[name, phase, 'old']} | "
+                           f"{rows[name, phase, 'new']} | {failed[name, phase]} |")
     killed = [t for t in trials if t.phase != "exited"]
     for name, group in (("all killed", killed), ("all", trials)):
         total = Counter(t.outcome for t in group)
@@ -327,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=50, help="SIGKILLs to send (trials where the command "
                         "finished before its delay are checked as well but do not count)")
+    parser.add_argument("--commit-kills", type=int, default=0, help="then as many re-ingests killed between "
+                        "their commit line and their exit (the commit and the generation switch)")
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     parser.add_argument("--people", type=int, default=1000, help="people in the generated second region")
     parser.add_argument("--span-runs", type=int, default=3,
@@ -339,17 +361,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seed {a.seed}, {a.kills} kills, Twente + a generated region of {a.people} people", flush=True)
         old_store, kinds = prepare(Path(tmp), a.people, span_runs=a.span_runs)
         trials = kill_trials(Path(tmp), old_store, kinds, a.kills, a.seed, lambda t: print(
-            f"  {t.number:3d} {t.kind:9s} {t.delay:6.2f} s  {t.phase:10s} {t.outcome:5s} {t.seconds:5.1f} s "
-            f"{'; '.join(t.failures)}", flush=True))
+            f"  {t.number:3d} {t.kind:25s} {t.delay:6.2f} s  {t.phase:10s} {t.outcome:5s} {t.seconds:5.1f} s "
+            f"{'; '.join(t.failures)}", flush=True), a.commit_kills)
     for k in kinds:
-        print(f"{k.name}: span {k.span:.1f} s; old {k.old.quads:,} quads, new {k.new.quads:,}")
-    print(table(kinds, trials))
+        print(f"{k.name}: span {k.span:.1f} s (commit to exit {k.commit_span:.2f} s); old {k.old.quads:,} quads, new {k.new.quads:,}")
+    print(table(trials))
     a.out.mkdir(parents=True, exist_ok=True)
     path = a.out / f"crash-{dt.date.today().isoformat()}.json"
     path.write_text(json.dumps({
-        "seed": a.seed, "kills": a.kills, "people": a.people, "span_runs": a.span_runs, "seconds": round(time.perf_counter() - started, 1),
-        "kinds": [{"name": k.name, "args": k.args[:1], "span": round(k.span, 2), "old_quads": k.old.quads,
-                   "new_quads": k.new.quads} for k in kinds],
+        "seed": a.seed, "kills": a.kills, "commit_kills": a.commit_kills, "people": a.people,
+        "span_runs": a.span_runs, "seconds": round(time.perf_counter() - started, 1),
+        "kinds": [{"name": k.name, "args": k.args[:1], "span": round(k.span, 2), "commit_span": round(k.commit_span, 2),
+                   "old_quads": k.old.quads, "new_quads": k.new.quads} for k in kinds],
         "trials": [asdict(t) for t in trials]}, indent=2))
     print(f"written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 1 if any(t.failures for t in trials) else 0

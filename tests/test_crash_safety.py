@@ -36,8 +36,8 @@ def prepared(tmp_path_factory) -> tuple[Path, Path, list[Kind]]:
 def test_sigkill_at_random_moments_leaves_the_old_or_the_new_state(prepared) -> None:
     work, store, kinds = prepared
     trials = kill_trials(work, store, kinds, KILLS, SEED)
-    assert sum(t.phase != "exited" for t in trials) == KILLS, table(kinds, trials)
-    assert [t.failures for t in trials] == [[]] * len(trials), table(kinds, trials)
+    assert sum(t.phase != "exited" for t in trials) == KILLS, table(trials)
+    assert [t.failures for t in trials] == [[]] * len(trials), table(trials)
     assert {t.outcome for t in trials} <= {"old", "new"}
     assert {t.kind for t in trials} == {"re-ingest", "edit"}
     for kind in kinds:  # the two states really differ, so the check above can tell them apart
