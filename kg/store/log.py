@@ -65,7 +65,7 @@ class Change:
 
 def _pack(quads: Iterable[ox.Quad]) -> ox.Literal:
     text = ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS) or b""
-    return ox.Literal(base64.b64encode(gzip.compress(text, 6)).decode(),
+    return ox.Literal(base64.b64encode(gzip.compress(text, 6, mtime=0)).decode(),
                       datatype=ox.NamedNode(XSD + "base64Binary"))
 
 
