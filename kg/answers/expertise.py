@@ -452,8 +452,8 @@ def _select(db: ox.Store, name: str, bindings: Mapping[str, ox.NamedNode | ox.Li
 
 _ORGANISATION = Text(nl="organisatie", en="organisation")
 _NETWORK = Text(nl="netwerk", en="network")
-_UNKNOWN = {"organisation": Text(nl="Onbekende organisatie", en="Unknown organisation"),
-            "network": Text(nl="Onbekend netwerk", en="Unknown network")}
+_UNKNOWN = Strings({"organisation": Text(nl="Onbekende organisatie", en="Unknown organisation"),
+                   "network": Text(nl="Onbekend netwerk", en="Unknown network")})
 
 
 def workplace(db: ox.Store, iri: str, view: str = "internal", lang: str = "nl") -> Workplace:
