@@ -44,20 +44,30 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m web", description="Serve Connective KG on HTTP.")
+def listen_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """--host, --port and --check-port, as both servers take them."""
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=_port, default=5000)
     parser.add_argument("--check-port", action="store_true",
                         help="only check that the server can listen on host and port; exit 0 if so, else 2")
-    args = parser.parse_args()
+    return parser
+
+
+def may_listen(args: argparse.Namespace) -> bool:
+    """Exit 2 with the reason when the server cannot listen on --host/--port; False with
+    --check-port (nothing more to do), else True."""
     problem = port_problem(args.host, args.port)
     if problem:
-        print(f"python -m web: {problem}", file=sys.stderr)
+        print(f"{args.prog}: {problem}", file=sys.stderr)
         sys.exit(2)
-    if args.check_port:
-        return
-    create_app().run(host=args.host, port=args.port)
+    return not args.check_port
+
+
+def main() -> None:
+    parser = listen_arguments(argparse.ArgumentParser(prog="python -m web", description="Serve Connective KG on HTTP."))
+    args = parser.parse_args(namespace=argparse.Namespace(prog=parser.prog))
+    if may_listen(args):
+        create_app().run(host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

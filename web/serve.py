@@ -26,7 +26,7 @@ from gunicorn.app.base import BaseApplication
 
 from kg import settings
 from kg.federation import registry as regions
-from web.__main__ import _port, port_problem
+from web.__main__ import listen_arguments, may_listen
 
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 8
@@ -74,13 +74,10 @@ def options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kg serve", description="Serve Connective KG with gunicorn (production).")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=_port, default=5000)
+    p = listen_arguments(argparse.ArgumentParser(prog="kg serve",
+                                                 description="Serve Connective KG with gunicorn (production)."))
     p.add_argument("--workers", type=_positive, default=DEFAULT_WORKERS, help="server processes")
     p.add_argument("--threads", type=_positive, default=DEFAULT_THREADS, help="threads per process")
-    p.add_argument("--check-port", action="store_true",
-                   help="only check that the server can listen on host and port; exit 0 if so, else 2")
     return p
 
 
@@ -91,12 +88,9 @@ def _positive(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parser().parse_args(argv)
-    problem = port_problem(args.host, args.port)
-    if problem:
-        print(f"kg serve: {problem}", file=sys.stderr)
-        sys.exit(2)
-    if args.check_port:
+    p = parser()
+    args = p.parse_args(argv, namespace=argparse.Namespace(prog=p.prog))
+    if not may_listen(args):
         return
     # A bad region registry stops the start here, with its message, instead of in every worker.
     registry_file = settings.value("KG_REGIONS")
