@@ -102,7 +102,7 @@ SOCIOGRAM_TEXTS = {
     "back": Text(nl="Terug naar het overzicht", en="Back to the overview"),
     "fit": Text(nl="Alles in beeld", en="Fit to screen"),
     "not_found": Text(nl="Niemand met „{q}” in dit sociogram.", en="No one called “{q}” in this sociogram."),
-    "selected": Text(nl="{name}: {n} verbindingen in beeld.", en="{name}: {n} ties shown."),
+    "selected": Text(nl="{name}; verbindingen in beeld: {n}.", en="{name}; ties shown: {n}."),
     "overview": Text(nl="{groups} groepen met samen {actors} actoren; klik op een groep om de leden te zien.",
                      en="{groups} groups of {actors} actors in all; click a group to see its members."),
     "inside": Text(nl="{group}: {n} leden; de andere groepen staan er als één punt bij.",

@@ -217,8 +217,9 @@
       });
       cy.resize();
       const many = cy.nodes().length > 300;
-      cy.layout({ name: "circle", animate: false }).run();
-      cy.layout({ name: "cose", animate: false, randomize: false, numIter: many ? 250 : 1000,
+      const box = { x1: 0, y1: 0, w: Math.max(cy.width(), 300), h: Math.max(cy.height(), 300) };  // the canvas' shape
+      cy.layout({ name: "circle", animate: false, boundingBox: box }).run();
+      cy.layout({ name: "cose", animate: false, randomize: false, numIter: many ? 250 : 1000, boundingBox: box,
                   nodeRepulsion: function () { return 4500; }, idealEdgeLength: function () { return 50; },
                   gravity: 60, componentSpacing: 30, nodeDimensionsIncludeLabels: true }).run();
       cy.fit(undefined, 20);
@@ -251,9 +252,11 @@
       node.removeClass("tied").addClass("selected");
       state.selected = node.id();
       root.dataset.selected = node.id();
-      say(fill(T.selected, { name: node.data("label"), n: node.connectedEdges().length }));
+      const ties = node.connectedEdges().reduce(function (sum, e) { return sum + (e.data("count") || 1); }, 0);
+      say(fill(T.selected, { name: node.data("label"), n: ties }));
       if (centre) {
-        cy.zoom({ level: Math.max(cy.zoom(), 1.2), renderedPosition: node.renderedPosition() });
+        cy.fit(near, 30);                      // then half that zoom: centred on it, its ties still in view
+        cy.zoom(Math.min(cy.zoom() / 2, 1.5));
         cy.center(node);
       }
     }
@@ -292,7 +295,7 @@
         for (const g of data.groupings[state.grouping].groups.slice(0, 12)) {
           item(list, swatch("group", g.colour), g.label);
         }
-        item(list, swatch("group", data.other_colour), T.size_members);
+        item(list, swatch("group big", data.other_colour), T.size_members);
         item(list, swatch("line wide", null), T.width_count);
       } else {
         const shownGroups = new Map();
@@ -315,11 +318,11 @@
         }
         item(list, swatch("person ring broker", "#fff"), T.broker);
         item(list, swatch("person ring isolated", "#fff"), T.isolated);
-        item(list, swatch("person", "#fff"), T.size_degree);
+        item(list, swatch("person big", data.other_colour), T.size_degree);
         item(list, swatch("line", null), T.width_depth);
         item(list, swatch("line dashed", null), T.dashed);
         if (state.group !== null) {
-          item(list, swatch("group", data.other_colour), T.size_members);
+          item(list, swatch("group big", data.other_colour), T.size_members);
         }
       }
       box.append(title, list);
