@@ -387,8 +387,18 @@ def test_big_sociogram_is_grouped_searchable_and_drills_down_in_a_real_browser(b
         page.wait_for_function("() => document.getElementById('sociogram-live').cy.edges().not('.link')"
                                ".every(e => e.data('depth') === 4)")
         assert cy("cy.edges().not('.link').length") == sum(1 for e in inside if e["depth"] == 4)
-        # a click on an actor highlights its ties
+        # the strength filter (closeness x contacts a month): only ties at least that strong
         page.select_option("#sociogram-depth", "0")
+        strengths = sorted(e["strength"] for e in inside if e["strength"] is not None)
+        least = int(strengths[len(strengths) // 2])
+        page.locator("#sociogram-strength").evaluate(
+            f"el => {{ el.value = '{least}'; el.dispatchEvent(new Event('change')); }}")
+        page.wait_for_function("s => document.getElementById('sociogram-live').cy.edges().not('.link')"
+                               ".every(e => e.data('strength') >= s)", arg=least)
+        assert cy("cy.edges().not('.link').length") == sum(1 for s in strengths if s >= least) < len(inside)
+        assert page.locator("#sociogram-strength-value").inner_text() == str(least)
+        page.locator("#sociogram-strength").evaluate("el => { el.value = '0'; el.dispatchEvent(new Event('change')); }")
+        # a click on an actor highlights its ties
         hub = max(members, key=lambda m: sum(1 for e in inside if m in (e["source"], e["target"])))
         click_node(hub)
         page.locator(f"#sociogram-live[data-selected='{hub}']").wait_for()
