@@ -157,7 +157,7 @@ def test_page_carries_the_interactive_sociogram_and_keeps_the_static_one(live_se
     assert status == 200 and "hidden" in live            # shown by the script only
     assert live["data-src"] == f"/api/analytics/sociogram?actor={TW}n-team-de-esch&lang=en"
     texts = json.loads(live["data-texts"] or "")
-    assert texts == {k: v.en for k, v in SOCIOGRAM_TEXTS.items()}
+    assert texts == {k: SOCIOGRAM_TEXTS(k, "en") for k in SOCIOGRAM_TEXTS} and texts["find"] == "Find"
     assert {"sociogram-search", "sociogram-name", "sociogram-grouping", "sociogram-depth", "sociogram-strength",
             "sociogram-canvas", "sociogram-legend", "sociogram-figure"} <= page.ids
     assert page.scripts[-2:] == ["/static/vendor/cytoscape/cytoscape.min.js", "/static/sociogram.js"]

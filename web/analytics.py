@@ -25,7 +25,7 @@ from kg.analytics import AnalyticsCache, Interactive, analyse, gephi, pictures, 
 from kg.analytics.capital import DIMENSIONS
 from kg.model.namespaces import local_name
 from kg.sparql import queries
-from kg.text import Text
+from kg.text import Strings, Text
 from web import i18n
 from web.context import kg
 from web.i18n import lang
@@ -79,7 +79,7 @@ i18n.STRINGS.add({
 })
 
 # The interactive sociogram (web/static/sociogram.js reads them from the page: data-texts).
-SOCIOGRAM_TEXTS = {
+SOCIOGRAM_TEXTS = Strings({
     "loading": Text(nl="Het interactieve sociogram wordt geladen …", en="Loading the interactive sociogram …"),
     "failed": Text(nl="Het interactieve sociogram kon niet laden; de vaste afbeelding staat hieronder.",
                    en="The interactive sociogram could not load; the static picture is below."),
@@ -121,8 +121,8 @@ SOCIOGRAM_TEXTS = {
     "broker": Text(nl="makelaar", en="broker"),
     "isolated": Text(nl="geïsoleerd", en="isolated"),
     "other": Text(nl="overig", en="other"),
-}
-i18n.STRINGS.add({f"so_{k}": v for k, v in SOCIOGRAM_TEXTS.items()})
+})
+i18n.STRINGS.add({f"so_{k}": SOCIOGRAM_TEXTS[k] for k in SOCIOGRAM_TEXTS})
 
 
 def _cache() -> AnalyticsCache:
@@ -214,7 +214,7 @@ def analytics_page() -> str | tuple[str, int]:
         graph_urls={f: url_for("analytics.graph", fmt=f, **args) for f in gephi.FORMATS},
         json_url=url_for("analytics.api_analytics", **args),
         sociogram_url=url_for("analytics.api_sociogram", **args),
-        sociogram_texts={k: i18n.t(f"so_{k}") for k in SOCIOGRAM_TEXTS},
+        sociogram_texts={k: SOCIOGRAM_TEXTS(k, lg) for k in SOCIOGRAM_TEXTS},
         people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"}))
 
 

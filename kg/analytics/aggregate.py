@@ -164,7 +164,7 @@ def by_community(graph: Sociogram, lang: str) -> Grouping:
     label = {n["iri"]: n["label"] for n in graph["nodes"]}
     found = [sorted(c, key=order.__getitem__) for c in nx.community.louvain_communities(g, seed=COMMUNITY_SEED)]
     found.sort(key=lambda c: (-len(c), order[c[0]]))
-    members = []
+    members: list[tuple[str | None, str, list[str]]] = []
     for i, c in enumerate(found):
         centre = max(c, key=lambda m: (g.degree(m), -order[m]))
         members.append((None, TEXTS("community", lang, n=i + 1, who=label[centre]), c))
