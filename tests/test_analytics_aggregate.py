@@ -9,14 +9,12 @@ from collections import Counter
 
 import pyoxigraph as ox
 import pytest
+from conftest import generated_store
 
 from kg.analytics import AnalyticsCache, analyse, sociogram
 from kg.analytics.aggregate import AGGREGATE_ABOVE, Grouping, Interactive, by_community, by_key, initial
 from kg.analytics.extract import load_region
 from kg.analytics.pictures import OTHER, group_colours
-from kg.pipeline.build import build
-from kg.store import GraphStore
-from synthetic.generate import write
 
 TW = "https://knll-twente.example/id/"
 GEN = "https://region.example/id/"
@@ -108,12 +106,7 @@ def test_communities_are_stable_and_dense_inside(sample) -> None:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
     """A generated region of 600 people: its partnership network has more than 60 actors."""
-    tmp = tmp_path_factory.mktemp("aggregate")
-    write(tmp / "region.nt", 600, seed=3)
-    store = GraphStore(tmp / "store")
-    result = build([tmp / "region.nt"], store)
-    assert result.committed, result.errors or result.violations
-    return store.open()
+    return generated_store(tmp_path_factory.mktemp("aggregate"), 600, seed=3).open()
 
 
 def test_a_big_network_starts_grouped_by_school(generated) -> None:

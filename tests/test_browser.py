@@ -274,18 +274,11 @@ GEN = "https://region.example/id/"
 @pytest.fixture(scope="module")
 def generated_server(tmp_path_factory: pytest.TempPathFactory):
     """The web app over a generated region of 600 people (its partnership network has 82 actors)."""
-    from conftest import TOKEN, LiveServer
+    from conftest import TOKEN, LiveServer, generated_store
 
-    from kg.pipeline.build import build
-    from kg.store import GraphStore
-    from synthetic.generate import write
     from web import create_app
 
-    tmp = tmp_path_factory.mktemp("big-sociogram")
-    write(tmp / "region.nt", 600, seed=3)
-    store = GraphStore(tmp / "store")
-    result = build([tmp / "region.nt"], store)
-    assert result.committed, result.errors or result.violations
+    store = generated_store(tmp_path_factory.mktemp("big-sociogram"), 600, seed=3)
     server = LiveServer(create_app({"KG_STORE": str(store.path), "KG_TOKEN": TOKEN, "KG_SECRET_KEY": "test-secret"}))
     yield server
     server.stop()
