@@ -238,6 +238,16 @@ def test_analytics_pages_in_a_real_browser(browser, live_server, name) -> None:
         assert page.locator("#sociogram .formats a.download").count() == 2   # SVG and PNG
         fits()
         shot("analytics-sociogram", "#sociogram")
+        # in English: the controls, the groupings and what is shown
+        page.goto(base + "/analytics?actor=n-team-de-esch&lang=en")
+        assert len(drawn()) == 16
+        assert page.locator("#sociogram-status").inner_text() == "16 actors and 31 relations shown."
+        assert page.locator("#sociogram-grouping option").all_inner_texts() == [   # one school: not offered
+            "every actor", "by role", "by community (closely tied groups)"]
+        assert page.locator("#sociogram-depth option").all_inner_texts()[-1] == "4 · joint work"
+        page.select_option("#sociogram-grouping", "role")
+        page.locator("#sociogram-live[data-grouping=role]").wait_for()
+        assert page.locator("#sociogram-status").inner_text().startswith("3 groups of 16 actors in all")
 
         # the kijkwijzer: adoption tree and cumulative curve
         page.goto(base + "/analytics?actor=a-kijkwijzer-ol")
@@ -318,6 +328,8 @@ def test_big_sociogram_is_grouped_searchable_and_drills_down_in_a_real_browser(b
     def click_node(node_id: str) -> None:
         """A real click (or tap on the phone) where cytoscape drew the node."""
         page.locator("#sociogram-canvas").evaluate("el => el.scrollIntoView({block: 'center'})")
+        # the scroll event (which tells cytoscape where its canvas went) comes with the next frame
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         box = page.locator("#sociogram-canvas").bounding_box()
         x, y = cy(f"cy.getElementById({json.dumps(node_id)}).renderedPosition()").values()
         if name == "phone":

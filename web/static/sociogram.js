@@ -38,6 +38,11 @@
 
   function say(text) {
     status.textContent = text;
+    if (root.cy) {
+      // the text above the canvas may take more or fewer lines: cytoscape keeps the canvas' place
+      // on the page cached (it notices scrolling and resizing, not this), so it must look again
+      root.cy.resize();
+    }
   }
 
   fetch(src.href, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -65,7 +70,10 @@
 
     // --- the controls ------------------------------------------------------------------
     const grouping = $("sociogram-grouping");
-    for (const by of ["none"].concat(Object.keys(data.groupings))) {
+    const offered = ["school", "role", "community"].filter(function (by) {   // one group is no grouping
+      return by in data.groupings && (data.groupings[by].groups.length > 1 || by === data.initial);
+    });
+    for (const by of ["none"].concat(offered)) {
       const option = document.createElement("option");
       option.value = by;
       option.textContent = T[by] || by;
