@@ -14,14 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 import pytest
 from answer_types import mismatches
-from conftest import TOKEN
+from conftest import TOKEN, generated_store
 
 from kg.answers import expertise
 from kg.model.namespaces import CKG
-from kg.pipeline.build import build
 from kg.sparql import queries
-from kg.store import GraphStore, run_query
-from synthetic.generate import write
+from kg.store import run_query
 from web import create_app
 
 INTERNAL = {"Authorization": f"Bearer {TOKEN}"}
@@ -32,11 +30,7 @@ QUESTIONS = [["W&T"], ["W&T", "digitale geletterdheid"], ["onderzoekend leren"],
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
     """A generated region of 300 people, built into a real store."""
-    tmp = tmp_path_factory.mktemp("finder-pages")
-    write(tmp / "src" / "region.nt", 300, seed=11)
-    store = GraphStore(tmp / "store")
-    assert build([tmp / "src"], store).committed
-    return store.open()
+    return generated_store(tmp_path_factory.mktemp("finder-pages"), 300, seed=11).open()
 
 
 def _without_workplace(results: list[dict]) -> list[dict]:
