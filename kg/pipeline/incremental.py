@@ -216,6 +216,13 @@ class SubjectQuads:
                 index[q.predicate].append(q)
         return index.get(p, [])
 
+    def prefetch(self, subjects: Iterable) -> None:
+        """Read many subjects at once where the store can (a remote store: a batch per request;
+        kg.store.remote_delta.Overlay.prefetch); elsewhere each is read when asked."""
+        fetch = getattr(self.db, "prefetch", None)
+        if fetch is not None:
+            fetch([s for s in subjects if s not in self._quads])
+
     def graphs(self, s, p, o) -> set:
         """The graphs that state (s, p, o)."""
         pairs = self._graphs.get(s)
