@@ -51,6 +51,7 @@ from kg.pipeline.build import BuildResult, Progress, check_quads, core_sources, 
 from kg.pipeline.reason import DEFAULT_REASONER
 from kg.rdf.rdfio import canonical, parse_source
 from kg.store import GraphStore, StoreChanged, log
+from kg.store.remote_delta import same_blank_nodes
 from kg.text import Text
 
 # Graphs an ingest does not read as data: recomputed from the data, or the change log.
@@ -260,6 +261,8 @@ def _check(result: IngestResult, store: GraphStore, delta_of, progress: Progress
             return result
         mapped = result.mapped
         assert mapped is not None and result.changes is not None
+        if not store.keeps_blank_nodes:
+            delta.new = same_blank_nodes(delta.old, delta.new)
 
         progress("read store")
         t0 = time.perf_counter()

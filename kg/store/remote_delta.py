@@ -237,6 +237,31 @@ class Overlay:
         return drop, delete, insert + sorted(after, key=str)
 
 
+def same_blank_nodes(old: list[ox.Quad], new: list[ox.Quad]) -> list[ox.Quad]:
+    """`new` with each blank node that stands where one of `old` stands (the same path of
+    predicates from the same IRI, one on each side) under that one's label: a store that names
+    blank nodes itself (a remote one) then sees only what really changed, not every period anew."""
+
+    def paths(quads: list[ox.Quad]) -> dict:
+        parent = {q.object: (q.subject, q.predicate) for q in quads if isinstance(q.object, ox.BlankNode)}
+        out: dict = {}
+        for b in parent:
+            path, node = [], b
+            while isinstance(node, ox.BlankNode) and node in parent and len(path) < 5:
+                node, p = parent[node]
+                path.append(p.value)
+            if not isinstance(node, ox.BlankNode):
+                out.setdefault((node.value, *path), []).append(b)
+        return {k: v[0] for k, v in out.items() if len(v) == 1}
+
+    before = paths(old)
+    rename = {b: before[k] for k, b in paths(new).items() if k in before}
+    if not rename:
+        return new
+    return [ox.Quad(rename.get(q.subject, q.subject), q.predicate, rename.get(q.object, q.object), q.graph_name)
+            for q in new]
+
+
 def _touches(q: ox.Quad, nodes: set) -> bool:
     return q.subject in nodes or q.object in nodes
 
@@ -280,4 +305,4 @@ class RemoteCandidate:
         self.db = None
 
 
-__all__ = ["Overlay", "RemoteCandidate", "StoreChanged"]
+__all__ = ["Overlay", "RemoteCandidate", "StoreChanged", "same_blank_nodes"]
