@@ -85,10 +85,9 @@ def _keyed(graphs: dict[str, list[ox.Quad]]) -> tuple[dict[str, set[ox.Quad]], s
             unsure.add(g)
             continue
 
-        def term(t):
-            return ox.BlankNode("k" + hashlib.sha256(named[t].encode()).hexdigest()[:24]) if t in named else t
-
-        out[g] = {ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name) for q in quads}
+        renamed = {b: ox.BlankNode("k" + hashlib.sha256(k.encode()).hexdigest()[:24]) for b, k in named.items()}
+        out[g] = {ox.Quad(renamed.get(q.subject, q.subject), q.predicate, renamed.get(q.object, q.object),
+                          q.graph_name) for q in quads}
     return out, unsure
 
 

@@ -14,8 +14,8 @@ description in `graph/regions` (kg.ingest.ownership) and nothing else. The resul
 is a function of the input and the store's other data, so the same input twice
 gives the same store.
 
-On a store that takes deltas (a local folder, a remote SPARQL store: kg.store.remote_delta) the check reads only this region's
-graph and the nodes it touches, and the change goes through kg.pipeline.write: the
+On a store that takes deltas (a local folder; a remote SPARQL store, kg.store.remote_delta) the
+check reads only this region's graph and the nodes it touches, and the change goes through kg.pipeline.write: the
 quads added and removed against the stored region, reasoned and validated for what
 they touch, committed as one generation switch with its entry in the change log
 (kg.store.log). `full=True`, or schema the compiled rules do not

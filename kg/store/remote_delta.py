@@ -148,8 +148,8 @@ class Overlay:
 
     def path(self, b: ox.BlankNode) -> list[tuple]:
         """(subject, predicate, graph) links from an IRI down to remote blank node `b`."""
-        out = []
-        node = b
+        out: list[tuple] = []
+        node: object = b
         while isinstance(node, ox.BlankNode):
             link = self._parent.get(node)
             if link is None or len(out) == 2:
@@ -193,7 +193,8 @@ class Overlay:
         return iter(out)
 
     def named_graphs(self) -> Iterator[ox.NamedNode]:
-        return iter(sorted({ox.NamedNode(g) for g in self.graphs} | set(self.plus.named_graphs()), key=str))
+        mine = {g for g in self.plus.named_graphs() if isinstance(g, ox.NamedNode)}
+        return iter(sorted({ox.NamedNode(g) for g in self.graphs} | mine, key=str))
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         return graph in set(self.named_graphs())
@@ -246,11 +247,12 @@ def same_blank_nodes(old: list[ox.Quad], new: list[ox.Quad]) -> list[ox.Quad]:
         parent = {q.object: (q.subject, q.predicate) for q in quads if isinstance(q.object, ox.BlankNode)}
         out: dict = {}
         for b in parent:
-            path, node = [], b
+            path: list[str] = []
+            node: object = b
             while isinstance(node, ox.BlankNode) and node in parent and len(path) < 5:
                 node, p = parent[node]
                 path.append(p.value)
-            if not isinstance(node, ox.BlankNode):
+            if isinstance(node, ox.NamedNode):
                 out.setdefault((node.value, *path), []).append(b)
         return {k: v[0] for k, v in out.items() if len(v) == 1}
 
@@ -295,7 +297,8 @@ class RemoteCandidate:
         """Send the delta (StoreChanged if another write came since the plan read the store)."""
         assert self.db is not None
         drop, delete, insert = self.db.delta()
-        graphs = sorted(set(self.db.graphs) | {q.graph_name.value for q in insert} - {META_GRAPH})
+        written = {q.graph_name.value for q in insert if isinstance(q.graph_name, ox.NamedNode)}
+        graphs = sorted((set(self.db.graphs) | written) - {META_GRAPH})
         try:
             return self.store.write_delta(self.db.remote, self.base, drop, delete, insert, graphs)
         finally:
