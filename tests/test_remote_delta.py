@@ -166,8 +166,9 @@ def test_remote_deltas_match_the_full_path(servers, second) -> None:
     assert a.committed and b.committed and not a.full
     assert _problems(a) == _problems(b)
     assert_same_store(delta, full)
-    # the stored periods keep their blank nodes: the delta is what changed, not every period anew
-    assert a.change is not None and a.change.counts["added"] + a.change.counts["removed"] < 40, a.change.counts
+    # the stored periods keep their blank nodes: the delta is what changed (the edits above undone,
+    # a tie and a name), not every period anew (1,749 quads each way before same_blank_nodes)
+    assert a.change is not None and a.change.counts["added"] + a.change.counts["removed"] < 100, a.change.counts
     # the log is kept on both paths, in the same update as the change
     assert [c.source for c in log.history(delta.open())][:3] == ["step", "kg edit memberships", "kg edit memberships"]
     assert len(log.history(delta.open())) == len(log.history(full.open())) == 7

@@ -153,6 +153,9 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
 
     newly = {t for t in plus if not asserted_before(t)}
     no_longer = {t for t in minus if not asserted_after(t)}
+    # the rules' joins read by (predicate, object): transitive properties, chain steps, ranges (rederive)
+    joined = rules.transitive | set(rules.chain_steps) | set(rules.ranges)
+    prefetch_objects(db, {t for q in added + removed for t in (q.subject, q.object)}, joined)
     facts = incremental.Facts(db, NOT_REASONED, before)
     kept = incremental.maintain(rules, facts, newly, no_longer, asserted_after)
     inferred_add, inferred_remove = [], []
