@@ -29,6 +29,10 @@ generation the writer read, so a concurrent writer makes the request a no-op and
 gets `StoreChanged` instead of a mix. Virtuoso (recognised by its Server header) refuses large
 update requests, so there a write is a series of requests behind a claim on the generation
 (`RemoteGraphStore._write_batched`), and reads use merge graphs (`RemoteStore._merged`).
+
+A change (an edit, a re-ingest, an undo) is not a replacement: kg.store.remote_delta plans it
+against what it reads of the store and `RemoteGraphStore.write_delta` sends what it deletes and
+inserts, under the same condition (on Virtuoso: the same claim and batches).
 """
 
 from __future__ import annotations
