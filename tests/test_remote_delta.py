@@ -260,3 +260,17 @@ def test_remote_deltas_on_virtuoso(tmp_path) -> None:
         assert len(list(names)) >= 1
     finally:
         server.stop()
+
+
+def test_schema_the_rules_do_not_cover_takes_the_full_path(servers) -> None:
+    """A store whose data states schema (a subclass axiom in a data graph): the compiled rules
+    refuse, and an edit or an ingest on the remote store recomputes instead, as on a folder."""
+    store = open_store(servers[0].spec)
+    ingest.ingest(_twente(), "twente", TWENTE, store)
+    axiom = ox.Quad(ox.NamedNode(TWENTE + "Kijkwijzer"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+                    ox.NamedNode(_CKG + "Artefact"), ox.NamedNode("https://w3id.org/connective-kg/graph/extra"))
+    store.replace_graphs(["https://w3id.org/connective-kg/graph/extra"], [axiom])
+    result = ingest.check_edit(store, "twente", "people", "change", "p017", {"name": "Anna Schema"})
+    assert result.ok and result.full
+    ingest.commit(result, store)
+    assert any(q.object.value == "Anna Schema" for q in store.open().quads_for_pattern(None, None, None, None))
