@@ -26,6 +26,8 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p web/static/vendor/yasgui
 	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css web/static/vendor/yasgui/
+	mkdir -p web/static/vendor/cytoscape
+	cp node_modules/cytoscape/dist/cytoscape.min.js web/static/vendor/cytoscape/
 	touch $@
 
 setup: $(VENV)/.installed $(ASSETS)

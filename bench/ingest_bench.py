@@ -52,7 +52,7 @@ def run(cmd: list[str], budget: float) -> dict:
     finally:
         timer.cancel()
     reader.join(timeout=10)
-    return {"wall": time.perf_counter() - t0, "peak_mb": usage.ru_maxrss / 1024,
+    return {"wall": time.perf_counter() - t0, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
             "returncode": os.waitstatus_to_exitcode(status), "stdout": "".join(out),
             "stderr_tail": proc.stderr.read()[-2000:]}
 

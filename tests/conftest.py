@@ -34,6 +34,18 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[GraphStore, 
     return store, result
 
 
+def generated_store(folder: Path, people: int, seed: int) -> GraphStore:
+    """A synthetic region (synthetic.generate) of `people` people written into `folder` and built
+    into a real store there; fails the test when it does not build."""
+    from synthetic.generate import write
+
+    write(folder / "src" / "region.nt", people, seed=seed)
+    store = GraphStore(folder / "store")
+    result = build([folder / "src"], store)
+    assert result.committed, result.errors or result.violations
+    return store
+
+
 @pytest.fixture(scope="session")
 def sample_db(sample_build: tuple[GraphStore, BuildResult]) -> ox.Store:
     """The built sample, opened read-only (what `kg query` and the web app see)."""

@@ -11,12 +11,10 @@ import random
 import networkx as nx
 import pyoxigraph as ox
 import pytest
+from conftest import generated_store
 
 from kg.analytics import brokers
 from kg.analytics.extract import load_region
-from kg.pipeline.build import build
-from kg.store import GraphStore
-from synthetic.generate import write
 
 TOL = 1e-9
 
@@ -37,12 +35,7 @@ def assert_same_as_networkx(g: nx.Graph, between: dict, constraint: dict) -> Non
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("generated")
-    write(tmp / "region.nt", 200, seed=3)
-    store = GraphStore(tmp / "store")
-    result = build([tmp / "region.nt"], store)
-    assert result.committed, result.errors or result.violations
-    return load_region(store.open(), "internal", "nl")
+    return load_region(generated_store(tmp_path_factory.mktemp("generated"), 200, seed=3).open(), "internal", "nl")
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,9 @@ class Page(HTMLParser):
     def __init__(self, html: str):
         super().__init__()
         self.ids: set[str] = set()
+        self.attrs: dict[str, dict[str, str | None]] = {}
         self.links: list[str] = []
+        self.scripts: list[str] = []
         self.text: list[str] = []
         self.feed(html)
 
@@ -44,6 +46,9 @@ class Page(HTMLParser):
         a = dict(attrs)
         if "id" in a:
             self.ids.add(a["id"])
+            self.attrs[a["id"]] = a
+        if tag == "script":
+            self.scripts.append(a.get("src") or "")
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
 
@@ -110,6 +115,56 @@ def test_public_exports_never_name_hidden_people(live_server) -> None:
         body = get(live_server, path)[2].decode()
         for i in hidden:
             assert names[i] not in body, (path, names[i])
+
+
+def test_sociogram_api_is_the_analysis_graph_with_its_groupings(live_server) -> None:
+    status, ctype, body = get(live_server, "/api/analytics/sociogram?actor=n-plg-wt&lang=en", internal=True)
+    answer = json.loads(body)
+    assert status == 200 and ctype.startswith("application/json")
+    _, _, body = get(live_server, "/api/analytics?actor=n-plg-wt&lang=en", internal=True)
+    graph = json.loads(body)["graph"]
+    assert answer["nodes"] == graph["nodes"] and answer["edges"] == graph["edges"]
+    assert answer["subject"]["iri"] == TW + "n-plg-wt" and answer["view"] == "internal"
+    assert set(answer["groupings"]) == {"school", "community"} and answer["initial"] == "none"   # 37 actors
+    school = answer["groupings"]["school"]
+    assert sum(g["size"] for g in school["groups"]) == len(graph["nodes"])
+    assert sum(link["count"] for link in school["links"]) + sum(g["edges"] for g in school["groups"]) == len(graph["edges"])
+    assert [d["label"] for d in answer["depths"]][-1] == "joint work"
+    assert {g["label"] for g in school["groups"]} >= {"Basisschool De Bron", "Basisschool De Klimop"}
+    status, _, body = get(live_server, "/api/analytics/sociogram")
+    assert status == 400 and json.loads(body)["error"] == "missing actor"
+    status, _, body = get(live_server, "/api/analytics/sociogram?actor=no-such-actor-at-all")
+    assert status == 404 and json.loads(body)["error"] == "unknown"
+
+
+def test_public_sociogram_api_never_names_hidden_people(live_server) -> None:
+    inside = json.loads(get(live_server, "/api/analytics/sociogram?actor=n-plg-wt", internal=True)[2])
+    body = get(live_server, "/api/analytics/sociogram?actor=n-plg-wt")[2].decode()
+    outside = json.loads(body)
+    shown = {n["iri"]: n["label"] for n in outside["nodes"]}
+    hidden = [n["label"] for n in inside["nodes"] if shown[n["iri"]] != n["label"]]
+    assert hidden and outside["view"] == "public"
+    for name in hidden:
+        assert name not in body, name
+
+
+def test_page_carries_the_interactive_sociogram_and_keeps_the_static_one(live_server) -> None:
+    from web.analytics import SOCIOGRAM_TEXTS
+
+    status, _, body = get(live_server, "/analytics?actor=n-team-de-esch&lang=en")
+    page = Page(body.decode())
+    live = page.attrs["sociogram-live"]
+    assert status == 200 and "hidden" in live            # shown by the script only
+    assert live["data-src"] == f"/api/analytics/sociogram?actor={TW}n-team-de-esch&lang=en"
+    texts = json.loads(live["data-texts"] or "")
+    assert texts == {k: SOCIOGRAM_TEXTS(k, "en") for k in SOCIOGRAM_TEXTS} and texts["find"] == "Find"
+    assert {"sociogram-search", "sociogram-name", "sociogram-grouping", "sociogram-depth", "sociogram-strength",
+            "sociogram-canvas", "sociogram-legend", "sociogram-figure"} <= page.ids
+    assert page.scripts[-2:] == ["/static/vendor/cytoscape/cytoscape.min.js", "/static/sociogram.js"]
+    for src in page.scripts:
+        status, ctype, script = get(live_server, src)
+        assert status == 200 and "javascript" in ctype and len(script) > 1000, src
+    assert "cytoscape" not in get(live_server, "/analytics")[2].decode()   # no analysis, no picture
 
 
 def test_person_and_artefact_pages(live_server) -> None:

@@ -188,12 +188,21 @@ def test_analytics_pages_in_a_real_browser(browser, live_server, name) -> None:
         return {n.get_attribute("data-iri")
                 for n in page.locator(f"#sociogram-figure svg.sociogram g.node[data-{flag}=true]").all()}
 
+    def drawn() -> dict[str, str]:
+        """The interactive sociogram's actors as cytoscape holds them: IRI -> label."""
+        page.locator("#sociogram-live[data-state=ready]").wait_for()
+        return page.evaluate("() => Object.fromEntries(document.getElementById('sociogram-live').cy"
+                             ".nodes('[kind = \"actor\"]').map(n => [n.id(), n.data('label')]))")
+
     try:
         # public view first: the isolated kleuter teachers are there, but not by name
         page.goto(base + "/analytics?actor=n-team-de-esch")
         assert page.locator("#analytics-h").inner_text() == "Team Basisschool De Esch"
         assert page.locator("#sociogram-figure svg.sociogram g.node").count() == 16
         assert "Carla Stoffers" not in page.locator("#analytics").inner_text()
+        public = drawn()
+        assert len(public) == 16 and "Carla Stoffers" not in public.values()
+        assert public[TW + "p040"].startswith("leraar, ")             # her role, as the view allows
 
         # sign in through the form (CSRF token included), then the network's page from its actor page
         page.goto(base + "/login")
@@ -207,8 +216,11 @@ def test_analytics_pages_in_a_real_browser(browser, live_server, name) -> None:
         assert page.locator("#analytics").get_attribute("data-kind") == "network"
         assert page.locator("#analytics").get_attribute("data-iri") == TW + "n-team-de-esch"
 
+        # with JavaScript the interactive picture replaces the static one (still in the page, for downloads)
+        assert drawn()[TW + "p040"] == "Carla Stoffers"
+        assert page.locator("#sociogram-live").is_visible() and not page.locator("#sociogram-figure").is_visible()
+        assert page.locator("#sociogram-live").get_attribute("data-grouping") == "none"     # 16 actors
         sociogram = page.locator("#sociogram-figure svg.sociogram")
-        assert sociogram.is_visible()
         assert sociogram.locator("g.node").count() == 16 and sociogram.locator("line.edge").count() >= 30
         assert sociogram.locator("g.legend").count() == 1
         assert nodes("isolated") == {TW + "p038", TW + "p039", TW + "p040"}
@@ -226,6 +238,16 @@ def test_analytics_pages_in_a_real_browser(browser, live_server, name) -> None:
         assert page.locator("#sociogram .formats a.download").count() == 2   # SVG and PNG
         fits()
         shot("analytics-sociogram", "#sociogram")
+        # in English: the controls, the groupings and what is shown
+        page.goto(base + "/analytics?actor=n-team-de-esch&lang=en")
+        assert len(drawn()) == 16
+        assert page.locator("#sociogram-status").inner_text() == "16 actors and 31 relations shown."
+        assert page.locator("#sociogram-grouping option").all_inner_texts() == [   # one school: not offered
+            "every actor", "by role", "by community (closely tied groups)"]
+        assert page.locator("#sociogram-depth option").all_inner_texts()[-1] == "4 · joint work"
+        page.select_option("#sociogram-grouping", "role")
+        page.locator("#sociogram-live[data-grouping=role]").wait_for()
+        assert page.locator("#sociogram-status").inner_text().startswith("3 groups of 16 actors in all")
 
         # the kijkwijzer: adoption tree and cumulative curve
         page.goto(base + "/analytics?actor=a-kijkwijzer-ol")
@@ -244,6 +266,7 @@ def test_analytics_pages_in_a_real_browser(browser, live_server, name) -> None:
         assert page.locator("#next-table tbody tr").count() == 7
         centre = page.locator(f"#sociogram-figure svg.sociogram g.node[data-iri='{TW}a-kijkwijzer-ol']")
         assert centre.get_attribute("data-kind") == "artefact"
+        assert TW + "a-kijkwijzer-ol" in drawn()
         fits()
         shot("analytics-diffusion", "#diffusion")
     finally:
@@ -255,10 +278,162 @@ def test_analytics_pages_in_a_real_browser(browser, live_server, name) -> None:
     assert not errors, f"console errors (CSP violations show up here): {errors}"
 
 
+GEN = "https://region.example/id/"
+
+
+@pytest.fixture(scope="module")
+def generated_server(tmp_path_factory: pytest.TempPathFactory):
+    """The web app over a generated region of 600 people (its partnership network has 82 actors)."""
+    from conftest import TOKEN, LiveServer, generated_store
+
+    from web import create_app
+
+    store = generated_store(tmp_path_factory.mktemp("big-sociogram"), 600, seed=3)
+    server = LiveServer(create_app({"KG_STORE": str(store.path), "KG_TOKEN": TOKEN, "KG_SECRET_KEY": "test-secret"}))
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("name", list(VIEWPORTS))
+def test_big_sociogram_is_grouped_searchable_and_drills_down_in_a_real_browser(browser, generated_server,
+                                                                                name) -> None:
+    """A network of 82 actors (public view): shown as its schools, a name found in its school with its
+    ties highlighted and centred, a school opened to its members, the depth filter, and without
+    JavaScript the static SVG."""
+    import json
+    import urllib.request
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    base = generated_server.url
+    path = "/analytics?actor=" + GEN + "n-partnership-01"
+    with urllib.request.urlopen(base + "/api/analytics/sociogram?actor=" + GEN + "n-partnership-01", timeout=60) as r:
+        data = json.load(r)
+    schools = data["groupings"]["school"]["groups"]
+    group_of = {m: g for g in schools for m in g["members"]}
+    assert len(data["nodes"]) == 82 and data["initial"] == "school"
+
+    context = browser.new_context(locale="nl-NL", **VIEWPORTS[name])
+    requests: list[str] = []
+    errors: list[str] = []
+    context.on("request", lambda req: requests.append(req.url))
+    page = context.new_page()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type in ("error", "warning") else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    live = page.locator("#sociogram-live")
+    width = VIEWPORTS[name]["viewport"]["width"]
+
+    def cy(expression: str):
+        return page.evaluate(f"() => {{ const cy = document.getElementById('sociogram-live').cy; return {expression}; }}")
+
+    def click_node(node_id: str) -> None:
+        """A real click (or tap on the phone) where cytoscape drew the node."""
+        page.locator("#sociogram-canvas").evaluate("el => el.scrollIntoView({block: 'center'})")
+        # the scroll event (which tells cytoscape where its canvas went) comes with the next frame
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        box = page.locator("#sociogram-canvas").bounding_box()
+        x, y = cy(f"cy.getElementById({json.dumps(node_id)}).renderedPosition()").values()
+        if name == "phone":
+            page.touchscreen.tap(box["x"] + x, box["y"] + y)
+        else:
+            page.mouse.click(box["x"] + x, box["y"] + y)
+
+    try:
+        page.goto(base + path)
+        page.locator("#sociogram-live[data-state=ready]").wait_for()
+        # more than 60 actors: the schools, sized by members
+        assert live.get_attribute("data-grouping") == "school" and live.get_attribute("data-group") == ""
+        assert int(live.get_attribute("data-rendered")) == len(schools) < 82 / 3
+        assert cy("cy.nodes('.group').map(n => [n.data('group'), n.data('label')])") == \
+            [[g["id"], f'{g["label"]} ({g["size"]})'] for g in schools]
+        links = data["groupings"]["school"]["links"]
+        assert cy("cy.edges('.link').map(e => e.data('count'))") == [link["count"] for link in links]
+        assert not page.locator("#sociogram-figure").is_visible()
+        assert page.locator("#sociogram-figure svg.sociogram g.node").count() == 82     # still there, for downloads
+        assert page.locator("#sociogram .formats a.download").count() == 2
+        assert page.locator("#sociogram-legend li").count() >= len(schools[:12])
+        page.locator("#sociogram-status").evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(ARTIFACTS / f"analytics-grouped-{name}.png"))
+
+        # search a name: into its school, highlighted with its ties, centred
+        person = max((n for n in data["nodes"] if n["kind"] == "person" and "," not in n["label"]
+                      and group_of[n["iri"]]["id"] != schools[0]["id"]), key=lambda n: (n["degree"], n["iri"]))
+        page.fill("#sociogram-name", person["label"][:-2].lower())       # part of the name, any case
+        page.locator("#sociogram-search button[type=submit]").click()
+        page.locator(f"#sociogram-live[data-selected='{person['iri']}']").wait_for()
+        assert live.get_attribute("data-group") == group_of[person["iri"]]["id"]
+        assert cy(f"cy.getElementById({json.dumps(person['iri'])}).hasClass('selected')")
+        near = set(cy(f"cy.getElementById({json.dumps(person['iri'])}).neighborhood('node').map(n => n.id())"))
+        assert near and all(cy(f"!cy.getElementById({json.dumps(n)}).hasClass('faded')") for n in near)
+        assert cy("cy.nodes('.faded').length") == cy("cy.nodes().length") - len(near) - 1
+        x, y = cy(f"cy.getElementById({json.dumps(person['iri'])}).renderedPosition()").values()
+        w, h = cy("[cy.width(), cy.height()]")
+        assert abs(x - w / 2) < w * 0.05 and abs(y - h / 2) < h * 0.05          # centred
+        status = page.locator("#sociogram-status").inner_text()         # its ties, counted one by one
+        assert person["label"] in status and status.rstrip(".").endswith(f" {person['degree']}")
+        page.locator("#sociogram-status").evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(ARTIFACTS / f"analytics-search-{name}.png"))
+
+        # back to the schools, then open the largest by clicking it: its members, the other schools as points
+        page.locator("#sociogram-back").click()
+        page.locator("#sociogram-live[data-group='']").wait_for()
+        click_node("group:" + schools[0]["id"])
+        page.locator(f"#sociogram-live[data-group='{schools[0]['id']}']").wait_for()
+        members = set(cy("cy.nodes('[kind = \"actor\"]').map(n => n.id())"))
+        assert members == set(schools[0]["members"])
+        inside = [e for e in data["edges"] if {e["source"], e["target"]} <= members]
+        assert cy("cy.edges().not('.link').length") == len(inside)
+        leaving = sum(1 for e in data["edges"] if len({e["source"], e["target"]} & members) == 1)
+        assert cy("cy.edges('.link').reduce((n, e) => n + e.data('count'), 0)") == leaving
+        page.locator("#sociogram-status").evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(ARTIFACTS / f"analytics-drill-down-{name}.png"))
+
+        # the depth filter: only joint work (rank 4) stays, as many edges as the data has
+        page.select_option("#sociogram-depth", "4")
+        page.wait_for_function("() => document.getElementById('sociogram-live').cy.edges().not('.link')"
+                               ".every(e => e.data('depth') === 4)")
+        assert cy("cy.edges().not('.link').length") == sum(1 for e in inside if e["depth"] == 4)
+        # the strength filter (closeness x contacts a month): only ties at least that strong
+        page.select_option("#sociogram-depth", "0")
+        strengths = sorted(e["strength"] for e in inside if e["strength"] is not None)
+        least = int(strengths[len(strengths) // 2])
+        page.locator("#sociogram-strength").evaluate(
+            f"el => {{ el.value = '{least}'; el.dispatchEvent(new Event('change')); }}")
+        page.wait_for_function("s => document.getElementById('sociogram-live').cy.edges().not('.link')"
+                               ".every(e => e.data('strength') >= s)", arg=least)
+        assert cy("cy.edges().not('.link').length") == sum(1 for s in strengths if s >= least) < len(inside)
+        assert page.locator("#sociogram-strength-value").inner_text() == str(least)
+        page.locator("#sociogram-strength").evaluate("el => { el.value = '0'; el.dispatchEvent(new Event('change')); }")
+        # a click on an actor highlights its ties
+        hub = max(members, key=lambda m: sum(1 for e in inside if m in (e["source"], e["target"])))
+        click_node(hub)
+        page.locator(f"#sociogram-live[data-selected='{hub}']").wait_for()
+        assert cy(f"cy.getElementById({json.dumps(hub)}).connectedEdges().every(e => e.hasClass('tied'))")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    finally:
+        context.close()
+
+    assert requests, "the browser made no requests?"
+    outside = [u for u in requests if not local(u, base)]
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+    assert any(u.endswith("/static/vendor/cytoscape/cytoscape.min.js") for u in requests)
+    assert not errors, f"console errors or warnings (CSP violations show up here): {errors}"
+
+    # without JavaScript: the static SVG is the picture, the interactive one stays hidden
+    context = browser.new_context(locale="nl-NL", java_script_enabled=False, **VIEWPORTS[name])
+    try:
+        page = context.new_page()
+        page.goto(base + path)
+        assert page.locator("#sociogram-figure svg.sociogram").is_visible()
+        assert not page.locator("#sociogram-live").is_visible()
+    finally:
+        context.close()
+
+
 def test_screenshots_exist() -> None:
     """The screenshots of the runs above (kept out of git; docs/screenshots has copies)."""
     assert ARTIFACTS.exists(), "the browser test above saves its screenshots here"
-    for what in ("home", "who-knows", "actor", "trace", "network", "analytics-sociogram", "analytics-diffusion"):
+    for what in ("home", "who-knows", "actor", "trace", "network", "analytics-sociogram", "analytics-diffusion",
+                 "analytics-grouped", "analytics-search", "analytics-drill-down"):
         for name in VIEWPORTS:
             f = ARTIFACTS / f"{what}-{name}.png"
             assert f.exists() and f.stat().st_size > 10_000, f

@@ -5,6 +5,7 @@ store's own statements; the page, the API and the command line.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -14,14 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 import pytest
 from answer_types import mismatches
-from conftest import TOKEN
+from conftest import TOKEN, generated_store
 
 from kg.answers import expertise
 from kg.model.namespaces import CKG
-from kg.pipeline.build import build
 from kg.sparql import queries
-from kg.store import GraphStore, run_query
-from synthetic.generate import write
+from kg.store import run_query
 from web import create_app
 
 INTERNAL = {"Authorization": f"Bearer {TOKEN}"}
@@ -32,11 +31,7 @@ QUESTIONS = [["W&T"], ["W&T", "digitale geletterdheid"], ["onderzoekend leren"],
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
     """A generated region of 300 people, built into a real store."""
-    tmp = tmp_path_factory.mktemp("finder-pages")
-    write(tmp / "src" / "region.nt", 300, seed=11)
-    store = GraphStore(tmp / "store")
-    assert build([tmp / "src"], store).committed
-    return store.open()
+    return generated_store(tmp_path_factory.mktemp("finder-pages"), 300, seed=11).open()
 
 
 def _without_workplace(results: list[dict]) -> list[dict]:
@@ -67,6 +62,60 @@ def assert_pages_match(db: ox.Store, topics: list[str], limit: int, view: str = 
     for n, p in enumerate(pages):
         assert p["previous"] == (None if n == 0 else max(0, p["offset"] - limit))
         assert (p["next"] is None) == (n == len(pages) - 1)
+
+
+def test_pages_with_the_snapshots_memo_are_the_same_and_rank_once_per_generation(tmp_path) -> None:
+    """Pages 2, 3, ... reuse the ranking page 1 computed (Snapshot.memo), and give the same pages as
+    without it; a committed change moves the generation, and the next page ranks the new data."""
+    from kg.ingest import pipeline as ingest
+    from kg.ingest.read import read_path
+    from kg.model import resources
+    from kg.store import GraphStore
+    from kg.store.snapshot import Snapshot
+
+    store = GraphStore(tmp_path / "s")
+    base = "https://knll-twente.example/id/"
+    assert ingest.ingest(read_path(resources.sample_dir().parent / "twente-templates"), "twente", base,
+                         store).committed
+    snapshot = Snapshot(store)
+    counted: list[tuple] = []
+
+    def memo(generation: str | None, key: tuple, compute):
+        def counting():
+            counted.append(key)
+            return compute()
+        return snapshot.memo(generation, key, counting)
+
+    def pages(**kw) -> list[dict]:
+        out, offset = [], 0
+        while offset is not None:
+            generation, db = snapshot.current()
+            page = expertise.who_knows_page(db, ["W&T"], limit=7, offset=offset,
+                                            memo=functools.partial(memo, generation), **kw)
+            out.append(page)
+            offset = page["next"]
+        return out
+
+    _, db = snapshot.current()
+    oracle = all_pages(db, ["W&T"], 7)[0]
+    assert len(oracle) > 2
+    assert pages() == oracle
+    assert len(counted) == 1, "the ranking was computed again for a later page"
+    public = all_pages(db, ["W&T"], 7, view="public")[0]
+    assert pages(view="public") == public and len(counted) == 2
+
+    # a committed change: a new person who knows about W&T, with public consent
+    before = snapshot.generation
+    result = ingest.check_edit(store, "twente", "people", "add", None, {
+        "id": "p-memo", "name": "Memo Proef", "roles": "leraar", "organisation": "s-de-bron", "consent": "openbaar",
+        "expertise": "Wetenschap & Techniek"})
+    assert result.ok, [p.message("en") for p in result.problems]
+    ingest.commit(result, store)
+    assert snapshot.current()[0] != before
+    after = pages(view="public")
+    assert len(counted) == 3
+    assert after[0]["total"] == public[0]["total"] + 1
+    assert "Memo Proef" in {r["label"] for p in after for r in p["results"]}
 
 
 @pytest.mark.parametrize("topics", QUESTIONS, ids=lambda t: "+".join(t))

@@ -267,6 +267,25 @@ def test_an_edit_is_the_ingest_of_the_edited_templates(workbooks, tmp_path) -> N
     assert refused.exit_code == 2 and "p999" in refused.output
 
 
+def test_a_readers_view_follows_a_change_that_only_adds(workbooks, tmp_path) -> None:
+    """A first ingest of a second region removes nothing: its delta's added section comes first in the
+    file, and the reader's view must add it (it once read it as removed, and the new region never
+    showed until a restart)."""
+    from kg.store.snapshot import Snapshot
+
+    store = GraphStore(tmp_path / "s")
+    ingest.ingest(workbooks["twente"][1], "twente", workbooks["twente"][0], store)
+    view = Snapshot(store)
+    before = store.generation()
+    base, wb = workbooks["second"]
+    assert ingest.ingest(wb, "second", base, store).committed
+    removed, added = store.deltas_since(before)[0]
+    assert removed == [] and len(added) > 1000
+    assert view.refresh(force=True)
+    assert set(view.db().quads_for_pattern(None, None, None, None)) == set(
+        store.open().quads_for_pattern(None, None, None, None))
+
+
 def test_a_readers_view_follows_a_change_without_copying_the_store(workbooks, tmp_path) -> None:
     """The web app's in-memory view applies a committed change's delta (two copies taking turns) and
     then holds exactly what the store holds; a full write in between makes it take a new copy."""

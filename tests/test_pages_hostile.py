@@ -1,4 +1,5 @@
-"""Hostile input on the actor, network, relation, trace and home pages and /api/trace.
+"""Hostile input on the actor, network, relation, trace, analytics and home pages, /api/trace and
+/api/analytics/sociogram.
 
 A small store is built (kg.pipeline.build.build) from data whose labels, descriptions, roles and
 motivations hold `<script>`, an `<img onerror>`, quotes, `}}{{ 7*7 }}` and `{% if %}`, plus
@@ -182,13 +183,35 @@ def test_trace_json_keeps_hostile_labels_as_data(client) -> None:
     assert HIDDEN_NAME not in str(public)
 
 
+@pytest.mark.parametrize("internal", [False, True], ids=["public", "internal"])
+def test_analytics_page_and_sociogram_json_keep_hostile_labels_as_data(client, internal) -> None:
+    """The interactive sociogram's page (its texts in a data attribute) and its JSON: hostile labels
+    are data, never markup; the public view never names the hidden person, in no grouping."""
+    import json
+
+    r = fetch(client, "/analytics?actor=h-net", internal)
+    assert r.status_code == 200
+    root = assert_clean(r.get_data(as_text=True), "/analytics")
+    live = by_id(root, "sociogram-live")
+    assert live.get("hidden") is not None and json.loads(live.get("data-texts"))["find"] == "Zoek"
+    r = fetch(client, "/api/analytics/sociogram?actor=h-net", internal)
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    body = r.get_json()
+    labels = {n["iri"].rsplit("/", 1)[1]: n["label"] for n in body["nodes"]}
+    assert labels["h-person"] == HOSTILE + " person" and labels["h-art"] == HOSTILE + " art"
+    schools = {g["label"] for g in body["groupings"]["school"]["groups"]}
+    assert HOSTILE + " school A" in schools
+    text = json.dumps(body, ensure_ascii=False)
+    assert (HIDDEN_NAME in text) == internal
+
+
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=range(len(ATTEMPTS)))
 def test_injection_attempts_in_every_parameter_are_4xx_or_not_found(client, attempt) -> None:
     from urllib.parse import quote
 
     q = quote(attempt, safe="")
     for path in (f"/trace?artefact={q}", f"/trace?artefact={q}&next=1", f"/api/trace?artefact={q}",
-                 f"/api/trace?artefact={q}&next=1", f"/doc/{q}", f"/doc/h-art{q}", f"/resource?iri={q}",
+                 f"/api/trace?artefact={q}&next=1", f"/api/analytics/sociogram?actor={q}", f"/doc/{q}", f"/doc/h-art{q}", f"/resource?iri={q}",
                  f"/?lang={q}", f"/doc/h-art?lang={q}"):
         r = client.get(path)
         assert r.status_code < 500, (path, r.status_code)

@@ -44,8 +44,6 @@ REPEAT = 2
 # Measured on 3,000 people (bench/query_bench.py, 2026-12-07): ratio to the baseline, and why.
 _SHAPE = "not yet rewritten (issue 13)"
 OVER_BUDGET: dict[str, str] = {
-    "actor-profile": f"223 x trivial at 3,000, 589 x at 2,000 people: its label and comment subqueries group "
-                     f"every resource of the store before the join; {_SHAPE}",
     "capital-profile": f"9,150 x trivial; {_SHAPE}",
     "contact-reach": f"2,816 x trivial; {_SHAPE}",
     "covenant-commitments": f"12,064 x trivial; {_SHAPE}",
@@ -142,6 +140,8 @@ def _rows(results: ox.QuerySolutions) -> list[tuple]:
 def _cases(db: ox.Store, q: queries.NamedQuery, example: dict[str, str], actors: list[str]) -> list[dict]:
     """The example, and the example with each actor in place of each actor parameter."""
     raws = [example] + [dict(example, **{p.name: a}) for p in q.params if p.type == "actor" for a in actors]
+    raws += [dict(example, **{p.name: queries.resolve_actor(db, a).value}) for p in q.params if p.type == "iri"
+             for a in actors]
     return [{p.name: queries.convert(db, p, raw.get(p.name, p.default)) for p in q.params} for raw in raws]
 
 

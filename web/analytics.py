@@ -2,6 +2,7 @@
 
 /analytics?actor=ID                  the page (network, school, person or artefact; ?people_only=1, ?topic=)
 /api/analytics?actor=ID              the analysis as JSON (kg.analytics' documented shape)
+/api/analytics/sociogram?actor=ID    its sociogram with groupings by school and community (the interactive picture)
 /analytics/picture/NAME.svg|.png     a picture (sociogram, depth, tree, curve)
 /analytics/table/NAME.csv            a table
 /analytics/graph.graphml|.gexf       the sociogram's graph, for Gephi
@@ -14,16 +15,17 @@ ambiguous name (with its candidates) or an unknown topic; 404 for an unknown nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from kg.analytics import AnalyticsCache, analyse, gephi, pictures, tables
+from kg.analytics import AnalyticsCache, Interactive, analyse, gephi, pictures, sociogram, tables
 from kg.analytics.capital import DIMENSIONS
 from kg.model.namespaces import local_name
 from kg.sparql import queries
-from kg.text import Text
+from kg.text import Strings, Text
 from web import i18n
 from web.context import kg
 from web.i18n import lang
@@ -76,6 +78,52 @@ i18n.STRINGS.add({
     "an_table_scroll": Text(nl="Tabel; schuif opzij als hij breder is dan het scherm", en="Table; scroll sideways when it is wider than the screen"),
 })
 
+# The interactive sociogram (web/static/sociogram.js reads them from the page: data-texts).
+SOCIOGRAM_TEXTS = Strings({
+    "loading": Text(nl="Het interactieve sociogram wordt geladen …", en="Loading the interactive sociogram …"),
+    "failed": Text(nl="Het interactieve sociogram kon niet laden; de vaste afbeelding staat hieronder.",
+                   en="The interactive sociogram could not load; the static picture is below."),
+    "canvas": Text(nl="Interactief sociogram; dezelfde gegevens staan als lijst onder de afbeelding.",
+                   en="Interactive sociogram; the same data is a list below the picture."),
+    "help": Text(nl="Zoom met het wiel of twee vingers, sleep om te schuiven; klik op een actor voor zijn verbindingen, "
+                    "op een groep voor haar leden.",
+                 en="Zoom with the wheel or two fingers, drag to pan; click an actor for its ties, a group for its "
+                    "members."),
+    "show": Text(nl="Toon", en="Show"),
+    "none": Text(nl="alle actoren", en="every actor"),
+    "school": Text(nl="per school of organisatie", en="by school or organisation"),
+    "role": Text(nl="per rol", en="by role"),
+    "community": Text(nl="per groep die veel onderling verbonden is", en="by community (closely tied groups)"),
+    "depth": Text(nl="Diepte ten minste", en="Depth at least"),
+    "any_depth": Text(nl="elke relatie", en="any relation"),
+    "strength": Text(nl="Sterkte ten minste", en="Strength at least"),
+    "search": Text(nl="Zoek een naam", en="Find a name"),
+    "find": Text(nl="Zoek", en="Find"),
+    "back": Text(nl="Terug naar het overzicht", en="Back to the overview"),
+    "fit": Text(nl="Alles in beeld", en="Fit to screen"),
+    "not_found": Text(nl="Niemand met „{q}” in dit sociogram.", en="No one called “{q}” in this sociogram."),
+    "selected": Text(nl="{name}; verbindingen in beeld: {n}.", en="{name}; ties shown: {n}."),
+    "overview": Text(nl="{groups} groepen met samen {actors} actoren; klik op een groep om de leden te zien.",
+                     en="{groups} groups of {actors} actors in all; click a group to see its members."),
+    "inside": Text(nl="{group}: {n} leden; de andere groepen staan er als één punt bij.",
+                   en="{group}: {n} members; the other groups are one point each."),
+    "all": Text(nl="{actors} actoren en {edges} relaties in beeld.", en="{actors} actors and {edges} relations shown."),
+    "legend": Text(nl="Legenda", en="Legend"),
+    "size_members": Text(nl="grootte van een groep: aantal leden", en="size of a group: number of members"),
+    "size_degree": Text(nl="grootte van een actor: aantal relaties", en="size of an actor: number of relations"),
+    "width_depth": Text(nl="lijndikte: diepte van de interactie", en="line width: depth of interaction"),
+    "width_count": Text(nl="lijndikte tussen groepen: aantal relaties", en="line width between groups: number of relations"),
+    "dashed": Text(nl="stippellijn: via een artefact (bemiddeling, auteur)", en="dashed line: through an artefact (mediation, authorship)"),
+    "person": Text(nl="persoon", en="person"),
+    "artefact": Text(nl="artefact", en="artefact"),
+    "network": Text(nl="netwerk", en="network"),
+    "organisation": Text(nl="organisatie", en="organisation"),
+    "broker": Text(nl="makelaar", en="broker"),
+    "isolated": Text(nl="geïsoleerd", en="isolated"),
+    "other": Text(nl="overig", en="other"),
+})
+i18n.STRINGS.add({f"so_{k}": SOCIOGRAM_TEXTS[k] for k in SOCIOGRAM_TEXTS})
+
 
 def _cache() -> AnalyticsCache:
     return current_app.extensions["analytics"]
@@ -97,6 +145,12 @@ def _run(text: str, people_only: bool, topics: tuple[str, ...]) -> dict[str, Any
     return analyse(db, text, None, view(), lang(), people_only, topics, today(), ctx.snapshot.generation, _cache())
 
 
+def _run_sociogram(text: str, people_only: bool, topics: tuple[str, ...]) -> Interactive:
+    ctx = kg()
+    return sociogram(ctx.db(), text, None, view(), lang(), people_only, topics, today(), ctx.snapshot.generation,
+                     _cache())
+
+
 def _problem(e: queries.QueryError) -> tuple[str, int, list[dict[str, str]]]:
     if isinstance(e, queries.AmbiguousName):
         return "an_ambiguous", 400, [{"iri": iri, "label": label} for iri, label in e.candidates]
@@ -114,11 +168,22 @@ def _export_args(result: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/api/analytics")
 def api_analytics() -> Response | tuple[Response, int]:
+    return _api(_run)
+
+
+@bp.get("/api/analytics/sociogram")
+def api_sociogram() -> Response | tuple[Response, int]:
+    """The sociogram with its groupings (kg.analytics.aggregate.Interactive), in the request's view."""
+    return _api(_run_sociogram)
+
+
+def _api(compute: Callable[[str, bool, tuple[str, ...]], Any]) -> Response | tuple[Response, int]:
+    """`compute(*params)` as JSON, or the error: 400 without an actor or for an ambiguous name, 404."""
     text = request.args.get("actor", "").strip()
     if not text or len(text) > MAX_NAME:
         return jsonify({"error": "missing actor", "message": i18n.both("an_missing")}), 400
     try:
-        result = _run(*_params())
+        result = compute(*_params())
     except queries.QueryError as e:
         key, status, candidates = _problem(e)
         body: dict[str, Any] = {"error": key.removeprefix("an_"), "actor": text, "message": i18n.both(key)}
@@ -148,6 +213,8 @@ def analytics_page() -> str | tuple[str, int]:
         table_urls={n: url_for("analytics.table", name=n, **args) for n in found},
         graph_urls={f: url_for("analytics.graph", fmt=f, **args) for f in gephi.FORMATS},
         json_url=url_for("analytics.api_analytics", **args),
+        sociogram_url=url_for("analytics.api_sociogram", **args),
+        sociogram_texts={k: SOCIOGRAM_TEXTS(k, lg) for k in SOCIOGRAM_TEXTS},
         people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"}))
 
 

@@ -7,6 +7,7 @@ the page's language on pages and in Dutch and English in JSON (status 400).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -93,10 +94,12 @@ def _answer(texts: list[str], types: list[str]) -> dict:
     public view only (kg.federation.federated)."""
     registry = federation.wanted(_no_federation)
     args = request.args
+    snapshot = kg().snapshot
+    generation, db = snapshot.current()
     return federation.for_client(kg_federation.who_knows(
-        kg().db(), registry, texts, lang(), types or None, federation.timeout(), view=view(),
+        db, registry, texts, lang(), types or None, federation.timeout(), view=view(),
         organisation=args.get("organisation"), network=args.get("network"), limit=args.get("limit"),
-        offset=args.get("offset")))
+        offset=args.get("offset"), memo=functools.partial(snapshot.memo, generation)))
 
 
 def _page_url(offset: int | None) -> str | None:

@@ -6,6 +6,7 @@ strength, depth), `openness` (density, clustering, E-I), `brokers` (betweenness,
 effective size, brokerage), `cohesion` (isolates, weak groups, k-core vs declared level),
 `access` (trusted paths to expertise), `diffusion` (adoption curve, intervals, reach, carriers,
 next adopters), `capital` (professional capital), `subjects` (one subject's analysis as JSON),
+`aggregate` (the sociogram grouped by school or community, for the interactive picture),
 `tables` (CSV), `gephi` (GraphML, GEXF), `pictures` (SVG, drawn with kg.pictures), `html` (a
 self-contained HTML report), `cache` (results per store generation).
 
@@ -18,11 +19,12 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kg.analytics import subjects
+from kg.analytics import aggregate, subjects
+from kg.analytics.aggregate import Interactive
 from kg.analytics.cache import AnalyticsCache
 from kg.analytics.subjects import KINDS, Analysis, NotThatKind
 
-__all__ = ["AnalyticsCache", "Analysis", "KINDS", "NotThatKind", "analyse"]
+__all__ = ["AnalyticsCache", "Analysis", "Interactive", "KINDS", "NotThatKind", "analyse", "sociogram"]
 
 
 def analyse(db: ox.Store, text: str, kind: str | None = None, view: str = "internal", lang: str = "nl",
@@ -38,3 +40,15 @@ def analyse(db: ox.Store, text: str, kind: str | None = None, view: str = "inter
     key = ("subject", view, lang, text, kind, people_only, tuple(topics), today)
     return cache.subject(generation, key, lambda: subjects.analyse(db, region, text, kind, people_only,
                                                                    tuple(topics), today))
+
+
+def sociogram(db: ox.Store, text: str, kind: str | None = None, view: str = "internal", lang: str = "nl",
+              people_only: bool = False, topics: tuple[str, ...] = (), today: str | None = None,
+              generation: str | None = None, cache: AnalyticsCache | None = None) -> Interactive:
+    """The sociogram of `analyse(...)` (same arguments) with its groupings by school and by
+    community, for the interactive picture (kg.analytics.aggregate); cached like the analysis."""
+    cache = cache or AnalyticsCache()
+    result = analyse(db, text, kind, view, lang, people_only, topics, today, generation, cache)
+    region = cache.region(db, generation, view, lang)
+    key = ("sociogram", view, lang, text, kind, people_only, tuple(topics), today)
+    return cache.subject(generation, key, lambda: aggregate.interactive(region, result))

@@ -16,6 +16,7 @@ dashed lines for artefact relations (mediation, authorship); a legend inside the
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kg.pictures import layout
@@ -78,7 +79,7 @@ def svg(uid: str, width: float, height: float, title: str, desc: str, body: list
     return document(uid, width, height, title, desc, body, cls, font=STANDALONE_FONT, background="#fff")
 
 
-def group_colours(nodes: list[dict[str, Any]]) -> dict[str, str]:
+def group_colours(nodes: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """Group IRI -> colour: the largest groups get the palette (ties by label), the rest OTHER."""
     sizes: dict[str, tuple[int, str]] = {}
     for n in nodes:

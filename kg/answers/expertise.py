@@ -38,7 +38,7 @@ The result is plain JSON (see docs/expertise-finder.md)::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
 import pyoxigraph as ox
@@ -96,6 +96,7 @@ KIND_ORDER = ("attribution", "authored", "artefact", "network", "declared", "joi
 
 # What kinds of actor can be asked for (the four branches under ckg:Actor).
 TYPES = ("person", "artefact", "network", "organisation")
+Memo = Callable[[tuple, Callable[[], Any]], Any]  # (key, compute) -> compute(), maybe kept from before
 
 # "Did you mean": difflib similarity needed to suggest a topic, and how many.
 SUGGESTION_CUTOFF = 0.6
@@ -469,19 +470,22 @@ def workplace(db: ox.Store, iri: str, view: str = "internal", lang: str = "nl") 
 def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", lang: str = "nl",
                    types: Collection[str] | None = None, organisation: str | None = None,
                    network: str | None = None, limit: int | str | None = DEFAULT_LIMIT,
-                   offset: int | str | None = 0) -> WhoKnowsPage:
+                   offset: int | str | None = 0, memo: Memo | None = None) -> WhoKnowsPage:
     """One page of who_knows: results `offset` to `offset + limit` of the same ranking, each with
     its evidence and where it works ("workplace"), plus "total", "limit", "offset", "next" and
     "previous" (the offsets of the neighbouring pages, null at either end) and "filters".
 
     `organisation` keeps the people of that organisation or one under it (and those
     organisations); `network` keeps the network's members (and networks under it); both by IRI,
-    id or name. Raises FinderError as who_knows does, and for a bad limit, offset or filter."""
+    id or name. Raises FinderError as who_knows does, and for a bad limit, offset or filter.
+    `memo(key, compute)` may keep the ranking for the next pages (kg.store.snapshot.Snapshot.memo)."""
     limit_, offset_ = check_page(limit, offset)
     wanted = check_types(types)
     asked = resolve_topics(db, topics, view, lang)
     filters: Filters = {"types": list(wanted), "organisation": None, "network": None}
-    ranked = ranking(db, asked, view, lang, wanted)
+    key = ("who-knows-ranking", tuple(t["iri"] for t in asked), view, lang, wanted)
+    ranked = memo(key, lambda: ranking(db, asked, view, lang, wanted)) if memo else ranking(db, asked, view, lang,
+                                                                                             wanted)
     for param, query, text, kind in (("organisation", "finder-organisation", organisation, _ORGANISATION),
                                      ("network", "finder-network", network, _NETWORK)):
         if text and text.strip():

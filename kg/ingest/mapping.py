@@ -131,7 +131,7 @@ FIXED_CLASS = {"memberships": CKG + "Membership", "adoptions": CKG + "Adoption",
 TYPE_LIST = {"organisations": "organisation-type", "networks": "network-type", "artefacts": "artefact-type"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per cell a triple came from: hundreds of thousands in a region
 class Cell:
     template: str
     row: int

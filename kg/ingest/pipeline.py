@@ -125,6 +125,7 @@ def base_for(region: str, given: str | None, store: GraphStore | None,
     return resolve_base(region, given, infos, local_name, local_base)
 
 
+@write.collector_paused()
 def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
           reasoner: str = DEFAULT_REASONER, progress: Progress = no_progress, full: bool = False,
           who: str = "", source: str = "", complete: bool = True) -> IngestResult:
@@ -310,6 +311,7 @@ def _check(result: IngestResult, store: GraphStore, delta_of, progress: Progress
     return result
 
 
+@write.collector_paused()
 def check_edit(store: GraphStore, region: str, template: str, action: str, key: str | None,
                values: dict[str, str], who: str = "", progress: Progress = no_progress) -> IngestResult:
     """One row of a stored region added, changed or removed (kg.ingest.edit), checked as a delta: the
@@ -404,6 +406,7 @@ def _taken(mapped: Mapped, taken: dict[ox.NamedNode, set[str]], base: str) -> li
     return out
 
 
+@write.collector_paused()
 def commit(result: IngestResult, store: GraphStore, progress: Progress = no_progress) -> None:
     """Write a clean check's result with one atomic switch, logged; refuse if the store moved on."""
     if not result.ok or (result.plan is None and not result.quads):
@@ -472,6 +475,7 @@ class UndoResult:
         return self.plan is not None and not self.plan.violations and not self.plan.inconsistencies
 
 
+@write.collector_paused()
 def undo(store: GraphStore, number: int, who: str = "", progress: Progress = no_progress,
          dry_run: bool = False) -> UndoResult:
     """Undo logged change `number`: its inverse delta through the same checks, committed and logged

@@ -202,6 +202,7 @@ class SubjectQuads:
         self._quads: dict = {}  # subject -> [quad]
         self._by_predicate: dict = {}  # subject -> predicate -> [quad]
         self._graphs: dict = {}  # subject -> (predicate, object) -> {graph}
+        self._outside: dict = {}  # (subject, graphs) -> predicate | None -> [quad not in graphs]
 
     def __call__(self, s, p=None) -> list[ox.Quad]:
         got = self._quads.get(s)
@@ -222,6 +223,18 @@ class SubjectQuads:
         fetch = getattr(self.db, "prefetch", None)
         if fetch is not None:
             fetch([s for s in subjects if s not in self._quads])
+
+    def outside(self, s, graphs: frozenset, p=None) -> list[ox.Quad]:
+        """The subject's quads (with predicate `p`) in graphs other than `graphs`; kept, as a change
+        asks for the same subject's data many times."""
+        index = self._outside.get((s, graphs))
+        if index is None:
+            index = self._outside[(s, graphs)] = defaultdict(list)
+            for q in self(s):
+                if q.graph_name not in graphs:
+                    index[None].append(q)
+                    index[q.predicate].append(q)
+        return index.get(p, [])
 
     def graphs(self, s, p, o) -> set:
         """The graphs that state (s, p, o)."""
@@ -250,7 +263,7 @@ class Facts:
 
     def __init__(self, db: ox.Store, excluded: Iterable[str], by_subject: SubjectQuads | None = None):
         self.db = db
-        self.excluded = {ox.NamedNode(g) for g in excluded}
+        self.excluded = frozenset(ox.NamedNode(g) for g in excluded)
         self.by_subject = by_subject or SubjectQuads(db)
         self.plus: set = set()
         self.minus: set = set()
@@ -260,7 +273,7 @@ class Facts:
     def _stored(self, s, p, o) -> Iterator[ox.Quad]:
         ex = self.excluded
         if s is not None:  # the subject's quads, read once
-            return (q for q in self.by_subject(s, p) if (o is None or q.object == o) and q.graph_name not in ex)
+            return (q for q in self.by_subject.outside(s, ex, p) if o is None or q.object == o)
         return (q for q in self.db.quads_for_pattern(s, p, o, None) if q.graph_name not in ex)
 
     def in_store(self, fact: Fact) -> bool:

@@ -16,10 +16,12 @@ raises `incremental.Unsupported` and the caller takes the full path.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -47,7 +49,7 @@ from kg.store.local import Candidate
 
 NOT_DATA = {ox.NamedNode(g) for g in (INFERRED_GRAPH, PUBLIC_GRAPH, CHANGES_GRAPH)}  # not asserted facts
 NOT_REASONED = [PUBLIC_GRAPH, CHANGES_GRAPH]
-_NOT_VIEWED = {ox.NamedNode(g) for g in (PUBLIC_GRAPH, CHANGES_GRAPH, ONTOLOGY_GRAPH)}
+_NOT_VIEWED = frozenset(ox.NamedNode(g) for g in (PUBLIC_GRAPH, CHANGES_GRAPH, ONTOLOGY_GRAPH))
 _INFERRED, _PUBLIC, _ONTOLOGY = (ox.NamedNode(g) for g in (INFERRED_GRAPH, PUBLIC_GRAPH, ONTOLOGY_GRAPH))
 _TYPE = incremental.TYPE
 # Constraints that read a node through another node's statement about it (kg shapes): the
@@ -67,6 +69,23 @@ _RULE_PREDICATES = [ox.NamedNode(OWL + n) for n in (
 _RULE_TYPES = [ox.NamedNode(OWL + n) for n in (
     "TransitiveProperty", "SymmetricProperty", "FunctionalProperty", "InverseFunctionalProperty", "Restriction",
     "AsymmetricProperty", "IrreflexiveProperty", "ReflexiveProperty")]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a write runs. A write allocates millions of terms and
+    tuples that live until it ends; the collector re-scanned them over and over (about a fifth
+    of a 10,000-person ingest's CPU time, bench/write_bench.py). Reference counting still frees
+    everything acyclic; the cycles left are collected when the collector is back on. Nested or
+    concurrent writes leave it to the outermost one."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @dataclass
@@ -138,39 +157,11 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
             raise ValueError(f"a change states data, not {q.graph_name.value}")
         if incremental.states_schema(q.predicate, q.object):
             raise incremental.Unsupported(f"the change states schema ({q.predicate.value})")
-    plus: dict = defaultdict(set)
-    minus: dict = defaultdict(set)
-    for q in added:
-        plus[(q.subject, q.predicate, q.object)].add(q.graph_name)
-    for q in removed:
-        minus[(q.subject, q.predicate, q.object)].add(q.graph_name)
-
-    def asserted_before(t: tuple) -> bool:
-        return bool(before.graphs(*t) - NOT_DATA)
-
-    def asserted_after(t: tuple) -> bool:
-        return t in plus or bool(before.graphs(*t) - NOT_DATA - minus.get(t, set()))
-
-    newly = {t for t in plus if not asserted_before(t)}
-    no_longer = {t for t in minus if not asserted_after(t)}
-    # the rules' joins read by (predicate, object): transitive properties, chain steps, ranges (rederive)
-    joined = rules.transitive | set(rules.chain_steps) | set(rules.ranges)
-    prefetch_objects(db, {t for q in added + removed for t in (q.subject, q.object)}, joined)
-    facts = incremental.Facts(db, NOT_REASONED, before)
-    kept = incremental.maintain(rules, facts, newly, no_longer, asserted_after)
-    inferred_add, inferred_remove = [], []
-    for t in kept.entered | kept.left | newly | no_longer:
-        q = ox.Quad(*t, _INFERRED)
-        want = t in facts and not asserted_after(t) and incremental.is_data_entailment(*t)
-        has = _INFERRED in before.graphs(*t)
-        if want and not has:
-            inferred_add.append(q)
-        elif has and not want:
-            inferred_remove.append(q)
+    inferred_add, inferred_remove, changed = _inferred_delta(db, before, added, removed, rules)
     applied_add, applied_remove = added + inferred_add + list(log), removed + inferred_remove
     candidate.apply(applied_add, applied_remove)
     after = before.applied(applied_add, applied_remove)
-    changed = [(q.subject, q.predicate, q.object) for q in added + removed + inferred_add + inferred_remove]
+    del before  # the subjects' quads before the change: `after` has what is still needed
     timings["reason"] = time.perf_counter() - t0
 
     # validated before the public view is written: the view does not read it, and it doubles what is read
@@ -204,11 +195,48 @@ def prefetch_objects(db: ox.Store, nodes: Iterable, predicates: Iterable | None 
         fetch(nodes, predicates)
 
 
+def _inferred_delta(db: ox.Store, before: incremental.SubjectQuads, added: list[ox.Quad], removed: list[ox.Quad],
+                    rules: incremental.Rules) -> tuple[list[ox.Quad], list[ox.Quad], list[tuple]]:
+    """The inferred quads to add and remove for asserted `added`/`removed` (not applied yet), and the
+    (s, p, o) of every quad the change adds or removes. Its overlays (the closure's change) are most
+    of a first ingest's peak memory: they go when it returns."""
+    plus: dict = defaultdict(set)
+    minus: dict = defaultdict(set)
+    for q in added:
+        plus[(q.subject, q.predicate, q.object)].add(q.graph_name)
+    for q in removed:
+        minus[(q.subject, q.predicate, q.object)].add(q.graph_name)
+
+    def asserted_before(t: tuple) -> bool:
+        return bool(before.graphs(*t) - NOT_DATA)
+
+    def asserted_after(t: tuple) -> bool:
+        return t in plus or bool(before.graphs(*t) - NOT_DATA - minus.get(t, set()))
+
+    newly = {t for t in plus if not asserted_before(t)}
+    no_longer = {t for t in minus if not asserted_after(t)}
+    # the rules' joins read by (predicate, object): transitive properties, chain steps, ranges (rederive)
+    joined = rules.transitive | set(rules.chain_steps) | set(rules.ranges)
+    prefetch_objects(db, {t for q in added + removed for t in (q.subject, q.object)}, joined)
+    facts = incremental.Facts(db, NOT_REASONED, before)
+    kept = incremental.maintain(rules, facts, newly, no_longer, asserted_after)
+    inferred_add, inferred_remove = [], []
+    changed = list(plus) + list(minus)  # the (s, p, o) of every quad added or removed
+    for t in kept.entered | kept.left | newly | no_longer:
+        want = t in facts and not asserted_after(t) and incremental.is_data_entailment(*t)
+        has = _INFERRED in before.graphs(*t)
+        if want != has:
+            (inferred_add if want else inferred_remove).append(ox.Quad(*t, _INFERRED))
+            changed.append(t)
+    return inferred_add, inferred_remove, changed
+
+
 def _data(db: ox.Store, s=None, p=None, o=None, by_subject: incremental.SubjectQuads | None = None) -> list[ox.Quad]:
     """The viewed quads (data, vocabularies, inferred) matching a pattern (with a subject: from
     `by_subject`, which must describe `db` as it is, when given)."""
     if s is not None and by_subject is not None:
-        return [q for q in by_subject(s, p) if q.graph_name not in _NOT_VIEWED and (o is None or q.object == o)]
+        quads = by_subject.outside(s, _NOT_VIEWED, p)
+        return quads if o is None else [q for q in quads if q.object == o]
     return [q for q in db.quads_for_pattern(s, p, o, None) if q.graph_name not in _NOT_VIEWED]
 
 
@@ -336,7 +364,7 @@ def _inconsistencies(db: ox.Store, nodes: set, by_subject: incremental.SubjectQu
     """kg.pipeline.reason.inconsistencies for the nodes whose statements changed (their types; the
     rules derive no owl:Nothing and sameAs takes the full path)."""
     ontology = rdflib_graph(db.quads_for_pattern(None, None, None, _ONTOLOGY))
-    disjoint = {frozenset(pair) for pair in disjoint_pairs(ontology)}
+    disjoint = {frozenset(ox.NamedNode(str(c)) for c in pair) for pair in disjoint_pairs(ontology)}
     clashing = []
     if by_subject is not None:
         by_subject.prefetch(nodes)
@@ -345,8 +373,7 @@ def _inconsistencies(db: ox.Store, nodes: set, by_subject: incremental.SubjectQu
             continue
         types = _data(db, n, _TYPE, by_subject=by_subject)
         classes = {q.object for q in types}
-        if len(classes) > 1 and any(frozenset((ox.NamedNode(str(a)), ox.NamedNode(str(b)))) <= classes
-                                    for a, b in map(tuple, disjoint)):
+        if len(classes) > 1 and any(pair <= classes for pair in disjoint):
             clashing.extend(types)
     if not clashing:
         return []

@@ -60,18 +60,26 @@ class Candidate:
         self.path = path
         self.base = base  # the generation it started from (None: empty store)
         self.db: ox.Store | None = ox.Store(str(path))
-        self.added: list[ox.Quad] = []
-        self.removed: list[ox.Quad] = []
+        self.counts = {"removed": 0, "added": 0}
 
     def apply(self, added: list[ox.Quad], removed: list[ox.Quad]) -> None:
-        """Remove `removed` and add `added` (quads known to be absent resp. present), and remember them."""
+        """Remove `removed` and add `added` (quads known to be absent resp. present), and note them for
+        the delta file (on disk as they come: a first ingest's delta is millions of quads)."""
         assert self.db is not None
         for q in removed:
             self.db.remove(q)
         if added:  # the candidate is private until its switch: no transaction needed, bulk is ~10x faster
             self.db.bulk_extend(added)
-        self.removed.extend(removed)
-        self.added.extend(added)
+        for name, quads in (("removed", removed), ("added", added)):
+            if quads:
+                with open(self._part(name), "ab") as fh:
+                    ox.serialize(quads, fh, ox.RdfFormat.N_QUADS)
+                self.counts[name] += len(quads)
+
+    def _part(self, name: str) -> Path:
+        """Where the delta's `name` section is kept until the commit (inside the candidate's folder,
+        where RocksDB ignores it and a discard removes it)."""
+        return self.path / f"kg-delta-{name}.nq"
 
     def _close(self) -> None:
         if self.db is not None:
@@ -87,7 +95,8 @@ class Candidate:
             store._check_expected(self.base)
             store._remove_unreferenced()
             gen = store._next_generation()
-            _write_delta(gen.with_name(gen.name + DELTA_SUFFIX), self.base, self.added, self.removed)
+            _write_delta(gen.with_name(gen.name + DELTA_SUFFIX), self.base, self.counts,
+                         {name: self._part(name) for name in self.counts})
             os.rename(self.path, gen)
             store._switch_to(gen)
             return gen.name
@@ -103,14 +112,18 @@ class Candidate:
                 return
 
 
-def _write_delta(path: Path, base: str | None, added: list[ox.Quad], removed: list[ox.Quad]) -> None:
-    """`path`: the generation before, then the removed and the added quads, as N-Quads sections."""
+def _write_delta(path: Path, base: str | None, counts: dict[str, int], parts: dict[str, Path]) -> None:
+    """`path`: the generation before, then the removed and the added quads (from the N-Quads files
+    `parts`, which are removed), as N-Quads sections."""
     tmp = path.with_name("." + path.name)
     with open(tmp, "wb") as fh:
-        fh.write(f"# base {base or ''}\n# removed {len(removed)}\n".encode())
-        ox.serialize(removed, fh, ox.RdfFormat.N_QUADS)
-        fh.write(f"# added {len(added)}\n".encode())
-        ox.serialize(added, fh, ox.RdfFormat.N_QUADS)
+        fh.write(f"# base {base or ''}\n".encode())
+        for name in ("removed", "added"):
+            fh.write(f"# {name} {counts[name]}\n".encode())
+            if parts[name].exists():
+                with open(parts[name], "rb") as part:
+                    shutil.copyfileobj(part, fh, 1 << 20)
+                parts[name].unlink()
     os.replace(tmp, path)
 
 
@@ -123,7 +136,8 @@ def read_delta(path: Path) -> tuple[str | None, list[ox.Quad], list[ox.Quad]] | 
     head, _, rest = text.partition(b"\n")
     base = head.decode()[len("# base "):] or None
     _, _, rest = rest.partition(b"\n")
-    removed_text, _, added_text = rest.partition(b"\n# added ")
+    # the added section's header starts a line: the first one when nothing was removed
+    removed_text, _, added_text = (b"", b"", rest) if rest.startswith(b"# added ") else rest.partition(b"\n# added ")
     added_text = added_text.partition(b"\n")[2]
     removed = [q for q in ox.parse(removed_text, ox.RdfFormat.N_QUADS)]
     added = [q for q in ox.parse(added_text, ox.RdfFormat.N_QUADS)]

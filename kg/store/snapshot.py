@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg.store.base import Readable, Store
 
 _NONE_YET = object()
+MEMO_ENTRIES = 8  # answers kept per generation (a national who-knows ranking is tens of MB)
 
 
 class Snapshot:
@@ -33,6 +37,7 @@ class Snapshot:
         self._db: Readable
         self._idle: ox.Store | None = None  # the other copy, behind by the deltas in `_behind`
         self._behind: list[tuple[list[ox.Quad], list[ox.Quad]]] = []
+        self._memo: OrderedDict[tuple, Any] = OrderedDict()
         self.refresh(force=True)
 
     @property
@@ -76,3 +81,28 @@ class Snapshot:
     def db(self) -> Readable:
         self.refresh()
         return self._db
+
+    def current(self) -> tuple[str | None, Readable]:
+        """The generation and the view of it, read together (for `memo`)."""
+        self.refresh()
+        with self._lock:
+            return self.generation, self._db
+
+    def memo(self, generation: str | None, key: tuple, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per `generation` (as `current` gave it with the data `compute` reads) and
+        `key`: an answer that costs the whole store, such as the who-knows ranking that pages 2, 3,
+        ... reuse. The newest `MEMO_ENTRIES` are kept; an older generation's are dropped."""
+        with self._lock:
+            if self._memo and next(iter(self._memo))[0] != generation:
+                self._memo.clear()
+            found = self._memo.get((generation, key), _NONE_YET)
+            if found is not _NONE_YET:
+                self._memo.move_to_end((generation, key))
+                return found
+        value = compute()
+        with self._lock:
+            if generation == self.generation:
+                self._memo[(generation, key)] = value
+                while len(self._memo) > MEMO_ENTRIES:
+                    self._memo.popitem(last=False)
+        return value
