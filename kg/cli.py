@@ -718,8 +718,8 @@ def edit_cmd(template: str, cells: tuple[str, ...], region: str, action: str | N
         values[column.strip()] = value
     store = _store(store_path)
     if not store.incremental:
-        _fail(Text(nl="kg edit werkt op een opslagmap; exporteer de sjablonen en gebruik kg ingest",
-                   en="kg edit works on a store folder; export the templates and use kg ingest"))
+        _fail(Text(nl="deze opslag neemt geen wijziging als delta; exporteer de sjablonen en gebruik kg ingest",
+                   en="this store takes no change as a delta; export the templates and use kg ingest"))
     try:
         result = ingest.check_edit(store, region, template, chosen[0], key_change or key_remove, values, who=_who())
         if result.ok and not dry_run:

@@ -286,7 +286,7 @@ def test_undo_needs_the_csrf_token(app, token) -> None:
 
 
 def test_a_store_without_a_change_log_says_so(app) -> None:
-    app.extensions["kg"].store.incremental = False  # as a remote SPARQL store (kg.store.remote)
+    app.extensions["kg"].store.incremental = False  # as a store that takes no deltas
     client = app.test_client()
     p = page(client)
     assert "no-log" in p.ids and "history" not in p.ids and not p.forms.get("undo-2")

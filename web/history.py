@@ -14,8 +14,8 @@ Only signed-in users or bearer-token holders: anyone else is sent to /login (GET
 /api/history) or refused with 403 (POST); the undo form carries the CSRF token. A refused undo
 (kg.store.log.UndoRefused: undone already, later changes depend on it, ...), one whose result
 would not validate, or one another write overtook, answers 409 with the reason in Dutch and
-English, and nothing is written. Only a local folder store keeps a change log; on a remote store
-the page says so. The web knows no login name, so its undos are logged as made by "web".
+English, and nothing is written. A store folder and a remote SPARQL store keep a change log (on a
+store that keeps none the page says so). The web knows no login name, so its undos are logged as made by "web".
 """
 
 from __future__ import annotations
@@ -46,9 +46,8 @@ i18n.STRINGS.add({
                           en="Every committed change, newest first: who, when, from which file and what changed per "
                              "template. Undoing is itself a change: it goes through the same checks and is logged "
                              "here."),
-    "history_no_log": Text(nl="Deze opslag houdt geen wijzigingslog bij (een externe SPARQL-opslag); ongedaan maken "
-                              "kan hier niet.",
-                           en="This store keeps no change log (a remote SPARQL store); undo is not available here."),
+    "history_no_log": Text(nl="Deze opslag houdt geen wijzigingslog bij; ongedaan maken kan hier niet.",
+                           en="This store keeps no change log; undo is not available here."),
     "history_none": Text(nl="Nog geen wijzigingen gelogd.", en="No changes logged yet."),
     "history_all_regions": Text(nl="Alle regio's", en="All regions"),
     "history_filter": Text(nl="Toon", en="Show"),
@@ -113,7 +112,7 @@ def _wants_json() -> bool:
 
 
 def _kept() -> bool:
-    """Whether the store keeps a change log (a local folder store does; a remote one does not)."""
+    """Whether the store keeps a change log (a store that takes changes as deltas does: a folder, a remote store)."""
     return bool(kg().store.incremental)
 
 

@@ -14,11 +14,11 @@ description in `graph/regions` (kg.ingest.ownership) and nothing else. The resul
 is a function of the input and the store's other data, so the same input twice
 gives the same store.
 
-On a store that takes deltas (a local folder) the check reads only this region's
-graph and the nodes it touches, and the change goes through kg.pipeline.write: the
+On a store that takes deltas (a local folder; a remote SPARQL store, kg.store.remote_delta) the
+check reads only this region's graph and the nodes it touches, and the change goes through kg.pipeline.write: the
 quads added and removed against the stored region, reasoned and validated for what
 they touch, committed as one generation switch with its entry in the change log
-(kg.store.log). `full=True`, a remote store, or schema the compiled rules do not
+(kg.store.log). `full=True`, or schema the compiled rules do not
 cover take the full path above, which recomputes the inferred and public graphs over
 all data (and keeps the log).
 """
@@ -51,6 +51,7 @@ from kg.pipeline.build import BuildResult, Progress, check_quads, core_sources, 
 from kg.pipeline.reason import DEFAULT_REASONER
 from kg.rdf.rdfio import canonical, parse_source
 from kg.store import GraphStore, StoreChanged, log
+from kg.store.remote_delta import same_blank_nodes
 from kg.text import Text
 
 # Graphs an ingest does not read as data: recomputed from the data, or the change log.
@@ -261,13 +262,17 @@ def _check(result: IngestResult, store: GraphStore, delta_of, progress: Progress
             return result
         mapped = result.mapped
         assert mapped is not None and result.changes is not None
+        if not store.keeps_blank_nodes:
+            delta.new = same_blank_nodes(delta.old, delta.new)
 
         progress("read store")
         t0 = time.perf_counter()
         me = ox.NamedNode(mapped.graph)
         old_description = list(db.quads_for_pattern(me, None, None, ox.NamedNode(REGIONS_GRAPH)))
         taken: dict[ox.NamedNode, set[str]] = {}
-        for subject in {q.subject for q in delta.new if isinstance(q.subject, ox.NamedNode)}:
+        subjects = {q.subject for q in delta.new if isinstance(q.subject, ox.NamedNode)}
+        write.prefetch(db, subjects)
+        for subject in subjects:
             for q in db.quads_for_pattern(subject, None, None, None):
                 g = q.graph_name.value
                 if q.graph_name != me and g != REGIONS_GRAPH and g not in DERIVED_GRAPHS:
@@ -477,8 +482,8 @@ def undo(store: GraphStore, number: int, who: str = "", progress: Progress = no_
     as a change of its own. log.UndoRefused when it cannot be undone (see log.inverse), or the store
     cannot take deltas."""
     if not store.incremental:
-        raise log.UndoRefused(Text(nl="deze opslag houdt geen wijzigingslog bij (een externe SPARQL-opslag)",
-                                   en="this store keeps no change log (a remote SPARQL store)"))
+        raise log.UndoRefused(Text(nl="deze opslag houdt geen wijzigingslog bij",
+                                   en="this store keeps no change log"))
     candidate = store.candidate()
     try:
         db = candidate.db
@@ -491,6 +496,13 @@ def undo(store: GraphStore, number: int, who: str = "", progress: Progress = no_
             raise log.UndoRefused(Text(nl=f"deze opslag moet eerst volledig herbouwd worden ({e})",
                                        en=f"this store needs a full rebuild first ({e})")) from None
         added, removed = log.inverse(db, number, skip_graphs=[REGIONS_GRAPH])
+        if not store.keeps_blank_nodes and any(isinstance(t, ox.BlankNode) for q in added + removed
+                                               for t in (q.subject, q.object)):
+            raise log.UndoRefused(Text(
+                nl=f"wijziging {number} raakt lege knopen (perioden), die deze opslag een eigen naam geeft; "
+                   "maak haar ongedaan met kg ingest van de vorige sjablonen",
+                en=f"change {number} touches blank nodes (periods), which this store names itself; "
+                   "undo it by ingesting the earlier templates"))
         region = undone.region
         if region:
             d_added, d_removed = _description_after(db, region, added, removed)

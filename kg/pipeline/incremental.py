@@ -217,6 +217,13 @@ class SubjectQuads:
                 index[q.predicate].append(q)
         return index.get(p, [])
 
+    def prefetch(self, subjects: Iterable) -> None:
+        """Read many subjects at once where the store can (a remote store: a batch per request;
+        kg.store.remote_delta.Overlay.prefetch); elsewhere each is read when asked."""
+        fetch = getattr(self.db, "prefetch", None)
+        if fetch is not None:
+            fetch([s for s in subjects if s not in self._quads])
+
     def outside(self, s, graphs: frozenset, p=None) -> list[ox.Quad]:
         """The subject's quads (with predicate `p`) in graphs other than `graphs`; kept, as a change
         asks for the same subject's data many times."""

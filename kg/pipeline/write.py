@@ -148,8 +148,10 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
     progress("reason")
     t0 = time.perf_counter()
     before = incremental.SubjectQuads(db)
-    added = [q for q in dict.fromkeys(added) if q.graph_name not in before.graphs(q.subject, q.predicate, q.object)]
-    removed = [q for q in dict.fromkeys(removed) if q.graph_name in before.graphs(q.subject, q.predicate, q.object)]
+    added, removed = list(dict.fromkeys(added)), list(dict.fromkeys(removed))
+    before.prefetch({t for q in added + removed for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)})
+    added = [q for q in added if q.graph_name not in before.graphs(q.subject, q.predicate, q.object)]
+    removed = [q for q in removed if q.graph_name in before.graphs(q.subject, q.predicate, q.object)]
     for q in added + removed:
         if q.graph_name in NOT_DATA or q.graph_name == _ONTOLOGY:
             raise ValueError(f"a change states data, not {q.graph_name.value}")
@@ -179,6 +181,20 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
                 (len(public_add), len(public_remove)), nodes, findings, found, timings)
 
 
+def prefetch(db: ox.Store, subjects: Iterable) -> None:
+    """Read many subjects' quads at once where the store can (see incremental.SubjectQuads.prefetch)."""
+    incremental.SubjectQuads(db).prefetch(subjects)
+
+
+def prefetch_objects(db: ox.Store, nodes: Iterable, predicates: Iterable | None = None) -> None:
+    """Read the quads naming many nodes as their object (by one of `predicates`, if given) at once
+    where the store can (a remote store: kg.store.remote_delta.Overlay.prefetch_objects); elsewhere
+    each is read when asked."""
+    fetch = getattr(db, "prefetch_objects", None)
+    if fetch is not None:
+        fetch(nodes, predicates)
+
+
 def _inferred_delta(db: ox.Store, before: incremental.SubjectQuads, added: list[ox.Quad], removed: list[ox.Quad],
                     rules: incremental.Rules) -> tuple[list[ox.Quad], list[ox.Quad], list[tuple]]:
     """The inferred quads to add and remove for asserted `added`/`removed` (not applied yet), and the
@@ -199,6 +215,9 @@ def _inferred_delta(db: ox.Store, before: incremental.SubjectQuads, added: list[
 
     newly = {t for t in plus if not asserted_before(t)}
     no_longer = {t for t in minus if not asserted_after(t)}
+    # the rules' joins read by (predicate, object): transitive properties, chain steps, ranges (rederive)
+    joined = rules.transitive | set(rules.chain_steps) | set(rules.ranges)
+    prefetch_objects(db, {t for q in added + removed for t in (q.subject, q.object)}, joined)
     facts = incremental.Facts(db, NOT_REASONED, before)
     kept = incremental.maintain(rules, facts, newly, no_longer, asserted_after)
     inferred_add, inferred_remove = [], []
@@ -228,14 +247,17 @@ def _public_delta(db: ox.Store, changed: list[tuple], by_subject: incremental.Su
     subjects = {t[0] for t in changed} | public_dependents(changed, lambda p, o: {
         q.subject for q in _data(db, None, p, o)})
     context: list[ox.Quad] = []
-    seen: set = set(subjects)
+    by_subject.prefetch(subjects)
+    refs: set = set()
     for s in subjects:
         for q in _data(db, s, by_subject=by_subject):
             context.append(q)
             ref = public_context(q.subject, q.predicate, q.object)
-            if ref is not None and ref not in seen:
-                seen.add(ref)
-                context.extend(_data(db, ref, by_subject=by_subject))
+            if ref is not None and ref not in subjects:
+                refs.add(ref)
+    by_subject.prefetch(refs)
+    for ref in refs:
+        context.extend(_data(db, ref, by_subject=by_subject))
     vocabularies = db.quads_for_pattern(None, None, None, ox.NamedNode(VOCABULARIES_GRAPH))
     new = {t for t in public_view((q for q in context if q.graph_name.value != VOCABULARIES_GRAPH), vocabularies)
            if t.subject in subjects}
@@ -276,12 +298,17 @@ def _focus(db: ox.Store, changed: list[tuple], by_subject: incremental.SubjectQu
 
     # the second step only from nodes whose own statements did not change (the others' referrers
     # are found from them)
+    prefetch_objects(db, subjects)
     reached = {r for n in subjects for r in referrers(n)}
     nodes |= reached
+    prefetch_objects(db, reached - subjects)
     nodes |= {r for n in reached - subjects for r in referrers(n)}
     # other adoptions of an artefact whose adoptions changed (an added or removed one, or one's date)
+    if by_subject is not None:
+        by_subject.prefetch(subjects)
     artefacts = {t[2] for t in changed if t[1] in _ADOPTED}
     artefacts |= {q.object for s in subjects for p in _ADOPTED for q in _data(db, s, p, by_subject=by_subject)}
+    prefetch_objects(db, artefacts, _ADOPTED)
     for artefact in artefacts:
         nodes |= {a.subject for p in _ADOPTED for a in _data(db, None, p, artefact)}
     for s in subjects:
@@ -294,22 +321,29 @@ def neighbourhood(db: ox.Store, focus: set, by_subject: incremental.SubjectQuads
     steps out along what the shapes read (paths, classes of values), and the statements of the
     nodes read backwards."""
     read = read_predicates()
+    by_subject = by_subject or incremental.SubjectQuads(db)
     seen: set = set()
     out: list[ox.Quad] = []
     level = set(focus)
     for depth in range(3):
         following: set = set()
-        for n in level - seen:
+        todo = level - seen
+        by_subject.prefetch(todo)
+        backwards: dict = {}
+        if depth < 2:
+            prefetch_objects(db, todo, _READ_BACKWARDS)
+            backwards = {n: [q.subject for p in _READ_BACKWARDS for q in _data(db, None, p, n)] for n in todo}
+            by_subject.prefetch({s for subjects in backwards.values() for s in subjects})
+        for n in todo:
             seen.add(n)
             quads = _data(db, n, by_subject=by_subject)
             out.extend(quads)
             if depth < 2:
                 following |= {q.object for q in quads if q.predicate in read and not isinstance(q.object, ox.Literal)}
-                for p in _READ_BACKWARDS:
-                    for q in _data(db, None, p, n):
-                        if q.subject not in seen:
-                            seen.add(q.subject)
-                            out.extend(_data(db, q.subject, by_subject=by_subject))
+                for subject in backwards[n]:
+                    if subject not in seen:
+                        seen.add(subject)
+                        out.extend(_data(db, subject, by_subject=by_subject))
         level = following
     return out
 
@@ -332,6 +366,8 @@ def _inconsistencies(db: ox.Store, nodes: set, by_subject: incremental.SubjectQu
     ontology = rdflib_graph(db.quads_for_pattern(None, None, None, _ONTOLOGY))
     disjoint = {frozenset(ox.NamedNode(str(c)) for c in pair) for pair in disjoint_pairs(ontology)}
     clashing = []
+    if by_subject is not None:
+        by_subject.prefetch(nodes)
     for n in nodes:
         if isinstance(n, ox.Literal):
             continue

@@ -41,6 +41,9 @@ class Store(Protocol):
     #: whether a change can be applied as a delta (kg.pipeline.write) instead of a recomputed store
     incremental: bool
 
+    #: whether a blank node keeps the label it was written with (a remote store gives its own)
+    keeps_blank_nodes: bool
+
     #: seconds a long-running reader may trust its view before asking for the generation again
     refresh_interval: float
 
@@ -71,6 +74,10 @@ class Store(Protocol):
 
     def replace_all(self, quads: Iterable[ox.Quad], expected: object = ...) -> object:
         """Make the store hold exactly `quads`, atomically (StoreChanged if not at `expected`)."""
+
+    def candidate(self) -> Any:
+        """A private candidate for a change as a delta: `.db` to read, `.base` (the generation it
+        read), `apply(added, removed)`, `commit()` (StoreChanged if another write came first), `discard()`."""
 
     def replace_graphs(self, graphs: Iterable[str], quads: Iterable[ox.Quad], expected: object = ...) -> object:
         """Drop `graphs`, add `quads`, keep everything else; atomically."""

@@ -235,6 +235,7 @@ class GraphStore:
                                f"expected {expected}); nothing was written")
 
     incremental = True  # takes a change as a delta (kg.pipeline.write)
+    keeps_blank_nodes = True  # a blank node keeps the label it was written with
 
     def candidate(self) -> Candidate:
         """A private writable copy of the current generation (see the module docstring)."""

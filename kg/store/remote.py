@@ -29,6 +29,10 @@ generation the writer read, so a concurrent writer makes the request a no-op and
 gets `StoreChanged` instead of a mix. Virtuoso (recognised by its Server header) refuses large
 update requests, so there a write is a series of requests behind a claim on the generation
 (`RemoteGraphStore._write_batched`), and reads use merge graphs (`RemoteStore._merged`).
+
+A change (an edit, a re-ingest, an undo) is not a replacement: kg.store.remote_delta plans it
+against what it reads of the store and `RemoteGraphStore.write_delta` sends what it deletes and
+inserts, under the same condition (on Virtuoso: the same claim and batches).
 """
 
 from __future__ import annotations
@@ -365,6 +369,31 @@ def _chunks(quads: Sequence[ox.Quad], size: int) -> Iterator[list[ox.Quad]]:
         yield chunk
 
 
+def _path(path: Sequence[tuple], end: str) -> str:
+    """Patterns that bind ?`end` to the blank node at the end of `path`: (subject, predicate,
+    graph) links from an IRI, each further subject the blank node the link before names."""
+    out, subject = [], str(path[0][0])
+    for i, (_, p, g) in enumerate(path):
+        obj = "?" + end if i == len(path) - 1 else f"?{end}{i}"
+        out.append(f"GRAPH {g} {{ {subject} {p} {obj} }}")
+        subject = obj
+    return " ".join(out)
+
+
+def _drop_blank(b: ox.BlankNode, path: Sequence[tuple], expected: str | None, virtuoso: bool = False) -> str:
+    """An operation deleting every quad whose subject is the stored blank node `path` leads to."""
+    return ("DELETE { GRAPH ?g { ?b ?p ?o } }"
+            + _where(_path(path, "b") + " GRAPH ?g { ?b ?p ?o }", expected, {}, virtuoso))
+
+
+def _drop_links(path: Sequence[tuple], expected: str | None, virtuoso: bool = False) -> str:
+    """An operation deleting every quad (any graph) from the IRI at the start of a one-link `path`
+    to the blank node it leads to."""
+    root = str(path[0][0])
+    return (f"DELETE {{ GRAPH ?g {{ {root} ?p ?b }} }}"
+            + _where(_path(path, "b") + f" GRAPH ?g {{ {root} ?p ?b }}", expected, {}, virtuoso))
+
+
 def merge_graph(graphs: Iterable[str]) -> str:
     """The name of the graph that holds the RDF merge of `graphs` (Virtuoso only)."""
     return MERGE_GRAPHS + hashlib.sha256("\n".join(sorted(set(graphs))).encode()).hexdigest()[:20]
@@ -377,7 +406,8 @@ def new_generation() -> str:
 class RemoteGraphStore:
     """A remote SPARQL 1.1 store as the counterpart of kg.store.local.GraphStore (kg.store.base.Store)."""
 
-    incremental = False  # a change recomputes the store (issue 12: SPARQL Update deltas are not built yet)
+    incremental = True  # takes a change as a delta sent as SPARQL Update (kg.store.remote_delta)
+    keeps_blank_nodes = False  # a blank node written gets the store's own label
 
     # It answers queries itself and may be larger than this machine: a reader's view is the store
     # itself, and its generation is asked at most once a second (a page's queries cost one round trip).
@@ -483,24 +513,35 @@ class RemoteGraphStore:
         conditional on the claim. Readers can see the write half done; a write that fails
         midway leaves the claim as the generation, and the next write (with ANY_GENERATION)
         replaces it. Virtuoso's /sparql does not run a request as one transaction anyway."""
+        written = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        claim, new = self._claim(db, expected, written)  # (1)
+        midway = f"the update failed midway: the store holds part of it (generation {claim})"
+        if drop:  # (2)
+            self._send(db, ["CLEAR SILENT GRAPH " + str(ox.NamedNode(g)) for g in drop], midway)
+        self._insert_batched(db, quads, midway)  # (3)
+        return self._finish_batched(db, claim, new, sorted(set(keep) | set(written)), midway)  # (4)
+
+    def _claim(self, db: RemoteStore, expected: str | None, graphs: Sequence[str]) -> tuple[str, str]:
+        """Virtuoso: set the generation to a claim if it is still `expected`, listing `graphs` as
+        ours (so a failed write's graphs are dropped by the next replace_all); (claim, new
+        generation), or StoreChanged with nothing written."""
         new = new_generation()
         claim = "writing-" + new
-        written = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
-        # (1) The claim also lists the graphs about to be written, so that a failed write's
-        # graphs are ours and the next replace_all drops them.
         gen = {"new": ox.Literal(claim)}
         old = "DELETE { " + _IS_EXPECTED + " } " if expected is not None else ""
         ops = [old + _SET_GENERATION + _where("", expected, gen, virtuoso=True)]
-        ops += _listed(_ADD_PARTS, "part", written, gen, virtuoso=True)
+        ops += _listed(_ADD_PARTS, "part", graphs, gen, virtuoso=True)
         self._send(db, ops, "the update failed, so nothing was written")
         now = db.generation()
         if now != claim:
             raise StoreChanged(f"{self}: another writer changed the store first (generation {now}); "
                                "nothing of this write was applied")
-        midway = f"the update failed midway: the store holds part of it (generation {claim})"
-        if drop:  # (2)
-            self._send(db, ["CLEAR SILENT GRAPH " + str(ox.NamedNode(g)) for g in drop], midway)
-        # (3) Virtuoso refuses blank nodes in INSERT DATA ("not allowed in a constant clause"):
+        return claim, new
+
+    def _insert_batched(self, db: RemoteStore, quads: Sequence[ox.Quad], midway: str) -> None:
+        """Virtuoso: `quads` as INSERT DATA in chunks, each blank node's quads in one chunk (a blank
+        node label is scoped to its operation)."""
+        # Virtuoso refuses blank nodes in INSERT DATA ("not allowed in a constant clause"):
         # their quads go as INSERT { } WHERE { }, in smaller chunks, one per request.
         plain = [q for q in quads if not _blanks(q)]
         for i in range(0, len(plain), _VIRTUOSO_CHUNK * _VIRTUOSO_OPS):
@@ -518,8 +559,10 @@ class RemoteGraphStore:
                 template = template.replace("GRAPH " + str(ox.NamedNode(g)) + " {\n", "GRAPH ?g" + str(i) + " {\n")
                 names[f"g{i}"] = ox.NamedNode(g)
             self._send(db, ["INSERT {\n" + template + "\n} WHERE " + bind("{ }", names, update=True)], midway)
-        owned = sorted(set(keep) | set(written))
-        # (4) The RDF merge of each view's graphs (kg.store.view_graphs), as RemoteStore._merged
+
+    def _finish_batched(self, db: RemoteStore, claim: str, new: str, owned: list[str], midway: str) -> str:
+        """Virtuoso: recompute the merge graphs (on the server) and switch from the claim to `new`."""
+        # The RDF merge of each view's graphs (kg.store.view_graphs), as RemoteStore._merged
         # reads it: all our graphs, all but the public graph, the public view's graphs.
         old_merges = [r["merge"].value for r in db.select(MERGES_QUERY, {"meta": _META}, named=[META_GRAPH])]
         views = {merge_graph(v): v for v in (owned, [g for g in owned if g != PUBLIC_GRAPH], list(PUBLIC_GRAPHS))
@@ -532,6 +575,53 @@ class RemoteGraphStore:
         now = db.generation()
         if now != new:
             raise StoreChanged(f"{self}: another writer changed the store during the write (generation {now})")
+        return new
+
+    # --- a change as a delta (kg.store.remote_delta) -----------------------------------------------
+
+    def candidate(self):
+        """A change to plan against this store, reading only what it needs (kg.store.remote_delta)."""
+        from kg.store.remote_delta import RemoteCandidate  # it builds on this module
+
+        return RemoteCandidate(self)
+
+    def write_delta(self, db: RemoteStore, expected: str | None, drop: Sequence[tuple[ox.BlankNode, list[tuple]]],
+                    delete: Sequence[ox.Quad], insert: Sequence[ox.Quad], owned: Sequence[str]) -> str:
+        """Apply a planned delta: drop the blank nodes `drop` (each reached by its path of
+        (subject, predicate, graph) links from an IRI) with every quad naming them, delete
+        `delete`, insert `insert`, list `owned` as our graphs and switch to a new generation;
+        one conditional request (Virtuoso: a claim, then batches). StoreChanged if the store is
+        no longer at `expected`: nothing was written."""
+        current = db.generation()
+        if current != expected:
+            raise StoreChanged(f"{self}: the store changed (generation {current}, expected {expected}); "
+                               "nothing was written")
+        virtuoso = (db.server or "").startswith("Virtuoso")
+        if virtuoso:
+            claim, new = self._claim(db, expected, sorted(set(owned) - {META_GRAPH}))
+            expected = claim
+        else:
+            new = new_generation()
+        ops = [_drop_blank(b, path, expected, virtuoso) for b, path in drop]
+        ops += [_drop_links(path, expected, virtuoso) for b, path in drop if len(path) == 1]
+        if virtuoso:
+            midway = f"the update failed midway: the store holds part of it (generation {expected})"
+            for i in range(0, len(ops), _VIRTUOSO_OPS):
+                self._send(db, ops[i:i + _VIRTUOSO_OPS], midway)
+            for i in range(0, len(delete), _VIRTUOSO_CHUNK):
+                self._send(db, ["DELETE DATA {\n" + _template(delete[i:i + _VIRTUOSO_CHUNK])[0] + "\n}"], midway)
+            self._insert_batched(db, insert, midway)
+            return self._finish_batched(db, expected, new, sorted(owned), midway)
+        if delete:
+            ops.append("DELETE {\n" + _template(delete)[0] + "\n}" + _where("", expected, {}))
+        if insert:
+            ops.append("INSERT {\n" + _template(insert)[0] + "\n}" + _where("", expected, {}))
+        ops += _set_meta(expected, new, sorted(owned))
+        self._send(db, ops, "the update failed, so nothing was written")
+        now = db.generation()
+        if now != new:
+            raise StoreChanged(f"{self}: another writer changed the store first (generation {now}); "
+                               "nothing of this write was applied")
         return new
 
     def wait_until_reachable(self, seconds: float = 10.0) -> None:
