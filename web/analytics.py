@@ -7,19 +7,41 @@
 /analytics/graph.graphml|.gexf       the sociogram's graph, for Gephi
 
 Every export takes the page's parameters and is computed in the request's view, so a public export
-names hidden people only by their anonymous label. Results are cached per store generation in an
-AnalyticsCache owned by the app (app.extensions["analytics"]). Errors: 400 without `actor`, for an
+names hidden people only by their anonymous label. With KG_ANALYTICS_PRECOMPUTE (the default) the
+analysis of a network or an artefact without `topic` is read from what kg.analytics.precompute stored
+for the store generation: the page never waits; while the current generation is being computed it
+shows the newest older result with its date, or "being computed", and such answers are `no-store`
+(never kept by the page cache as the generation's answer). The app starts `kg analyse --precompute`
+in the background when it sees a generation without results (`Precomputer`). Anything else (a person,
+a school, topics asked) is computed on request and cached per store generation in an AnalyticsCache
+owned by the app (app.extensions["analytics"]). Errors: 400 without `actor`, for an
 ambiguous name (with its candidates) or an unknown topic; 404 for an unknown name, picture or table.
 """
 
 from __future__ import annotations
 
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
-from kg.analytics import AnalyticsCache, analyse, gephi, pictures, tables
+from kg.analytics import AnalyticsCache, analyse, gephi, pictures, precompute, tables
 from kg.analytics.capital import DIMENSIONS
 from kg.model.namespaces import local_name
 from kg.sparql import queries
@@ -36,9 +58,61 @@ MAX_NAME = 500      # longer input cannot be a name or an IRI of this graph
 MAX_TOPICS = 5      # topics asked at once for access to expertise (each is one search over the graph)
 
 
+PRECOMPUTER = "analytics_precompute"
+RETRY_SECONDS = 30  # the refresh hint of a "being computed" answer
+
+
+@dataclass
+class Precomputer:
+    """Starts `kg analyse --precompute` when this process first sees a generation without stored
+    results (and no job at work on it); one per app, the child is never waited for."""
+
+    folder: Path
+    environ: dict[str, str]
+    today: str | None
+    _seen: str | None = None
+    _child: subprocess.Popen | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def notice(self, generation: str | None) -> None:
+        if generation is None or generation == self._seen:
+            return
+        with self._lock:
+            if generation == self._seen:
+                return
+            self._seen = generation
+            if self._child is not None and self._child.poll() is None:
+                return  # ours is at work: when done, it computes the generation that is current then
+            if precompute.is_done(self.folder, generation) or precompute.is_running(self.folder, generation):
+                return
+            self._child = precompute.spawn(self.environ, self.today)
+
+
+def _precomputer(app: Flask) -> Precomputer:
+    config = app.config
+    spec = config["KG_STORE_URL"] or ""
+    environ = {"KG_STORE_URL": spec, "KG_STORE": "" if spec else str(config["KG_STORE"]),
+               "KG_STORE_UPDATE_URL": config["KG_STORE_UPDATE_URL"] or "",
+               "KG_STORE_TIMEOUT": str(config["KG_STORE_TIMEOUT"]),
+               "KG_STATE_DIR": str(config.get("KG_STATE_DIR") or app.extensions["kg"].store.state_dir())}
+    return Precomputer(precompute.folder_of(app.extensions["kg"].store, config.get("KG_STATE_DIR")), environ,
+                       config.get("KG_TODAY") or None)
+
+
 @bp.record_once
 def _install(state) -> None:
     state.app.extensions["analytics"] = AnalyticsCache()
+    if state.app.config.get("KG_ANALYTICS_PRECOMPUTE"):
+        state.app.extensions[PRECOMPUTER] = _precomputer(state.app)
+
+
+@bp.before_app_request
+def _notice_generation() -> None:
+    """Start the precomputation of a generation this process has not seen (a readlink when unchanged)."""
+    found = current_app.extensions.get(PRECOMPUTER)
+    if found is None or request.endpoint in (None, "static", "pages.health"):
+        return
+    found.notice(kg().store.generation())
 
 
 i18n.STRINGS.add({
@@ -74,6 +148,22 @@ i18n.STRINGS.add({
     "an_isolated_mark": Text(nl="geïsoleerd", en="isolated"),
     "an_text_alt": Text(nl="Dezelfde gegevens als tabel", en="The same data as a table"),
     "an_table_scroll": Text(nl="Tabel; schuif opzij als hij breder is dan het scherm", en="Table; scroll sideways when it is wider than the screen"),
+    "an_computed": Text(nl="Berekend op {at} (generatie {generation}).", en="Computed on {at} (generation {generation})."),
+    "an_on_request": Text(nl="Nu berekend (generatie {generation}).", en="Computed now (generation {generation})."),
+    "an_stale": Text(nl="Dit is de vorige berekening, van {at} (generatie {generation}); de analyse van de huidige "
+                        "gegevens wordt berekend.",
+                     en="This is the previous result, computed on {at} (generation {generation}); the analysis of "
+                        "the current data is being computed."),
+    "an_pending": Text(nl="Wordt berekend.", en="Being computed."),
+    "an_refresh": Text(nl="De analyse van de huidige gegevens wordt op de achtergrond berekend; vernieuw deze pagina "
+                          "over een minuut.",
+                       en="The analysis of the current data is being computed in the background; refresh this page "
+                          "in a minute."),
+    "an_exact": Text(nl="Betweenness: exact berekend ({n} knopen).", en="Betweenness: exact ({n} nodes)."),
+    "an_sampled": Text(nl="Betweenness: geschat uit {k} willekeurige bronknopen van {n} (fout hoogstens {bound} met "
+                          "{confidence}% zekerheid).",
+                       en="Betweenness: estimated from {k} sampled source nodes of {n} (error at most {bound} with "
+                          "{confidence}% confidence)."),
 })
 
 
@@ -97,6 +187,79 @@ def _run(text: str, people_only: bool, topics: tuple[str, ...]) -> dict[str, Any
     return analyse(db, text, None, view(), lang(), people_only, topics, today(), ctx.snapshot.generation, _cache())
 
 
+@dataclass(frozen=True)
+class Computed:
+    """Where an answer came from: `state` ready (stored for the current generation), stale (stored
+    for an older one, the current one being computed), computing (nothing yet) or request (computed
+    now); the generation it describes and when it was computed."""
+
+    state: str
+    generation: str | None = None
+    at: str | None = None
+
+    @property
+    def final(self) -> bool:
+        """The answer of the current generation (the page cache may keep it)."""
+        return self.state in (precompute.READY, "request")
+
+    def json(self) -> dict[str, Any]:
+        return {"state": self.state, "generation": self.generation, "at": self.at}
+
+
+def _analysis(text: str, people_only: bool, topics: tuple[str, ...]) -> tuple[dict[str, Any] | None, Computed]:
+    """The analysis and where it came from; None while it is being computed. Raises
+    queries.QueryError (unknown or ambiguous name, unknown topic)."""
+    ctx = kg()
+    db = ctx.db()
+    generation = ctx.snapshot.generation
+    folder = _stored()
+    if folder is not None and not topics:
+        iri = queries.resolve_actor(db, text, view()).value
+        found = precompute.lookup(folder, generation, view(), lang(), iri, people_only)
+        if found.state in (precompute.READY, precompute.STALE):
+            return found.result, Computed(found.state, found.generation, found.computed_at)
+        if found.state == precompute.PENDING:
+            return None, Computed(found.state)
+    return _run(text, people_only, topics), Computed("request", generation)
+
+
+def _stored() -> Path | None:
+    """The precomputed results' folder, or None (KG_ANALYTICS_PRECOMPUTE off)."""
+    found = current_app.extensions.get(PRECOMPUTER)
+    return found.folder if found is not None else None
+
+
+def _not_final(resp: Response) -> Response:
+    """An answer that is not the current generation's: no cache may keep it (web.cache honours this)."""
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _when(at: str | None) -> str:
+    """`2026-12-07T07:49:22+00:00` as `2026-12-07 07:49 UTC`."""
+    if not at:
+        return "-"
+    return at[:10] + " " + at[11:16] + " UTC" if len(at) >= 16 else at
+
+
+def _computed_lines(result: dict[str, Any], computed: Computed) -> list[str]:
+    """The page's note on when and how it was computed (nl/en)."""
+    lines = []
+    if computed.state == precompute.STALE:
+        lines.append(i18n.t("an_stale", at=_when(computed.at), generation=computed.generation or "-"))
+    elif computed.state == precompute.READY:
+        lines.append(i18n.t("an_computed", at=_when(computed.at), generation=computed.generation or "-"))
+    else:
+        lines.append(i18n.t("an_on_request", generation=computed.generation or "-"))
+    method = result.get("betweenness_method") or {}
+    if method.get("method") == "sampled":
+        lines.append(i18n.t("an_sampled", k=method["pivots"], n=method["nodes"],
+                            bound=f"{method['error_bound']:.3f}", confidence=round(100 * method["confidence"])))
+    elif method:
+        lines.append(i18n.t("an_exact", n=method["nodes"]))
+    return lines
+
+
 def _problem(e: queries.QueryError) -> tuple[str, int, list[dict[str, str]]]:
     if isinstance(e, queries.AmbiguousName):
         return "an_ambiguous", 400, [{"iri": iri, "label": label} for iri, label in e.candidates]
@@ -118,37 +281,50 @@ def api_analytics() -> Response | tuple[Response, int]:
     if not text or len(text) > MAX_NAME:
         return jsonify({"error": "missing actor", "message": i18n.both("an_missing")}), 400
     try:
-        result = _run(*_params())
+        result, computed = _analysis(*_params())
     except queries.QueryError as e:
         key, status, candidates = _problem(e)
         body: dict[str, Any] = {"error": key.removeprefix("an_"), "actor": text, "message": i18n.both(key)}
         if candidates:
             body["candidates"] = candidates
         return jsonify(body), status
-    return jsonify(result)
+    if result is None:
+        resp = jsonify({"computed": computed.json(), "actor": text, "message": i18n.both("an_refresh")})
+        resp.status_code = 202
+        resp.headers["Retry-After"] = str(RETRY_SECONDS)
+        return _not_final(resp)
+    resp = jsonify({**result, "computed": computed.json()})
+    return resp if computed.final else _not_final(resp)
 
 
 @bp.get("/analytics")
-def analytics_page() -> str | tuple[str, int]:
+def analytics_page() -> str | tuple[str, int] | Response:
     text = request.args.get("actor", "").strip()
     if not text:
-        return render_template("analytics.html", text="", result=None, problem=None)
+        return render_template("analytics.html", text="", result=None, problem=None, pending=False)
     try:
-        result = _run(*_params())
+        result, computed = _analysis(*_params())
     except queries.QueryError as e:
         key, status, candidates = _problem(e)
-        return render_template("analytics.html", text=text, result=None, problem=key, candidates=candidates), status
+        return render_template("analytics.html", text=text, result=None, problem=key, candidates=candidates,
+                               pending=False), status
+    if result is None:
+        resp = make_response(render_template("analytics.html", text=text, result=None, problem=None, pending=True))
+        resp.headers["Retry-After"] = str(RETRY_SECONDS)
+        return _not_final(resp)
     lg = lang()
     pics = {name: Markup(svg) for name, svg in pictures.pictures(result, lg).items()}
     args = _export_args(result)
     found = tables.tables(result)
-    return render_template(
-        "analytics.html", text=text, result=result, problem=None, pics=pics, tables=found, dimensions=DIMENSIONS,
+    resp = make_response(render_template(
+        "analytics.html", text=text, result=result, problem=None, pending=False, pics=pics, tables=found,
+        dimensions=DIMENSIONS, computed=computed, computed_lines=_computed_lines(result, computed),
         picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
         table_urls={n: url_for("analytics.table", name=n, **args) for n in found},
         graph_urls={f: url_for("analytics.graph", fmt=f, **args) for f in gephi.FORMATS},
         json_url=url_for("analytics.api_analytics", **args),
-        people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"}))
+        people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"})))
+    return resp if computed.final else _not_final(resp)
 
 
 @bp.get("/analytics/picture/<name>.<fmt>")
@@ -184,12 +360,19 @@ def graph(fmt: str) -> Response:
 
 
 def _result_or_abort() -> dict[str, Any]:
+    """The analysis for an export; 503 with Retry-After while it is being computed."""
     try:
-        return _run(*_params())
+        result, computed = _analysis(*_params())
     except queries.AmbiguousName:
         abort(400)
     except queries.QueryError:
         abort(404)
+    if result is None:
+        abort(_not_final(Response(i18n.t("an_refresh"), 503, {"Retry-After": str(RETRY_SECONDS)},
+                                  mimetype="text/plain")))
+    if not computed.final:
+        g.kg_not_final = True
+    return result
 
 
 def _slug(result: dict[str, Any]) -> str:
@@ -200,4 +383,4 @@ def _slug(result: dict[str, Any]) -> str:
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
     resp = Response(data, mimetype=mimetype)
     resp.headers["Content-Disposition"] = attachment(filename)
-    return resp
+    return _not_final(resp) if g.get("kg_not_final") else resp
