@@ -144,12 +144,12 @@ def lookup(folder: Path, generation: str | None, view: str, lang: str, iri: str,
         return Found(ABSENT)
     here = folder / generation
     current = meta(folder, generation)
-    index = _read(here / f"index-{view}.json")
     result = _read(subject_path(here, view, lang, iri, people_only))
     if result is not None and current is not None:
         return Found(READY, result, generation, current.get("started"))
     if current is not None and current.get("state") == DONE:
         return Found(ABSENT)  # done, and this actor has no file: not a precomputed kind
+    index = _read(here / f"index-{view}.json")
     if isinstance(index, dict) and iri not in index:
         return Found(ABSENT)
     known = isinstance(index, dict)
@@ -259,8 +259,10 @@ def run(store: Store, folder: Path, today: str | None = None, in_memory: bool = 
     done: list[str] = []
     with _locked(folder):
         while True:
+            if store.generation() is None or is_done(folder, store.generation()):
+                return done
             generation, db = _open(store, in_memory)
-            if generation is None or is_done(folder, generation):
+            if generation is None:
                 return done
             finished = compute_generation(db, generation, folder, today or dt.date.today().isoformat(),
                                           betweenness, say, functools.partial(_is_current, store, generation),
