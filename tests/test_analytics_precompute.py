@@ -16,6 +16,7 @@ import math
 import time
 import urllib.error
 import urllib.request
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -235,8 +236,10 @@ def test_pages_never_wait_and_follow_the_generations(served) -> None:
     assert page(server, q)[1].get("X-KG-Cache") != "hit"
     status, headers, body = get(server, "/api/analytics?actor=n-team-de-esch")
     assert status == 202 and json.loads(body)["computed"]["state"] == "computing"
-    status, _, _ = get(server, "/analytics?actor=n-team-de-esch&lang=nl")
     assert "wordt berekend" in get(server, "/analytics?actor=n-team-de-esch&lang=nl")[2].decode().casefold()
+    _, headers, note = page(server, "/analytics?lang=en")
+    assert note.ids["region"]["data-state"] == "computing" and headers["Cache-Control"] == "no-store"
+    assert get(server, "/api/analytics/region")[0] == 202
 
     # the app started the job when it saw the generation; once stored, the page reads it
     wait_for(lambda: precompute.lookup(folder, first, "internal", "en", TW + "n-team-de-esch", False).state
@@ -292,5 +295,15 @@ def test_the_page_says_when_betweenness_is_sampled(sample_build, tmp_path) -> No
         _, _, body = get(server, "/api/analytics?actor=a-kijkwijzer-ol")
         method = json.loads(body)["betweenness_method"]
         assert method["method"] == "sampled" and method["pivots"] == 50 and 0 < method["error_bound"] < 1
+        # the form page shows the whole region, as stored
+        status, _, body = get(server, "/analytics?lang=en")
+        note = Note(body.decode())
+        assert status == 200 and note.ids["region"]["data-state"] == "ready"
+        assert note.ids["region"]["data-betweenness"] == "sampled"
+        summary = json.loads(get(server, "/api/analytics/region")[2])
+        assert summary["computed"]["state"] == "ready" and summary["betweenness_method"]["pivots"] == 50
+        html = body.decode()
+        assert html.count("<tr data-iri=") == min(10, len(summary["brokers"])) + min(25, len(summary["networks"]))
+        assert escape(summary["networks"][0]["network"]["label"]) in html   # escaped: "PLG Wetenschap &amp; ..."
     finally:
         server.stop()

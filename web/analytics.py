@@ -2,6 +2,7 @@
 
 /analytics?actor=ID                  the page (network, school, person or artefact; ?people_only=1, ?topic=)
 /api/analytics?actor=ID              the analysis as JSON (kg.analytics' documented shape)
+/api/analytics/region                the whole-region measures, as precomputed (without actor: the form page)
 /analytics/picture/NAME.svg|.png     a picture (sociogram, depth, tree, curve)
 /analytics/table/NAME.csv            a table
 /analytics/graph.graphml|.gexf       the sociogram's graph, for Gephi
@@ -108,11 +109,14 @@ def _install(state) -> None:
 
 @bp.before_app_request
 def _notice_generation() -> None:
-    """Start the precomputation of a generation this process has not seen (a readlink when unchanged)."""
+    """Start the precomputation of a generation this process has not seen (the snapshot's check: a
+    readlink for a folder, at most once a second for a remote store)."""
     found = current_app.extensions.get(PRECOMPUTER)
     if found is None or request.endpoint in (None, "static", "pages.health"):
         return
-    found.notice(kg().store.generation())
+    snapshot = kg().snapshot
+    snapshot.refresh()
+    found.notice(snapshot.generation)
 
 
 i18n.STRINGS.add({
@@ -154,6 +158,10 @@ i18n.STRINGS.add({
                         "gegevens wordt berekend.",
                      en="This is the previous result, computed on {at} (generation {generation}); the analysis of "
                         "the current data is being computed."),
+    "an_region": Text(nl="De hele regio", en="The whole region"),
+    "an_region_brokers": Text(nl="Hoogste betweenness", en="Highest betweenness"),
+    "an_region_networks": Text(nl="Netwerken: open of gesloten (E-I-index, dichtheid)",
+                               en="Networks: open or closed (E-I index, density)"),
     "an_pending": Text(nl="Wordt berekend.", en="Being computed."),
     "an_refresh": Text(nl="De analyse van de huidige gegevens wordt op de achtergrond berekend; vernieuw deze pagina "
                           "over een minuut.",
@@ -221,6 +229,30 @@ def _analysis(text: str, people_only: bool, topics: tuple[str, ...]) -> tuple[di
         if found.state == precompute.PENDING:
             return None, Computed(found.state)
     return _run(text, people_only, topics), Computed("request", generation)
+
+
+def _region() -> tuple[dict[str, Any] | None, str | None]:
+    """The whole-region summary for the form page, and its state (None: precomputation off)."""
+    folder = _stored()
+    if folder is None:
+        return None, None
+    found = precompute.region_file(folder, _generation(), view(), lang())
+    if found.result is None:
+        return None, found.state
+    summary = found.result
+    computed = Computed(found.state, found.generation, found.computed_at)
+    figures = [("nodes", summary["nodes"]), ("edges", summary["edges"]), ("people", summary["people"]),
+               ("artefacts", summary["artefacts"]), ("mean_degree", summary["degree"]["mean"]),
+               ("components", summary["components"]["components"]), ("largest", summary["components"]["largest"]),
+               ("k_max", summary["k_core"]["k_max"])]
+    return {"result": summary, "state": found.state, "generation": found.generation, "figures": figures,
+            "lines": _computed_lines(summary, computed)}, found.state
+
+
+def _generation() -> str | None:
+    ctx = kg()
+    ctx.snapshot.refresh()
+    return ctx.snapshot.generation
 
 
 def _stored() -> Path | None:
@@ -297,19 +329,41 @@ def api_analytics() -> Response | tuple[Response, int]:
     return resp if computed.final else _not_final(resp)
 
 
+@bp.get("/api/analytics/region")
+def api_region() -> Response:
+    """The whole-region summary (kg.analytics.precompute.region_summary) with `computed`; 202 while
+    being computed, 404 with KG_ANALYTICS_PRECOMPUTE off."""
+    folder = _stored()
+    if folder is None:
+        abort(404)
+    found = precompute.region_file(folder, _generation(), view(), lang())
+    computed = Computed(found.state, found.generation, found.computed_at)
+    if found.result is None:
+        resp = jsonify({"computed": computed.json(), "message": i18n.both("an_refresh")})
+        resp.status_code = 202
+        resp.headers["Retry-After"] = str(RETRY_SECONDS)
+        return _not_final(resp)
+    resp = jsonify({**found.result, "computed": computed.json()})
+    return resp if computed.final else _not_final(resp)
+
+
 @bp.get("/analytics")
 def analytics_page() -> str | tuple[str, int] | Response:
     text = request.args.get("actor", "").strip()
     if not text:
-        return render_template("analytics.html", text="", result=None, problem=None, pending=False)
+        region, state = _region()
+        resp = make_response(render_template("analytics.html", text="", result=None, problem=None, pending=False,
+                                             region=region, region_pending=state == precompute.PENDING))
+        return resp if state in (precompute.READY, None) else _not_final(resp)
     try:
         result, computed = _analysis(*_params())
     except queries.QueryError as e:
         key, status, candidates = _problem(e)
         return render_template("analytics.html", text=text, result=None, problem=key, candidates=candidates,
-                               pending=False), status
+                               pending=False, region=None, region_pending=False), status
     if result is None:
-        resp = make_response(render_template("analytics.html", text=text, result=None, problem=None, pending=True))
+        resp = make_response(render_template("analytics.html", text=text, result=None, problem=None, pending=True,
+                                             region=None, region_pending=False))
         resp.headers["Retry-After"] = str(RETRY_SECONDS)
         return _not_final(resp)
     lg = lang()
@@ -317,7 +371,8 @@ def analytics_page() -> str | tuple[str, int] | Response:
     args = _export_args(result)
     found = tables.tables(result)
     resp = make_response(render_template(
-        "analytics.html", text=text, result=result, problem=None, pending=False, pics=pics, tables=found,
+        "analytics.html", text=text, result=result, problem=None, pending=False, region=None, region_pending=False,
+        pics=pics, tables=found,
         dimensions=DIMENSIONS, computed=computed, computed_lines=_computed_lines(result, computed),
         picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
         table_urls={n: url_for("analytics.table", name=n, **args) for n in found},

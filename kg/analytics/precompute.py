@@ -333,21 +333,28 @@ _LANGUAGE_FREE = ("brokers", "capital", "trusted", "members_by_year")
 
 
 def _share(shared: dict[tuple, Any], region: RegionData) -> None:
-    """Give `region` the language-free results already computed for its view, and file its own there."""
+    """Let `region` use the language-free results its view's other regions computed (also those they
+    compute later), and file its own there."""
     memo = _SharedMetrics(shared, region.view)
     memo.update(region._metrics)
-    for (view, key), value in shared.items():
-        if view == region.view:
-            dict.__setitem__(memo, key, value)
     region._metrics = memo
 
 
 class _SharedMetrics(dict):
-    """A region's memo that also files its language-free results under its view in `shared`."""
+    """A region's memo that finds, and files, its language-free results under its view in `shared`."""
 
     def __init__(self, shared: dict[tuple, Any], view: str):
         super().__init__()
         self._shared, self._view = shared, view
+
+    def __contains__(self, key: object) -> bool:
+        if super().__contains__(key):
+            return True
+        found = self._shared.get((self._view, key))
+        if found is None:
+            return False
+        super().__setitem__(key, found)
+        return True
 
     def __setitem__(self, key: tuple, value: Any) -> None:
         super().__setitem__(key, value)
