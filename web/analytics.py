@@ -86,7 +86,13 @@ class Precomputer:
                 return  # ours is at work: when done, it computes the generation that is current then
             if precompute.is_done(self.folder, generation) or precompute.is_running(self.folder, generation):
                 return
-            self._child = precompute.spawn(self.environ, self.today)
+            try:
+                child = precompute.spawn(self.environ, self.today)
+            except OSError as e:  # pages show what is stored; the next generation tries again
+                current_app.logger.warning("kg analyse --precompute did not start: %s", e)
+                return
+            self._child = child
+            threading.Thread(target=child.wait, daemon=True).start()  # reaped when it ends
 
 
 def _precomputer(app: Flask) -> Precomputer:
