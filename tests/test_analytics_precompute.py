@@ -25,7 +25,7 @@ import pytest
 from conftest import ROOT, TOKEN, LiveServer
 from test_cli import kg
 
-from kg.analytics import analyse, brokers, precompute
+from kg.analytics import analyse, brokers, pictures, precompute
 from kg.analytics.extract import load_region
 from kg.store import GraphStore
 
@@ -121,6 +121,12 @@ def test_precomputed_equals_on_request(stored) -> None:
                     same(json.loads(json.dumps(oracle)), found.result, f"{view} {lang} {iri} {people_only}")
                     checked += 1
     assert checked >= 100  # 30 networks and 69 artefacts in the sample
+    # the pictures stored with a result are the ones the page would draw from it
+    for iri, lang in ((TW + "n-team-de-esch", "en"), (TW + "a-kijkwijzer-ol", "nl")):
+        found = precompute.lookup(folder, generation, "public", lang, iri, False)
+        stored_pics = precompute.stored_pictures(folder, found, "public", lang, False)
+        assert stored_pics and set(stored_pics) >= {"sociogram", "depth" if "esch" in iri else "tree"}
+        assert stored_pics == pictures.pictures(found.result, lang)
     # a person is not precomputed: the pages compute it on request
     assert precompute.lookup(folder, generation, "internal", "nl", TW + "p101", False).state == precompute.ABSENT
 

@@ -210,6 +210,7 @@ class Computed:
     state: str
     generation: str | None = None
     at: str | None = None
+    pictures: dict[str, str] | None = None  # stored with the result: drawing a big sociogram takes seconds
 
     @property
     def final(self) -> bool:
@@ -231,7 +232,8 @@ def _analysis(text: str, people_only: bool, topics: tuple[str, ...]) -> tuple[di
         iri = queries.resolve_actor(db, text, view()).value
         found = precompute.lookup(folder, generation, view(), lang(), iri, people_only)
         if found.state in (precompute.READY, precompute.STALE):
-            return found.result, Computed(found.state, found.generation, found.computed_at)
+            pics = precompute.stored_pictures(folder, found, view(), lang(), people_only)
+            return found.result, Computed(found.state, found.generation, found.computed_at, pics)
         if found.state == precompute.PENDING:
             return None, Computed(found.state)
     return _run(text, people_only, topics), Computed("request", generation)
@@ -373,7 +375,7 @@ def analytics_page() -> str | tuple[str, int] | Response:
         resp.headers["Retry-After"] = str(RETRY_SECONDS)
         return _not_final(resp)
     lg = lang()
-    pics = {name: Markup(svg) for name, svg in pictures.pictures(result, lg).items()}
+    pics = {name: Markup(svg) for name, svg in (computed.pictures or pictures.pictures(result, lg)).items()}
     args = _export_args(result)
     found = tables.tables(result)
     resp = make_response(render_template(
@@ -392,8 +394,8 @@ def analytics_page() -> str | tuple[str, int] | Response:
 def picture(name: str, fmt: str) -> Response:
     if fmt not in ("svg", "png"):
         abort(404)
-    result = _result_or_abort()
-    pics = pictures.pictures(result, lang())
+    result, computed = _result_or_abort()
+    pics = computed.pictures or pictures.pictures(result, lang())
     if name not in pics:
         abort(404)
     filename = f"{_slug(result)}-{name}.{fmt}"
@@ -404,7 +406,7 @@ def picture(name: str, fmt: str) -> Response:
 
 @bp.get("/analytics/table/<name>.csv")
 def table(name: str) -> Response:
-    result = _result_or_abort()
+    result, _ = _result_or_abort()
     found = tables.tables(result)
     if name not in found:
         abort(404)
@@ -416,11 +418,11 @@ def table(name: str) -> Response:
 def graph(fmt: str) -> Response:
     if fmt not in gephi.FORMATS:
         abort(404)
-    result = _result_or_abort()
+    result, _ = _result_or_abort()
     return _download(gephi.serialise(result["graph"], fmt), gephi.FORMATS[fmt], f"{_slug(result)}.{fmt}")
 
 
-def _result_or_abort() -> dict[str, Any]:
+def _result_or_abort() -> tuple[dict[str, Any], Computed]:
     """The analysis for an export; 503 with Retry-After while it is being computed."""
     try:
         result, computed = _analysis(*_params())
@@ -433,7 +435,7 @@ def _result_or_abort() -> dict[str, Any]:
                                   mimetype="text/plain")))
     if not computed.final:
         g.kg_not_final = True
-    return result
+    return result, computed
 
 
 def _slug(result: dict[str, Any]) -> str:

@@ -45,7 +45,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.analytics import brokers, openness, subjects
+from kg.analytics import brokers, openness, pictures, subjects
 from kg.analytics.extract import ARTEFACT, NETWORK, RegionData, load_region
 from kg.store import GraphStore, Store
 
@@ -166,6 +166,16 @@ def lookup(folder: Path, generation: str | None, view: str, lang: str, iri: str,
     return Found(PENDING)
 
 
+def stored_pictures(folder: Path, found: Found, view: str, lang: str, people_only: bool) -> dict[str, str] | None:
+    """The pictures (kg.analytics.pictures.pictures: name -> SVG) stored with a result `lookup`
+    found; None if there are none (then they are drawn on request)."""
+    if found.result is None or found.generation is None:
+        return None
+    iri = found.result["subject"]["iri"]
+    stored = _read(subject_path(folder / found.generation, view, lang, iri, people_only).with_suffix(".svg.json"))
+    return stored if isinstance(stored, dict) else None
+
+
 def region_file(folder: Path, generation: str | None, view: str, lang: str) -> Found:
     """The whole-region summary (`region_summary`) as `lookup` finds a subject."""
     if generation is not None:
@@ -249,12 +259,13 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def run(store: Store, folder: Path, today: str | None = None, in_memory: bool = True,
         betweenness: tuple[int, int] | None = None, progress: Callable[[str], None] | None = None,
-        kinds: tuple[str, ...] = PRECOMPUTED_KINDS) -> list[str]:
+        kinds: tuple[str, ...] = PRECOMPUTED_KINDS, variants: tuple[tuple[str, str], ...] | None = None) -> list[str]:
     """Compute and store the results of the current generation (and of any generation committed
     while it worked) unless they are there; returns the generations computed. `today` (default:
     the real date) is the day a network's members per year end; `betweenness` = (the most nodes
     computed exactly, pivots above), default kg.analytics.brokers' constants; `kinds` (default
-    `PRECOMPUTED_KINDS`) the subjects computed (the benchmark asks for networks only)."""
+    `PRECOMPUTED_KINDS`) the subjects computed and `variants` the (view, lang) pairs (default all;
+    the benchmark asks for the public Dutch networks only)."""
     say = progress or (lambda _text: None)
     done: list[str] = []
     with _locked(folder):
@@ -266,7 +277,7 @@ def run(store: Store, folder: Path, today: str | None = None, in_memory: bool = 
                 return done
             finished = compute_generation(db, generation, folder, today or dt.date.today().isoformat(),
                                           betweenness, say, functools.partial(_is_current, store, generation),
-                                          kinds)
+                                          kinds, variants)
             if finished:
                 prune(folder, keep=generation)
                 done.append(generation)
@@ -279,7 +290,8 @@ def _is_current(store: Store, generation: str) -> bool:
 def compute_generation(db: ox.Store, generation: str, folder: Path, today: str,
                        betweenness: tuple[int, int] | None = None, say: Callable[[str], None] = lambda _t: None,
                        still_current: Callable[[], bool] | None = None,
-                       kinds: tuple[str, ...] = PRECOMPUTED_KINDS) -> bool:
+                       kinds: tuple[str, ...] = PRECOMPUTED_KINDS,
+                       variants: tuple[tuple[str, str], ...] | None = None) -> bool:
     """Compute and store every result of `generation` (read from `db`); False if `still_current()`
     said no before it was done (the results so far stay, marked superseded)."""
     here = folder / generation
@@ -293,21 +305,20 @@ def compute_generation(db: ox.Store, generation: str, folder: Path, today: str,
     shared: dict[tuple, Any] = {}
     counts: Counter[str] = Counter()
     regions: dict[tuple[str, str], tuple[RegionData, dict[str, str]]] = {}
-    for view in VIEWS:
-        for lang in LANGS:
-            region = load_region(db, view, lang, generation)
-            if betweenness:
-                region.exact_betweenness_max, region.betweenness_pivots = betweenness
-            _share(shared, region)
-            actors = {iri: subjects.subject_kind(region, iri) for iri, a in region.actors.items()
-                      if a.kind in kinds}
-            if lang == LANGS[0]:
-                _write(here / f"index-{view}.json", actors)
-            for people_only in (False, True):
-                (here / f"{view}-{lang}-{'people' if people_only else 'all'}").mkdir(exist_ok=True)
-            _write(here / f"region-{view}-{lang}.json", region_summary(region))
-            regions[(view, lang)] = region, actors
-            say(f"{view} {lang}: the region ({time.perf_counter() - t0:.1f} s)")
+    for view, lang in variants or [(v, lg) for v in VIEWS for lg in LANGS]:
+        region = load_region(db, view, lang, generation)
+        if betweenness:
+            region.exact_betweenness_max, region.betweenness_pivots = betweenness
+        _share(shared, region)
+        actors = {iri: subjects.subject_kind(region, iri) for iri, a in region.actors.items()
+                  if a.kind in kinds}
+        if lang == LANGS[0]:
+            _write(here / f"index-{view}.json", actors)
+        for people_only in (False, True):
+            (here / f"{view}-{lang}-{'people' if people_only else 'all'}").mkdir(exist_ok=True)
+        _write(here / f"region-{view}-{lang}.json", region_summary(region))
+        regions[(view, lang)] = region, actors
+        say(f"{view} {lang}: the region ({time.perf_counter() - t0:.1f} s)")
     # networks first (fast), then artefacts (their trace queries take seconds each); a job whose
     # generation is no longer current stops early: the next one is computed instead
     for kind in kinds:
@@ -319,7 +330,10 @@ def compute_generation(db: ox.Store, generation: str, folder: Path, today: str,
                     return False
                 for people_only in (False, True):
                     result = subjects.analyse_actor(db, region, iri, kind, people_only, [], today)
-                    _write(subject_path(here, view, lang, iri, people_only), result)
+                    path = subject_path(here, view, lang, iri, people_only)
+                    # the pictures first: a reader that finds the analysis finds its pictures
+                    _write(path.with_suffix(".svg.json"), pictures.pictures(result, lang))  # type: ignore[arg-type]
+                    _write(path, result)
                     counts[kind] += 1
             say(f"{view} {lang}: {kind}s ({time.perf_counter() - t0:.1f} s)")
     info.update(state=DONE, finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
