@@ -8,13 +8,14 @@ internal) and both languages (nl, en), with and without artefacts (`people_only`
   components, k-core, the top brokers by betweenness, E-I and density of every network, and how
   betweenness was computed);
 - one file per network and per artefact: its analysis with the default parameters (no `topic`),
-  exactly what `kg.analytics.analyse` returns for it (tests/test_analytics_precompute.py compares);
+  exactly what `kg.analytics.analyse` returns for it (tests/test_analytics_precompute.py compares),
+  and beside it (`.svg.json`) its pictures as the page draws them (`stored_pictures`);
 - `index-<view>.json`: which actors have a file (IRI -> kind), written before their files.
 
 Layout: `<folder>/<generation>/`, with `meta.json` (`state` computing or done, the pid, when it
 started and finished, the day used as today). Every file is written to a temporary name and
 renamed, so a reader sees a whole file or none. One job at a time (`precompute.lock`); a job that
-finds the store moved on while it worked computes the new generation next. When a generation is
+finds the store moved on while it worked stops (`superseded`) and computes the new generation. When a generation is
 done the folders of every other generation are removed.
 
 `lookup(folder, generation, view, lang, iri, people_only)` is what the pages ask: the current
