@@ -313,3 +313,14 @@ def test_the_page_says_when_betweenness_is_sampled(sample_build, tmp_path) -> No
         assert escape(summary["networks"][0]["network"]["label"]) in html   # escaped: "PLG Wetenschap &amp; ..."
     finally:
         server.stop()
+
+
+def test_cli_precompute_does_nothing_when_the_results_are_there(stored, monkeypatch) -> None:
+    store, folder = stored
+    monkeypatch.setenv("KG_STATE_DIR", str(folder.parent))
+    r = kg("analyse", "--precompute", "--store", str(store.path))
+    assert r.returncode == 0 and r.stdout.strip() == f"{folder}: up to date", r.stdout + r.stderr
+    assert precompute.is_done(folder, store.generation())
+    assert kg("analyse", "network", "n-team-de-esch", "--precompute", store=store.path).returncode == 2
+    r = kg("analyse", store=store.path)
+    assert r.returncode == 2 and "--precompute" in r.stderr
