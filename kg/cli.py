@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from kg import analytics, settings
 from kg.analytics import html as analytics_html
+from kg.analytics import precompute as analytics_precompute
 from kg.analytics import tables as analytics_tables
 from kg.answers import expertise
 from kg.federation import exchange
@@ -960,8 +961,13 @@ def _analysis(store_path: str | None, ident: str, kind: str | None, people_only:
 
 
 @main.command("analyse")
-@click.argument("kind", type=click.Choice(["network", "person", "artefact", "school"]))
-@click.argument("ident", metavar="ID")
+@click.argument("kind", type=click.Choice(["network", "person", "artefact", "school"]), required=False)
+@click.argument("ident", metavar="ID", required=False)
+@click.option("--precompute", is_flag=True, help="Instead of one analysis: compute and store the analyses of "
+              "the current store generation that the web pages read (the whole region, every network and "
+              "artefact; both views and languages) in $KG_STATE_DIR/analytics (default: <store>-state/analytics); "
+              "waits for a run already at work, does nothing when they are there.")
+@click.option("--quiet", "-q", is_flag=True, help="With --precompute: no progress on stderr.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
               help="table for people; json (the shape in docs/analytics.md); csv: one table, see --table.")
 @click.option("--table", "table_name", help="With --format csv: which table (default: the first; "
@@ -969,8 +975,9 @@ def _analysis(store_path: str | None, ident: str, kind: str | None, people_only:
 @_with_analytics_options
 @_store_option
 @_lang_option
-def analyse_cmd(kind: str, ident: str, fmt: str, table_name: str | None, people_only: bool, public: bool,
-                topics: tuple[str, ...], today: str | None, store_path: str | None, lang: str) -> None:
+def analyse_cmd(kind: str | None, ident: str | None, precompute: bool, quiet: bool, fmt: str, table_name: str | None,
+                people_only: bool, public: bool, topics: tuple[str, ...], today: str | None, store_path: str | None,
+                lang: str) -> None:
     """Network analytics of a network, person, artefact or school: reach and depth, openness
     (density, clustering, E-I index), brokers (betweenness, constraint, effective size),
     isolates and weak groups, k-core against declared level, trusted access to expertise,
@@ -984,8 +991,21 @@ def analyse_cmd(kind: str, ident: str, fmt: str, table_name: str | None, people_
       kg analyse network n-team-de-esch
       kg analyse person p101 --topic rekenen --format json
       kg analyse artefact a-kijkwijzer-ol --format csv --table next_adopters
+      kg analyse --precompute        after a change: what the /analytics pages read
     """
 
+    if precompute:
+        if kind or ident:
+            _fail("--precompute takes no KIND or ID")
+        store = _store(store_path)
+        folder = analytics_precompute.folder_of(store, settings.value("KG_STATE_DIR"))
+        say = (lambda text: click.echo(f"kg: {text}", err=True)) if not quiet else None
+        done = analytics_precompute.run(store, folder, today, progress=say)
+        if not quiet:
+            click.echo(f"{folder}: {', '.join(done) or 'up to date'}")
+        return
+    if not kind or not ident:
+        _fail("give KIND and ID (or --precompute)")
     result = _analysis(store_path, ident, kind, people_only, public, topics, today, lang)
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))

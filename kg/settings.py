@@ -70,7 +70,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_AUTH_FAILURES", int, 10, "`10` failed sign-ins or bearer tokens per client per minute; then 429 "
             "with `Retry-After`", web_only=True),
     Setting("KG_STATE_DIR", Path, None, "`<store>-state/`: what all server processes share (sign-in sessions, "
-            "failed attempts; SQLite)", web_only=True),
+            "failed attempts; SQLite) and the precomputed analytics (`analytics/`, written by `kg analyse "
+            "--precompute`)"),
     Setting("KG_QUERY_DEADLINE", float, 10.0, "`10` seconds per SPARQL query", web_only=True),
     Setting("KG_ROW_CAP", int, 10000, "`10000` rows (or triples) per SPARQL answer", web_only=True),
     Setting("KG_QUERY_WORKERS", int, 2, "`2` worker processes for SPARQL queries", web_only=True),
@@ -81,6 +82,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_TODAY", str, "", "the real date: the day pages treat as today (`YYYY-MM-DD`)", web_only=True),
     Setting("KG_PAGE_CACHE_MB", float, 64.0, "`64` MB per server process for public answers kept by store "
             "generation (`0`: none); see [Serving](#serving-kg-serve)", web_only=True),
+    Setting("KG_ANALYTICS_PRECOMPUTE", flag, True, "`1`: the analytics pages read what `kg analyse --precompute` "
+            "stored for the store generation, and the app starts it in the background when it sees a generation "
+            "without (see [Network analytics](#network-analytics)); `0`: every analysis is computed on request",
+            web_only=True),
     Setting("KG_STRICT_TEMPLATES", flag, False, "`0`; `1`: a page that uses a value its view did not give fails "
             "instead of showing it empty (the test suite runs with `1`)", web_only=True),
     Setting("KG_DATA_LICENSE", str, "https://creativecommons.org/licenses/by/4.0/", "CC BY 4.0: the data licence "

@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every app the suite starts, in this process or as a server process, fails on a template value
 # its view did not give (a renamed key would otherwise render as an empty string).
 os.environ["KG_STRICT_TEMPLATES"] = "1"
+# The analytics pages compute on request unless a test turns precomputation on
+# (tests/test_analytics_precompute.py): no app of the suite starts a background job by itself.
+os.environ["KG_ANALYTICS_PRECOMPUTE"] = "0"
 # Many tests send wrong tokens on purpose, from the same address and against the same store (so the
 # same KG_STATE_DIR): the apps they create allow that many failures; tests/test_auth.py checks the
 # limit with its own setting and state folder.

@@ -3,25 +3,48 @@
 /analytics?actor=ID                  the page (network, school, person or artefact; ?people_only=1, ?topic=)
 /api/analytics?actor=ID              the analysis as JSON (kg.analytics' documented shape)
 /api/analytics/sociogram?actor=ID    its sociogram with groupings by school and community (the interactive picture)
+/api/analytics/region                the whole-region measures, as precomputed (without actor: the form page)
 /analytics/picture/NAME.svg|.png     a picture (sociogram, depth, tree, curve)
 /analytics/table/NAME.csv            a table
 /analytics/graph.graphml|.gexf       the sociogram's graph, for Gephi
 
 Every export takes the page's parameters and is computed in the request's view, so a public export
-names hidden people only by their anonymous label. Results are cached per store generation in an
-AnalyticsCache owned by the app (app.extensions["analytics"]). Errors: 400 without `actor`, for an
+names hidden people only by their anonymous label. With KG_ANALYTICS_PRECOMPUTE (the default) the
+analysis of a network or an artefact without `topic` is read from what kg.analytics.precompute stored
+for the store generation: the page never waits; while the current generation is being computed it
+shows the newest older result with its date, or "being computed", and such answers are `no-store`
+(never kept by the page cache as the generation's answer). The app starts `kg analyse --precompute`
+in the background when it sees a generation without results (`Precomputer`). Anything else (a person,
+a school, topics asked) is computed on request and cached per store generation in an AnalyticsCache
+owned by the app (app.extensions["analytics"]). Errors: 400 without `actor`, for an
 ambiguous name (with its candidates) or an unknown topic; 404 for an unknown name, picture or table.
 """
 
 from __future__ import annotations
 
+import subprocess
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
-from kg.analytics import AnalyticsCache, Interactive, analyse, gephi, pictures, sociogram, tables
+from kg.analytics import AnalyticsCache, Interactive, analyse, gephi, pictures, precompute, sociogram, tables
 from kg.analytics.capital import DIMENSIONS
 from kg.model.namespaces import local_name
 from kg.sparql import queries
@@ -38,9 +61,70 @@ MAX_NAME = 500      # longer input cannot be a name or an IRI of this graph
 MAX_TOPICS = 5      # topics asked at once for access to expertise (each is one search over the graph)
 
 
+PRECOMPUTER = "analytics_precompute"
+RETRY_SECONDS = 30  # the refresh hint of a "being computed" answer
+
+
+@dataclass
+class Precomputer:
+    """Starts `kg analyse --precompute` when this process first sees a generation without stored
+    results (and no job at work on it); one per app, the child is never waited for."""
+
+    folder: Path
+    environ: dict[str, str]
+    today: str | None
+    _seen: str | None = None
+    _child: subprocess.Popen | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def notice(self, generation: str | None) -> None:
+        if generation is None or generation == self._seen:
+            return
+        with self._lock:
+            if generation == self._seen:
+                return
+            self._seen = generation
+            if self._child is not None and self._child.poll() is None:
+                return  # ours is at work: when done, it computes the generation that is current then
+            if precompute.is_done(self.folder, generation) or precompute.is_running(self.folder, generation):
+                return
+            try:
+                child = precompute.spawn(self.environ, self.today)
+            except OSError as e:  # pages show what is stored; the next generation tries again
+                current_app.logger.warning("kg analyse --precompute did not start: %s", e)
+                return
+            self._child = child
+            threading.Thread(target=child.wait, daemon=True).start()  # reaped when it ends
+
+
+def _precomputer(app: Flask) -> Precomputer:
+    config = app.config
+    spec = config["KG_STORE_URL"] or ""
+    environ = {"KG_STORE_URL": spec, "KG_STORE": "" if spec else str(config["KG_STORE"]),
+               "KG_STORE_UPDATE_URL": config["KG_STORE_UPDATE_URL"] or "",
+               "KG_STORE_TIMEOUT": str(config["KG_STORE_TIMEOUT"]),
+               "KG_STATE_DIR": str(config.get("KG_STATE_DIR") or app.extensions["kg"].store.state_dir())}
+    return Precomputer(precompute.folder_of(app.extensions["kg"].store, config.get("KG_STATE_DIR")), environ,
+                       config.get("KG_TODAY") or None)
+
+
 @bp.record_once
 def _install(state) -> None:
     state.app.extensions["analytics"] = AnalyticsCache()
+    if state.app.config.get("KG_ANALYTICS_PRECOMPUTE"):
+        state.app.extensions[PRECOMPUTER] = _precomputer(state.app)
+
+
+@bp.before_app_request
+def _notice_generation() -> None:
+    """Start the precomputation of a generation this process has not seen (the snapshot's check: a
+    readlink for a folder, at most once a second for a remote store)."""
+    found = current_app.extensions.get(PRECOMPUTER)
+    if found is None or request.endpoint in (None, "static", "pages.health"):
+        return
+    snapshot = kg().snapshot
+    snapshot.refresh()
+    found.notice(snapshot.generation)
 
 
 i18n.STRINGS.add({
@@ -76,6 +160,26 @@ i18n.STRINGS.add({
     "an_isolated_mark": Text(nl="geïsoleerd", en="isolated"),
     "an_text_alt": Text(nl="Dezelfde gegevens als tabel", en="The same data as a table"),
     "an_table_scroll": Text(nl="Tabel; schuif opzij als hij breder is dan het scherm", en="Table; scroll sideways when it is wider than the screen"),
+    "an_computed": Text(nl="Berekend op {at} (generatie {generation}).", en="Computed on {at} (generation {generation})."),
+    "an_on_request": Text(nl="Nu berekend (generatie {generation}).", en="Computed now (generation {generation})."),
+    "an_stale": Text(nl="Dit is de vorige berekening, van {at} (generatie {generation}); de analyse van de huidige "
+                        "gegevens wordt berekend.",
+                     en="This is the previous result, computed on {at} (generation {generation}); the analysis of "
+                        "the current data is being computed."),
+    "an_region": Text(nl="De hele regio", en="The whole region"),
+    "an_region_brokers": Text(nl="Hoogste betweenness", en="Highest betweenness"),
+    "an_region_networks": Text(nl="Netwerken: open of gesloten (E-I-index, dichtheid)",
+                               en="Networks: open or closed (E-I index, density)"),
+    "an_pending": Text(nl="Wordt berekend.", en="Being computed."),
+    "an_refresh": Text(nl="De analyse van de huidige gegevens wordt op de achtergrond berekend; vernieuw deze pagina "
+                          "over een minuut.",
+                       en="The analysis of the current data is being computed in the background; refresh this page "
+                          "in a minute."),
+    "an_exact": Text(nl="Betweenness: exact berekend ({n} knopen).", en="Betweenness: exact ({n} nodes)."),
+    "an_sampled": Text(nl="Betweenness: geschat uit {k} willekeurige bronknopen van {n} (fout hoogstens {bound} met "
+                          "{confidence}% zekerheid).",
+                       en="Betweenness: estimated from {k} sampled source nodes of {n} (error at most {bound} with "
+                          "{confidence}% confidence)."),
 })
 
 # The interactive sociogram (web/static/sociogram.js reads them from the page: data-texts).
@@ -151,6 +255,105 @@ def _run_sociogram(text: str, people_only: bool, topics: tuple[str, ...]) -> Int
                      _cache())
 
 
+@dataclass(frozen=True)
+class Computed:
+    """Where an answer came from: `state` ready (stored for the current generation), stale (stored
+    for an older one, the current one being computed), computing (nothing yet) or request (computed
+    now); the generation it describes and when it was computed."""
+
+    state: str
+    generation: str | None = None
+    at: str | None = None
+    pictures: dict[str, str] | None = None  # stored with the result: drawing a big sociogram takes seconds
+
+    @property
+    def final(self) -> bool:
+        """The answer of the current generation (the page cache may keep it)."""
+        return self.state in (precompute.READY, "request")
+
+    def json(self) -> dict[str, Any]:
+        return {"state": self.state, "generation": self.generation, "at": self.at}
+
+
+def _analysis(text: str, people_only: bool, topics: tuple[str, ...]) -> tuple[dict[str, Any] | None, Computed]:
+    """The analysis and where it came from; None while it is being computed. Raises
+    queries.QueryError (unknown or ambiguous name, unknown topic)."""
+    ctx = kg()
+    db = ctx.db()
+    generation = ctx.snapshot.generation
+    folder = _stored()
+    if folder is not None and not topics:
+        iri = queries.resolve_actor(db, text, view()).value
+        found = precompute.lookup(folder, generation, view(), lang(), iri, people_only)
+        if found.state in (precompute.READY, precompute.STALE):
+            pics = precompute.stored_pictures(folder, found, view(), lang(), people_only)
+            return found.result, Computed(found.state, found.generation, found.computed_at, pics)
+        if found.state == precompute.PENDING:
+            return None, Computed(found.state)
+    return _run(text, people_only, topics), Computed("request", generation)
+
+
+def _region() -> tuple[dict[str, Any] | None, str | None]:
+    """The whole-region summary for the form page, and its state (None: precomputation off)."""
+    folder = _stored()
+    if folder is None:
+        return None, None
+    found = precompute.region_file(folder, _generation(), view(), lang())
+    if found.result is None:
+        return None, found.state
+    summary = found.result
+    computed = Computed(found.state, found.generation, found.computed_at)
+    figures = [("nodes", summary["nodes"]), ("edges", summary["edges"]), ("people", summary["people"]),
+               ("artefacts", summary["artefacts"]), ("mean_degree", summary["degree"]["mean"]),
+               ("components", summary["components"]["components"]), ("largest", summary["components"]["largest"]),
+               ("k_max", summary["k_core"]["k_max"])]
+    return {"result": summary, "state": found.state, "generation": found.generation, "figures": figures,
+            "lines": _computed_lines(summary, computed)}, found.state
+
+
+def _generation() -> str | None:
+    ctx = kg()
+    ctx.snapshot.refresh()
+    return ctx.snapshot.generation
+
+
+def _stored() -> Path | None:
+    """The precomputed results' folder, or None (KG_ANALYTICS_PRECOMPUTE off)."""
+    found = current_app.extensions.get(PRECOMPUTER)
+    return found.folder if found is not None else None
+
+
+def _not_final(resp: Response) -> Response:
+    """An answer that is not the current generation's: no cache may keep it (web.cache honours this)."""
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _when(at: str | None) -> str:
+    """`2026-12-07T07:49:22+00:00` as `2026-12-07 07:49 UTC`."""
+    if not at:
+        return "-"
+    return at[:10] + " " + at[11:16] + " UTC" if len(at) >= 16 else at
+
+
+def _computed_lines(result: dict[str, Any], computed: Computed) -> list[str]:
+    """The page's note on when and how it was computed (nl/en)."""
+    lines = []
+    if computed.state == precompute.STALE:
+        lines.append(i18n.t("an_stale", at=_when(computed.at), generation=computed.generation or "-"))
+    elif computed.state == precompute.READY:
+        lines.append(i18n.t("an_computed", at=_when(computed.at), generation=computed.generation or "-"))
+    else:
+        lines.append(i18n.t("an_on_request", generation=computed.generation or "-"))
+    method = result.get("betweenness_method") or {}
+    if method.get("method") == "sampled":
+        lines.append(i18n.t("an_sampled", k=method["pivots"], n=method["nodes"],
+                            bound=f"{method['error_bound']:.3f}", confidence=round(100 * method["confidence"])))
+    elif method:
+        lines.append(i18n.t("an_exact", n=method["nodes"]))
+    return lines
+
+
 def _problem(e: queries.QueryError) -> tuple[str, int, list[dict[str, str]]]:
     if isinstance(e, queries.AmbiguousName):
         return "an_ambiguous", 400, [{"iri": iri, "label": label} for iri, label in e.candidates]
@@ -168,62 +371,102 @@ def _export_args(result: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/api/analytics")
 def api_analytics() -> Response | tuple[Response, int]:
-    return _api(_run)
+    """The analysis with `computed` (where it came from); 202 while it is being computed."""
+    return _api(_analysis)
 
 
 @bp.get("/api/analytics/sociogram")
 def api_sociogram() -> Response | tuple[Response, int]:
     """The sociogram with its groupings (kg.analytics.aggregate.Interactive), in the request's view."""
-    return _api(_run_sociogram)
+    return _api(lambda *params: (_run_sociogram(*params), None))
 
 
-def _api(compute: Callable[[str, bool, tuple[str, ...]], Any]) -> Response | tuple[Response, int]:
-    """`compute(*params)` as JSON, or the error: 400 without an actor or for an ambiguous name, 404."""
+def _api(compute: Callable[[str, bool, tuple[str, ...]], tuple[Any, Computed | None]]) -> Response | tuple[Response, int]:
+    """`compute(*params)` as JSON (with `computed` when it says where the answer came from), or the
+    error: 400 without an actor or for an ambiguous name, 404; 202 while being computed."""
     text = request.args.get("actor", "").strip()
     if not text or len(text) > MAX_NAME:
         return jsonify({"error": "missing actor", "message": i18n.both("an_missing")}), 400
     try:
-        result = compute(*_params())
+        result, computed = compute(*_params())
     except queries.QueryError as e:
         key, status, candidates = _problem(e)
         body: dict[str, Any] = {"error": key.removeprefix("an_"), "actor": text, "message": i18n.both(key)}
         if candidates:
             body["candidates"] = candidates
         return jsonify(body), status
-    return jsonify(result)
+    if computed is None:
+        return jsonify(result)
+    if result is None:
+        resp = jsonify({"computed": computed.json(), "actor": text, "message": i18n.both("an_refresh")})
+        resp.status_code = 202
+        resp.headers["Retry-After"] = str(RETRY_SECONDS)
+        return _not_final(resp)
+    resp = jsonify({**result, "computed": computed.json()})
+    return resp if computed.final else _not_final(resp)
+
+
+@bp.get("/api/analytics/region")
+def api_region() -> Response:
+    """The whole-region summary (kg.analytics.precompute.region_summary) with `computed`; 202 while
+    being computed, 404 with KG_ANALYTICS_PRECOMPUTE off."""
+    folder = _stored()
+    if folder is None:
+        abort(404)
+    found = precompute.region_file(folder, _generation(), view(), lang())
+    computed = Computed(found.state, found.generation, found.computed_at)
+    if found.result is None:
+        resp = jsonify({"computed": computed.json(), "message": i18n.both("an_refresh")})
+        resp.status_code = 202
+        resp.headers["Retry-After"] = str(RETRY_SECONDS)
+        return _not_final(resp)
+    resp = jsonify({**found.result, "computed": computed.json()})
+    return resp if computed.final else _not_final(resp)
 
 
 @bp.get("/analytics")
-def analytics_page() -> str | tuple[str, int]:
+def analytics_page() -> str | tuple[str, int] | Response:
     text = request.args.get("actor", "").strip()
     if not text:
-        return render_template("analytics.html", text="", result=None, problem=None)
+        region, state = _region()
+        resp = make_response(render_template("analytics.html", text="", result=None, problem=None, pending=False,
+                                             region=region, region_pending=state == precompute.PENDING))
+        return resp if state in (precompute.READY, None) else _not_final(resp)
     try:
-        result = _run(*_params())
+        result, computed = _analysis(*_params())
     except queries.QueryError as e:
         key, status, candidates = _problem(e)
-        return render_template("analytics.html", text=text, result=None, problem=key, candidates=candidates), status
+        return render_template("analytics.html", text=text, result=None, problem=key, candidates=candidates,
+                               pending=False, region=None, region_pending=False), status
+    if result is None:
+        resp = make_response(render_template("analytics.html", text=text, result=None, problem=None, pending=True,
+                                             region=None, region_pending=False))
+        resp.headers["Retry-After"] = str(RETRY_SECONDS)
+        return _not_final(resp)
     lg = lang()
-    pics = {name: Markup(svg) for name, svg in pictures.pictures(result, lg).items()}
+    pics = {name: Markup(svg) for name, svg in (computed.pictures or pictures.pictures(result, lg)).items()}
     args = _export_args(result)
     found = tables.tables(result)
-    return render_template(
-        "analytics.html", text=text, result=result, problem=None, pics=pics, tables=found, dimensions=DIMENSIONS,
+    resp = make_response(render_template(
+        "analytics.html", text=text, result=result, problem=None, pending=False, region=None, region_pending=False,
+        pics=pics, tables=found,
+        dimensions=DIMENSIONS, computed=computed, computed_lines=_computed_lines(result, computed),
         picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
         table_urls={n: url_for("analytics.table", name=n, **args) for n in found},
         graph_urls={f: url_for("analytics.graph", fmt=f, **args) for f in gephi.FORMATS},
         json_url=url_for("analytics.api_analytics", **args),
         sociogram_url=url_for("analytics.api_sociogram", **args),
         sociogram_texts={k: SOCIOGRAM_TEXTS(k, lg) for k in SOCIOGRAM_TEXTS},
-        people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"}))
+        people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"})))
+    return resp if computed.final else _not_final(resp)
 
 
 @bp.get("/analytics/picture/<name>.<fmt>")
 def picture(name: str, fmt: str) -> Response:
     if fmt not in ("svg", "png"):
         abort(404)
-    result = _result_or_abort()
-    pics = pictures.pictures(result, lang())
+    result, computed = _result_or_abort()
+    pics = computed.pictures or pictures.pictures(result, lang())
     if name not in pics:
         abort(404)
     filename = f"{_slug(result)}-{name}.{fmt}"
@@ -234,7 +477,7 @@ def picture(name: str, fmt: str) -> Response:
 
 @bp.get("/analytics/table/<name>.csv")
 def table(name: str) -> Response:
-    result = _result_or_abort()
+    result, _ = _result_or_abort()
     found = tables.tables(result)
     if name not in found:
         abort(404)
@@ -246,17 +489,24 @@ def table(name: str) -> Response:
 def graph(fmt: str) -> Response:
     if fmt not in gephi.FORMATS:
         abort(404)
-    result = _result_or_abort()
+    result, _ = _result_or_abort()
     return _download(gephi.serialise(result["graph"], fmt), gephi.FORMATS[fmt], f"{_slug(result)}.{fmt}")
 
 
-def _result_or_abort() -> dict[str, Any]:
+def _result_or_abort() -> tuple[dict[str, Any], Computed]:
+    """The analysis for an export; 503 with Retry-After while it is being computed."""
     try:
-        return _run(*_params())
+        result, computed = _analysis(*_params())
     except queries.AmbiguousName:
         abort(400)
     except queries.QueryError:
         abort(404)
+    if result is None:
+        abort(_not_final(Response(i18n.t("an_refresh"), 503, {"Retry-After": str(RETRY_SECONDS)},
+                                  mimetype="text/plain")))
+    if not computed.final:
+        g.kg_not_final = True
+    return result, computed
 
 
 def _slug(result: dict[str, Any]) -> str:
@@ -267,4 +517,4 @@ def _slug(result: dict[str, Any]) -> str:
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
     resp = Response(data, mimetype=mimetype)
     resp.headers["Content-Disposition"] = attachment(filename)
-    return resp
+    return _not_final(resp) if g.get("kg_not_final") else resp

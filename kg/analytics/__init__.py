@@ -8,7 +8,9 @@ effective size, brokerage), `cohesion` (isolates, weak groups, k-core vs declare
 next adopters), `capital` (professional capital), `subjects` (one subject's analysis as JSON),
 `aggregate` (the sociogram grouped by school or community, for the interactive picture),
 `tables` (CSV), `gephi` (GraphML, GEXF), `pictures` (SVG, drawn with kg.pictures), `html` (a
-self-contained HTML report), `cache` (results per store generation).
+self-contained HTML report), `cache` (results per store generation, in the process), `precompute`
+(the whole-region, network and artefact results per store generation, on disk, computed in the
+background).
 
 networkx holds the analysed graph and computes most measures; igraph computes betweenness and
 Burt's constraint, about 35 times faster with the same numbers (chosen by measurement:

@@ -21,6 +21,12 @@ is a member of at least `MIN_NETWORKS` networks neither of which contains the ot
 who takes part in both (Akkerman & Bakker's coordination mechanism), not only someone with
 contacts in two places.
 
+Betweenness is exact up to `EXACT_BETWEENNESS_MAX_NODES` nodes; above, it is estimated from
+`BETWEENNESS_PIVOTS` sampled source nodes (Brandes & Pich 2007; seeded, so the same graph gives the
+same numbers), within `betweenness_bound` of the exact value for every node with probability
+`BETWEENNESS_CONFIDENCE` (docs/analytics.md; tests/test_analytics_sampling.py checks it).
+`betweenness_method` says which was used; every analysis carries it.
+
 Betweenness and constraint are computed by igraph (C) on one conversion of the networkx graph
 (`structural_metrics`), everything else by networkx: bench/analytics_bench.py measured
 betweenness 7.7 s with networkx against 0.22 s with igraph, constraint 1.17 s against 0.001 s,
@@ -31,6 +37,7 @@ normalized=True)`, `nx.constraint(g)`) to rounding: tests/test_analytics_igraph.
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
 from typing import Any
 
@@ -41,19 +48,66 @@ from kg.analytics.extract import NETWORK, RegionData
 
 MIN_BROKERED_PAIRS = 1   # one unbridged pair of contacts from different organisations is a structural hole
 MIN_NETWORKS = 2         # "taking part in both networks": at least two, not nested
+# Exact betweenness (Brandes) costs O(nodes x edges): 0.2 s at 2,000 nodes, minutes at 50,000 and
+# hours at national size (250,000 people); above this many nodes it is estimated from pivots.
+EXACT_BETWEENNESS_MAX_NODES = 20_000
+BETWEENNESS_PIVOTS = 1_000    # sampled sources; the error bound shrinks with 1 / sqrt(pivots)
+BETWEENNESS_SEED = 13         # the pivots are the same for the same graph
+BETWEENNESS_CONFIDENCE = 0.99  # the probability with which betweenness_bound holds for every node at once
 
 
-def global_metrics(region: RegionData, people_only: bool) -> dict[str, dict[str, float | None]]:
-    """Betweenness, constraint and effective size of every actor; computed once per region."""
-    def compute() -> dict[str, dict[str, float | None]]:
+def global_metrics(region: RegionData, people_only: bool) -> dict[str, Any]:
+    """Betweenness, constraint and effective size of every actor, and `method` (how betweenness
+    was computed: `betweenness_method`); computed once per region."""
+    def compute() -> dict[str, Any]:
         g = region.graph(people_only)
-        between, constraint = structural_metrics(g)
+        exact_max = region.exact_betweenness_max or EXACT_BETWEENNESS_MAX_NODES
+        pivots = region.betweenness_pivots or BETWEENNESS_PIVOTS
+        between, constraint = structural_metrics(g, exact_max, pivots)
         return {"betweenness": between, "constraint": _nan_to_none(constraint),
-                "effective_size": effective_size(g)}
+                "effective_size": effective_size(g), "method": betweenness_method(len(g), exact_max, pivots)}
     return region.memo(("brokers", people_only), compute)
 
 
-def structural_metrics(g: nx.Graph) -> tuple[dict[str, float], dict[str, float]]:
+def betweenness_bound(nodes: int, pivots: int, confidence: float = BETWEENNESS_CONFIDENCE) -> float:
+    """The largest error of sampled normalised betweenness, for every node at once, with probability
+    `confidence`: c sqrt(ln(2n / (1 - confidence)) / (2k)), c = n / (n - 1), for n nodes and k
+    pivots (Hoeffding's inequality for a mean of k values in [0, c], drawn without replacement, and
+    a union bound over the n nodes; docs/analytics.md). 0 when every node is a pivot (exact)."""
+    if pivots >= nodes or nodes < 3:
+        return 0.0
+    c = nodes / (nodes - 1)
+    return c * math.sqrt(math.log(2 * nodes / (1 - confidence)) / (2 * pivots))
+
+
+def betweenness_method(nodes: int, exact_max: int = EXACT_BETWEENNESS_MAX_NODES,
+                       pivots: int = BETWEENNESS_PIVOTS) -> dict[str, Any]:
+    """How betweenness is computed for a graph of `nodes` nodes: {"method": "exact" | "sampled",
+    "nodes", "pivots" (None when exact), "error_bound" (0 when exact), "confidence"}."""
+    if nodes <= exact_max or pivots >= nodes:
+        return {"method": "exact", "nodes": nodes, "pivots": None, "error_bound": 0.0,
+                "confidence": BETWEENNESS_CONFIDENCE}
+    return {"method": "sampled", "nodes": nodes, "pivots": pivots, "error_bound": betweenness_bound(nodes, pivots),
+            "confidence": BETWEENNESS_CONFIDENCE}
+
+
+def sampled_betweenness(h: ig.Graph, pivots: int, seed: int = BETWEENNESS_SEED) -> list[float]:
+    """Normalised betweenness of every vertex of `h` (undirected, simple) estimated from `pivots`
+    distinct sources drawn uniformly (seeded): igraph's betweenness over the paths from those
+    sources, scaled by n / k, divided by the (n - 1)(n - 2) / 2 pairs. An unbiased estimate of the
+    exact value (Brandes & Pich 2007); the error is within `betweenness_bound` (docs/analytics.md)."""
+    n = h.vcount()
+    if n < 3:
+        return [0.0] * n
+    k = min(pivots, n)
+    sources = sorted(random.Random(seed).sample(range(n), k))
+    raw = h.betweenness(directed=False, sources=sources)
+    pairs = (n - 1) * (n - 2) / 2
+    return [b * n / k / pairs for b in raw]
+
+
+def structural_metrics(g: nx.Graph, exact_max: int = EXACT_BETWEENNESS_MAX_NODES,
+                       pivots: int = BETWEENNESS_PIVOTS) -> tuple[dict[str, float], dict[str, float]]:
     """Betweenness and Burt's constraint of every node of `g`, binary (edge attributes unused),
     computed by igraph on one conversion of `g`: the same numbers as
     `nx.betweenness_centrality(g, normalized=True)` and `nx.constraint(g)` (NaN without ties), in
@@ -64,7 +118,8 @@ def structural_metrics(g: nx.Graph) -> tuple[dict[str, float], dict[str, float]]
     than 3 nodes no node lies between two others: 0 for each (networkx does not rescale then).
     Constraint: igraph's definition is Burt's, p_ij = (a_ij + a_ji) / sum_k (a_ik + a_ki) = 1 /
     degree(i) without weights, summed over the contacts j of i, NaN for a node without ties:
-    networkx's. A graph that is not simple and undirected (never the analysed graph) goes to
+    networkx's. Above `exact_max` nodes betweenness is `sampled_betweenness` with `pivots` sources
+    (`betweenness_method` says which). A graph that is not simple and undirected (never the analysed graph) goes to
     networkx, whose handling of self-loops and multi-edges igraph's does not copy."""
     if g.is_directed() or g.is_multigraph() or nx.number_of_selfloops(g):
         return nx.betweenness_centrality(g, normalized=True), nx.constraint(g)
@@ -73,8 +128,11 @@ def structural_metrics(g: nx.Graph) -> tuple[dict[str, float], dict[str, float]]
     h = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in g.edges()])
     n = len(nodes)
     pairs = (n - 1) * (n - 2) / 2
-    raw = h.betweenness(directed=False)
-    between = {v: (b / pairs if n > 2 else 0.0) for v, b in zip(nodes, raw)}
+    if betweenness_method(n, exact_max, pivots)["method"] == "sampled":
+        between = dict(zip(nodes, sampled_betweenness(h, pivots)))
+    else:
+        raw = h.betweenness(directed=False)
+        between = {v: (b / pairs if n > 2 else 0.0) for v, b in zip(nodes, raw)}
     constraint = dict(zip(nodes, h.constraint()))
     return between, constraint
 

@@ -61,22 +61,36 @@ def spread(region: RegionData, trace: Trace) -> dict[str, Any]:
             "carriers": {"brokers": _count(region, brokers), "networks": _count(region, networks)}}
 
 
-def steps_to_adopters(region: RegionData, school: str, adopters: set[str]) -> int | None:
-    """Fewest person-to-person tie steps from the school's people to an adopter school's people."""
+def steps_to_adopters(region: RegionData, school: str, adopters: set[str],
+                      distances: dict[str, int] | None = None) -> int | None:
+    """Fewest person-to-person tie steps from the school's people to an adopter school's people.
+    `distances` (`adopter_distances` of the same adopters) saves a search per school."""
     g = region.graph(True)
     sources = [p for p in region.affiliated_with(school) if p in g]
-    targets = {p for a in adopters for p in region.affiliated_with(a) if p in g}
-    if not sources or not targets:
+    if distances is None:
+        distances = adopter_distances(region, adopters)
+    if not sources or not distances:
         return None
-    lengths = nx.multi_source_dijkstra_path_length(g, sources, weight=None)
-    found = [lengths[t] for t in targets if t in lengths]
+    found = [distances[s] for s in sources if s in distances]
     return min(found) if found else None
+
+
+def adopter_distances(region: RegionData, adopters: set[str]) -> dict[str, int]:
+    """Tie steps from the nearest person at an adopter school to everyone reachable in the people
+    graph (one breadth-first search from all of them; the graph is undirected, so it is the
+    distance the other way too); empty without people at an adopter school."""
+    g = region.graph(True)
+    targets = {p for a in adopters for p in region.affiliated_with(a) if p in g}
+    if not targets:
+        return {}
+    return dict(nx.multi_source_dijkstra_path_length(g, targets, weight=None))
 
 
 def analyse(db: ox.Store, region: RegionData, artefact: str) -> dict[str, Any]:
     trace = diffusion.trace(db, artefact, region.view, region.lang, next_adopters=True)
     adopters = {a["adopter"]["iri"] for a in trace["adoptions"] if a["adopter"]}
-    nexts: list[dict[str, Any]] = [{**n, "steps": steps_to_adopters(region, n["school"]["iri"], adopters)}
+    distances = adopter_distances(region, adopters)
+    nexts: list[dict[str, Any]] = [{**n, "steps": steps_to_adopters(region, n["school"]["iri"], adopters, distances)}
              for n in trace["next_adopters"] or []]
     nexts.sort(key=lambda n: (-(n["score"] or 0), n["steps"] if n["steps"] is not None else float("inf"),
                               n["school"]["label"].casefold()))

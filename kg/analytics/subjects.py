@@ -68,6 +68,7 @@ class Analysis(TypedDict):
     view: str
     people_only: bool
     generation: str | None
+    betweenness_method: dict[str, Any]  # brokers.betweenness_method: exact or sampled, with the error bound
     graph: Sociogram
     # network and school
     members: NotRequired[int]
@@ -102,7 +103,7 @@ class Analysis(TypedDict):
     next_adopters: NotRequired[Rows]
 
 
-COMMON_KEYS = frozenset({"subject", "kind", "view", "people_only", "generation", "graph"})
+COMMON_KEYS = frozenset({"subject", "kind", "view", "people_only", "generation", "betweenness_method", "graph"})
 _GROUP = frozenset({"members", "members_by_year", "openness", "depth_distribution", "brokers", "isolates",
                     "isolation", "weak_groups", "core_periphery", "shared_members", "components",
                     "expertise_access"})
@@ -139,8 +140,17 @@ def analyse(db: ox.Store, region: RegionData, text: str, kind: str | None = None
             topics: tuple[str, ...] = (), today: str | None = None) -> Analysis:
     iri, found = resolve(db, region, text, kind)
     topic_iris = [queries.resolve_topic(db, t, region.view).value for t in topics]
+    return analyse_actor(db, region, iri, found, people_only, topic_iris, today)
+
+
+def analyse_actor(db: ox.Store, region: RegionData, iri: str, found: str, people_only: bool = False,
+                  topic_iris: list[str] | None = None, today: str | None = None) -> Analysis:
+    """The analysis of the actor `iri` of kind `found` (`subject_kind`), topics given as IRIs: what
+    `analyse` returns once the names are resolved (kg.analytics.precompute calls it per actor)."""
+    topic_iris = topic_iris or []
     head = {"subject": region.ref(iri), "kind": found, "view": region.view, "people_only": people_only,
-            "generation": region.generation}
+            "generation": region.generation,
+            "betweenness_method": brokers.global_metrics(region, people_only)["method"]}
     if found in ("network", "school"):
         body = group_analysis(db, region, iri, found, people_only, topic_iris, today)
     elif found == "person":
@@ -190,11 +200,16 @@ def group_analysis(db: ox.Store, region: RegionData, iri: str, kind: str, people
 
 
 def members_by_year(db: ox.Store, region: RegionData, iri: str, today: str | None) -> list[dict[str, Any]]:
+    """The named query `network-growth` per school year; kept on the region (people only or not, it
+    is the same)."""
     params = {"network": iri}
     if today:
         params["on"] = today
-    return [{"year": r["year"], "school_year": r["schoolYear"], "joined": r["joined"], "left": r["left"],
-             "members": r["activeAtEnd"]} for r in rows(db, "network-growth", params, region.view, region.lang)]
+
+    def compute() -> list[dict[str, Any]]:
+        return [{"year": r["year"], "school_year": r["schoolYear"], "joined": r["joined"], "left": r["left"],
+                 "members": r["activeAtEnd"]} for r in rows(db, "network-growth", params, region.view, region.lang)]
+    return [dict(r) for r in region.memo(("members_by_year", iri, today), compute)]
 
 
 def _components(region: RegionData, sub: nx.Graph) -> dict[str, Any]:
@@ -228,7 +243,7 @@ def memberships(region: RegionData, iri: str) -> list[dict[str, Any]]:
 
 def artefact_analysis(db: ox.Store, region: RegionData, iri: str, people_only: bool) -> dict[str, Any]:
     g = region.graph(people_only)
-    out = diffusion.analyse(db, region, iri)
+    out = dict(region.memo(("diffusion", iri), lambda: diffusion.analyse(db, region, iri)))  # people only or not
     row = brokers.broker_row(region, people_only, iri)
     out.update(broker=row, reach=structure.reach(region, g, iri),
                graph=ego_graph(region, g, iri, people_only, row["broker"]))
@@ -268,7 +283,9 @@ def sociogram_data(region: RegionData, sub: nx.Graph, people_only: bool, colour_
                       "group": region.ref(group) if group else None,
                       "degree": sub.degree(iri), "isolated": iri in isolated, "broker": iri in flagged,
                       "centre": iri == centre})
-    edges = [SociogramEdge(source=u, target=v, relations=sorted(d["relations"]), ties=d["ties"],
+    # the smaller IRI is the source: the graph is undirected, and networkx's orientation depends on
+    # the order of insertion (set order, so it differed between processes)
+    edges = [SociogramEdge(source=min(u, v), target=max(u, v), relations=sorted(d["relations"]), ties=d["ties"],
                            strength=d["strength"], depth=d["depth"], trust=d["trust"])
              for u, v, d in sorted(sub.edges(data=True), key=lambda e: tuple(sorted(e[:2])))]
     return {"colour_by": colour_by, "nodes": nodes, "edges": edges}
