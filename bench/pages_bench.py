@@ -30,8 +30,12 @@ Steps:
      process of its tree, from /proc).
 
 HTTP requests go one at a time over one keep-alive connection, so one server process answers them
-all (the first-request figures are that process's). Results: bench/results/pages-<date>.json and
-.md (git-ignored); the table is printed at the end.
+as long as it stays open; gunicorn closes a connection idle for 5 s (its keepalive), which happens
+when the in-process request in between takes longer, and the next connection may reach the other
+server process, whose caches (analytics, who-knows rankings) are still cold. The JSON counts the
+new connections per page (`http_reconnects`); the table marks the pages that had any.
+
+Results: bench/results/pages-<date>.json and .md (git-ignored); the table is printed at the end.
 """
 
 from __future__ import annotations
@@ -224,6 +228,8 @@ class Server:
                 except OSError:
                     time.sleep(0.05)
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        self.conn.connect()
+        self.reconnects = 0  # connections opened after the first (each may reach the other process)
 
     def get(self, path: str, headers: dict[str, str]) -> tuple[float, int, int, str]:
         """(seconds, status, body bytes, X-KG-Cache) of one request over the keep-alive connection."""
@@ -232,6 +238,8 @@ class Server:
         for attempt in (1, 2):
             t0 = time.perf_counter()
             try:
+                if self.conn.sock is None:
+                    self.reconnects += 1
                 self.conn.request("GET" if body is None else "POST", path, body=body, headers=headers)
                 resp = self.conn.getresponse()
                 answer = resp.read()
@@ -334,6 +342,7 @@ def phase(name: str, store: Path, page_cache_mb: str, reqs: list[tuple[str, str,
         print(f"[{name}] in-process: create_app {made:.1f} s, then / {first_home:.1f} s", flush=True)
         rows = []
         for label, path, headers in reqs:
+            opened = server.reconnects
             h_first, l_first = server.get(path, headers), local_get(client, path, headers)
             h_times, l_times, statuses, caches = [], [], Counter([h_first[1], l_first[1]]), Counter[str]()
             for _ in range(n):
@@ -346,7 +355,8 @@ def phase(name: str, store: Path, page_cache_mb: str, reqs: list[tuple[str, str,
             row = {"name": label, "path": path, "bytes": h_first[2], "statuses": dict(statuses),
                    "http_cache": dict(caches), "http_first_ms": round(h_first[0] * 1000, 1),
                    "local_first_ms": round(l_first[0] * 1000, 1), "http": hs, "local": ls,
-                   "ratio_p50": round(hs["p50_ms"] / ls["p50_ms"], 2) if ls["p50_ms"] else None}
+                   "ratio_p50": round(hs["p50_ms"] / ls["p50_ms"], 2) if ls["p50_ms"] else None,
+                   "http_reconnects": server.reconnects - opened}
             rows.append(row)
             print(f"[{name}] {label}: first {row['http_first_ms']:,.0f} / {row['local_first_ms']:,.0f} ms, "
                   f"warm p50 {hs['p50_ms']:,.1f} / {ls['p50_ms']:,.1f} ms, p99 {hs['p99_ms']:,.1f} / "
@@ -390,6 +400,8 @@ def markdown(report: dict) -> str:
         for r in ph["rows"]:
             bad = {s: c for s, c in r["statuses"].items() if int(s) != 200}
             note = f" (status {bad})" if bad else ""
+            if r.get("http_reconnects"):
+                note += f" (HTTP reconnected {r['http_reconnects']}x)"
             ratio = f"{r['ratio_p50']:.2f}" if r["ratio_p50"] is not None else "–"
             lines.append(f"| {r['name']}{note} | {_ms(r['http_first_ms'])} | {_ms(r['local_first_ms'])} | "
                          f"{_ms(r['http']['p50_ms'])} | {_ms(r['local']['p50_ms'])} | {_ms(r['http']['p99_ms'])} | "
