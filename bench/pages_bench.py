@@ -1,0 +1,486 @@
+"""Pages benchmark (issue 13, item 6): every page type and API through HTTP on the real server
+(`kg serve`, gunicorn), against the same requests in-process in the same run.
+
+    .venv/bin/python -m bench.pages_bench --people 5000 [--requests 20] [--store DIR] [--keep]
+
+Steps:
+
+1. the store: the Twente sample plus a generated region of `--people` people (`synthetic.generate`,
+   seeded, written as filled templates by bench.ingest_bench.prepare and stored with `kg ingest`,
+   as bench/write_bench.py does); `--store DIR` reuses a store holding such a region instead;
+2. the subjects, read from the store's quads (no SPARQL): the generated region's person with public
+   consent and the most ties, its most adopted artefact, its school with the most affiliated people,
+   its network with the most memberships, its knowledge network (the region as a subject of the
+   analytics; asked first, so that its first request also pays for the whole region's extraction
+   and metrics, done once per generation in each process),
+   the two topics most people declare (who-knows), the person's surname (search) and a named query
+   (`--query`) with its example parameters carried over to the region (`synthetic.examples`), bound
+   into its text and sent to /sparql;
+3. per phase, a server with `KG_PAGE_CACHE_MB=0` (no answers kept by generation: every request does
+   the work) and then, unless `--no-cached`, one with the default page cache (repeats are hits):
+   - `kg serve --store ... --port FREE` is started; time to the first answer of /health and of /
+     (polled from the start of the command);
+   - the app of `web.create_app(config)` with the same settings is made in this process (its
+     creation and first / timed) and called through its test client;
+   - per page or API: the first request through HTTP and in-process (nothing computed yet in
+     either process), then `--requests` warm requests, HTTP and in-process in turn (so both see
+     the same load on this shared machine); p50 and p99 (nearest rank: of 20 requests, p99 is
+     the slowest) and the ratio HTTP / in-process;
+   - the server's resident memory after the run (VmRSS and, where the kernel has it, PSS of every
+     process of its tree, from /proc).
+
+HTTP requests go one at a time over one keep-alive connection, so one server process answers them
+as long as it stays open; gunicorn closes a connection idle for 5 s (its keepalive), which happens
+when the in-process request in between takes longer, and the next connection may reach the other
+server process, whose caches (analytics, who-knows rankings) are still cold. The JSON counts the
+new connections per page (`http_reconnects`); the table marks the pages that had any.
+
+Results: bench/results/pages-<date>.json and .md (git-ignored); the table is printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.ingest_bench import prepare
+from bench.load import Result
+from bench.serve_bench import environment, free_port
+from bench.write_bench import BASE, SAMPLE, SAMPLE_BASE, ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+JSON_RESULTS = "application/sparql-results+json"
+BODY = "body"  # a request's entry with this name is its POST body, not a header
+TARGET_P50, TARGET_P99, TARGET_RATIO, TARGET_START = 0.3, 1.0, 1.3, 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Subjects:
+    """The region's actors and terms the pages are asked about (full IRIs, labels)."""
+
+    person: str
+    artefact: str
+    school: str
+    network: str
+    region: str
+    topics: tuple[str, str]
+    term: str
+    query: str
+    sparql: str
+
+
+# --- the store and its subjects ------------------------------------------------------------------
+
+def build_store(people: int, seed: int, work: Path, budget: float) -> tuple[Path, dict]:
+    """The Twente sample and a generated region of `people` people, ingested into `work/store`."""
+    data = prepare(people, seed, work)
+    store = work / "store"
+    for templates, region, base in ((SAMPLE, "twente", SAMPLE_BASE), (work / "templates", "gen", BASE)):
+        r = ingest(templates, store, region, base, budget)
+        if r["returncode"] != 0:
+            raise SystemExit(f"kg ingest of {region} failed (exit {r['returncode']}): {r['stderr_tail']}")
+        data[f"ingest_{region}_s"] = round(r["wall"], 1)
+    return store, data
+
+
+def _count(db, predicate: str, position: str, prefix: str) -> Counter:
+    import pyoxigraph as ox
+
+    counts: Counter = Counter()
+    for q in db.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+        node = q.object if position == "object" else q.subject
+        if isinstance(node, ox.NamedNode) and node.value.startswith(prefix):
+            counts[node.value] += 1
+    return counts
+
+
+def _typed(db, cls: str) -> set[str]:
+    """The IRIs with rdf:type `cls` (any graph)."""
+    import pyoxigraph as ox
+
+    from kg.model.namespaces import RDF
+
+    return {q.subject.value for q in db.quads_for_pattern(None, ox.NamedNode(RDF + "type"), ox.NamedNode(cls), None)
+            if isinstance(q.subject, ox.NamedNode)}
+
+
+def _top(counts: Counter) -> str:
+    return min(counts, key=lambda k: (-counts[k], k))
+
+
+def pick_subjects(store: Path, base: str, query: str) -> tuple[Subjects, int]:
+    """Real subjects of the generated region with `base` (see the module docstring); the store's quads."""
+    import pyoxigraph as ox
+
+    from kg.model.namespaces import CKG, PREFIXES, RDFS, VOCAB
+    from kg.rdf.sparql_text import bind
+    from kg.sparql import queries
+    from kg.store import GraphStore
+    from synthetic import examples
+
+    db = GraphStore(store).open()
+    quads = len(db)
+    public = {q.subject.value for q in db.quads_for_pattern(None, ox.NamedNode(CKG + "consent"),
+                                                             ox.NamedNode(VOCAB + "consent/public"), None)
+              if isinstance(q.subject, ox.NamedNode)}
+    ties = _count(db, CKG + "source", "object", base) + _count(db, CKG + "target", "object", base)
+    person = _top(Counter({k: v for k, v in ties.items() if k in public}))
+    regions = sorted(r for r in _typed(db, CKG + "KnowledgeNetwork") if r.startswith(base))
+    topics = _count(db, PREFIXES["schema"] + "knowsAbout", "object", VOCAB)
+    first = _top(topics)
+    second = _top(Counter({k: v for k, v in topics.items() if k != first}))
+
+    def label(iri: str, predicate: str) -> str:
+        found = {q.object.language: q.object.value for q in db.quads_for_pattern(ox.NamedNode(iri),
+                                                                                  ox.NamedNode(predicate), None, None)
+                 if isinstance(q.object, ox.Literal)}
+        return found.get("nl") or found.get(None) or next(iter(found.values()), iri)
+
+    schools = _typed(db, CKG + "School")
+    school = _top(Counter({k: v for k, v in _count(db, CKG + "affiliatedWith", "object", base).items()
+                           if k in schools}))
+    picks = dataclasses.replace(examples.pick(db, base), person=person, school=school)
+    named = queries.get(query)
+    text = bind(named.text, examples.bindings_for(db, named, picks))
+    subjects = Subjects(person=person, artefact=picks.artefact, school=picks.school, network=picks.network,
+                        region=regions[0] if regions else picks.network,
+                        topics=(label(first, PREFIXES["skos"] + "prefLabel"),
+                                label(second, PREFIXES["skos"] + "prefLabel")),
+                        term=label(person, RDFS + "label").split()[-1], query=query, sparql=text)
+    return subjects, quads
+
+
+def requests_of(s: Subjects, base: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, path with query, headers) of every page and API measured (with BODY: a POST)."""
+    def doc(iri: str) -> str:
+        return "/doc/" + urllib.parse.quote(iri[len(base):])
+
+    def q(path: str, **params: Any) -> str:
+        return path + "?" + urllib.parse.urlencode(params, doseq=True)
+
+    topics = {"topic": list(s.topics)}
+    return [
+        ("health (no store read)", "/health", {}),
+        ("home", "/", {}),
+        ("who-knows page (2 topics)", q("/who-knows", **topics), {}),
+        ("who-knows API (2 topics)", q("/api/who-knows", **topics), {}),
+        ("person page", doc(s.person), {}),
+        ("artefact page", doc(s.artefact), {}),
+        ("school page", doc(s.school), {}),
+        ("network page", doc(s.network), {}),
+        ("trace page", q("/trace", artefact=s.artefact), {}),
+        ("trace API", q("/api/trace", artefact=s.artefact), {}),
+        # the first analytics request of a process also extracts the region and computes the
+        # whole-region metrics (once per generation): the region's knowledge network comes first
+        ("analytics of the region (its knowledge network)", q("/analytics", actor=s.region), {}),
+        ("analytics of a network", q("/analytics", actor=s.network), {}),
+        ("analytics API of the network", q("/api/analytics", actor=s.network), {}),
+        ("sociogram API of the network", q("/api/analytics/sociogram", actor=s.network), {}),
+        ("analytics of an artefact", q("/analytics", actor=s.artefact), {}),
+        ("search page", q("/search", q=s.term), {}),
+        ("search API", q("/api/search", q=s.term), {}),
+        # POST: a bound query's text is longer than gunicorn's request line (4,094 bytes)
+        (f"/sparql: {s.query} (POST)", "/sparql", {"Accept": JSON_RESULTS, "Content-Type": "application/sparql-query",
+                                                   BODY: s.sparql}),
+    ]
+
+
+# --- the server and the in-process app -----------------------------------------------------------
+
+class Server:
+    """`kg serve` on a free loopback port, its start timed; stopped with its process group."""
+
+    def __init__(self, store: Path, env: dict[str, str], workers: int, threads: int, log: Path) -> None:
+        self.port = free_port()
+        self.log = log.open("wb")
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", str(self.port),
+             "--workers", str(workers), "--threads", str(threads)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
+        self.start: dict[str, float] = {}
+        for path in ("/health", "/"):
+            while path not in self.start:
+                if self.proc.poll() is not None:
+                    raise SystemExit(f"kg serve exited with {self.proc.returncode}; see {log}")
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+                    conn.request("GET", path)
+                    if conn.getresponse().status == 200:
+                        self.start[path] = time.perf_counter() - t0
+                    conn.close()
+                except OSError:
+                    time.sleep(0.05)
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        self.conn.connect()
+        self.reconnects = 0  # connections opened after the first (each may reach the other process)
+
+    def get(self, path: str, headers: dict[str, str]) -> tuple[float, int, int, str]:
+        """(seconds, status, body bytes, X-KG-Cache) of one request over the keep-alive connection."""
+        headers = dict(headers)
+        body = headers.pop(BODY, None)
+        for attempt in (1, 2):
+            t0 = time.perf_counter()
+            try:
+                if self.conn.sock is None:
+                    self.reconnects += 1
+                self.conn.request("GET" if body is None else "POST", path, body=body, headers=headers)
+                resp = self.conn.getresponse()
+                answer = resp.read()
+                seconds = time.perf_counter() - t0
+                if resp.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                return seconds, resp.status, len(answer), resp.getheader("X-KG-Cache", "")
+            except (OSError, http.client.HTTPException):
+                self.conn.close()  # the server closed an idle keep-alive connection: once more
+                if attempt == 2:
+                    raise
+        raise AssertionError
+
+    def memory(self) -> dict:
+        """VmRSS and PSS (MB) of every process of the server's tree, from /proc."""
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry.name))
+        tree, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo += children.get(pid, [])
+        out: list[dict[str, Any]] = []
+        for pid in tree:
+            try:
+                cmd = (Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]).strip()
+                status = Path(f"/proc/{pid}/status").read_text()
+                rss = int(next(x for x in status.splitlines() if x.startswith("VmRSS:")).split()[1]) / 1024
+                rollup = Path(f"/proc/{pid}/smaps_rollup")
+                pss = None
+                if rollup.exists():
+                    pss = int(next(x for x in rollup.read_text().splitlines() if x.startswith("Pss:")).split()[1]) / 1024
+            except (OSError, StopIteration):
+                continue
+            out.append({"pid": pid, "cmd": cmd, "rss_mb": round(rss, 1), "pss_mb": None if pss is None else round(pss, 1)})
+        rss_total = sum(float(p["rss_mb"]) for p in out)
+        pss_total = sum(float(p["pss_mb"] or 0) for p in out)
+        return {"processes": out, "rss_mb": round(rss_total, 1), "pss_mb": round(pss_total, 1)}
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def in_process(store: Path, page_cache_mb: str, state: Path, deadline: float):
+    """The app of web.create_app with the server's settings, and the seconds it took to make."""
+    from web import create_app
+
+    t0 = time.perf_counter()
+    app = create_app({"KG_STORE": str(store), "KG_STORE_URL": "", "KG_BASE_IRI": BASE, "KG_TOKEN": "",
+                      "KG_SECRET_KEY": "bench", "KG_PAGE_CACHE_MB": page_cache_mb, "KG_STATE_DIR": str(state),
+                      "KG_QUERY_DEADLINE": deadline})
+    return app, time.perf_counter() - t0
+
+
+def local_get(client, path: str, headers: dict[str, str]) -> tuple[float, int, int, str]:
+    headers = dict(headers)
+    data = headers.pop(BODY, None)
+    t0 = time.perf_counter()
+    resp = client.get(path, headers=headers) if data is None else client.post(path, data=data, headers=headers)
+    body = resp.get_data()
+    return time.perf_counter() - t0, resp.status_code, len(body), resp.headers.get("X-KG-Cache", "")
+
+
+def _stats(times: list[float]) -> dict[str, float]:
+    r = Result(seconds=0, latencies=times)
+    return {"p50_ms": round(r.percentile(50) * 1000, 1), "p99_ms": round(r.percentile(99) * 1000, 1)}
+
+
+def phase(name: str, store: Path, page_cache_mb: str, reqs: list[tuple[str, str, dict[str, str]]], n: int,
+          args: argparse.Namespace, work: Path) -> dict:
+    """One server and one in-process app with the same page-cache setting; every request measured."""
+    env = {**environment(store, args.deadline), "KG_PAGE_CACHE_MB": page_cache_mb, "KG_BASE_IRI": BASE,
+           "KG_STATE_DIR": str(work / f"state-{name}-server")}
+    load = os.getloadavg()
+    server = Server(store, env, args.workers, args.threads, work / f"server-{name}.log")
+    out: dict[str, Any] = {"page_cache_mb": page_cache_mb, "load_start": [round(x, 1) for x in load],
+                           "server_start_s": {k: round(v, 2) for k, v in server.start.items()}}
+    print(f"[{name}] server: /health after {server.start['/health']:.1f} s, / after {server.start['/']:.1f} s",
+          flush=True)
+    app = None
+    try:
+        app, made = in_process(store, page_cache_mb, work / f"state-{name}-app", args.deadline)
+        client = app.test_client()
+        first_home = local_get(client, "/", {})[0]
+        out["in_process_start_s"] = {"create_app": round(made, 2), "/": round(made + first_home, 2)}
+        print(f"[{name}] in-process: create_app {made:.1f} s, then / {first_home:.1f} s", flush=True)
+        rows = []
+        for label, path, headers in reqs:
+            opened = server.reconnects
+            h_first, l_first = server.get(path, headers), local_get(client, path, headers)
+            h_times, l_times, statuses, caches = [], [], Counter([h_first[1], l_first[1]]), Counter[str]()
+            for _ in range(n):
+                h, loc = server.get(path, headers), local_get(client, path, headers)
+                h_times.append(h[0])
+                l_times.append(loc[0])
+                statuses.update([h[1], loc[1]])
+                caches.update([h[3] or "-"])
+            hs, ls = _stats(h_times), _stats(l_times)
+            row = {"name": label, "path": path, "bytes": h_first[2], "statuses": dict(statuses),
+                   "http_cache": dict(caches), "http_first_ms": round(h_first[0] * 1000, 1),
+                   "local_first_ms": round(l_first[0] * 1000, 1), "http": hs, "local": ls,
+                   "ratio_p50": round(hs["p50_ms"] / ls["p50_ms"], 2) if ls["p50_ms"] else None,
+                   "http_reconnects": server.reconnects - opened}
+            rows.append(row)
+            print(f"[{name}] {label}: first {row['http_first_ms']:,.0f} / {row['local_first_ms']:,.0f} ms, "
+                  f"warm p50 {hs['p50_ms']:,.1f} / {ls['p50_ms']:,.1f} ms, p99 {hs['p99_ms']:,.1f} / "
+                  f"{ls['p99_ms']:,.1f} ms, statuses {dict(statuses)}", flush=True)
+        out["rows"] = rows
+        out["server_memory"] = server.memory()
+        out["load_end"] = [round(x, 1) for x in os.getloadavg()]
+    finally:
+        server.stop()
+        if app is not None:
+            app.extensions["kg"].close()
+    return out
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+def _ms(v: float) -> str:
+    return f"{v / 1000:.2f} s" if v >= 1000 else f"{v:,.1f} ms" if v < 10 else f"{v:,.0f} ms"
+
+
+def markdown(report: dict) -> str:
+    d = report["data"]
+    lines = [f"{d['people']:,} generated people + the Twente sample: {d['quads']:,} quads in the store; "
+             f"{report['requests']} warm requests per page after the first; gunicorn {report['workers']} x "
+             f"{report['threads']}; {report['cores']} cores, load average {report['load_start'][0]} at the start "
+             f"(shared machine); {report['date']}, commit {report['commit']}."]
+    for name, ph in report["phases"].items():
+        cache = "page cache off (`KG_PAGE_CACHE_MB=0`)" if ph["page_cache_mb"] == "0" else \
+            f"page cache on ({ph['page_cache_mb']} MB: warm requests are hits)"
+        mem = ph.get("server_memory", {})
+        lines += ["", f"**{name}**: {cache}. Server start (`kg serve` to the first answer): /health "
+                      f"{ph['server_start_s']['/health']:.1f} s, / {ph['server_start_s']['/']:.1f} s; in-process "
+                      f"`create_app` {ph['in_process_start_s']['create_app']:.1f} s, with the first / "
+                      f"{ph['in_process_start_s']['/']:.1f} s. Server memory after the run: "
+                      f"{mem.get('rss_mb', 0):,.0f} MB resident ({mem.get('pss_mb', 0):,.0f} MB PSS) in "
+                      f"{len(mem.get('processes', []))} processes.",
+                  "",
+                  "| page or API | first: HTTP | in-process | warm p50: HTTP | in-process | warm p99: HTTP | "
+                  "in-process | HTTP / in-process (p50) | HTTP - in-process (p50) | size |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in ph["rows"]:
+            bad = {s: c for s, c in r["statuses"].items() if int(s) != 200}
+            note = f" (status {bad})" if bad else ""
+            if r.get("http_reconnects"):
+                note += f" (HTTP reconnected {r['http_reconnects']}x)"
+            ratio = f"{r['ratio_p50']:.2f}" if r["ratio_p50"] is not None else "–"
+            lines.append(f"| {r['name']}{note} | {_ms(r['http_first_ms'])} | {_ms(r['local_first_ms'])} | "
+                         f"{_ms(r['http']['p50_ms'])} | {_ms(r['local']['p50_ms'])} | {_ms(r['http']['p99_ms'])} | "
+                         f"{_ms(r['local']['p99_ms'])} | {ratio} | {r['http']['p50_ms'] - r['local']['p50_ms']:+,.1f} ms | "
+                         f"{r['bytes'] / 1024:,.1f} KB |")
+    return "\n".join(lines)
+
+
+def targets(report: dict) -> str:
+    """Which targets of issue 13 this run meets (p50, p99, ratio; start), as lines."""
+    lines = []
+    for name, ph in report["phases"].items():
+        rows = ph["rows"]
+        p50 = [r["name"] for r in rows if r["http"]["p50_ms"] > TARGET_P50 * 1000]
+        p99 = [r["name"] for r in rows if r["http"]["p99_ms"] > TARGET_P99 * 1000]
+        ratio = [r["name"] for r in rows if r["ratio_p50"] and r["ratio_p50"] > TARGET_RATIO]
+        lines.append(f"{name}: p50 > 300 ms: {len(p50)} of {len(rows)} ({', '.join(p50) or 'none'}); p99 > 1 s: "
+                     f"{len(p99)} ({', '.join(p99) or 'none'}); HTTP > 1.3 x in-process: {len(ratio)} "
+                     f"({', '.join(ratio) or 'none'}); / answered {ph['server_start_s']['/']:.1f} s after the start "
+                     f"(target {TARGET_START:.0f} s)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.pages_bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--people", type=int, default=5000, help="people of the generated region (default 5000)")
+    ap.add_argument("--requests", type=int, default=20, help="warm requests per page and way, after the first "
+                    "(default 20)")
+    ap.add_argument("--store", type=Path, help="reuse this store (the Twente sample and a region generated with "
+                    f"base {BASE}, e.g. one kept with --keep) instead of building one; never deleted")
+    ap.add_argument("--keep", action="store_true", help="keep the built store and the server logs (printed)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--query", default="person-ties", help="the named query sent to /sparql (default person-ties)")
+    ap.add_argument("--workers", type=int, default=2, help="kg serve --workers (default 2)")
+    ap.add_argument("--threads", type=int, default=8, help="kg serve --threads (default 8)")
+    ap.add_argument("--deadline", type=float, default=10.0, help="KG_QUERY_DEADLINE (default 10 s)")
+    ap.add_argument("--no-cached", action="store_true", help="skip the second phase (the default page cache)")
+    ap.add_argument("--budget", type=float, default=7200.0, help="seconds for each kg ingest of the build")
+    args = ap.parse_args(argv)
+    from kg import settings
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server and clean up on `kill` too
+    work = Path(tempfile.mkdtemp(prefix="pages-bench-"))
+    load = os.getloadavg()
+    try:
+        if args.store:
+            store, data = args.store, {"people": args.people, "reused": True}
+        else:
+            t0 = time.perf_counter()
+            store, data = build_store(args.people, args.seed, work, args.budget)
+            print(f"built {args.people:,} people in {time.perf_counter() - t0:.0f} s", flush=True)
+        subjects, data["quads"] = pick_subjects(store, BASE, args.query)
+        print("subjects:", json.dumps({k: v for k, v in dataclasses.asdict(subjects).items() if k != "sparql"}),
+              flush=True)
+        reqs = requests_of(subjects, BASE)
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        report: dict[str, Any] = {
+            "date": datetime.now().isoformat(timespec="seconds"), "commit": commit,
+            "python": platform.python_version(), "cores": os.cpu_count(), "load_start": [round(x, 1) for x in load],
+            "requests": args.requests, "workers": args.workers, "threads": args.threads, "data": data,
+            "subjects": dataclasses.asdict(subjects), "phases": {}}
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stem = RESULTS / f"pages-{datetime.now():%Y%m%d-%H%M%S}"
+        default_mb = f"{settings.value('KG_PAGE_CACHE_MB', {}):g}"  # the default in effect, not this shell's
+        phases = [("uncached", "0")] + ([] if args.no_cached else [("cached", default_mb)])
+        for name, mb in phases:
+            report["phases"][name] = phase(name, store, mb, reqs, args.requests, args, work)
+            stem.with_suffix(".json").write_text(json.dumps(report, indent=2))
+        text = markdown(report) + "\n\n" + targets(report)
+        stem.with_suffix(".md").write_text(text + "\n")
+        print(text)
+    finally:
+        if args.keep:
+            print(f"kept: {work}", flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
