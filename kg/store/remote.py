@@ -369,29 +369,32 @@ def _chunks(quads: Sequence[ox.Quad], size: int) -> Iterator[list[ox.Quad]]:
         yield chunk
 
 
-def _path(path: Sequence[tuple], end: str) -> str:
+def _path(path: Sequence[tuple], end: str) -> tuple[str, dict[str, Term]]:
     """Patterns that bind ?`end` to the blank node at the end of `path`: (subject, predicate,
-    graph) links from an IRI, each further subject the blank node the link before names."""
-    out, subject = [], str(path[0][0])
+    graph) links from an IRI, each further subject the blank node the link before names; with the
+    path's terms as bindings (?`end`_root, ?`end`_pI, ?`end`_gI), never written into the text."""
+    values: dict[str, Term] = {f"{end}_root": path[0][0]}
+    out, subject = [], f"?{end}_root"
     for i, (_, p, g) in enumerate(path):
         obj = "?" + end if i == len(path) - 1 else f"?{end}{i}"
-        out.append(f"GRAPH {g} {{ {subject} {p} {obj} }}")
+        values[f"{end}_p{i}"], values[f"{end}_g{i}"] = p, g
+        out.append(f"GRAPH ?{end}_g{i} {{ {subject} ?{end}_p{i} {obj} }}")
         subject = obj
-    return " ".join(out)
+    return " ".join(out), values
 
 
 def _drop_blank(b: ox.BlankNode, path: Sequence[tuple], expected: str | None, virtuoso: bool = False) -> str:
     """An operation deleting every quad whose subject is the stored blank node `path` leads to."""
-    return ("DELETE { GRAPH ?g { ?b ?p ?o } }"
-            + _where(_path(path, "b") + " GRAPH ?g { ?b ?p ?o }", expected, {}, virtuoso))
+    patterns, values = _path(path, "b")
+    return "DELETE { GRAPH ?g { ?b ?p ?o } }" + _where(patterns + " GRAPH ?g { ?b ?p ?o }", expected, values, virtuoso)
 
 
 def _drop_links(path: Sequence[tuple], expected: str | None, virtuoso: bool = False) -> str:
     """An operation deleting every quad (any graph) from the IRI at the start of a one-link `path`
     to the blank node it leads to."""
-    root = str(path[0][0])
-    return (f"DELETE {{ GRAPH ?g {{ {root} ?p ?b }} }}"
-            + _where(_path(path, "b") + f" GRAPH ?g {{ {root} ?p ?b }}", expected, {}, virtuoso))
+    patterns, values = _path(path, "b")
+    return ("DELETE { GRAPH ?g { ?b_root ?p ?b } }"
+            + _where(patterns + " GRAPH ?g { ?b_root ?p ?b }", expected, values, virtuoso))
 
 
 def merge_graph(graphs: Iterable[str]) -> str:
