@@ -221,8 +221,8 @@ class SubjectQuads:
         """Read many subjects at once where the store can (a remote store: a batch per request;
         kg.store.remote_delta.Overlay.prefetch); elsewhere each is read when asked."""
         fetch = getattr(self.db, "prefetch", None)
-        if fetch is not None:
-            fetch([s for s in subjects if s not in self._quads])
+        if fetch is not None:  # `subjects` is only gathered where it is used
+            fetch(list(dict.fromkeys(s for s in subjects if s not in self._quads)))
 
     def outside(self, s, graphs: frozenset, p=None) -> list[ox.Quad]:
         """The subject's quads (with predicate `p`) in graphs other than `graphs`; kept, as a change

@@ -149,7 +149,7 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
     t0 = time.perf_counter()
     before = incremental.SubjectQuads(db)
     added, removed = list(dict.fromkeys(added)), list(dict.fromkeys(removed))
-    before.prefetch({t for q in added + removed for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)})
+    before.prefetch(t for q in added + removed for t in (q.subject, q.object) if isinstance(t, ox.NamedNode))
     added = [q for q in added if q.graph_name not in before.graphs(q.subject, q.predicate, q.object)]
     removed = [q for q in removed if q.graph_name in before.graphs(q.subject, q.predicate, q.object)]
     for q in added + removed:
@@ -191,8 +191,8 @@ def prefetch_objects(db: ox.Store, nodes: Iterable, predicates: Iterable | None 
     where the store can (a remote store: kg.store.remote_delta.Overlay.prefetch_objects); elsewhere
     each is read when asked."""
     fetch = getattr(db, "prefetch_objects", None)
-    if fetch is not None:
-        fetch(nodes, predicates)
+    if fetch is not None:  # `nodes` is only gathered where it is used (a first ingest names a million)
+        fetch(set(nodes), predicates)
 
 
 def _inferred_delta(db: ox.Store, before: incremental.SubjectQuads, added: list[ox.Quad], removed: list[ox.Quad],
@@ -217,7 +217,7 @@ def _inferred_delta(db: ox.Store, before: incremental.SubjectQuads, added: list[
     no_longer = {t for t in minus if not asserted_after(t)}
     # the rules' joins read by (predicate, object): transitive properties, chain steps, ranges (rederive)
     joined = rules.transitive | set(rules.chain_steps) | set(rules.ranges)
-    prefetch_objects(db, {t for q in added + removed for t in (q.subject, q.object)}, joined)
+    prefetch_objects(db, (t for q in added + removed for t in (q.subject, q.object)), joined)
     facts = incremental.Facts(db, NOT_REASONED, before)
     kept = incremental.maintain(rules, facts, newly, no_longer, asserted_after)
     inferred_add, inferred_remove = [], []
