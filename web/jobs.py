@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kg.pipeline.build import Progress
+from kg.store.local import process_alive
 from kg.text import BilingualError, Text
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -36,23 +37,13 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def status(path: Path) -> dict | None:
     """A job's status, or None if there is no such job."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return None
-    if data.get("state") in (QUEUED, RUNNING) and not _alive(int(data.get("pid", 0))):
+    if data.get("state") in (QUEUED, RUNNING) and not process_alive(int(data.get("pid", 0))):
         data.update(state=FAILED, error=INTERRUPTED.both())
     return data
 

@@ -49,6 +49,7 @@ import pyoxigraph as ox
 from kg.analytics import brokers, openness, pictures, subjects
 from kg.analytics.extract import ARTEFACT, NETWORK, RegionData, load_region
 from kg.store import GraphStore, Store
+from kg.store.local import process_alive
 
 VIEWS = ("public", "internal")
 LANGS = ("nl", "en")
@@ -95,22 +96,12 @@ def subject_path(gen_dir: Path, view: str, lang: str, iri: str, people_only: boo
     return gen_dir / f"{view}-{lang}-{'people' if people_only else 'all'}" / f"{digest}.json"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def meta(folder: Path, generation: str) -> dict[str, Any] | None:
     """The generation's meta.json; a `computing` one whose process is gone counts as absent."""
     found = _read(folder / generation / META)
     if not isinstance(found, dict):
         return None
-    if found.get("state") == COMPUTING and not _alive(int(found.get("pid", 0))):
+    if found.get("state") == COMPUTING and not process_alive(int(found.get("pid", 0))):
         return None
     return found
 
@@ -383,7 +374,7 @@ def prune(folder: Path, keep: str) -> None:
         if not p.is_dir() or p.name == keep:
             continue
         m = _read(p / META)
-        if isinstance(m, dict) and m.get("state") == COMPUTING and _alive(int(m.get("pid", 0))):
+        if isinstance(m, dict) and m.get("state") == COMPUTING and process_alive(int(m.get("pid", 0))):
             continue
         shutil.rmtree(p, ignore_errors=True)
 

@@ -343,10 +343,13 @@ def _owner_alive(name: str) -> bool:
     """Whether the process named in `candidate-PID-...` or `.CURRENT.PID` still runs (on this machine;
     True when unsure: such a folder is then removed only when it is an hour old)."""
     match = re.search(r"(?:^candidate-|^\.CURRENT\.)(\d+)", name)
-    if match is None:
-        return True
+    return match is None or process_alive(int(match.group(1)))
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs on this machine (True when unsure: someone else's)."""
     try:
-        os.kill(int(match.group(1)), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError):

@@ -484,6 +484,10 @@ class RemoteGraphStore:
             # binding for a template's data); the condition's values bound by _where.
             ops.append("INSERT {\n" + template + "\n}" + _where("", expected, {}))
         ops += _set_meta(expected, new, owned)
+        return self._send_checked(db, ops, new)
+
+    def _send_checked(self, db: RemoteStore, ops: list[str], new: str) -> str:
+        """Send a generation-guarded write; `new` once the store holds it, else StoreChanged."""
         self._send(db, ops, "the update failed, so nothing was written")
         now = db.generation()
         if now != new:
@@ -620,12 +624,7 @@ class RemoteGraphStore:
         if insert:
             ops.append("INSERT {\n" + _template(insert)[0] + "\n}" + _where("", expected, {}))
         ops += _set_meta(expected, new, sorted(owned))
-        self._send(db, ops, "the update failed, so nothing was written")
-        now = db.generation()
-        if now != new:
-            raise StoreChanged(f"{self}: another writer changed the store first (generation {now}); "
-                               "nothing of this write was applied")
-        return new
+        return self._send_checked(db, ops, new)
 
     def wait_until_reachable(self, seconds: float = 10.0) -> None:
         """For tests and start-up: retry the generation query until it answers."""
