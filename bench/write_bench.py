@@ -30,6 +30,7 @@ from the .md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -315,6 +316,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--national", type=int, default=25, help="regions in the national store (0: skip)")
     ap.add_argument("--national-people", type=int, default=10_000)
     ap.add_argument("--budget", type=float, default=3600.0, help="seconds per child run")
+    ap.add_argument("--work", type=Path, help="work in this folder and keep it (e.g. the national store, for "
+                                              "bench.pages_bench); default: a temporary folder, removed")
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",") if x]
     full_sizes = {int(x) for x in args.full_sizes.split(",") if x}
@@ -322,8 +325,10 @@ def main(argv: list[str] | None = None) -> None:
                     "cores": os.cpu_count(), "first": {}, "changes": {}, "national": {}}
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"write-{datetime.now():%Y%m%d-%H%M%S}"
-    with tempfile.TemporaryDirectory(prefix="write-bench-") as tmp:
+    with contextlib.nullcontext(str(args.work)) if args.work else tempfile.TemporaryDirectory(
+            prefix="write-bench-") as tmp:
         work = Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         for n in sizes:
             folder = work / f"n{n}"
             folder.mkdir()
