@@ -27,6 +27,7 @@ from kg.analytics import html as analytics_html
 from kg.analytics import precompute as analytics_precompute
 from kg.analytics import tables as analytics_tables
 from kg.answers import expertise
+from kg.answers.ranking_index import RankingIndex
 from kg.federation import exchange
 from kg.federation import federated as federation
 from kg.federation import registry as regions
@@ -379,11 +380,16 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     """
 
     registry = _registry(regions_path) if federated else None
-    store = _open(store_path)
+    graphs = _store(store_path)
+    generation = graphs.generation()
+    index = RankingIndex.of(graphs, settings.value("KG_STATE_DIR"))
+    store = graphs.open_generation(generation) if index and generation else _open(store_path)
+    # the first who-knows on a store without the index builds it (half a minute at 10,000 people)
+    ranker = index.ranker(generation) if index and index.follow(graphs, store, generation) else None
     try:
         answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout,
                                       view="public" if public else "internal", organisation=organisation,
-                                      network=network, limit=limit, offset=offset)
+                                      network=network, limit=limit, offset=offset, ranker=ranker)
     except expertise.FinderError as e:
         _fail(e.text)
     if fmt == "json":

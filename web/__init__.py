@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         row_cap=app.config["KG_ROW_CAP"],
         workers=app.config["KG_QUERY_WORKERS"],
         memory_mb=app.config["KG_QUERY_MEMORY_MB"],
+        state_dir=app.config.get("KG_STATE_DIR"),
     )
     if app.config["KG_STRICT_TEMPLATES"]:
         app.jinja_env.undefined = StrictUndefined

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import current_app
 
+from kg.answers.ranking_index import RankingIndex
 from kg.sparql.worker import QueryPool
 from kg.store import Readable, Store
 from kg.store.snapshot import Snapshot
@@ -25,13 +27,16 @@ class KGContext:
     row_cap: int
     workers: int
     memory_mb: int = 2048
+    state_dir: Path | None = None  # KG_STATE_DIR (None: the store's own)
     snapshot: Snapshot = field(init=False)
+    ranking_index: RankingIndex | None = field(init=False)  # the who-knows ranking (None: a remote store)
     jobs: Jobs = field(default_factory=Jobs, init=False)  # background checks and commits of uploads
     _pool: QueryPool | None = field(default=None, init=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self.snapshot = Snapshot(self.store)
+        self.ranking_index = RankingIndex.of(self.store, self.state_dir)
 
     def db(self) -> Readable:
         """The in-memory snapshot for the app's own (named, bound) queries."""

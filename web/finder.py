@@ -94,12 +94,14 @@ def _answer(texts: list[str], types: list[str]) -> dict:
     public view only (kg.federation.federated)."""
     registry = federation.wanted(_no_federation)
     args = request.args
-    snapshot = kg().snapshot
-    generation, db = snapshot.current()
+    context = kg()
+    generation, db = context.snapshot.current()
+    index = context.ranking_index
+    ranker = index.ranker(generation) if index and index.follow_in_background(context.store, db, generation) else None
     return federation.for_client(kg_federation.who_knows(
         db, registry, texts, lang(), types or None, federation.timeout(), view=view(),
         organisation=args.get("organisation"), network=args.get("network"), limit=args.get("limit"),
-        offset=args.get("offset"), memo=functools.partial(snapshot.memo, generation)))
+        offset=args.get("offset"), memo=functools.partial(context.snapshot.memo, generation), ranker=ranker))
 
 
 def _page_url(offset: int | None) -> str | None:

@@ -97,6 +97,9 @@ KIND_ORDER = ("attribution", "authored", "artefact", "network", "declared", "joi
 # What kinds of actor can be asked for (the four branches under ckg:Actor).
 TYPES = ("person", "artefact", "network", "organisation")
 Memo = Callable[[tuple, Callable[[], Any]], Any]  # (key, compute) -> compute(), maybe kept from before
+# (asked topics, view, lang, wanted kinds) -> `ranking`'s answer, or None when it cannot tell
+# (kg.answers.ranking_index: the ranking kept per generation)
+Ranker = Callable[[list["AskedTopic"], str, str, tuple[str, ...]], "list[dict] | None"]
 
 # "Did you mean": difflib similarity needed to suggest a topic, and how many.
 SUGGESTION_CUTOFF = 0.6
@@ -289,13 +292,13 @@ def who_knows(db: ox.Store, topics: Sequence[str], view: str = "internal", lang:
         if {key[0] for key in a["evidence"]} != set(range(len(asked))):
             continue
         result = _result(iri, a, asked, kinds, lang)
-        if _kind_wanted(result["type"], wanted):
+        if kind_wanted(result["type"], wanted):
             results.append(result)
     results.sort(key=lambda r: (-r["score"], r["label"].casefold(), r["iri"]))
     return {"topics": asked, "results": results}
 
 
-def _kind_wanted(kind: str, wanted: tuple[str, ...]) -> bool:
+def kind_wanted(kind: str, wanted: tuple[str, ...]) -> bool:
     """Whether an actor of `kind` is asked for: an actor of no known kind only when all kinds are."""
     return kind in wanted or (kind == "actor" and wanted == TYPES)
 
@@ -310,7 +313,7 @@ def _result(iri: str, a: dict, asked: list[AskedTopic], kinds: dict[str, tuple[s
                                  e["via"]["iri"] if e["via"] else "", e["label"]))
     return {
         "iri": iri,
-        "label": _pick(a["labels"], lang) or local_name(iri),
+        "label": pick(a["labels"], lang) or local_name(iri),
         "type": kind,
         "class": {"iri": classes[0], "label": kinds[classes[0]][1] or local_name(classes[0])} if classes else None,
         "score": sum(e["weight"] for e in evidence),
@@ -420,14 +423,19 @@ def ranking(db: ox.Store, asked: list[AskedTopic], view: str = "internal", lang:
                 levels.add(row["level"].value)
     ranked = []
     for iri, a in actors.items():
-        if {key[0] for key in a["keys"]} != set(range(len(asked))) or not _kind_wanted(a["kind"], wanted):
+        if {key[0] for key in a["keys"]} != set(range(len(asked))) or not kind_wanted(a["kind"], wanted):
             continue
-        score = sum(max((weight(kind, lv) for lv in levels), default=weight(kind)) if levels else weight(kind)
-                    for (_, kind, _), levels in a["keys"].items())
-        ranked.append({"iri": iri, "label": _pick(a["labels"], lang) or local_name(iri), "kind": a["kind"],
-                       "score": score})
+        ranked.append({"iri": iri, "label": pick(a["labels"], lang) or local_name(iri), "kind": a["kind"],
+                       "score": sum(score({(kind, via): levels for (i, kind, via), levels in a["keys"].items() if i == index})
+                                    for index in range(len(asked)))})
     ranked.sort(key=lambda r: (-r["score"], r["label"].casefold(), r["iri"]))
     return ranked
+
+
+def score(keys: Mapping[tuple[str, str | None], Collection[str]]) -> float:
+    """The score of an actor from its evidence keys {(kind, via): participation levels}: one weight per
+    key, the deepest level's for a membership held at several."""
+    return sum(max(weight(kind, lv) for lv in levels) if levels else weight(kind) for (kind, _), levels in keys.items())
 
 
 def _scope(db: ox.Store, query: str, param: str, text: str, view: str, kind: Text) -> tuple[Ref, set[str]]:
@@ -470,7 +478,8 @@ def workplace(db: ox.Store, iri: str, view: str = "internal", lang: str = "nl") 
 def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", lang: str = "nl",
                    types: Collection[str] | None = None, organisation: str | None = None,
                    network: str | None = None, limit: int | str | None = DEFAULT_LIMIT,
-                   offset: int | str | None = 0, memo: Memo | None = None) -> WhoKnowsPage:
+                   offset: int | str | None = 0, memo: Memo | None = None,
+                   ranker: Ranker | None = None) -> WhoKnowsPage:
     """One page of who_knows: results `offset` to `offset + limit` of the same ranking, each with
     its evidence and where it works ("workplace"), plus "total", "limit", "offset", "next" and
     "previous" (the offsets of the neighbouring pages, null at either end) and "filters".
@@ -478,14 +487,19 @@ def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", 
     `organisation` keeps the people of that organisation or one under it (and those
     organisations); `network` keeps the network's members (and networks under it); both by IRI,
     id or name. Raises FinderError as who_knows does, and for a bad limit, offset or filter.
-    `memo(key, compute)` may keep the ranking for the next pages (kg.store.snapshot.Snapshot.memo)."""
+    `memo(key, compute)` may keep the ranking for the next pages (kg.store.snapshot.Snapshot.memo);
+    `ranker` may give it without asking the store (kg.answers.ranking_index)."""
     limit_, offset_ = check_page(limit, offset)
     wanted = check_types(types)
     asked = resolve_topics(db, topics, view, lang)
     filters: Filters = {"types": list(wanted), "organisation": None, "network": None}
     key = ("who-knows-ranking", tuple(t["iri"] for t in asked), view, lang, wanted)
-    ranked = memo(key, lambda: ranking(db, asked, view, lang, wanted)) if memo else ranking(db, asked, view, lang,
-                                                                                             wanted)
+
+    def compute() -> list[dict]:
+        found = ranker(asked, view, lang, wanted) if ranker else None
+        return found if found is not None else ranking(db, asked, view, lang, wanted)
+
+    ranked = memo(key, compute) if memo else compute()
     for param, query, text, kind in (("organisation", "finder-organisation", organisation, _ORGANISATION),
                                      ("network", "finder-network", network, _NETWORK)):
         if text and text.strip():
@@ -545,9 +559,9 @@ def _item(key: tuple[int, str, str | None], ev: dict, asked: list[AskedTopic], l
     if ev["levels"]:
         # Several memberships of the same network (e.g. over the years): the deepest counts.
         iri = min(ev["levels"], key=lambda lv: (-weight(kind, lv), lv))
-        level = {"iri": iri, "label": _pick(ev["levels"][iri], lang) or local_name(iri)}
-    via_obj: Ref | None = {"iri": via, "label": _pick(ev["via_labels"], lang) or local_name(via)} if via else None
-    matched: list[Ref] = sorted((Ref(iri=m, label=_pick(labels, lang) or local_name(m))
+        level = {"iri": iri, "label": pick(ev["levels"][iri], lang) or local_name(iri)}
+    via_obj: Ref | None = {"iri": via, "label": pick(ev["via_labels"], lang) or local_name(via)} if via else None
+    matched: list[Ref] = sorted((Ref(iri=m, label=pick(labels, lang) or local_name(m))
                                  for m, labels in ev["matched"].items()), key=lambda m: (m["label"].casefold(), m["iri"]))
     in_lang = lang if lang in LANGS else "en"  # labels asked in another language: the sentence in English
     sentence = _SENTENCES(kind, in_lang, via=via_obj["label"] if via_obj else _SOMEONE[in_lang],
@@ -582,7 +596,7 @@ def _topic_index(asked: list[AskedTopic], iri: str) -> int:
     return next(i for i, t in enumerate(asked) if t["iri"] == iri)
 
 
-def _pick(literals: Iterable[ox.Literal], lang: str) -> str | None:
+def pick(literals: Iterable[ox.Literal], lang: str) -> str | None:
     """The label in `lang`, else one without language, else any; deterministic."""
     def key(lit: ox.Literal) -> tuple[int, str, str]:
         tag = lit.language or ""

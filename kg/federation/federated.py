@@ -102,15 +102,16 @@ def who_knows(db: ox.Store, registry: Registry | None, topics: Sequence[str], la
               types: Collection[str] | None = None, timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC,
               organisation: str | None = None, network: str | None = None,
               limit: int | str | None = expertise.DEFAULT_LIMIT, offset: int | str | None = 0,
-              memo: expertise.Memo | None = None) -> dict:
+              memo: expertise.Memo | None = None, ranker: expertise.Ranker | None = None) -> dict:
     """One page (`limit`, `offset`) of who knows about ALL `topics`: with no registry, in our store
     in `view` (kg.answers.expertise.who_knows_page: ranked first, evidence for the page only); else
     in our store (public view) and in every region at once (public data only: `view` does not
     apply), every region's whole answer merged and then paged. The organisation and network
     filters are ours only: with a registry they are refused (FinderError no-federated-filter).
-    `memo`: see who_knows_page (our store only)."""
+    `memo`, `ranker`: see who_knows_page (our store only)."""
     if registry is None:
-        return expertise.who_knows_page(db, topics, view, lang, types, organisation, network, limit, offset, memo)
+        return expertise.who_knows_page(db, topics, view, lang, types, organisation, network, limit, offset, memo,
+                                        ranker)
     limit_, offset_ = expertise.check_page(limit, offset)
     if (organisation or "").strip() or (network or "").strip():
         raise expertise.FinderError("no-federated-filter", Text(

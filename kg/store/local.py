@@ -185,6 +185,12 @@ class GraphStore:
             return ox.Store()
         return ox.Store.read_only(str(gen))
 
+    def open_generation(self, name: str) -> ox.Store:
+        """Generation `name`, read-only (it never changes; a writer removes it two changes later)."""
+        if not _GEN.match(name) or not (self.path / name).is_dir():
+            raise StoreError(f"{self.path} has no generation {name!r}")
+        return ox.Store.read_only(str(self.path / name))
+
     def worker_spec(self) -> str:
         gen = self.current_generation()
         return str(gen) if gen else ""

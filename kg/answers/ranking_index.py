@@ -1,0 +1,262 @@
+"""The expertise finder's ranking, kept in SQLite and maintained change by change.
+
+Ranking who knows about a topic asks the store for the evidence of every actor of that topic:
+at 10,000 people about 1 s in memory and 10 s on disk per common topic, and it grows with the
+store (a national store: minutes). The index keeps, per view, the score of every actor for every
+topic it has evidence for (the keys of the named query `expertise-keys-of`, scored exactly as
+`kg.answers.expertise.ranking` scores them) and the actor's kind and labels, for one store
+generation. A page then reads its ranking with one indexed SQL query.
+
+Maintenance is proportional to the change: a change's delta (kg.store.local, `gen-NNNNNN.delta`)
+names the nodes it touched; the actors among them and those whose evidence runs through them (a
+membership's member, the members of a network whose theme changed, an artefact's creators, a tie's
+ends, an attribution's subject) get their keys asked again, actor by actor. A change of the topic
+hierarchy (skos:broader), a store without its deltas (a full `kg build`) or no index yet means a
+whole rebuild (`expertise-keys-of` unbound: one query per view).
+
+The index is derived data: deleting the file loses nothing (the next writer or `kg index` makes
+it again). It lives in the store's state folder; remote stores have none (the finder asks them).
+Readers take its answer only when it describes the very generation they read
+(`ranking(..., generation)` returns None otherwise, and the finder falls back to the query).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.answers import expertise
+from kg.model.namespaces import local_name
+from kg.sparql import queries
+from kg.store import run_query
+from kg.store.base import StoreError
+from kg.store.local import GraphStore
+
+FILE_NAME = "who-knows.sqlite"
+VIEWS = ("internal", "public")
+MAX_CHAIN = 50  # changes followed one by one; further behind, a whole rebuild
+# Following a change costs about 70 us of CPU per quad of its delta (on disk), a rebuild about 1.2 ms per
+# actor it ranks (measured at 10,000 people): beyond this many quads per ranked actor, rebuild.
+REBUILD_QUADS_PER_ACTOR = 18
+INLINE_ACTORS = 500  # a page brings the index up to date itself for a change up to this many actors (~0.5 s)
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+# A change to these re-scores every actor below the changed topics: rebuild.
+_HIERARCHY = {ox.NamedNode(_SKOS + p) for p in ("broader", "broaderTransitive", "narrower", "narrowerTransitive")}
+_ORG = "http://www.w3.org/ns/org#"
+_CKG = "https://w3id.org/connective-kg/ns#"
+_MEMBER, _ORGANIZATION = ox.NamedNode(_ORG + "member"), ox.NamedNode(_ORG + "organization")
+_THEME = ox.NamedNode(_CKG + "theme")
+# From a touched node to the actors whose evidence runs through it (see expertise-keys-of).
+_TO_ACTOR = [ox.NamedNode(p) for p in (_ORG + "member", "http://purl.org/dc/terms/creator", _CKG + "source",
+                                       _CKG + "target", _CKG + "attributedTo")]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS actors(view TEXT, actor TEXT, kind TEXT, label_nl TEXT, label_en TEXT,
+                                  key_nl TEXT, key_en TEXT, PRIMARY KEY(view, actor)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scores(view TEXT, topic TEXT, actor TEXT, score REAL,
+                                  PRIMARY KEY(view, topic, actor)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS scores_by_actor ON scores(view, actor);
+"""
+Ranker = Callable[[list[expertise.AskedTopic], str, str, tuple[str, ...]], list[dict] | None]
+
+
+class RankingIndex:
+    """The SQLite file at `path`; see the module docstring."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._building = threading.Lock()  # one background rebuild per process
+
+    @classmethod
+    def of(cls, store: object, state_dir: Path | None = None) -> RankingIndex | None:
+        """The index of a store folder (in `state_dir`, default the store's); None for a remote store."""
+        if not isinstance(store, GraphStore):
+            return None
+        return cls(Path(state_dir or store.state_dir()) / FILE_NAME)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=600.0, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(_SCHEMA)
+        return con
+
+    def generation(self) -> str | None:
+        """The generation the index describes (None: none yet)."""
+        with closing(self._connect()) as con:
+            return _generation(con)
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def ranking(self, generation: str | None, asked: list[expertise.AskedTopic], view: str, lang: str,
+                wanted: tuple[str, ...]) -> list[dict] | None:
+        """kg.answers.expertise.ranking from the index, or None when the index does not describe
+        `generation` (or cannot answer: another view or language)."""
+        if view not in VIEWS or lang not in ("nl", "en") or generation is None:
+            return None
+        topics = [t["iri"] for t in asked]
+        marks = ",".join("?" * len(topics))
+        with closing(self._connect()) as con:
+            con.execute("BEGIN")
+            try:
+                if _generation(con) != generation:
+                    return None
+                rows = con.execute(
+                    f"SELECT s.actor, a.kind, a.label_{lang}, SUM(s.score) FROM scores s "  # noqa: S608 (no data in the text)
+                    f"JOIN actors a ON a.view = s.view AND a.actor = s.actor "
+                    f"WHERE s.view = ? AND s.topic IN ({marks}) GROUP BY s.actor HAVING COUNT(*) = ? "
+                    f"ORDER BY SUM(s.score) DESC, a.key_{lang}, s.actor", [view, *topics, len(topics)]).fetchall()
+            finally:
+                con.execute("COMMIT")
+        return [{"iri": iri, "label": label, "kind": kind, "score": score}
+                for iri, kind, label, score in rows if expertise.kind_wanted(kind, wanted)]
+
+    def ranker(self, generation: str | None) -> Ranker:
+        """`ranking` for one generation, as kg.answers.expertise.who_knows_page takes it."""
+        return lambda asked, view, lang, wanted: self.ranking(generation, asked, view, lang, wanted)
+
+    # --- maintenance ----------------------------------------------------------------------------
+
+    def follow(self, store: GraphStore, db: ox.Store, generation: str | None, rebuild: bool = True,
+               max_actors: int | None = None) -> bool:
+        """Bring the index to `generation` (which `db` holds): from the changes' deltas when it
+        knows an earlier generation and they are all kept; else, with `rebuild`, from scratch.
+        With `max_actors`, a change that touched more actors is left alone. True when the index
+        then describes `generation`."""
+        if generation is None:
+            return False
+        with closing(self._connect()) as con:
+            if _generation(con) == generation:
+                return True
+            if not rebuild and _chain(store, _generation(con), generation) is None:
+                return False
+            con.execute("BEGIN IMMEDIATE")  # one maintainer at a time, over all processes
+            try:
+                at = _generation(con)
+                if at != generation:
+                    chain = _chain(store, at, generation)
+                    if chain is not None and sum(len(r) + len(a) for r, a in chain) > REBUILD_QUADS_PER_ACTOR * (
+                            con.execute("SELECT COUNT(*) FROM actors").fetchone()[0]):
+                        chain = None  # following the change would cost more than starting again
+                    touched = _touched(db, chain) if chain is not None else None
+                    if (touched is None and not rebuild) or (
+                            touched is not None and max_actors is not None and len(touched) > max_actors):
+                        con.execute("ROLLBACK")
+                        return False
+                    if touched is None:
+                        _rebuild(con, db)
+                    else:
+                        _rescore(con, db, touched)
+                    con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return True
+
+    def follow_in_background(self, store: GraphStore, db: ox.Store, generation: str | None) -> bool:
+        """`follow` for a page: a small change (up to INLINE_ACTORS actors) now, on `db`; a larger one
+        or a rebuild in a thread (one per process) on the generation as stored (a reader's copy in
+        memory may move on meanwhile), returning False: the caller asks the store meanwhile."""
+        if self.follow(store, db, generation, rebuild=False, max_actors=INLINE_ACTORS):
+            return True
+        if generation is not None and self._building.acquire(blocking=False):
+            def build() -> None:
+                try:
+                    self.follow(store, store.open_generation(generation), generation)
+                except (OSError, StoreError):
+                    pass  # the generation is gone: the next page asks for the newer one
+                finally:
+                    self._building.release()
+            threading.Thread(target=build, name="kg-ranking-index", daemon=True).start()
+        return False
+
+
+def _generation(con: sqlite3.Connection) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return row[0] if row else None
+
+
+def _chain(store: GraphStore, at: str | None, generation: str) -> list[tuple[list[ox.Quad], list[ox.Quad]]] | None:
+    """The (removed, added) quads of each change from `at` to `generation`; None when not all are kept."""
+    if at is None:
+        return None
+    chain: list[tuple[list[ox.Quad], list[ox.Quad]]] = []
+    while generation != at and len(chain) < MAX_CHAIN:
+        found = store.delta_to(generation)
+        if found is None or found[0] is None:
+            return None
+        generation, removed, added = found[0], found[1], found[2]
+        chain.append((removed, added))
+    return chain if generation == at else None
+
+
+def _touched(db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]) -> set[ox.NamedNode] | None:
+    """The actors whose keys a chain of changes may have changed; None when it changed the topic hierarchy."""
+    nodes: set = set()
+    themed: set = set()
+    for removed, added in chain:
+        for q in (*removed, *added):
+            if q.predicate in _HIERARCHY:
+                return None
+            nodes.add(q.subject)
+            if not isinstance(q.object, ox.Literal):
+                nodes.add(q.object)
+            if q.predicate == _THEME:
+                themed.add(q.subject)
+    actors = {n for n in nodes if isinstance(n, ox.NamedNode)}
+    for n in nodes:
+        for p in _TO_ACTOR:
+            actors.update(q.object for q in db.quads_for_pattern(n, p, None) if isinstance(q.object, ox.NamedNode))
+    for network in themed:  # its members' memberships now (or no longer) count for its themes
+        for m in db.quads_for_pattern(None, _ORGANIZATION, network):
+            actors.update(q.object for q in db.quads_for_pattern(m.subject, _MEMBER, None)
+                          if isinstance(q.object, ox.NamedNode))
+    return actors
+
+
+def _rebuild(con: sqlite3.Connection, db: ox.Store) -> None:
+    con.execute("DELETE FROM scores")
+    con.execute("DELETE FROM actors")
+    for view in VIEWS:
+        _insert(con, view, _keys(run_query(db, queries.get("expertise-keys-of").text, {}, view)))
+
+
+def _rescore(con: sqlite3.Connection, db: ox.Store, actors: Iterable[ox.NamedNode]) -> None:
+    text = queries.get("expertise-keys-of").text
+    for view in VIEWS:
+        for actor in actors:
+            con.execute("DELETE FROM scores WHERE view = ? AND actor = ?", (view, actor.value))
+            con.execute("DELETE FROM actors WHERE view = ? AND actor = ?", (view, actor.value))
+            _insert(con, view, _keys(run_query(db, text, {"actor": actor}, view)))
+
+
+def _keys(rows: Any) -> dict[str, dict]:
+    """Rows of expertise-keys-of folded per actor: labels, kind and {topic: {(kind, via): levels}}."""
+    actors: dict[str, dict] = {}
+    for r in rows:
+        a = actors.setdefault(r["actor"].value, {"labels": set(), "kind": r["actorKind"].value, "topics": {}})
+        if r["actorLabel"] is not None:
+            a["labels"].add(r["actorLabel"])
+        via = r["via"].value if r["via"] is not None else None
+        levels = a["topics"].setdefault(r["topic"].value, {}).setdefault((r["kind"].value, via), set())
+        if r["level"] is not None:
+            levels.add(r["level"].value)
+    return actors
+
+
+def _insert(con: sqlite3.Connection, view: str, actors: dict[str, dict]) -> None:
+    for iri, a in actors.items():
+        labels = {lang: expertise.pick(a["labels"], lang) or local_name(iri) for lang in ("nl", "en")}
+        con.execute("INSERT INTO actors VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (view, iri, a["kind"], labels["nl"], labels["en"], labels["nl"].casefold(),
+                     labels["en"].casefold()))
+        con.executemany("INSERT INTO scores VALUES (?, ?, ?, ?)",
+                        [(view, topic, iri, expertise.score(keys)) for topic, keys in a["topics"].items()])

@@ -1,0 +1,151 @@
+"""The who-knows ranking index (kg.answers.ranking_index) ranks exactly as the query does.
+
+The oracle is the slow exact path: kg.answers.expertise.ranking, which asks the store
+(`expertise-ranking`) topic by topic. After a whole build and after every change of a random
+sequence (rows removed, changed, added, whole regions re-ingested: the edits of
+test_incremental_write), the index followed change by change gives the query's ranking for every
+topic and for pairs of topics, in both views and both languages, and so does an index rebuilt
+from scratch.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import sqlite3
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.answers import expertise
+from kg.answers.ranking_index import FILE_NAME, VIEWS, RankingIndex
+from kg.ingest import pipeline as ingest
+from kg.ingest.read import Row
+from kg.store import GraphStore
+from tests.test_incremental_write import EDIT, _edited, workbooks  # noqa: F401 (a fixture)
+
+
+def _asked(db: ox.Store) -> list[list[expertise.AskedTopic]]:
+    """Every topic on its own, and a few pairs."""
+    topics = sorted(expertise.topic_labels(db))
+    one = [[{"iri": t, "label": t, "text": t}] for t in topics]
+    pairs = [[a[0], b[0]] for a, b in itertools.islice(itertools.combinations(one, 2), 0, None, 60)]
+    return one + pairs
+
+
+def assert_ranks_as_the_query(index: RankingIndex, db: ox.Store, generation: str) -> int:
+    """Compare every asked ranking; returns how many actors were ranked in all."""
+    ranked = 0
+    for asked in _asked(db):
+        for view in VIEWS:
+            for lang in ("nl", "en"):
+                expected = expertise.ranking(db, asked, view, lang)
+                assert index.ranking(generation, asked, view, lang, expertise.TYPES) == expected, (asked, view, lang)
+                ranked += len(expected)
+    people = ("person",)
+    asked = _asked(db)[0]
+    assert index.ranking(generation, asked, "internal", "nl", people) == expertise.ranking(
+        db, asked, "internal", "nl", people)
+    return ranked
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(edits=st.lists(EDIT, min_size=2, max_size=3))
+def test_the_index_followed_change_by_change_ranks_as_the_query(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
+    root = tmp_path_factory.mktemp("ranked")
+    store = GraphStore(root / "store")
+    index = RankingIndex(root / "state" / FILE_NAME)
+    state = dict(workbooks)
+    for region, (base, wb) in state.items():
+        assert ingest.ingest(wb, region, base, store, who="test", source="first").committed
+    generation = store.generation()
+    assert index.follow(store, store.snapshot(), generation)
+    assert assert_ranks_as_the_query(index, store.snapshot(), generation) > 0
+    names = sorted(state)
+    for which, kind, t, r, o, c in edits:
+        region = names[which]
+        base, wb = state[region]
+        if kind != "reingest":
+            wb = _edited(wb, kind, t, r, o, c)
+        if ingest.ingest(wb, region, base, store, who="test", source="step").committed:
+            state[region] = (base, wb)
+        if kind == "reingest" and edits.index((which, kind, t, r, o, c)) % 2:
+            continue  # sometimes two changes are followed at once
+        generation, db = store.generation(), store.snapshot()  # the oracle is 5x faster in memory
+        assert index.follow(store, db, generation, rebuild=False), "a change is followed without a rebuild"
+        assert_ranks_as_the_query(index, db, generation)
+    generation, db = store.generation(), store.snapshot()
+    assert index.follow(store, db, generation, rebuild=False)
+    fresh = RankingIndex(root / "fresh" / FILE_NAME)
+    assert fresh.follow(store, db, generation)
+    assert _rows(fresh) == _rows(index)
+
+
+def _rows(index: RankingIndex) -> tuple[list, list]:
+    with sqlite3.connect(index.path) as con:
+        return (sorted(con.execute("SELECT * FROM actors")), sorted(con.execute("SELECT * FROM scores")))
+
+
+@pytest.fixture()
+def twente(tmp_path, workbooks) -> GraphStore:  # noqa: F811
+    store = GraphStore(tmp_path / "store")
+    base, wb = workbooks["twente"]
+    assert ingest.ingest(wb, "twente", base, store, who="test", source="first").committed
+    return store
+
+
+def test_a_one_row_edit_rescores_the_actors_it_touches(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    index = RankingIndex(tmp_path / "state" / FILE_NAME)
+    assert index.follow(twente, twente.open(), twente.generation())
+    before = twente.generation()
+    # one more row: a joint-work tie on W&T between two people (both gain evidence)
+    base, wb = workbooks["twente"]
+    wb = copy.deepcopy(wb)
+    ties = wb.tables["ties"]
+    ties.rows.append(Row(max(r.number for r in ties.rows) + 1, {
+        "source": "p004", "target": "p011", "depth": "samenwerken", "per_month": "1", "closeness": "3",
+        "trust": "3", "topic": "W&T", "year": "2021", "mediated_by": ""}))
+    result = ingest.ingest(wb, "twente", base, twente, who="test", source="one row")
+    assert result.committed and not result.full, [(p.code, p.value) for p in result.problems]
+    db = twente.open()
+    asked = expertise.resolve_topics(db, ["W&T"])
+    assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) is None, \
+        "an index that describes an older generation does not answer"
+    assert index.follow(twente, db, twente.generation(), rebuild=False, max_actors=10)
+    assert index.generation() == twente.generation() != before
+    assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) == expertise.ranking(
+        db, asked, "internal", "nl")
+
+
+def test_without_the_deltas_only_a_rebuild_catches_up(twente, tmp_path) -> None:
+    index = RankingIndex(tmp_path / "state" / FILE_NAME)
+    assert not index.follow(twente, twente.open(), twente.generation(), rebuild=False), "no index yet: no chain"
+    assert index.generation() is None
+    assert index.follow(twente, twente.open(), twente.generation())
+    assert index.generation() == twente.generation()
+    assert RankingIndex.of(twente) is not None and RankingIndex.of(object()) is None
+
+
+def test_a_networks_new_theme_rescores_its_members(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    """A theme is evidence for every member of the network: the delta names the network only."""
+    index = RankingIndex(tmp_path / "state" / FILE_NAME)
+    assert index.follow(twente, twente.open(), twente.generation())
+    base, wb = workbooks["twente"]
+    wb = copy.deepcopy(wb)
+    row = next(r for r in wb.tables["networks"].rows if r.cells["id"] == "n-bestuurdersoverleg")
+    row.cells = {**row.cells, "themes": "professionalisering; rekenen"}
+    result = ingest.ingest(wb, "twente", base, twente, who="test", source="theme")
+    assert result.committed and not result.full
+    db = twente.snapshot()
+    asked = expertise.resolve_topics(db, ["rekenen"])
+    expected = expertise.ranking(db, asked, "internal", "nl")
+    members = {r["actor"].value for r in db.query(
+        "SELECT ?n ?actor WHERE { ?m <http://www.w3.org/ns/org#organization> ?n ; <http://www.w3.org/ns/org#member> "
+        "?actor }", substitutions={ox.Variable("n"): ox.NamedNode(base + "n-bestuurdersoverleg")},
+        use_default_graph_as_union=True)}
+    assert members and members <= {r["iri"] for r in expected}, "the members now know about rekenen"
+    assert index.follow(twente, db, twente.generation(), rebuild=False)
+    assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) == expected
