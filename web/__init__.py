@@ -62,6 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         row_cap=app.config["KG_ROW_CAP"],
         workers=app.config["KG_QUERY_WORKERS"],
         memory_mb=app.config["KG_QUERY_MEMORY_MB"],
+        snapshot_mode=app.config["KG_SNAPSHOT"],
+        snapshot_memory_mb=app.config["KG_SNAPSHOT_MEMORY_MB"],
     )
     if app.config["KG_STRICT_TEMPLATES"]:
         app.jinja_env.undefined = StrictUndefined

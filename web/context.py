@@ -9,7 +9,7 @@ from flask import current_app
 
 from kg.sparql.worker import QueryPool
 from kg.store import Readable, Store
-from kg.store.snapshot import Snapshot
+from kg.store.snapshot import MEMORY_MAX_MB, Snapshot
 from web.jobs import Jobs
 
 WHO = "web"  # who the change log names for a change made on the web (it has no login names)
@@ -25,16 +25,18 @@ class KGContext:
     row_cap: int
     workers: int
     memory_mb: int = 2048
+    snapshot_mode: str = "auto"  # KG_SNAPSHOT (kg.store.snapshot)
+    snapshot_memory_mb: float = MEMORY_MAX_MB  # KG_SNAPSHOT_MEMORY_MB
     snapshot: Snapshot = field(init=False)
     jobs: Jobs = field(default_factory=Jobs, init=False)  # background checks and commits of uploads
     _pool: QueryPool | None = field(default=None, init=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
-        self.snapshot = Snapshot(self.store)
+        self.snapshot = Snapshot(self.store, self.snapshot_mode, self.snapshot_memory_mb)
 
     def db(self) -> Readable:
-        """The in-memory snapshot for the app's own (named, bound) queries."""
+        """The store's view (in memory or on disk, KG_SNAPSHOT) for the app's own (named, bound) queries."""
         return self.snapshot.db()
 
     def pool(self) -> QueryPool:
