@@ -214,3 +214,25 @@ def test_auto_moves_to_disk_when_the_store_grows_past_the_threshold(store_path: 
     for name in ("actor-types", "graph-sizes", "network-members"):
         assert _answers(snapshot.db(), name) == _answers(fresh.db(), name), name
     app.extensions["kg"].close()
+
+
+@pytest.mark.parametrize("view", ["internal", "public"])
+def test_an_iri_resolves_by_its_bound_lookup_as_by_the_whole_query(sample_db, view: str) -> None:
+    """queries._candidates looks an IRI up with ?iri bound (what makes a person page's six lookups
+    index seeks, on disk as in memory): for every actor and topic, and for an IRI that is neither,
+    the answer is the whole query's best-ranked one."""
+    from kg.store import run_query
+
+    def whole(name: str, text: str) -> list[tuple[str, str]]:
+        rows = [(int(r["rank"].value), r["iri"].value, r["label"].value)
+                for r in run_query(sample_db, queries.get(name).text, {"text": ox.Literal(text)}, view)]
+        best = min((rank for rank, _, _ in rows), default=0)
+        return sorted({(iri, label) for rank, iri, label in rows if rank == best})
+
+    for name, cls in (("resolve-actor", "https://w3id.org/connective-kg/ns#Actor"),
+                      ("resolve-topic", "https://w3id.org/connective-kg/ns#Topic")):
+        iris = sorted({q.subject.value for q in sample_db.quads_for_pattern(
+            None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(cls), None)})
+        assert len(iris) > 10
+        for text in iris + [BASE + "nobody", "https://knll-twente.example/id/"]:
+            assert queries._candidates(sample_db, name, text, view) == whole(name, text), (name, text)
