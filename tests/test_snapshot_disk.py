@@ -174,16 +174,22 @@ def test_a_reader_keeps_its_generation_through_the_writes_that_would_remove_it(t
     assert len(view.db()) == total - 3 * 20000 + 1
 
 
-def test_a_killed_readers_pin_holds_nothing(tmp_path: Path) -> None:
-    """A pin is a lock of the reader's process: released with it (here: with the view)."""
+def test_a_pin_goes_with_its_view(tmp_path: Path) -> None:
+    """A pin is a lock held by the reader's process: released with the view (or its process), or by
+    `close` (the app's, at its end)."""
     store = GraphStore(tmp_path / "s")
     first = store.replace_all(_quads(0, 10))
     view = Snapshot(store, "disk")
     del view
     gc.collect()
+    second = store.replace_all(_quads(1, 10))
+    closed = Snapshot(store, "disk")
     for n in range(3):
-        store.replace_all(_quads(n + 1, 10))
-    assert not first.exists()
+        store.replace_all(_quads(n + 2, 10))
+    assert not first.exists() and second.exists()
+    closed.close()
+    store.replace_all(_quads(9, 10))
+    assert not second.exists()
 
 
 def test_auto_moves_to_disk_when_the_store_grows_past_the_threshold(store_path: Path, tmp_path: Path) -> None:

@@ -55,6 +55,7 @@ class KGContext:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+        self.snapshot.close()
 
 
 def kg() -> KGContext:

@@ -112,6 +112,13 @@ class Snapshot:
             self._previous_pin.release()
         self._previous_pin, self._pin = self._pin, pin
 
+    def close(self) -> None:
+        """Release the generations this view pins (a writer may then remove them); it still answers
+        from what it holds, until the next change."""
+        with self._lock:
+            self._hold(None)
+            self._hold(None)
+
     def _follow(self, deltas: list[tuple[list[ox.Quad], list[ox.Quad]]]) -> None:
         serving = self._db
         assert isinstance(serving, ox.Store)
