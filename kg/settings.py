@@ -41,6 +41,17 @@ def flag(raw: str) -> bool:
     raise ValueError(f"not a yes/no value: {raw!r} (use 1 or 0)")
 
 
+SNAPSHOT_MODES = ("auto", "memory", "disk")  # KG_SNAPSHOT (kg.store.snapshot)
+
+
+def snapshot_mode(raw: str) -> str:
+    """KG_SNAPSHOT: one of SNAPSHOT_MODES (any case)."""
+    text = raw.strip().casefold()
+    if text not in SNAPSHOT_MODES:
+        raise ValueError(f"not a snapshot mode: {raw!r} (use {', '.join(SNAPSHOT_MODES)})")
+    return text
+
+
 def default_store_path() -> Path:
     """`$XDG_DATA_HOME/connective-kg/store` (~/.local/share/connective-kg/store)."""
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "connective-kg" / "store"
@@ -82,6 +93,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_TODAY", str, "", "the real date: the day pages treat as today (`YYYY-MM-DD`)", web_only=True),
     Setting("KG_PAGE_CACHE_MB", float, 64.0, "`64` MB per server process for public answers kept by store "
             "generation (`0`: none); see [Serving](#serving-kg-serve)", web_only=True),
+    Setting("KG_SNAPSHOT", snapshot_mode, "auto", "`auto`: how each server process reads a store folder: `memory` "
+            "copies the current generation into memory (whole-topic queries about 2.5x faster; the copy takes "
+            "seconds and memory per process in proportion to the store, twice after a change); `disk` queries it "
+            "read-only on disk (starts at once, no copy); `auto` copies a generation of up to "
+            "`KG_SNAPSHOT_MEMORY_MB`, else reads it on disk. A remote store is always asked directly; see "
+            "[Serving](#serving-kg-serve)", web_only=True),
+    Setting("KG_SNAPSHOT_MEMORY_MB", float, 100.0, "`100` MB: the largest generation (its `.sst` files on disk) "
+            "that `KG_SNAPSHOT=auto` copies into memory (about 3.5 s and 115 MB per copy)", web_only=True),
     Setting("KG_ANALYTICS_PRECOMPUTE", flag, True, "`1`: the analytics pages read what `kg analyse --precompute` "
             "stored for the store generation, and the app starts it in the background when it sees a generation "
             "without (see [Network analytics](#network-analytics)); `0`: every analysis is computed on request",

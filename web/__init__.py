@@ -63,6 +63,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         workers=app.config["KG_QUERY_WORKERS"],
         memory_mb=app.config["KG_QUERY_MEMORY_MB"],
         state_dir=app.config.get("KG_STATE_DIR"),
+        snapshot_mode=app.config["KG_SNAPSHOT"],
+        snapshot_memory_mb=app.config["KG_SNAPSHOT_MEMORY_MB"],
     )
     if app.config["KG_STRICT_TEMPLATES"]:
         app.jinja_env.undefined = StrictUndefined

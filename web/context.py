@@ -11,7 +11,7 @@ from flask import current_app
 from kg.answers.ranking_index import RankingIndex
 from kg.sparql.worker import QueryPool
 from kg.store import Readable, Store
-from kg.store.snapshot import Snapshot
+from kg.store.snapshot import MEMORY_MAX_MB, Snapshot
 from web.jobs import Jobs
 
 WHO = "web"  # who the change log names for a change made on the web (it has no login names)
@@ -28,6 +28,8 @@ class KGContext:
     workers: int
     memory_mb: int = 2048
     state_dir: Path | None = None  # KG_STATE_DIR (None: the store's own)
+    snapshot_mode: str = "auto"  # KG_SNAPSHOT (kg.store.snapshot)
+    snapshot_memory_mb: float = MEMORY_MAX_MB  # KG_SNAPSHOT_MEMORY_MB
     snapshot: Snapshot = field(init=False)
     ranking_index: RankingIndex | None = field(init=False)  # the who-knows ranking (None: a remote store)
     jobs: Jobs = field(default_factory=Jobs, init=False)  # background checks and commits of uploads
@@ -35,11 +37,11 @@ class KGContext:
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
-        self.snapshot = Snapshot(self.store)
+        self.snapshot = Snapshot(self.store, self.snapshot_mode, self.snapshot_memory_mb)
         self.ranking_index = RankingIndex.of(self.store, self.state_dir)
 
     def db(self) -> Readable:
-        """The in-memory snapshot for the app's own (named, bound) queries."""
+        """The store's view (in memory or on disk, KG_SNAPSHOT) for the app's own (named, bound) queries."""
         return self.snapshot.db()
 
     def pool(self) -> QueryPool:
@@ -58,6 +60,7 @@ class KGContext:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+        self.snapshot.close()
 
 
 def kg() -> KGContext:

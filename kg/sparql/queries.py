@@ -184,7 +184,21 @@ def convert(store: ox.Store, p: Param, value: str, view: str = "internal") -> ox
 
 
 def _candidates(store: ox.Store, query: str, text: str, view: str) -> list[tuple[str, str]]:
-    """(iri, label) pairs of the best-ranked matches: IRI before id before label."""
+    """(iri, label) pairs of the best-ranked matches: IRI before id before label.
+
+    Text that is the IRI of a match is looked up with ?iri bound first (a few index seeks): only that
+    IRI can have rank 1, the best, so its rows are the answer; the whole query reads every actor
+    (0.1 s in memory and 0.3 s on disk at 10,000 people, six times for a person page)."""
+    if ":" in text and not any(c.isspace() for c in text):
+        try:
+            node = ox.NamedNode(text)
+        except ValueError:
+            node = None
+        if node is not None:
+            exact = [(r["iri"].value, r["label"].value) for r in run_query(
+                store, get(query).text, {"text": ox.Literal(text), "iri": node}, view) if int(r["rank"].value) == 1]
+            if exact:
+                return sorted(set(exact))
     rows = [(int(r["rank"].value), r["iri"].value, r["label"].value)
             for r in run_query(store, get(query).text, {"text": ox.Literal(text)}, view)]
     best = min((rank for rank, _, _ in rows), default=0)

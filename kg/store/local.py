@@ -25,6 +25,13 @@ transaction, and `Candidate.commit` renames it to the next generation and switch
 added and removed are kept beside the generation (`gen-NNNNNN.delta`), so a long-running
 reader holding the previous generation in memory applies them instead of reloading
 (kg.store.snapshot).
+
+A reader that queries a generation on disk (kg.store.snapshot in disk mode) holds it with a
+`Pin`: a shared lock on `gen-NNNNNN.readers`. RocksDB opens a database's files lazily (all of
+them only while there are few: a reader on a 10-region generation whose folder was removed
+failed at its next query with "No such file or directory" on an `.sst`), so a writer removes an
+old generation only when it can take that lock exclusively: a pinned one stays until a later
+write finds it free. The lock goes with the reader's process, so a killed reader pins nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -50,6 +58,7 @@ _CANDIDATE = "candidate-"
 KEEP_OLD_GENERATIONS = 2
 STALE_CANDIDATE_SECONDS = 3600.0
 DELTA_SUFFIX = ".delta"
+PIN_SUFFIX = ".readers"
 
 
 class Candidate:
@@ -144,6 +153,23 @@ def read_delta(path: Path) -> tuple[str | None, list[ox.Quad], list[ox.Quad]] | 
     return base, removed, added
 
 
+class Pin:
+    """A reader's shared lock on one generation (see the module docstring); `release` or the end
+    of the process lets a writer remove it."""
+
+    def __init__(self, handle: IO[str], generation: str):
+        self._handle: IO[str] | None = handle
+        self.generation = generation
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing the file releases its lock
+            self._handle = None
+
+    def __del__(self) -> None:
+        self.release()
+
+
 class GraphStore:
     """A folder of Oxigraph generations; see the module docstring."""
 
@@ -190,6 +216,41 @@ class GraphStore:
         if not _GEN.match(name) or not (self.path / name).is_dir():
             raise StoreError(f"{self.path} has no generation {name!r}")
         return ox.Store.read_only(str(self.path / name))
+
+    def open_pinned(self) -> tuple[ox.Store, Pin | None]:
+        """The current generation read-only, as `open`, with a `Pin` that keeps a writer from
+        removing it until released; no pin for an empty store, or where this process may not
+        create the pin file (a read-only folder, whose writer is someone else's)."""
+        for _ in range(100):
+            gen = self.current_generation()
+            if gen is None:
+                return ox.Store(), None
+            try:
+                handle = open(self.path / (gen.name + PIN_SUFFIX), "a")
+            except OSError:
+                return ox.Store.read_only(str(gen)), None
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:  # a writer is removing it: CURRENT has moved on since
+                handle.close()
+                continue
+            if gen.is_dir():
+                return ox.Store.read_only(str(gen)), Pin(handle, gen.name)
+            handle.close()  # removed between the readlink and the lock
+        raise StoreError(f"{self.path}: the current generation kept changing while it was opened")
+
+    def generation_bytes(self) -> int:
+        """The size on disk of the current generation's data (its `.sst` files), 0 if none."""
+        gen = self.current_generation()
+        if gen is None:
+            return 0
+        total = 0
+        for p in gen.glob("*.sst"):
+            try:
+                total += p.stat().st_size
+            except FileNotFoundError:
+                pass
+        return total
 
     def worker_spec(self) -> str:
         gen = self.current_generation()
@@ -317,6 +378,15 @@ class GraphStore:
             os.close(fd)
         self._remove_unreferenced()
 
+    def _remove_generation(self, gen: Path) -> None:
+        """Delete `gen` unless a reader pins it (`open_pinned`): then a later write does."""
+        with open(self.path / (gen.name + PIN_SUFFIX), "a") as pin:
+            try:
+                fcntl.flock(pin, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            shutil.rmtree(gen, ignore_errors=True)
+
     def _remove_unreferenced(self) -> None:
         """Delete generations older than the current one beyond the few kept for
         readers that may still have them open, and any newer (half-written) ones."""
@@ -329,10 +399,13 @@ class GraphStore:
             newer = [g for g in gens if g.name > current.name]
             stale = older[: max(0, len(older) - KEEP_OLD_GENERATIONS)] + newer
         for g in stale:
-            shutil.rmtree(g, ignore_errors=True)
+            self._remove_generation(g)
         kept = {g.name for g in self._generations()}
         for p in self.path.glob("*" + DELTA_SUFFIX):
             if p.name[: -len(DELTA_SUFFIX)] not in kept:
+                p.unlink(missing_ok=True)
+        for p in self.path.glob("*" + PIN_SUFFIX):  # a pin file outlives its generation: a reader may still be
+            if p.name[: -len(PIN_SUFFIX)] not in kept:  # opening it, and finds the generation gone
                 p.unlink(missing_ok=True)
         for p in self.path.glob(_CANDIDATE + "*"):  # left by a killed check or write
             try:
