@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import sqlite3
+import time
 
 import pyoxigraph as ox
 import pytest
@@ -149,3 +151,40 @@ def test_a_networks_new_theme_rescores_its_members(twente, tmp_path, workbooks) 
     assert members and members <= {r["iri"] for r in expected}, "the members now know about rekenen"
     assert index.follow(twente, db, twente.generation(), rebuild=False)
     assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) == expected
+
+
+def test_the_web_app_reads_the_index_and_keeps_it(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    """The finder's API builds the index in the background, then ranks from it (a score changed in the
+    index shows in the answer), and follows a one-row change within the request."""
+    from web import create_app
+
+    state = tmp_path / "state"
+    app = create_app({"KG_STORE": str(twente.path), "KG_STATE_DIR": str(state), "TESTING": True,
+                      "KG_SECRET_KEY": "ranking-test", "KG_ANALYTICS_PRECOMPUTE": False})
+    client = app.test_client()
+    index = RankingIndex(state / FILE_NAME)
+    first = client.get("/api/who-knows?topic=W%26T").get_json()
+    db = twente.snapshot()
+    assert first == json.loads(json.dumps(expertise.who_knows_page(db, ["W&T"], view="public")))
+    deadline = time.monotonic() + 120
+    while index.generation() != twente.generation():
+        assert time.monotonic() < deadline, "the background build did not finish"
+        time.sleep(0.1)
+    expected = expertise.who_knows_page(db, ["rekenen"], view="public")
+    last = expected["results"][-1]["iri"]
+    with sqlite3.connect(index.path) as con:  # the last one jumps to the top if the app reads the index
+        con.execute("UPDATE scores SET score = score + 100 WHERE actor = ? AND topic = ?",
+                    (last, expected["topics"][0]["iri"]))
+    got = client.get("/api/who-knows?topic=rekenen&limit=100").get_json()
+    assert got["results"][0]["iri"] == last and got["total"] == expected["total"]
+
+    base, wb = workbooks["twente"]
+    wb = copy.deepcopy(wb)
+    wb.tables["ties"].rows.append(Row(max(r.number for r in wb.tables["ties"].rows) + 1, {
+        "source": "p004", "target": "p011", "depth": "samenwerken", "per_month": "1", "closeness": "3",
+        "trust": "3", "topic": "W&T", "year": "2021", "mediated_by": ""}))
+    assert ingest.ingest(wb, "twente", base, twente, who="test", source="one row").committed
+    after = client.get("/api/who-knows?topic=digitale+geletterdheid").get_json()
+    assert index.generation() == twente.generation(), "a small change is followed inside the request"
+    assert after == json.loads(json.dumps(expertise.who_knows_page(twente.snapshot(), ["digitale geletterdheid"],
+                                                                   view="public")))
