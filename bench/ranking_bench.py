@@ -7,7 +7,7 @@ shared, so wall time is reported too but not compared).
 1. the baseline: `kg.answers.expertise.ranking` (the named query `expertise-ranking`, topic by
    topic) for the first topic and for all of them, on the generation as stored (read-only, on
    disk: what `kg who-knows` and a server in disk mode read) and, with --memory, on a copy in memory;
-2. a whole rebuild of the index (kg.answers.ranking_index) and its size;
+2. a whole rebuild of the index (kg.answers.read_index) and its size;
 3. the same rankings from the index (identical answers are asserted) and one whole who-knows
    page (the first 20, with their evidence and workplace) both ways;
 4. following the store's last change: the index is rebuilt at the generation before (when the
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.answers import expertise
-from kg.answers.ranking_index import FILE_NAME, RankingIndex
+from kg.answers.read_index import FILE_NAME, ReadIndex
 from kg.store import GraphStore
 
 
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
             expected[what], cpu, wall = timed(lambda db=db, asked=asked: expertise.ranking(db, asked))
             row(f"ranking, {what} ({len(expected[what]):,} actors)", how, cpu, wall)
     with tempfile.TemporaryDirectory() as tmp:
-        index = RankingIndex(Path(tmp) / FILE_NAME)
+        index = ReadIndex(Path(tmp) / FILE_NAME)
         _, cpu, wall = timed(lambda: index.follow(store, disk, generation))
         row(f"index rebuild ({index.path.stat().st_size / 2**20:,.0f} MB)", "index", cpu, wall)
         for what, asked in questions.items():
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         before = store.delta_to(generation)
         if before and before[0] and (store.path / before[0]).is_dir():
             index.path.unlink()
-            index = RankingIndex(index.path)
+            index = ReadIndex(index.path)
             assert index.follow(store, store.open_generation(before[0]), before[0])
             _, cpu, wall = timed(lambda: index.follow(store, disk, generation, rebuild=False))
             row(f"follow the last change (-{len(before[1]):,} / +{len(before[2]):,} quads)", "index", cpu, wall)

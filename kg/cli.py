@@ -27,7 +27,7 @@ from kg.analytics import html as analytics_html
 from kg.analytics import precompute as analytics_precompute
 from kg.analytics import tables as analytics_tables
 from kg.answers import expertise
-from kg.answers.ranking_index import RankingIndex
+from kg.answers.read_index import ReadIndex
 from kg.federation import exchange
 from kg.federation import federated as federation
 from kg.federation import registry as regions
@@ -380,16 +380,13 @@ def who_knows_cmd(topics: tuple[str, ...], fmt: str, types: tuple[str, ...], pub
     """
 
     registry = _registry(regions_path) if federated else None
-    graphs = _store(store_path)
-    generation = graphs.generation()
-    index = RankingIndex.of(graphs, settings.value("KG_STATE_DIR"))
-    store = graphs.open_generation(generation) if index and generation else _open(store_path)
-    # the first who-knows on a store without the index builds it (half a minute at 10,000 people)
-    ranker = index.ranker(generation) if index and index.follow(graphs, store, generation) else None
+    store, index, generation = _indexed(store_path)
     try:
         answer = federation.who_knows(store, registry, list(topics), lang, types or None, timeout,
                                       view="public" if public else "internal", organisation=organisation,
-                                      network=network, limit=limit, offset=offset, ranker=ranker)
+                                      network=network, limit=limit, offset=offset,
+                                      ranker=index.ranker(generation) if index else None,
+                                      names=index.namer(generation) if index else None)
     except expertise.FinderError as e:
         _fail(e.text)
     if fmt == "json":
@@ -468,10 +465,10 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated:
     if registry is not None and with_next:
         _fail(Text(nl="--next-adopters werkt niet met --federated",
                    en="--next-adopters does not work with --federated"))
-    db = _open(store_path)
+    db, index, generation = _indexed(store_path)
     try:
         result = federation.trace(db, registry, artefact, lang, timeout, view="public" if public else "internal",
-                                  next_adopters=with_next)
+                                  next_adopters=with_next, names=index.namer(generation) if index else None)
     except queries.AmbiguousName as e:
         click.echo(f"kg: {artefact!r} matches {len(e.candidates)} actors; give the IRI or the id:", err=True)
         for iri, label in e.candidates:
@@ -1065,6 +1062,18 @@ def report_cmd(ident: str, out: Path, people_only: bool, public: bool, topics: t
     except OSError as e:
         _fail(f"cannot write {out}: {e}")
     click.echo(str(out))
+
+
+def _indexed(store_path: str | None) -> tuple[ox.Store, ReadIndex | None, str | None]:
+    """The store's current generation read-only, its read index brought up to date (built the first
+    time: half a minute at 10,000 people; None for a remote store) and the generation's name."""
+    graphs = _store(store_path)
+    generation = graphs.generation()
+    index = ReadIndex.of(graphs, settings.value("KG_STATE_DIR"))
+    if index is None or generation is None:
+        return _open(store_path), None, generation
+    db = graphs.open_generation(generation)
+    return db, index if index.follow(graphs, db, generation) else None, generation
 
 
 def _open(store_path: str | None) -> ox.Store:

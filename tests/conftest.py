@@ -138,7 +138,7 @@ VIRTUOSO_XFAILS = {
          "table but neither end of it is bound'"),
     "test_named_queries.py::test_query_runs_on_the_sample_with_its_example[virtuoso-expertise-keys-of]":
         ("Virtuoso 7.2 answers no rows when the topic is unbound (`?matched skos:broaderTransitive? ?topic`, as "
-         "with `*`); the query feeds the ranking index of a store folder only (kg.answers.ranking_index)"),
+         "with `*`); the query feeds the ranking index of a store folder only (kg.answers.read_index)"),
     "test_competency_questions.py::test_cq1_expertise_finder_combines_topics_with_evidence_of_every_kind[virtuoso]":
         f"expertise-evidence: {_V_COMPILE_TABLE}",
     "test_competency_questions.py::test_cq3_strongest_ties_are_mentor_and_schoolopleider[virtuoso]":

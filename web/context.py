@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from kg.answers.ranking_index import RankingIndex
+from kg.answers.read_index import ReadIndex
 from kg.sparql.worker import QueryPool
 from kg.store import Readable, Store
 from kg.store.snapshot import MEMORY_MAX_MB, Snapshot
@@ -31,18 +31,24 @@ class KGContext:
     snapshot_mode: str = "auto"  # KG_SNAPSHOT (kg.store.snapshot)
     snapshot_memory_mb: float = MEMORY_MAX_MB  # KG_SNAPSHOT_MEMORY_MB
     snapshot: Snapshot = field(init=False)
-    ranking_index: RankingIndex | None = field(init=False)  # the who-knows ranking (None: a remote store)
+    read_index: ReadIndex | None = field(init=False)  # the who-knows ranking (None: a remote store)
     jobs: Jobs = field(default_factory=Jobs, init=False)  # background checks and commits of uploads
     _pool: QueryPool | None = field(default=None, init=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self.snapshot = Snapshot(self.store, self.snapshot_mode, self.snapshot_memory_mb)
-        self.ranking_index = RankingIndex.of(self.store, self.state_dir)
+        self.read_index = ReadIndex.of(self.store, self.state_dir)
 
     def db(self) -> Readable:
         """The store's view (in memory or on disk, KG_SNAPSHOT) for the app's own (named, bound) queries."""
         return self.snapshot.db()
+
+    def indexed(self, generation: str | None, db: Readable) -> ReadIndex | None:
+        """The read index if it describes `generation` (which `db` holds), brought there now after a small
+        change; else None, and it is brought there in the background (kg.answers.read_index)."""
+        index = self.read_index
+        return index if index is not None and index.follow_in_background(self.store, db, generation) else None
 
     def pool(self) -> QueryPool:
         """Worker processes for untrusted SPARQL, started on first use."""

@@ -96,12 +96,12 @@ def _answer(texts: list[str], types: list[str]) -> dict:
     args = request.args
     context = kg()
     generation, db = context.snapshot.current()
-    index = context.ranking_index
-    ranker = index.ranker(generation) if index and index.follow_in_background(context.store, db, generation) else None
+    index = context.indexed(generation, db)
     return federation.for_client(kg_federation.who_knows(
         db, registry, texts, lang(), types or None, federation.timeout(), view=view(),
         organisation=args.get("organisation"), network=args.get("network"), limit=args.get("limit"),
-        offset=args.get("offset"), memo=functools.partial(context.snapshot.memo, generation), ranker=ranker))
+        offset=args.get("offset"), memo=functools.partial(context.snapshot.memo, generation),
+        ranker=index.ranker(generation) if index else None, names=index.namer(generation) if index else None))
 
 
 def _page_url(offset: int | None) -> str | None:

@@ -86,12 +86,16 @@ class NoFederation(queries.QueryError):
     """?federated=1 on a server without a region registry."""
 
 
-def _trace(db, text: str, v: str, lg: str) -> dict[str, Any]:
+def _trace(text: str, v: str, lg: str) -> dict[str, Any]:
     """kg.answers.trace.trace in the request's view, or (?federated=1) kg.federation.federated.trace over this
-    store and every region of the registry, public data only."""
+    store and every region of the registry, public data only; the artefact's name looked up in the read index."""
     registry = federation.wanted(lambda: NoFederation("no region registry"))
+    context = kg()
+    generation, db = context.snapshot.current()
+    index = context.indexed(generation, db)
     return federation.for_client(kg_federation.trace(db, registry, text, lg, federation.timeout(), view=v,
-                                                     next_adopters=request.args.get("next") == "1"))
+                                                     next_adopters=request.args.get("next") == "1",
+                                                     names=index.namer(generation) if index else None))
 
 
 @bp.get("/api/trace")
@@ -100,7 +104,7 @@ def api_trace() -> Response | tuple[Response, int]:
     if not text or len(text) > MAX_NAME:
         return jsonify({"error": "missing artefact", "message": i18n.both("trace_missing")}), 400
     try:
-        result = _trace(kg().db(), text, view(), lang())
+        result = _trace(text, view(), lang())
     except queries.QueryError as e:
         key, status, candidates = _problem(e, text)
         body: dict[str, Any] = {"error": "no federation" if key == "fed_off" else key.removeprefix("trace_").replace("_", " "),
@@ -124,7 +128,7 @@ def trace_page() -> str | tuple[str, int]:
     if len(text) > MAX_NAME:
         return render_template("trace.html", **{**ctx, "problem": "trace_unknown", "candidates": []}), 404
     try:
-        result = _trace(db, text, v, lg)
+        result = _trace(text, v, lg)
     except queries.QueryError as e:
         key, status, candidates = _problem(e, text)
         return render_template("trace.html", **{**ctx, "problem": key, "candidates": candidates}), status

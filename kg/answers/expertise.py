@@ -98,7 +98,7 @@ KIND_ORDER = ("attribution", "authored", "artefact", "network", "declared", "joi
 TYPES = ("person", "artefact", "network", "organisation")
 Memo = Callable[[tuple, Callable[[], Any]], Any]  # (key, compute) -> compute(), maybe kept from before
 # (asked topics, view, lang, wanted kinds) -> `ranking`'s answer, or None when it cannot tell
-# (kg.answers.ranking_index: the ranking kept per generation)
+# (kg.answers.read_index: the ranking kept per generation)
 Ranker = Callable[[list["AskedTopic"], str, str, tuple[str, ...]], "list[dict] | None"]
 
 # "Did you mean": difflib similarity needed to suggest a topic, and how many.
@@ -438,10 +438,11 @@ def score(keys: Mapping[tuple[str, str | None], Collection[str]]) -> float:
     return sum(max(weight(kind, lv) for lv in levels) if levels else weight(kind) for (kind, _), levels in keys.items())
 
 
-def _scope(db: ox.Store, query: str, param: str, text: str, view: str, kind: Text) -> tuple[Ref, set[str]]:
+def _scope(db: ox.Store, query: str, param: str, text: str, view: str, kind: Text,
+           names: queries.Names | None = None) -> tuple[Ref, set[str]]:
     """A filter's actor ({"iri", "label"}) and the actors it keeps (itself included)."""
     try:
-        node, label = queries.resolve_actor_labelled(db, text, view)
+        node, label = queries.resolve_actor_labelled(db, text, view, names)
     except queries.AmbiguousName as e:
         listed = "; ".join(label for _, label in e.candidates)
         raise FinderError(f"ambiguous-{param}", Text(nl=f"{_quote(text)} past bij meer dan één {kind.nl}: {listed}.",
@@ -479,7 +480,7 @@ def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", 
                    types: Collection[str] | None = None, organisation: str | None = None,
                    network: str | None = None, limit: int | str | None = DEFAULT_LIMIT,
                    offset: int | str | None = 0, memo: Memo | None = None,
-                   ranker: Ranker | None = None) -> WhoKnowsPage:
+                   ranker: Ranker | None = None, names: queries.Names | None = None) -> WhoKnowsPage:
     """One page of who_knows: results `offset` to `offset + limit` of the same ranking, each with
     its evidence and where it works ("workplace"), plus "total", "limit", "offset", "next" and
     "previous" (the offsets of the neighbouring pages, null at either end) and "filters".
@@ -488,7 +489,7 @@ def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", 
     organisations); `network` keeps the network's members (and networks under it); both by IRI,
     id or name. Raises FinderError as who_knows does, and for a bad limit, offset or filter.
     `memo(key, compute)` may keep the ranking for the next pages (kg.store.snapshot.Snapshot.memo);
-    `ranker` may give it without asking the store (kg.answers.ranking_index)."""
+    `ranker` may give it and `names` the filters' actors without asking the store (kg.answers.read_index)."""
     limit_, offset_ = check_page(limit, offset)
     wanted = check_types(types)
     asked = resolve_topics(db, topics, view, lang)
@@ -503,7 +504,7 @@ def who_knows_page(db: ox.Store, topics: Sequence[str], view: str = "internal", 
     for param, query, text, kind in (("organisation", "finder-organisation", organisation, _ORGANISATION),
                                      ("network", "finder-network", network, _NETWORK)):
         if text and text.strip():
-            actor, keep = _scope(db, query, param, text.strip(), view, kind)
+            actor, keep = _scope(db, query, param, text.strip(), view, kind, names)
             filters["organisation" if param == "organisation" else "network"] = actor
             ranked = [r for r in ranked if r["iri"] in keep]
     page = ranked[offset_:offset_ + limit_]

@@ -87,12 +87,13 @@ class NotAnArtefact(queries.QueryError):
     """The name resolved to an actor that is not an artefact."""
 
 
-def resolve_artefact(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl") -> Ref:
+def resolve_artefact(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl",
+                     names: queries.Names | None = None) -> Ref:
     """The artefact by IRI, local id or label, as {"iri", "label"}.
 
     Raises queries.AmbiguousName (with .candidates) for an ambiguous label, queries.QueryError for
     an unknown name and NotAnArtefact for another kind of actor."""
-    iri = queries.resolve_actor(db, artefact, view).value
+    iri = queries.resolve_actor(db, artefact, view, names).value
     prof = profile(db, iri, view, lang)
     if prof is None or prof["kind"] != "artefact":
         label = prof["label"] if prof else iri
@@ -102,10 +103,10 @@ def resolve_artefact(db: ox.Store, artefact: str, view: str = "internal", lang: 
 
 
 def trace(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl",
-          next_adopters: bool = False) -> Trace:
+          next_adopters: bool = False, names: queries.Names | None = None) -> Trace:
     """Every adoption of the artefact or an adapted copy in date order, the derivation tree of the
     copies, the cumulative adoption curve and, if asked (slower), the likely next adopters."""
-    art = resolve_artefact(db, artefact, view, lang)
+    art = resolve_artefact(db, artefact, view, lang, names)
     adoptions = _adoptions(db, art["iri"], view, lang)
     derivations = [Derivation(
         copy=ref(r["copy"], r["copyLabel"]), parent=ref(r["parent"], r["parentLabel"]),

@@ -102,16 +102,17 @@ def who_knows(db: ox.Store, registry: Registry | None, topics: Sequence[str], la
               types: Collection[str] | None = None, timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC,
               organisation: str | None = None, network: str | None = None,
               limit: int | str | None = expertise.DEFAULT_LIMIT, offset: int | str | None = 0,
-              memo: expertise.Memo | None = None, ranker: expertise.Ranker | None = None) -> dict:
+              memo: expertise.Memo | None = None, ranker: expertise.Ranker | None = None,
+              names: queries.Names | None = None) -> dict:
     """One page (`limit`, `offset`) of who knows about ALL `topics`: with no registry, in our store
     in `view` (kg.answers.expertise.who_knows_page: ranked first, evidence for the page only); else
     in our store (public view) and in every region at once (public data only: `view` does not
     apply), every region's whole answer merged and then paged. The organisation and network
     filters are ours only: with a registry they are refused (FinderError no-federated-filter).
-    `memo`, `ranker`: see who_knows_page (our store only)."""
+    `memo`, `ranker`, `names`: see who_knows_page (our store only)."""
     if registry is None:
         return expertise.who_knows_page(db, topics, view, lang, types, organisation, network, limit, offset, memo,
-                                        ranker)
+                                        ranker, names)
     limit_, offset_ = expertise.check_page(limit, offset)
     if (organisation or "").strip() or (network or "").strip():
         raise expertise.FinderError("no-federated-filter", Text(
@@ -228,16 +229,18 @@ def _region_trace(region: Region, start: list[str], lang: str, timeout: float):
 
 
 def trace(db: ox.Store, registry: Registry | None, artefact: str, lang: str = "nl",
-          timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC, next_adopters: bool = False) -> Trace:
+          timeout: float = DEFAULT_TIMEOUT, view: str = PUBLIC, next_adopters: bool = False,
+          names: queries.Names | None = None) -> Trace:
     """How an artefact spread: with no registry, in our store in `view` (with the likely next
     adopters if asked); else across our region and every region of the registry (public data
-    only, no next adopters: `view` and `next_adopters` do not apply)."""
+    only, no next adopters: `view` and `next_adopters` do not apply). `names`: the artefact looked up
+    in the read index (kg.answers.read_index) rather than among every actor."""
     if registry is None:
-        return diffusion.trace(db, artefact, view, lang, next_adopters=next_adopters)
+        return diffusion.trace(db, artefact, view, lang, next_adopters=next_adopters, names=names)
     queries.catalogue()
     text = artefact.strip()
     try:
-        art: dict | None = diffusion.resolve_artefact(db, text, PUBLIC, lang)
+        art: dict | None = diffusion.resolve_artefact(db, text, PUBLIC, lang, names)
         start_iri = art["iri"]
     except (queries.AmbiguousName, diffusion.NotAnArtefact):
         raise

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -183,8 +184,14 @@ def convert(store: ox.Store, p: Param, value: str, view: str = "internal") -> ox
     raise QueryError(f"parameter {p.name} has unknown type {p.type}")
 
 
-def _candidates(store: ox.Store, query: str, text: str, view: str) -> list[tuple[str, str]]:
-    """(iri, label) pairs of the best-ranked matches: IRI before id before label.
+# (text, view) -> resolve-actor's best (iri, label) matches, or None when it cannot tell
+# (kg.answers.read_index: the names kept per store generation)
+Names = Callable[[str, str], "list[tuple[str, str]] | None"]
+
+
+def _candidates(store: ox.Store, query: str, text: str, view: str, names: Names | None = None) -> list[tuple[str, str]]:
+    """(iri, label) pairs of the best-ranked matches: IRI before id before label; `names` may give
+    resolve-actor's without reading every actor.
 
     Text that is the IRI of a match is looked up with ?iri bound first (a few index seeks): only that
     IRI can have rank 1, the best, so its rows are the answer; the whole query reads every actor
@@ -199,20 +206,24 @@ def _candidates(store: ox.Store, query: str, text: str, view: str) -> list[tuple
                 store, get(query).text, {"text": ox.Literal(text), "iri": node}, view) if int(r["rank"].value) == 1]
             if exact:
                 return sorted(set(exact))
+    found = names(text, view) if names and query == "resolve-actor" else None
+    if found is not None:
+        return found
     rows = [(int(r["rank"].value), r["iri"].value, r["label"].value)
             for r in run_query(store, get(query).text, {"text": ox.Literal(text)}, view)]
     best = min((rank for rank, _, _ in rows), default=0)
     return sorted({(iri, label) for rank, iri, label in rows if rank == best})
 
 
-def resolve_actor(store: ox.Store, text: str, view: str = "internal") -> ox.NamedNode:
+def resolve_actor(store: ox.Store, text: str, view: str = "internal", names: Names | None = None) -> ox.NamedNode:
     """An actor by IRI, by local id (the IRI's last segment) or by label (any case)."""
-    return _resolve(store, "resolve-actor", text, "actor", view)
+    return _resolve_found(_candidates(store, "resolve-actor", text.strip(), view, names), text, "actor")
 
 
-def resolve_actor_labelled(store: ox.Store, text: str, view: str = "internal") -> tuple[ox.NamedNode, str]:
+def resolve_actor_labelled(store: ox.Store, text: str, view: str = "internal",
+                           names: Names | None = None) -> tuple[ox.NamedNode, str]:
     """resolve_actor, with the label the actor was found under (its IRI's last segment if none)."""
-    found = _candidates(store, "resolve-actor", text.strip(), view)
+    found = _candidates(store, "resolve-actor", text.strip(), view, names)
     node = _resolve_found(found, text, "actor")
     return node, min((label for iri, label in found if iri == node.value), default=local_name(node.value))
 

@@ -1,4 +1,4 @@
-"""The who-knows ranking index (kg.answers.ranking_index) ranks exactly as the query does.
+"""The who-knows ranking index (kg.answers.read_index) ranks exactly as the query does.
 
 The oracle is the slow exact path: kg.answers.expertise.ranking, which asks the store
 (`expertise-ranking`) topic by topic. After a whole build and after every change of a random
@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.answers import expertise
-from kg.answers.ranking_index import FILE_NAME, VIEWS, RankingIndex
+from kg.answers.read_index import FILE_NAME, VIEWS, ReadIndex
 from kg.ingest import pipeline as ingest
 from kg.ingest.read import Row
+from kg.sparql import queries
 from kg.store import GraphStore
 from tests.test_incremental_write import EDIT, _edited, workbooks  # noqa: F401 (a fixture)
 
@@ -37,7 +38,7 @@ def _asked(db: ox.Store) -> list[list[expertise.AskedTopic]]:
     return one + pairs
 
 
-def assert_ranks_as_the_query(index: RankingIndex, db: ox.Store, generation: str) -> int:
+def assert_ranks_as_the_query(index: ReadIndex, db: ox.Store, generation: str) -> int:
     """Compare every asked ranking; returns how many actors were ranked in all."""
     ranked = 0
     for asked in _asked(db):
@@ -59,7 +60,7 @@ def assert_ranks_as_the_query(index: RankingIndex, db: ox.Store, generation: str
 def test_the_index_followed_change_by_change_ranks_as_the_query(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
     root = tmp_path_factory.mktemp("ranked")
     store = GraphStore(root / "store")
-    index = RankingIndex(root / "state" / FILE_NAME)
+    index = ReadIndex(root / "state" / FILE_NAME)
     state = dict(workbooks)
     for region, (base, wb) in state.items():
         assert ingest.ingest(wb, region, base, store, who="test", source="first").committed
@@ -81,14 +82,15 @@ def test_the_index_followed_change_by_change_ranks_as_the_query(workbooks, tmp_p
         assert_ranks_as_the_query(index, db, generation)
     generation, db = store.generation(), store.snapshot()
     assert index.follow(store, db, generation, rebuild=False)
-    fresh = RankingIndex(root / "fresh" / FILE_NAME)
+    fresh = ReadIndex(root / "fresh" / FILE_NAME)
     assert fresh.follow(store, db, generation)
     assert _rows(fresh) == _rows(index)
 
 
-def _rows(index: RankingIndex) -> tuple[list, list]:
+def _rows(index: ReadIndex) -> tuple[list, list, list]:
     with sqlite3.connect(index.path) as con:
-        return (sorted(con.execute("SELECT * FROM actors")), sorted(con.execute("SELECT * FROM scores")))
+        return (sorted(con.execute("SELECT * FROM actors")), sorted(con.execute("SELECT * FROM scores")),
+                sorted(con.execute("SELECT * FROM names")))
 
 
 @pytest.fixture()
@@ -100,7 +102,7 @@ def twente(tmp_path, workbooks) -> GraphStore:  # noqa: F811
 
 
 def test_a_one_row_edit_rescores_the_actors_it_touches(twente, tmp_path, workbooks) -> None:  # noqa: F811
-    index = RankingIndex(tmp_path / "state" / FILE_NAME)
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
     assert index.follow(twente, twente.open(), twente.generation())
     before = twente.generation()
     # one more row: a joint-work tie on W&T between two people (both gain evidence)
@@ -123,17 +125,17 @@ def test_a_one_row_edit_rescores_the_actors_it_touches(twente, tmp_path, workboo
 
 
 def test_without_the_deltas_only_a_rebuild_catches_up(twente, tmp_path) -> None:
-    index = RankingIndex(tmp_path / "state" / FILE_NAME)
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
     assert not index.follow(twente, twente.open(), twente.generation(), rebuild=False), "no index yet: no chain"
     assert index.generation() is None
     assert index.follow(twente, twente.open(), twente.generation())
     assert index.generation() == twente.generation()
-    assert RankingIndex.of(twente) is not None and RankingIndex.of(object()) is None
+    assert ReadIndex.of(twente) is not None and ReadIndex.of(object()) is None
 
 
 def test_a_networks_new_theme_rescores_its_members(twente, tmp_path, workbooks) -> None:  # noqa: F811
     """A theme is evidence for every member of the network: the delta names the network only."""
-    index = RankingIndex(tmp_path / "state" / FILE_NAME)
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
     assert index.follow(twente, twente.open(), twente.generation())
     base, wb = workbooks["twente"]
     wb = copy.deepcopy(wb)
@@ -162,7 +164,7 @@ def test_the_web_app_reads_the_index_and_keeps_it(twente, tmp_path, workbooks) -
     app = create_app({"KG_STORE": str(twente.path), "KG_STATE_DIR": str(state), "TESTING": True,
                       "KG_SECRET_KEY": "ranking-test", "KG_ANALYTICS_PRECOMPUTE": False})
     client = app.test_client()
-    index = RankingIndex(state / FILE_NAME)
+    index = ReadIndex(state / FILE_NAME)
     first = client.get("/api/who-knows?topic=W%26T").get_json()
     db = twente.snapshot()
     assert first == json.loads(json.dumps(expertise.who_knows_page(db, ["W&T"], view="public")))
@@ -188,3 +190,47 @@ def test_the_web_app_reads_the_index_and_keeps_it(twente, tmp_path, workbooks) -
     assert index.generation() == twente.generation(), "a small change is followed inside the request"
     assert after == json.loads(json.dumps(expertise.who_knows_page(twente.snapshot(), ["digitale geletterdheid"],
                                                                    view="public")))
+
+
+def assert_names_as_the_query(index: ReadIndex, db: ox.Store, generation: str) -> int:
+    """Every actor's local id, labels (as written, upper and lower case) and a few texts that match
+    nothing give resolve-actor's answer from the index; returns how many texts were compared."""
+    texts = {"nobody-at-all", "p00", "Marieke"}
+    for r in db.query("SELECT ?a ?name WHERE { ?a a <https://w3id.org/connective-kg/ns#Actor> "
+                      "OPTIONAL { ?a <http://www.w3.org/2000/01/rdf-schema#label> ?name } }",
+                      use_default_graph_as_union=True):
+        iri = r["a"].value
+        local = iri[max(iri.rfind("/"), iri.rfind("#")) + 1:]
+        texts.update({local, local.upper()})  # an id matches as written only
+        if r["name"] is not None:
+            texts.update({r["name"].value, r["name"].value.upper(), r["name"].value.lower()})
+    compared = 0
+    for text in sorted(texts):
+        for view in VIEWS:
+            got = index.names(generation, text, view)
+            if got is None:  # a text the index leaves to the query (a / or #)
+                assert "/" in text or "#" in text or not text
+                continue
+            assert got == queries._candidates(db, "resolve-actor", text, view), (text, view)
+            compared += 1
+    return compared
+
+
+def test_names_resolve_as_the_query_and_follow_a_rename(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
+    db = twente.snapshot()
+    assert index.follow(twente, db, twente.generation())
+    assert assert_names_as_the_query(index, db, twente.generation()) > 300
+    base, wb = workbooks["twente"]
+    wb = copy.deepcopy(wb)
+    person = wb.tables["people"].rows[0]
+    person.cells = {**person.cells, "name": "Anna de Nieuwe Naam"}
+    result = ingest.ingest(wb, "twente", base, twente, who="test", source="rename")
+    assert result.committed and not result.full
+    db = twente.snapshot()
+    assert index.follow(twente, db, twente.generation(), rebuild=False)
+    assert index.names(twente.generation(), "anna DE nieuwe naam", "internal") == [
+        (base + person.cells["id"], "Anna de Nieuwe Naam")]
+    assert assert_names_as_the_query(index, db, twente.generation()) > 300
+    assert queries.resolve_actor(db, "ANNA de nieuwe naam", "internal",
+                                 index.namer(twente.generation())).value == base + person.cells["id"]
