@@ -279,11 +279,11 @@ def _analysis(text: str, people_only: bool, topics: tuple[str, ...]) -> tuple[di
     """The analysis and where it came from; None while it is being computed. Raises
     queries.QueryError (unknown or ambiguous name, unknown topic)."""
     ctx = kg()
-    db = ctx.db()
-    generation = ctx.snapshot.generation
+    generation, db = ctx.snapshot.current()
     folder = _stored()
     if folder is not None and not topics:
-        iri = queries.resolve_actor(db, text, view()).value
+        index = ctx.indexed(generation, db)
+        iri = queries.resolve_actor(db, text, view(), index.namer(generation) if index else None).value
         found = precompute.lookup(folder, generation, view(), lang(), iri, people_only)
         if found.state in (precompute.READY, precompute.STALE):
             pics = precompute.stored_pictures(folder, found, view(), lang(), people_only)
