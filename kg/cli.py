@@ -1068,12 +1068,14 @@ def _indexed(store_path: str | None) -> tuple[ox.Store, ReadIndex | None, str | 
     """The store's current generation read-only, its read index brought up to date (built the first
     time: half a minute at 10,000 people; None for a remote store) and the generation's name."""
     graphs = _store(store_path)
-    generation = graphs.generation()
     index = ReadIndex.of(graphs, settings.value("KG_STATE_DIR"))
-    if index is None or generation is None:
-        return _open(store_path), None, generation
-    db = graphs.open_generation(generation)
-    return db, index if index.follow(graphs, db, generation) else None, generation
+    if index is None or graphs.generation() is None:
+        return _open(store_path), None, graphs.generation()
+    db, pin = graphs.open_pinned()  # kept until the command ends: no writer removes what it reads
+    if pin is None:
+        return db, None, None
+    click.get_current_context().call_on_close(pin.release)
+    return db, index if index.follow(graphs, db, pin.generation) else None, pin.generation
 
 
 def _open(store_path: str | None) -> ox.Store:

@@ -234,3 +234,24 @@ def test_names_resolve_as_the_query_and_follow_a_rename(twente, tmp_path, workbo
     assert assert_names_as_the_query(index, db, twente.generation()) > 300
     assert queries.resolve_actor(db, "ANNA de nieuwe naam", "internal",
                                  index.namer(twente.generation())).value == base + person.cells["id"]
+
+
+def test_kg_who_knows_and_kg_trace_build_and_read_the_index(twente, tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    state = tmp_path / "state"
+    monkeypatch.setenv("KG_STATE_DIR", str(state))
+    runner = CliRunner()
+    out = runner.invoke(main, ["who-knows", "--store", str(twente.path), "W&T", "--format", "json", "--limit", "100"])
+    assert out.exit_code == 0, out.output
+    index = ReadIndex(state / FILE_NAME)
+    assert index.generation() == twente.generation(), "the first who-knows builds the index"
+    db = twente.snapshot()
+    assert json.loads(out.output) == json.loads(json.dumps(expertise.who_knows_page(db, ["W&T"], limit=100)))
+    with sqlite3.connect(index.path) as con:  # a name only the index knows: the trace reads it there
+        con.execute("UPDATE names SET key = 'only-in-the-index' WHERE key = 'a-kijkwijzer-ol' AND view = 'internal'")
+    traced = runner.invoke(main, ["trace", "--store", str(twente.path), "only-in-the-index", "--format", "json"])
+    assert traced.exit_code == 0, traced.output
+    assert json.loads(traced.output)["artefact"]["iri"].endswith("/a-kijkwijzer-ol")

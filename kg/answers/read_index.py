@@ -224,11 +224,16 @@ class ReadIndex:
             return True
         if generation is not None and self._building.acquire(blocking=False):
             def build() -> None:
-                try:
-                    self.follow(store, store.open_generation(generation), generation)
+                pin = None
+                try:  # pinned: a writer does not remove the generation while it is read (minutes, nationally)
+                    db, pin = store.open_pinned()
+                    if pin is not None and pin.generation == generation:
+                        self.follow(store, db, generation)
                 except (OSError, StoreError):
-                    pass  # the generation is gone: the next page asks for the newer one
+                    pass  # the store moved on: the next page asks for the newer generation
                 finally:
+                    if pin is not None:
+                        pin.release()
                     self._building.release()
             threading.Thread(target=build, name="kg-read-index", daemon=True).start()
         return False
