@@ -103,6 +103,14 @@ def _edited(wb: Workbook, kind: str, t: int, r: int, o: int, c: int) -> Workbook
     return wb
 
 
+def apply_edit(state: dict[str, tuple[str, Workbook]], edit: tuple) -> tuple[str, str, Workbook]:
+    """The region an EDIT is for, its base and its workbook with the edit made (a re-ingest: as it is)."""
+    which, kind, t, r, o, c = edit
+    region = sorted(state)[which]
+    base, wb = state[region]
+    return region, base, wb if kind == "reingest" else _edited(wb, kind, t, r, o, c)
+
+
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(edits=st.lists(EDIT, min_size=1, max_size=3))
@@ -112,12 +120,8 @@ def test_random_edits_match_the_full_rebuild(workbooks, tmp_path_factory, edits)
     state = dict(workbooks)
     for i, (region, (base, wb)) in enumerate(state.items()):
         _ingest_both(stores, region, base, wb, first=i == 0)
-    names = sorted(state)
-    for which, kind, t, r, o, c in edits:
-        region = names[which]
-        base, wb = state[region]
-        if kind != "reingest":
-            wb = _edited(wb, kind, t, r, o, c)
+    for edit in edits:
+        region, base, wb = apply_edit(state, edit)
         delta, _full = _ingest_both(stores, region, base, wb)
         if delta.committed:
             state[region] = (base, wb)
