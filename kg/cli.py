@@ -16,6 +16,7 @@ import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -332,6 +333,37 @@ def stats_cmd(store_path: str | None, fmt: str, lang: str) -> None:
     click.echo()
     click.echo(_table(["type", "label", _T("actors", lang)],
                       [(shorten(t), label, str(n)) for t, label, n in actors]))
+
+
+@main.command("index")
+@_store_option
+@click.option("--rebuild", is_flag=True, help="Start again from scratch instead of following the changes.")
+def index_cmd(store_path: str | None, rebuild: bool) -> None:
+    """Bring the read index up to the store's current generation: the who-knows
+    ranking and the actors' names (kg/answers/read_index.py, `read-index.sqlite`
+    in $KG_STATE_DIR, default <store>-state/). It follows the changes since it
+    was last brought up to date, or is built anew (half a minute at 10,000
+    people; see the README for a national store). `kg who-knows`, `kg trace` and
+    the web app do this themselves when they need it; run it after `kg build` or
+    a large import so that nobody waits. Deleting the file loses nothing.
+
+    Exit 0 up to date, 3 store error (a remote store has no read index).
+    """
+    graphs = _store(store_path)
+    index = ReadIndex.of(graphs, settings.value("KG_STATE_DIR"))
+    if index is None:
+        _fail(Text(nl=f"{graphs} heeft geen leesindex (alleen een store-map heeft er een)",
+                   en=f"{graphs} has no read index (only a store folder has one)"), EXIT_STORE)
+    db, pin = graphs.open_pinned()
+    if pin is None:
+        click.echo(f"{graphs}: empty store, nothing to index")
+        return
+    if rebuild:
+        index.remove()
+    before, started = index.generation(), time.perf_counter()
+    index.follow(graphs, db, pin.generation)
+    pin.release()
+    click.echo(f"{index.path}: {before or 'none'} -> {pin.generation} in {time.perf_counter() - started:.1f} s")
 
 
 @main.command("who-knows")

@@ -82,7 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
             "with `Retry-After`", web_only=True),
     Setting("KG_STATE_DIR", Path, None, "`<store>-state/`: what all server processes share (sign-in sessions, "
             "failed attempts; SQLite), the precomputed analytics (`analytics/`, written by `kg analyse "
-            "--precompute`) and the who-knows ranking index (`read-index.sqlite`, derived: safe to delete)"),
+            "--precompute`) and the read index (`read-index.sqlite`: the who-knows ranking and the actors' names, derived: safe to delete)"),
     Setting("KG_QUERY_DEADLINE", float, 10.0, "`10` seconds per SPARQL query", web_only=True),
     Setting("KG_ROW_CAP", int, 10000, "`10000` rows (or triples) per SPARQL answer", web_only=True),
     Setting("KG_QUERY_WORKERS", int, 2, "`2` worker processes for SPARQL queries", web_only=True),

@@ -251,3 +251,27 @@ def test_kg_who_knows_and_kg_trace_build_and_read_the_index(twente, tmp_path, mo
     traced = runner.invoke(main, ["trace", "--store", str(twente.path), "only-in-the-index", "--format", "json"])
     assert traced.exit_code == 0, traced.output
     assert json.loads(traced.output)["artefact"]["iri"].endswith("/a-kijkwijzer-ol")
+
+
+def test_kg_index_follows_a_change_and_rebuilds_alike(twente, tmp_path, monkeypatch, workbooks) -> None:  # noqa: F811
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    monkeypatch.setenv("KG_STATE_DIR", str(tmp_path / "state"))
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "--store", str(twente.path)]).exit_code == 0
+    assert index.generation() == twente.generation()
+    base, wb = workbooks["twente"]
+    wb = copy.deepcopy(wb)
+    person = wb.tables["people"].rows[1]
+    person.cells = {**person.cells, "expertise": "rekenen"}
+    assert ingest.ingest(wb, "twente", base, twente, who="test", source="expertise").committed
+    out = runner.invoke(main, ["index", "--store", str(twente.path)])
+    assert out.exit_code == 0 and twente.generation() in out.output
+    followed = _rows(index)
+    assert runner.invoke(main, ["index", "--store", str(twente.path), "--rebuild"]).exit_code == 0
+    assert _rows(index) == followed and index.generation() == twente.generation()
+    remote = runner.invoke(main, ["index", "--store", "sparql+http://127.0.0.1:9/query"])
+    assert remote.exit_code == 3 and "read index" in remote.output

@@ -120,6 +120,11 @@ class ReadIndex:
         con.executescript(_SCHEMA)
         return con
 
+    def remove(self) -> None:
+        """Delete the index (derived data: the next `follow` builds it again)."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+
     def generation(self) -> str | None:
         """The generation the index describes (None: none yet)."""
         with closing(self._connect()) as con:
