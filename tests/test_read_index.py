@@ -275,3 +275,26 @@ def test_kg_index_follows_a_change_and_rebuilds_alike(twente, tmp_path, monkeypa
     assert _rows(index) == followed and index.generation() == twente.generation()
     remote = runner.invoke(main, ["index", "--store", "sparql+http://127.0.0.1:9/query"])
     assert remote.exit_code == 3 and "read index" in remote.output
+
+
+def test_a_page_does_not_wait_for_another_maintainer(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
+    assert index.follow(twente, twente.open(), twente.generation())
+    before = twente.generation()
+    base, wb = workbooks["twente"]
+    wb = copy.deepcopy(wb)
+    person = wb.tables["people"].rows[2]
+    person.cells = {**person.cells, "expertise": "rekenen"}
+    assert ingest.ingest(wb, "twente", base, twente, who="test", source="expertise").committed
+    blocker = sqlite3.connect(index.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process is bringing the index up to date
+    try:
+        assert not index.follow_in_background(twente, twente.snapshot(), twente.generation())
+        assert index.generation() == before, "the page answers from the store meanwhile"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    deadline = time.monotonic() + 60
+    while index.generation() != twente.generation():  # the background thread does it once the lock is free
+        assert time.monotonic() < deadline
+        time.sleep(0.05)

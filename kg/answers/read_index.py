@@ -53,6 +53,9 @@ MAX_CHAIN = 50  # changes followed one by one; further behind, a whole rebuild
 # actor it ranks (measured at 10,000 people): beyond this many quads per ranked actor, rebuild.
 REBUILD_QUADS_PER_ACTOR = 27
 INLINE_ACTORS = 500
+MAINTAINER_WAIT = 600.0  # seconds a maintainer waits for another's write lock (a national rebuild: minutes)
+INLINE_WAIT = 0.1  # ... and a page, which asks the store instead
+READER_WAIT = 5.0  # a reader (WAL) waits only while a maintainer commits
 LOCAL_ID, LABEL = 2, 3  # resolve-actor's ranks of a match by local id and by label  # a page brings the index up to date itself for a change up to this many actors (~0.5 s)
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 # A change to these re-scores every actor below the changed topics: rebuild.
@@ -113,12 +116,20 @@ class ReadIndex:
             return None
         return cls(Path(state_dir or store.state_dir()) / FILE_NAME)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, wait: float = MAINTAINER_WAIT) -> sqlite3.Connection:
+        """A connection for maintenance (the file and its tables made if need be), waiting up to `wait`
+        seconds for another maintainer's write lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=600.0, isolation_level=None)
+        con = sqlite3.connect(self.path, timeout=wait, isolation_level=None)
         con.execute("PRAGMA journal_mode=WAL")
         con.executescript(_SCHEMA)
         return con
+
+    def _read(self) -> sqlite3.Connection | None:
+        """A connection for reading (WAL: never waits for a maintainer); None when there is no index."""
+        if not self.path.exists():
+            return None
+        return sqlite3.connect(self.path, timeout=READER_WAIT, isolation_level=None)
 
     def remove(self) -> None:
         """Delete the index (derived data: the next `follow` builds it again)."""
@@ -127,7 +138,10 @@ class ReadIndex:
 
     def generation(self) -> str | None:
         """The generation the index describes (None: none yet)."""
-        with closing(self._connect()) as con:
+        con = self._read()
+        if con is None:
+            return None
+        with closing(con):
             return _generation(con)
 
     # --- reading --------------------------------------------------------------------------------
@@ -139,7 +153,10 @@ class ReadIndex:
         if view not in VIEWS or lang not in ("nl", "en") or generation is None or not asked:
             return None
         topics = [t["iri"] for t in asked]
-        with closing(self._connect()) as con:
+        con = self._read()
+        if con is None:
+            return None
+        with closing(con):
             con.execute("BEGIN")
             try:
                 if _generation(con) != generation:
@@ -156,7 +173,10 @@ class ReadIndex:
         index has no key for (empty, or with a / or #: the query decides)."""
         if view not in VIEWS or generation is None or not text or "/" in text or "#" in text:
             return None
-        with closing(self._connect()) as con:
+        con = self._read()
+        if con is None:
+            return None
+        with closing(con):
             con.execute("BEGIN")
             try:
                 if _generation(con) != generation:
@@ -182,19 +202,26 @@ class ReadIndex:
     # --- maintenance ----------------------------------------------------------------------------
 
     def follow(self, store: GraphStore, db: ox.Store, generation: str | None, rebuild: bool = True,
-               max_actors: int | None = None) -> bool:
+               max_actors: int | None = None, wait: float = MAINTAINER_WAIT) -> bool:
         """Bring the index to `generation` (which `db` holds): from the changes' deltas when it
         knows an earlier generation and they are all kept; else, with `rebuild`, from scratch.
-        With `max_actors`, a change that touched more actors is left alone. True when the index
-        then describes `generation`."""
+        With `max_actors`, a change that touched more actors is left alone; another maintainer at
+        work is waited for up to `wait` seconds. True when the index then describes `generation`."""
         if generation is None:
             return False
-        with closing(self._connect()) as con:
+        try:
+            con = self._connect(wait)
+        except sqlite3.OperationalError:  # locked by a maintainer for longer than `wait`
+            return False
+        with closing(con):
             if _generation(con) == generation:
                 return True
             if not rebuild and _chain(store, _generation(con), generation) is None:
                 return False
-            con.execute("BEGIN IMMEDIATE")  # one maintainer at a time, over all processes
+            try:
+                con.execute("BEGIN IMMEDIATE")  # one maintainer at a time, over all processes
+            except sqlite3.OperationalError:
+                return False
             try:
                 at = _generation(con)
                 if at != generation:
@@ -225,7 +252,10 @@ class ReadIndex:
         memory may move on meanwhile), returning False: the caller asks the store meanwhile."""
         if not isinstance(store, GraphStore) or not isinstance(db, ox.Store):
             return False
-        if self.follow(store, db, generation, rebuild=False, max_actors=INLINE_ACTORS):
+        if self.generation() == generation:
+            return True
+        if not self._building.locked() and self.follow(store, db, generation, rebuild=False,
+                                                       max_actors=INLINE_ACTORS, wait=INLINE_WAIT):
             return True
         if generation is not None and self._building.acquire(blocking=False):
             def build() -> None:
