@@ -15,13 +15,14 @@ import itertools
 import json
 import sqlite3
 import time
+from unittest import mock
 
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.answers import expertise
+from kg.answers import expertise, read_index
 from kg.answers.read_index import FILE_NAME, VIEWS, ReadIndex
 from kg.ingest import pipeline as ingest
 from kg.ingest.read import Row
@@ -58,6 +59,11 @@ def assert_ranks_as_the_query(index: ReadIndex, db: ox.Store, generation: str) -
                                                                   HealthCheck.too_slow])
 @given(edits=st.lists(EDIT, min_size=2, max_size=3))
 def test_the_index_followed_change_by_change_ranks_as_the_query(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
+    with mock.patch.object(read_index, "REBUILD_QUADS_PER_ACTOR", 10**9):  # follow even a whole region's change
+        _follow_edits(workbooks, tmp_path_factory, edits)
+
+
+def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
     root = tmp_path_factory.mktemp("ranked")
     store = GraphStore(root / "store")
     index = ReadIndex(root / "state" / FILE_NAME)
@@ -298,3 +304,19 @@ def test_a_page_does_not_wait_for_another_maintainer(twente, tmp_path, workbooks
     while index.generation() != twente.generation():  # the background thread does it once the lock is free
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def test_a_change_too_large_to_follow_is_rebuilt(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
+    assert index.follow(twente, twente.open(), twente.generation())
+    base, wb = workbooks["twente"]
+    wb = copy.deepcopy(wb)
+    person = wb.tables["people"].rows[3]
+    person.cells = {**person.cells, "expertise": "rekenen; W&T"}
+    assert ingest.ingest(wb, "twente", base, twente, who="test", source="expertise").committed
+    with mock.patch.object(read_index, "REBUILD_QUADS_PER_ACTOR", 0):  # every change is "too large"
+        assert not index.follow(twente, twente.open(), twente.generation(), rebuild=False)
+        assert index.follow(twente, twente.open(), twente.generation())
+    fresh = ReadIndex(tmp_path / "fresh" / FILE_NAME)
+    assert fresh.follow(twente, twente.open(), twente.generation())
+    assert _rows(fresh) == _rows(index)

@@ -51,9 +51,9 @@ from kg.store.views import view_graphs
 FILE_NAME = "read-index.sqlite"
 VIEWS = ("internal", "public")
 MAX_CHAIN = 50  # changes followed one by one; further behind, a whole rebuild
-# Following a change costs about 45 us of CPU per quad of its delta (on disk), a rebuild about 1.2 ms per
-# actor it ranks (measured at 10,000 people): beyond this many quads per ranked actor, rebuild.
-REBUILD_QUADS_PER_ACTOR = 27
+# Following a change costs about 50 us of CPU per quad of its delta (on disk), a rebuild 0.4 ms per actor
+# row (10,000 people) to 1.2 ms (a national store of 658,000 rows): beyond this many quads per row, rebuild.
+REBUILD_QUADS_PER_ACTOR = 10
 INLINE_ACTORS = 500
 MAINTAINER_WAIT = 600.0  # seconds a maintainer waits for another's write lock (a national rebuild: minutes)
 INLINE_WAIT = 0.1  # ... and a page, which asks the store instead
