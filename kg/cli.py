@@ -342,8 +342,8 @@ def index_cmd(store_path: str | None, rebuild: bool) -> None:
     """Bring the read index up to the store's current generation: the who-knows
     ranking and the actors' names (kg/answers/read_index.py, `read-index.sqlite`
     in $KG_STATE_DIR, default <store>-state/). It follows the changes since it
-    was last brought up to date, or is built anew (half a minute at 10,000
-    people; see the README for a national store). `kg who-knows`, `kg trace` and
+    was last brought up to date, or is built anew (15 s at 10,000 people,
+    15 minutes for a national store of 250,000). `kg who-knows`, `kg trace` and
     the web app do this themselves when they need it; run it after `kg build` or
     a large import so that nobody waits. Deleting the file loses nothing.
 
@@ -1098,7 +1098,7 @@ def report_cmd(ident: str, out: Path, people_only: bool, public: bool, topics: t
 
 def _indexed(store_path: str | None) -> tuple[ox.Store, ReadIndex | None, str | None]:
     """The store's current generation read-only, its read index brought up to date (built the first
-    time: half a minute at 10,000 people; None for a remote store) and the generation's name."""
+    time: 15 s at 10,000 people; None for a remote store) and the generation's name."""
     graphs = _store(store_path)
     index = ReadIndex.of(graphs, settings.value("KG_STATE_DIR"))
     if index is None or graphs.generation() is None:
