@@ -543,6 +543,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--slow", type=float, default=5.0, help="a page whose first request took longer (seconds) "
                     "gets --slow-requests warm requests (default 5)")
     ap.add_argument("--slow-requests", type=int, default=5, help="warm requests of a slow page (default 5)")
+    ap.add_argument("--only", default="", help="comma-separated: measure only the pages whose name contains one "
+                    "of these (e.g. who-knows); default every page")
+    ap.add_argument("--skip", default="", help="comma-separated: leave out the pages whose name contains one of "
+                    "these")
     ap.add_argument("--keep", action="store_true", help="keep the built store and the server logs (printed)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--query", default="person-ties", help="the named query sent to /sparql (default person-ties)")
@@ -571,7 +575,9 @@ def main(argv: list[str] | None = None) -> None:
         data.update(base=args.region_base, store_mb=round(generation_mb(store)), subjects_s=round(time.perf_counter() - t0, 1))
         print(f"subjects ({data['subjects_s']:.0f} s):",
               json.dumps({k: v for k, v in dataclasses.asdict(subjects).items() if k != "sparql"}), flush=True)
-        reqs = requests_of(subjects, args.region_base)
+        only, skip = [x for x in args.only.split(",") if x], [x for x in args.skip.split(",") if x]
+        reqs = [r for r in requests_of(subjects, args.region_base)
+                if (not only or any(x in r[0] for x in only)) and not any(x in r[0] for x in skip)]
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True).stdout.strip()
         report: dict[str, Any] = {
