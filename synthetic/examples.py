@@ -75,8 +75,9 @@ def pick(db: ox.Store, base: str = DEFAULT_BASE) -> Picks:
     return Picks(base, person, artefact, network, covenant, memberships[0] if memberships else person, school)
 
 
-def _carry(value: str, picks: Picks) -> str:
-    """One example value of the sample, as the generated region's counterpart."""
+def _carry(value: str, picks: Picks, full_iris: bool = False) -> str:
+    """One example value of the sample, as the generated region's counterpart (an id as an id, unless
+    `full_iris`)."""
     if value == SAMPLE_BASE:
         return picks.base
     full = value.startswith(SAMPLE_BASE)
@@ -84,13 +85,15 @@ def _carry(value: str, picks: Picks) -> str:
     for prefix, iri in (("m-", picks.membership), ("a-", picks.artefact), ("n-", picks.network),
                         ("c-", picks.covenant), ("s-", picks.school), ("p", picks.person)):
         if local.startswith(prefix) and (prefix != "p" or local[1:].isdigit()):
-            return iri if full else local_name(iri)
+            return iri if full or full_iris else local_name(iri)
     return value
 
 
-def example_params(name: str, picks: Picks) -> dict[str, str]:
-    """The named query `name`'s example parameters with the sample's actors replaced by `picks`."""
-    return {k: _carry(v, picks) for k, v in queries.get(name).example.items()}
+def example_params(name: str, picks: Picks, full_iris: bool = False) -> dict[str, str]:
+    """The named query `name`'s example parameters with the sample's actors replaced by `picks`
+    (`full_iris`: every actor as its IRI, for a store of several generated regions, where the same
+    id is in each)."""
+    return {k: _carry(v, picks, full_iris) for k, v in queries.get(name).example.items()}
 
 
 def is_type(db: ox.Store, iri: str, cls: str) -> bool:
@@ -110,9 +113,11 @@ def baseline_kind(q: queries.NamedQuery) -> str:
     return "trivial" if any(p.type in BOUND_TYPES for p in q.params) else "scan"
 
 
-def bindings_for(db: ox.Store, q: queries.NamedQuery, picks: Picks) -> dict[str, ox.NamedNode | ox.Literal]:
-    """`q`'s example parameters on the generated region, as the RDF terms `queries.run` binds."""
-    raw = example_params(q.name, picks)
+def bindings_for(db: ox.Store, q: queries.NamedQuery, picks: Picks,
+                 full_iris: bool = False) -> dict[str, ox.NamedNode | ox.Literal]:
+    """`q`'s example parameters on the generated region, as the RDF terms `queries.run` binds
+    (`full_iris`: see `example_params`)."""
+    raw = example_params(q.name, picks, full_iris)
     return {p.name: queries.convert(db, p, raw.get(p.name, p.default)) for p in q.params}
 
 
