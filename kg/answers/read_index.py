@@ -12,11 +12,11 @@ Maintenance is proportional to the change: a change's delta (kg.store.local, `ge
 names the nodes it touched; the actors among them and those whose evidence runs through them (a
 membership's member, the members of a network whose theme changed, an artefact's creators, a tie's
 ends, an attribution's subject) get their keys asked again, actor by actor. A change of the topic
-hierarchy (skos:broader), a store without its deltas (a full `kg build`) or no index yet means a
-whole rebuild (`expertise-keys-of` unbound: one query per view).
+hierarchy (skos:broader), a store without its deltas (a full `kg build`), no index yet or a change
+too large to follow cheaply means a whole rebuild (`_scan_keys`: each joined predicate read once).
 
-The index is derived data: deleting the file loses nothing (the next writer or `kg index` makes
-it again). It lives in the store's state folder; remote stores have none (the finder asks them).
+The index is derived data: deleting the file loses nothing (the next reader that needs it, or
+`kg index`, makes it again). It lives in the store's state folder; remote stores have none (the finder asks them).
 Readers take its answer only when it describes the very generation they read
 (`ranking(..., generation)` returns None otherwise, and the finder falls back to the query).
 
@@ -54,7 +54,7 @@ MAX_CHAIN = 50  # changes followed one by one; further behind, a whole rebuild
 # Following a change costs about 50 us of CPU per quad of its delta (on disk), a rebuild 0.4 ms per actor
 # row (10,000 people) to 1.2 ms (a national store of 658,000 rows): beyond this many quads per row, rebuild.
 REBUILD_QUADS_PER_ACTOR = 10
-INLINE_ACTORS = 500
+INLINE_ACTORS = 500  # a page follows a change of up to this many actors itself (about 1 s on disk)
 MAINTAINER_WAIT = 600.0  # seconds a maintainer waits for another's write lock (a national rebuild: minutes)
 INLINE_WAIT = 0.1  # ... and a page, which asks the store instead
 READER_WAIT = 5.0  # a reader (WAL) waits only while a maintainer commits
