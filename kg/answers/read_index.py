@@ -54,7 +54,7 @@ MAX_CHAIN = 50  # changes followed one by one; further behind, a whole rebuild
 # Following a change costs about 50 us of CPU per quad of its delta (on disk), a rebuild 0.4 ms per actor
 # row (10,000 people) to 1.2 ms (a national store of 658,000 rows): beyond this many quads per row, rebuild.
 REBUILD_QUADS_PER_ACTOR = 10
-INLINE_ACTORS = 500  # a page follows a change of up to this many actors itself (about 1 s on disk)
+INLINE_ACTORS = 500  # a page follows a change of up to this many actors itself (at most ~2 s on disk)
 MAINTAINER_WAIT = 600.0  # seconds a maintainer waits for another's write lock (a national rebuild: minutes)
 INLINE_WAIT = 0.1  # ... and a page, which asks the store instead
 READER_WAIT = 5.0  # a reader (WAL) waits only while a maintainer commits
