@@ -320,3 +320,18 @@ def test_a_change_too_large_to_follow_is_rebuilt(twente, tmp_path, workbooks) ->
     fresh = ReadIndex(tmp_path / "fresh" / FILE_NAME)
     assert fresh.follow(twente, twente.open(), twente.generation())
     assert _rows(fresh) == _rows(index)
+
+
+def test_an_index_file_without_its_tables_yet_is_no_index(twente, tmp_path) -> None:
+    """Another process has just made the file (kg serve's workers, under load): readers ask the store."""
+    path = tmp_path / "state" / FILE_NAME
+    path.parent.mkdir()
+    sqlite3.connect(path).close()  # the file, no tables
+    index = ReadIndex(path)
+    db = twente.snapshot()
+    asked = expertise.resolve_topics(db, ["W&T"])
+    assert index.generation() is None
+    assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) is None
+    assert index.names(twente.generation(), "p001", "internal") is None
+    assert index.follow(twente, db, twente.generation())  # a maintainer makes the tables
+    assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) == expertise.ranking(db, asked)

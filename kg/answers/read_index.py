@@ -149,7 +149,26 @@ class ReadIndex:
         if con is None:
             return None
         with closing(con):
-            return _generation(con)
+            try:
+                return _generation(con)
+            except sqlite3.OperationalError:  # made a moment ago, its tables not yet
+                return None
+
+    def _rows(self, generation: str, sql: str, params: tuple) -> list[tuple] | None:
+        """The rows of `sql`, read in one transaction with the check that the index describes
+        `generation`; None when it does not (or is not there, or not made yet)."""
+        con = self._read()
+        if con is None:
+            return None
+        with closing(con):
+            try:
+                con.execute("BEGIN")
+                try:
+                    return con.execute(sql, params).fetchall() if _generation(con) == generation else None
+                finally:
+                    con.execute("COMMIT")
+            except sqlite3.OperationalError:  # made a moment ago, its tables not yet
+                return None
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -160,17 +179,9 @@ class ReadIndex:
         if view not in VIEWS or lang not in ("nl", "en") or generation is None or not asked:
             return None
         topics = [t["iri"] for t in asked]
-        con = self._read()
-        if con is None:
+        rows = self._rows(generation, _ranking_sql(len(topics), lang), (*topics[1:], view, topics[0]))
+        if rows is None:
             return None
-        with closing(con):
-            con.execute("BEGIN")
-            try:
-                if _generation(con) != generation:
-                    return None
-                rows = con.execute(_ranking_sql(len(topics), lang), (*topics[1:], view, topics[0])).fetchall()
-            finally:
-                con.execute("COMMIT")
         return [{"iri": iri, "label": label, "kind": kind, "score": score}
                 for iri, kind, label, score in rows if expertise.kind_wanted(kind, wanted)]
 
@@ -180,18 +191,10 @@ class ReadIndex:
         index has no key for (empty, or with a / or #: the query decides)."""
         if view not in VIEWS or generation is None or not text or "/" in text or "#" in text:
             return None
-        con = self._read()
-        if con is None:
+        rows = self._rows(generation, "SELECT rank, key, actor, label FROM names WHERE view = ? AND key IN (?, ?)",
+                          (view, text, text.lower()))
+        if rows is None:
             return None
-        with closing(con):
-            con.execute("BEGIN")
-            try:
-                if _generation(con) != generation:
-                    return None
-                rows = con.execute("SELECT rank, key, actor, label FROM names WHERE view = ? AND key IN (?, ?)",
-                                   (view, text, text.lower())).fetchall()
-            finally:
-                con.execute("COMMIT")
         # the local id matches as written (STRENDS), a label in any case (LCASE)
         matched = [(rank, actor, label) for rank, key, actor, label in rows
                    if key == (text if rank == LOCAL_ID else text.lower())]
