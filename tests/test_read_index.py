@@ -103,19 +103,37 @@ def twente(tmp_path, workbooks) -> GraphStore:  # noqa: F811
     return store
 
 
-def test_a_one_row_edit_rescores_the_actors_it_touches(twente, tmp_path, workbooks) -> None:  # noqa: F811
-    index = ReadIndex(tmp_path / "state" / FILE_NAME)
-    assert index.follow(twente, twente.open(), twente.generation())
-    before = twente.generation()
-    # one more row: a joint-work tie on W&T between two people (both gain evidence)
+def change_twente(store: GraphStore, workbooks, edit, source: str) -> None:  # noqa: F811
+    """Ingest the Twente workbook with `edit(workbook)` made to a copy of it: a change on the delta path."""
     base, wb = workbooks["twente"]
     wb = copy.deepcopy(wb)
+    edit(wb)
+    result = ingest.ingest(wb, "twente", base, store, who="test", source=source)
+    assert result.committed and not result.full, [(p.code, p.value) for p in result.problems]
+
+
+def add_tie(wb) -> None:
+    """One more row: a joint-work tie on W&T between two people (both gain evidence)."""
     ties = wb.tables["ties"]
     ties.rows.append(Row(max(r.number for r in ties.rows) + 1, {
         "source": "p004", "target": "p011", "depth": "samenwerken", "per_month": "1", "closeness": "3",
         "trust": "3", "topic": "W&T", "year": "2021", "mediated_by": ""}))
-    result = ingest.ingest(wb, "twente", base, twente, who="test", source="one row")
-    assert result.committed and not result.full, [(p.code, p.value) for p in result.problems]
+
+
+def set_cells(table: str, row: int | str, **cells: str):
+    """An edit that sets `cells` in row `row` (its index, or its id) of `table`."""
+    def edit(wb) -> None:
+        rows = wb.tables[table].rows
+        found = rows[row] if isinstance(row, int) else next(r for r in rows if r.cells["id"] == row)
+        found.cells = {**found.cells, **cells}
+    return edit
+
+
+def test_a_one_row_edit_rescores_the_actors_it_touches(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
+    assert index.follow(twente, twente.open(), twente.generation())
+    before = twente.generation()
+    change_twente(twente, workbooks, add_tie, "one row")
     db = twente.open()
     asked = expertise.resolve_topics(db, ["W&T"])
     assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) is None, \
@@ -139,12 +157,9 @@ def test_a_networks_new_theme_rescores_its_members(twente, tmp_path, workbooks) 
     """A theme is evidence for every member of the network: the delta names the network only."""
     index = ReadIndex(tmp_path / "state" / FILE_NAME)
     assert index.follow(twente, twente.open(), twente.generation())
-    base, wb = workbooks["twente"]
-    wb = copy.deepcopy(wb)
-    row = next(r for r in wb.tables["networks"].rows if r.cells["id"] == "n-bestuurdersoverleg")
-    row.cells = {**row.cells, "themes": "professionalisering; rekenen"}
-    result = ingest.ingest(wb, "twente", base, twente, who="test", source="theme")
-    assert result.committed and not result.full
+    change_twente(twente, workbooks, set_cells("networks", "n-bestuurdersoverleg",
+                                               themes="professionalisering; rekenen"), "theme")
+    base = workbooks["twente"][0]
     db = twente.snapshot()
     asked = expertise.resolve_topics(db, ["rekenen"])
     expected = expertise.ranking(db, asked, "internal", "nl")
@@ -182,12 +197,7 @@ def test_the_web_app_reads_the_index_and_keeps_it(twente, tmp_path, workbooks) -
     got = client.get("/api/who-knows?topic=rekenen&limit=100").get_json()
     assert got["results"][0]["iri"] == last and got["total"] == expected["total"]
 
-    base, wb = workbooks["twente"]
-    wb = copy.deepcopy(wb)
-    wb.tables["ties"].rows.append(Row(max(r.number for r in wb.tables["ties"].rows) + 1, {
-        "source": "p004", "target": "p011", "depth": "samenwerken", "per_month": "1", "closeness": "3",
-        "trust": "3", "topic": "W&T", "year": "2021", "mediated_by": ""}))
-    assert ingest.ingest(wb, "twente", base, twente, who="test", source="one row").committed
+    change_twente(twente, workbooks, add_tie, "one row")
     after = client.get("/api/who-knows?topic=digitale+geletterdheid").get_json()
     assert index.generation() == twente.generation(), "a small change is followed inside the request"
     assert after == json.loads(json.dumps(expertise.who_knows_page(twente.snapshot(), ["digitale geletterdheid"],
@@ -223,12 +233,9 @@ def test_names_resolve_as_the_query_and_follow_a_rename(twente, tmp_path, workbo
     db = twente.snapshot()
     assert index.follow(twente, db, twente.generation())
     assert assert_names_as_the_query(index, db, twente.generation()) > 300
+    change_twente(twente, workbooks, set_cells("people", 0, name="Anna de Nieuwe Naam"), "rename")
     base, wb = workbooks["twente"]
-    wb = copy.deepcopy(wb)
     person = wb.tables["people"].rows[0]
-    person.cells = {**person.cells, "name": "Anna de Nieuwe Naam"}
-    result = ingest.ingest(wb, "twente", base, twente, who="test", source="rename")
-    assert result.committed and not result.full
     db = twente.snapshot()
     assert index.follow(twente, db, twente.generation(), rebuild=False)
     assert index.names(twente.generation(), "anna DE nieuwe naam", "internal") == [
@@ -269,11 +276,7 @@ def test_kg_index_follows_a_change_and_rebuilds_alike(twente, tmp_path, monkeypa
     runner = CliRunner()
     assert runner.invoke(main, ["index", "--store", str(twente.path)]).exit_code == 0
     assert index.generation() == twente.generation()
-    base, wb = workbooks["twente"]
-    wb = copy.deepcopy(wb)
-    person = wb.tables["people"].rows[1]
-    person.cells = {**person.cells, "expertise": "rekenen"}
-    assert ingest.ingest(wb, "twente", base, twente, who="test", source="expertise").committed
+    change_twente(twente, workbooks, set_cells("people", 1, expertise="rekenen"), "expertise")
     out = runner.invoke(main, ["index", "--store", str(twente.path)])
     assert out.exit_code == 0 and twente.generation() in out.output
     followed = _rows(index)
@@ -287,11 +290,7 @@ def test_a_page_does_not_wait_for_another_maintainer(twente, tmp_path, workbooks
     index = ReadIndex(tmp_path / "state" / FILE_NAME)
     assert index.follow(twente, twente.open(), twente.generation())
     before = twente.generation()
-    base, wb = workbooks["twente"]
-    wb = copy.deepcopy(wb)
-    person = wb.tables["people"].rows[2]
-    person.cells = {**person.cells, "expertise": "rekenen"}
-    assert ingest.ingest(wb, "twente", base, twente, who="test", source="expertise").committed
+    change_twente(twente, workbooks, set_cells("people", 2, expertise="rekenen"), "expertise")
     blocker = sqlite3.connect(index.path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another process is bringing the index up to date
     try:
@@ -309,11 +308,7 @@ def test_a_page_does_not_wait_for_another_maintainer(twente, tmp_path, workbooks
 def test_a_change_too_large_to_follow_is_rebuilt(twente, tmp_path, workbooks) -> None:  # noqa: F811
     index = ReadIndex(tmp_path / "state" / FILE_NAME)
     assert index.follow(twente, twente.open(), twente.generation())
-    base, wb = workbooks["twente"]
-    wb = copy.deepcopy(wb)
-    person = wb.tables["people"].rows[3]
-    person.cells = {**person.cells, "expertise": "rekenen; W&T"}
-    assert ingest.ingest(wb, "twente", base, twente, who="test", source="expertise").committed
+    change_twente(twente, workbooks, set_cells("people", 3, expertise="rekenen; W&T"), "expertise")
     with mock.patch.object(read_index, "REBUILD_QUADS_PER_ACTOR", 0):  # every change is "too large"
         assert not index.follow(twente, twente.open(), twente.generation(), rebuild=False)
         assert index.follow(twente, twente.open(), twente.generation())
