@@ -47,7 +47,6 @@ OVER_BUDGET: dict[str, str] = {
     "capital-profile": f"9,150 x trivial; {_SHAPE}",
     "contact-reach": f"2,816 x trivial; {_SHAPE}",
     "covenant-commitments": f"12,064 x trivial; {_SHAPE}",
-    "diffusion-trace": f"569 x trivial; {_SHAPE}",
     "expertise-evidence": f"12,219 x trivial: the topic's whole answer (who-knows pages it); {_SHAPE}",
     "expertise-ranking": "8,148 x trivial at 2,000 people: every actor with evidence for the topic, which the "
                          "ranking of a who-knows page needs (2.8 x cheaper than expertise-evidence)",
