@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.answers import expertise, read_index
+from kg.answers import actors, expertise, read_index
 from kg.answers.read_index import FILE_NAME, VIEWS, ReadIndex
 from kg.ingest import pipeline as ingest
 from kg.ingest.read import Row
@@ -55,6 +55,20 @@ def assert_ranks_as_the_query(index: ReadIndex, db: ox.Store, generation: str) -
     return ranked
 
 
+def assert_counts_as_the_query(index: ReadIndex, db: ox.Store, generation: str) -> None:
+    """The counts give `class-sizes` and `graph-sizes`, and the home page's overview from them is the one
+    its three whole-store queries give, in both views and languages."""
+    for view in VIEWS:
+        counted = index.counts(generation, view)
+        assert counted is not None
+        assert counted["class"] == {r["class"].value: int(r["instances"].value)
+                                    for r in queries.run(db, "class-sizes", view=view)}, view
+        assert counted["graph"] == {r["graph"].value: int(r["triples"].value)
+                                    for r in queries.run(db, "graph-sizes", view=view)}, view
+        for lang in ("nl", "en"):
+            assert actors.overview(db, view, lang, counted) == actors.overview(db, view, lang), (view, lang)
+
+
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(edits=st.lists(EDIT, min_size=2, max_size=3))
@@ -73,6 +87,7 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
     generation = store.generation()
     assert index.follow(store, store.snapshot(), generation)
     assert assert_ranks_as_the_query(index, store.snapshot(), generation) > 0
+    assert_counts_as_the_query(index, store.snapshot(), generation)
     for step, edit in enumerate(edits):
         region, base, wb = apply_edit(state, edit)
         if ingest.ingest(wb, region, base, store, who="test", source="step").committed:
@@ -82,6 +97,7 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
         generation, db = store.generation(), store.snapshot()  # the oracle is 5x faster in memory
         assert index.follow(store, db, generation, rebuild=False), "a change is followed without a rebuild"
         assert_ranks_as_the_query(index, db, generation)
+        assert_counts_as_the_query(index, db, generation)
     generation, db = store.generation(), store.snapshot()
     assert index.follow(store, db, generation, rebuild=False)
     fresh = ReadIndex(root / "fresh" / FILE_NAME)
@@ -89,10 +105,9 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
     assert _rows(fresh) == _rows(index)
 
 
-def _rows(index: ReadIndex) -> tuple[list, list, list]:
+def _rows(index: ReadIndex) -> tuple[list, ...]:
     with sqlite3.connect(index.path) as con:
-        return (sorted(con.execute("SELECT * FROM actors")), sorted(con.execute("SELECT * FROM scores")),
-                sorted(con.execute("SELECT * FROM names")))
+        return tuple(sorted(con.execute(f"SELECT * FROM {table}")) for table in ("actors", "scores", "names", "counts"))
 
 
 @pytest.fixture()
@@ -330,3 +345,56 @@ def test_an_index_file_without_its_tables_yet_is_no_index(twente, tmp_path) -> N
     assert index.names(twente.generation(), "p001", "internal") is None
     assert index.follow(twente, db, twente.generation())  # a maintainer makes the tables
     assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) == expertise.ranking(db, asked)
+
+
+def test_the_home_page_counts_from_the_index_and_follows_a_change(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    """The home page reads its counts from the index (a count changed in the index shows on the page),
+    follows a one-row change within the request and then shows what the store's queries count."""
+    from tests.test_web import Tables
+    from web import create_app
+
+    state = tmp_path / "state"
+    app = create_app({"KG_STORE": str(twente.path), "KG_STATE_DIR": str(state), "TESTING": True,
+                      "KG_SECRET_KEY": "counts-test", "KG_ANALYTICS_PRECOMPUTE": False})
+    client = app.test_client()
+    index = ReadIndex(state / FILE_NAME)
+    assert index.follow(twente, twente.open(), twente.generation())
+
+    def shown() -> tuple[dict[str, int], dict[str, int]]:
+        parser = Tables()
+        parser.feed(client.get("/").get_data(as_text=True))
+        return ({row[0]: int(row[1]) for row in parser.tables["actors"] if row},
+                {row[0]: int(row[1]) for row in parser.tables["graphs"] if row})
+
+    def counted() -> tuple[dict[str, int], dict[str, int]]:
+        db = twente.snapshot()
+        return ({r["label"].value: int(r["actors"].value) for r in queries.run(db, "actor-types", {"lang": "nl"}, "public")},
+                {r["graph"].value: int(r["triples"].value) for r in queries.run(db, "graph-sizes", view="public")})
+
+    person = "https://w3id.org/connective-kg/ns#Person"
+    with sqlite3.connect(index.path) as con:
+        right = con.execute("SELECT n FROM counts WHERE view = 'public' AND what = 'class' AND key = ?",
+                            (person,)).fetchone()[0]
+        con.execute("UPDATE counts SET n = 4242 WHERE view = 'public' AND what = 'class' AND key = ?", (person,))
+    page = shown()
+    assert page[0]["persoon"] == 4242, "the page reads the index"
+    page[0]["persoon"] = right
+    before = counted()
+    assert page == before
+    with sqlite3.connect(index.path) as con:
+        con.execute("UPDATE counts SET n = ? WHERE view = 'public' AND what = 'class' AND key = ?", (right, person))
+    change_twente(twente, workbooks, add_tie, "one row")
+    assert shown() == counted() != before
+    assert index.generation() == twente.generation(), "a small change is followed inside the request"
+
+
+def test_an_index_of_another_schema_version_is_rebuilt_and_not_read(twente, tmp_path) -> None:
+    index = ReadIndex(tmp_path / "state" / FILE_NAME)
+    db = twente.snapshot()
+    assert index.follow(twente, db, twente.generation())
+    with sqlite3.connect(index.path) as con:
+        con.execute("UPDATE meta SET value = 'old' WHERE key = 'schema'")
+    assert index.generation() is None and index.counts(twente.generation(), "internal") is None
+    assert index.follow(twente, db, twente.generation(), rebuild=False) is False, "no chain from an unknown version"
+    assert index.follow(twente, db, twente.generation())
+    assert_counts_as_the_query(index, db, twente.generation())

@@ -235,17 +235,17 @@ def health() -> Response:
 @bp.get("/")
 def home() -> str:
     ctx = kg()
-    db = ctx.db()
+    generation, db = ctx.snapshot.current()
     v, lg = view(), lang()
-    counts = actors.overview(db, v, lg)
-    graphs = [(r["graph"].value, int(r["triples"].value)) for r in queries.run(db, "graph-sizes", view=v)]
+    index = ctx.indexed(generation, db)
+    counts = actors.overview(db, v, lg, index.counts(generation, v) if index is not None else None)
     entries = _entries(db, ctx.base_iri, v, lg)
     by_type = {a["type"]: a["count"] for a in counts["actors"]}
     key_counts = [(kind, by_type.get(CKG + cls, 0)) for kind, cls in
                   (("person", "Person"), ("artefact", "Artefact"), ("organisation", "Organisation"), ("network", "Network"))]
     return render_template("home.html", actors=[(a["label"], a["count"]) for a in counts["actors"]],
-                           relations=counts["relations"], graphs=graphs, entries=entries, key_counts=key_counts,
-                           kinds=kind_labels(), swatch=swatch, generation=ctx.snapshot.generation)
+                           relations=counts["relations"], graphs=counts["graphs"], entries=entries, key_counts=key_counts,
+                           kinds=kind_labels(), swatch=swatch, generation=generation)
 
 
 def _entries(db, base: str, v: str, lg: str) -> list[dict[str, str]]:

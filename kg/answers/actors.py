@@ -351,10 +351,24 @@ def network_part(db: ox.Store, iri: str, view: str, lang: str, today: str) -> Ro
 
 # --- the home page -------------------------------------------------------------
 
-def overview(db: ox.Store, view: str, lang: str) -> Row:
-    """Actors per type and relations per kind, for the home page."""
-    actors = [{"type": r["type"], "label": r["label"], "count": r["actors"]}
-              for r in rows(db, "actor-types", {"lang": lang}, view, lang)]
-    relations = [{"type": r["class"], "label": r["label"], "count": r["count"]}
-                 for r in rows(db, "relation-counts", {"lang": lang}, view, lang)]
-    return {"actors": actors, "relations": relations}
+def overview(db: ox.Store, view: str, lang: str, counted: dict[str, dict[str, int]] | None = None) -> Row:
+    """Actors per type, relations per kind and triples per graph, for the home page. `counted` (the
+    read index's counts: kg.answers.read_index) spares the three whole-store counts (a national store:
+    seconds each); only the ontology's classes and labels are then asked."""
+    if counted is None:
+        actors = [{"type": r["type"], "label": r["label"], "count": r["actors"]}
+                  for r in rows(db, "actor-types", {"lang": lang}, view, lang)]
+        relations = [{"type": r["class"], "label": r["label"], "count": r["count"]}
+                     for r in rows(db, "relation-counts", {"lang": lang}, view, lang)]
+        graphs = [(r["graph"].value, int(r["triples"].value)) for r in queries.run(db, "graph-sizes", view=view)]
+    else:
+        sizes = counted["class"]
+        classes = rows(db, "counted-classes", {"lang": lang}, view, lang)
+        actors = [{"type": r["class"], "label": r["label"], "count": sizes[r["class"]]}
+                  for r in classes if r["kind"] == "actor" and sizes.get(r["class"])]
+        relations = [{"type": r["class"], "label": r["label"], "count": sizes.get(r["class"], 0)}
+                     for r in classes if r["kind"] == "relation"]
+        for found in (actors, relations):  # as the queries order them
+            found.sort(key=lambda a: (-a["count"], a["label"]))
+        graphs = sorted(counted["graph"].items())
+    return {"actors": actors, "relations": relations, "graphs": graphs}

@@ -25,6 +25,14 @@ Names: `resolve-actor` finds an actor by IRI, local id or label (any case) by re
 and by lower-cased label, per view, so `names(generation, text, view)` gives resolve-actor's best
 matches from an index; a change re-reads the names of the nodes whose labels or ckg:Actor type it
 touched.
+
+Counts: the home page counts actors per type, relations per kind and triples per graph, three
+queries over the whole store (a national store: seconds). The index keeps, per view, the instances
+of every named class (`class-sizes`) and the triples of every graph (`graph-sizes`); a change moves
+them by what it really changed (`_recount`).
+
+An index of another SCHEMA_VERSION describes no generation: readers ask the store and the next
+maintainer rebuilds it.
 """
 
 from __future__ import annotations
@@ -36,12 +44,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 
 from kg.answers import expertise
-from kg.model.namespaces import local_name
+from kg.model.namespaces import PUBLIC_GRAPH, PUBLIC_GRAPHS, local_name
 from kg.sparql import queries
 from kg.store import run_query
 from kg.store.base import StoreError
@@ -90,7 +98,11 @@ CREATE INDEX IF NOT EXISTS scores_by_actor ON scores(view, actor);
 CREATE TABLE IF NOT EXISTS names(view TEXT, key TEXT, rank INTEGER, actor TEXT, label TEXT);
 CREATE INDEX IF NOT EXISTS names_by_key ON names(view, key);
 CREATE INDEX IF NOT EXISTS names_by_actor ON names(view, actor);
+CREATE TABLE IF NOT EXISTS counts(view TEXT, what TEXT, key TEXT, n INTEGER,
+                                  PRIMARY KEY(view, what, key)) WITHOUT ROWID;
 """
+SCHEMA_VERSION = "2"  # an index of another version is rebuilt (and not read meanwhile)
+CLASS, GRAPH = "class", "graph"  # counts: instances per named class, triples per named graph
 
 
 @functools.lru_cache(maxsize=32)
@@ -201,6 +213,19 @@ class ReadIndex:
         best = min((rank for rank, _, _ in matched), default=0)
         return sorted({(actor, label) for rank, actor, label in matched if rank == best})
 
+    def counts(self, generation: str | None, view: str) -> dict[str, dict[str, int]] | None:
+        """{"class": instances per named class, "graph": triples per named graph} in `view` (what
+        `class-sizes` and `graph-sizes` answer), or None when the index does not describe `generation`."""
+        if view not in VIEWS or generation is None:
+            return None
+        rows = self._rows(generation, "SELECT what, key, n FROM counts WHERE view = ?", (view,))
+        if rows is None:
+            return None
+        out: dict[str, dict[str, int]] = {CLASS: {}, GRAPH: {}}
+        for what, key, n in rows:
+            out[what][key] = n
+        return out
+
     def namer(self, generation: str | None) -> Callable[[str, str], list[tuple[str, str]] | None]:
         """`names` for one generation, as kg.sparql.queries.resolve_actor takes it."""
         return lambda text, view: self.names(generation, text, view)
@@ -249,7 +274,9 @@ class ReadIndex:
                     else:
                         _rescore(con, db, touched[0])
                         _rename(con, db, touched[1])
-                    con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
+                        _recount(con, db, chain or [])
+                    con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                    [("generation", generation), ("schema", SCHEMA_VERSION)])
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -285,8 +312,9 @@ class ReadIndex:
 
 
 def _generation(con: sqlite3.Connection) -> str | None:
-    row = con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-    return row[0] if row else None
+    """The generation the index describes; None for none, or for an index of another schema version."""
+    meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'schema')").fetchall())
+    return meta.get("generation") if meta.get("schema") == SCHEMA_VERSION else None
 
 
 def _chain(store: GraphStore, at: str | None, generation: str) -> list[tuple[list[ox.Quad], list[ox.Quad]]] | None:
@@ -334,12 +362,48 @@ def _touched(db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]
 
 
 def _rebuild(con: sqlite3.Connection, db: ox.Store) -> None:
-    con.execute("DELETE FROM scores")
-    con.execute("DELETE FROM actors")
-    con.execute("DELETE FROM names")
+    for table in ("scores", "actors", "names", "counts"):
+        con.execute(f"DELETE FROM {table}")
     for view in VIEWS:
         _insert(con, view, _scan_keys(db, view))
         _insert_names(con, view, run_query(db, queries.get("actor-names").text, {}, view))
+        classes = cast(ox.QuerySolutions, queries.run(db, "class-sizes", view=view))
+        graphs = cast(ox.QuerySolutions, queries.run(db, "graph-sizes", view=view))
+        con.executemany("INSERT INTO counts VALUES (?, ?, ?, ?)", [
+            *((view, CLASS, r["class"].value, int(r["instances"].value)) for r in classes),
+            *((view, GRAPH, r["graph"].value, int(r["triples"].value)) for r in graphs)])
+
+
+def _recount(con: sqlite3.Connection, db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]) -> None:
+    """The counts moved by a chain of changes: each quad it names is looked up once (a delta may name a
+    quad that was already there, or one a later change took back), so only real changes count; a node
+    counts for a class while any graph of the view types it."""
+    after = {q: _exists(db.quads_for_pattern(q.subject, q.predicate, q.object, q.graph_name))
+             for removed, added in chain for q in (*removed, *added)}
+    before = dict(after)
+    for removed, added in chain:  # newest first: undo each change
+        before.update(dict.fromkeys(added, False))
+        before.update(dict.fromkeys(removed, True))
+    changed = {q: after[q] - before[q] for q in after if after[q] != before[q]}
+    public = {ox.NamedNode(g) for g in PUBLIC_GRAPHS}
+    for view in VIEWS:
+        def seen(g: object, view: str = view) -> bool:
+            return g in public if view == "public" else isinstance(g, ox.NamedNode) and g.value != PUBLIC_GRAPH
+
+        moved: dict[tuple[str, str], int] = defaultdict(int)
+        typed: dict[tuple[Any, ox.NamedNode], dict[Any, int]] = defaultdict(dict)
+        for q, d in changed.items():
+            if isinstance(q.graph_name, ox.NamedNode) and seen(q.graph_name):
+                moved[GRAPH, q.graph_name.value] += d
+                if q.predicate == _TYPE and isinstance(q.object, ox.NamedNode):
+                    typed[q.subject, q.object][q.graph_name] = d
+        for (node, cls), graphs in typed.items():
+            now = {q.graph_name for q in db.quads_for_pattern(node, _TYPE, cls) if seen(q.graph_name)}
+            then = (now - {g for g, d in graphs.items() if d > 0}) | {g for g, d in graphs.items() if d < 0}
+            moved[CLASS, cls.value] += bool(now) - bool(then)
+        con.executemany("INSERT INTO counts VALUES (?, ?, ?, ?) ON CONFLICT(view, what, key) DO UPDATE SET n = n + excluded.n",
+                        [(view, what, key, n) for (what, key), n in moved.items() if n])
+    con.execute("DELETE FROM counts WHERE n = 0")
 
 
 def _scan_keys(db: ox.Store, view: str) -> dict[str, dict]:
