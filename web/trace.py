@@ -121,17 +121,22 @@ def trace_page() -> str | tuple[str, int]:
     db = kg().db()
     text = request.args.get("artefact", "").strip()
     v, lg = view(), lang()
-    ctx: dict[str, Any] = {"text": text, "choices": diffusion.adopted_artefacts(db, v, lg), "result": None, "problem": None,
+    ctx: dict[str, Any] = {"text": text, "choices": [], "result": None, "problem": None,
                            "federation_on": federation.registry() is not None, "federated": federation.asked()}
+
+    def choosing(**problem: Any) -> str:
+        """The page without a trace: the adopted artefacts to choose from (a whole-store count, so only here)."""
+        return render_template("trace.html", **{**ctx, "choices": diffusion.adopted_artefacts(db, v, lg), **problem})
+
     if not text:
-        return render_template("trace.html", **ctx)
+        return choosing()
     if len(text) > MAX_NAME:
-        return render_template("trace.html", **{**ctx, "problem": "trace_unknown", "candidates": []}), 404
+        return choosing(problem="trace_unknown", candidates=[]), 404
     try:
         result = _trace(text, v, lg)
     except queries.QueryError as e:
         key, status, candidates = _problem(e, text)
-        return render_template("trace.html", **{**ctx, "problem": key, "candidates": candidates}), status
+        return choosing(problem=key, candidates=candidates), status
     base = kg().base_iri
     url = lambda iri: page_url(iri, base) if iri.startswith(base) or not result.get("federated") else external_url(iri)  # noqa: E731
     art_param = result["artefact"]["iri"][len(base):] if result["artefact"]["iri"].startswith(base) else result["artefact"]["iri"]
