@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.answers import actors, expertise, read_index
+from kg.answers import actors, expertise, read_index, search
 from kg.answers.read_index import FILE_NAME, VIEWS, ReadIndex
 from kg.ingest import pipeline as ingest
 from kg.ingest.read import Row
@@ -69,6 +69,27 @@ def assert_counts_as_the_query(index: ReadIndex, db: ox.Store, generation: str) 
             assert actors.overview(db, view, lang, counted) == actors.overview(db, view, lang), (view, lang)
 
 
+def assert_searches_as_the_query(index: ReadIndex, db: ox.Store, generation: str) -> int:
+    """Search from the index finds, ranks and cuts exactly as search-labels does, for whole labels in
+    several cases, pieces of one to six characters, texts with quotes and texts that match nothing, in
+    both views and languages; returns how many hits were compared."""
+    labels = sorted({r["l"].value for r in db.query(
+        "SELECT DISTINCT ?l WHERE { { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } UNION "
+        "{ ?x <http://www.w3.org/2004/02/skos/core#altLabel> ?l } }", use_default_graph_as_union=True)})
+    texts = {"nobody-at-all", 'a"b', "ij", "e", "ÉÉN", "  De   ", "leraar"}
+    for label in labels[::max(1, len(labels) // 25)]:
+        texts.update({label, label.upper(), label[:2], label[1:4], label[-6:].lower()})
+    compared = 0
+    for text in sorted(texts):
+        for view in VIEWS:
+            for lang in ("nl", "en"):
+                expected = search.search(db, text, view, lang, search.MAX_LIMIT)
+                got = search.search(db, text, view, lang, search.MAX_LIMIT, labels=index.searcher(generation))
+                assert got == expected, (text, view, lang)
+                compared += len(expected)
+    return compared
+
+
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(edits=st.lists(EDIT, min_size=2, max_size=3))
@@ -88,6 +109,7 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
     assert index.follow(store, store.snapshot(), generation)
     assert assert_ranks_as_the_query(index, store.snapshot(), generation) > 0
     assert_counts_as_the_query(index, store.snapshot(), generation)
+    assert assert_searches_as_the_query(index, store.snapshot(), generation) > 100
     for step, edit in enumerate(edits):
         region, base, wb = apply_edit(state, edit)
         if ingest.ingest(wb, region, base, store, who="test", source="step").committed:
@@ -98,6 +120,7 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
         assert index.follow(store, db, generation, rebuild=False), "a change is followed without a rebuild"
         assert_ranks_as_the_query(index, db, generation)
         assert_counts_as_the_query(index, db, generation)
+        assert_searches_as_the_query(index, db, generation)
     generation, db = store.generation(), store.snapshot()
     assert index.follow(store, db, generation, rebuild=False)
     fresh = ReadIndex(root / "fresh" / FILE_NAME)
@@ -107,7 +130,10 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
 
 def _rows(index: ReadIndex) -> tuple[list, ...]:
     with sqlite3.connect(index.path) as con:
-        return tuple(sorted(con.execute(f"SELECT * FROM {table}")) for table in ("actors", "scores", "names", "counts"))
+        return (*(sorted(con.execute(f"SELECT * FROM {table}")) for table in ("actors", "scores", "names", "counts")),
+                sorted(con.execute("SELECT view, lang, iri, kind, matched, label, folded FROM labels")),
+                sorted(con.execute("SELECT l.view, l.lang, l.iri, l.matched FROM label_grams JOIN labels l "
+                                   "ON l.id = label_grams.rowid WHERE label_grams MATCH 'e'")))
 
 
 @pytest.fixture()
@@ -398,3 +424,34 @@ def test_an_index_of_another_schema_version_is_rebuilt_and_not_read(twente, tmp_
     assert index.follow(twente, db, twente.generation(), rebuild=False) is False, "no chain from an unknown version"
     assert index.follow(twente, db, twente.generation())
     assert_counts_as_the_query(index, db, twente.generation())
+
+
+def test_search_reads_the_index_and_follows_a_rename(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    """The search page and API read the index (a label changed in the index shows), and a renamed
+    person is found by the new name and no longer by the old one after a one-row change."""
+    from web import create_app
+
+    state = tmp_path / "state"
+    app = create_app({"KG_STORE": str(twente.path), "KG_STATE_DIR": str(state), "TESTING": True,
+                      "KG_SECRET_KEY": "search-test", "KG_ANALYTICS_PRECOMPUTE": False})
+    client = app.test_client()
+    index = ReadIndex(state / FILE_NAME)
+    assert index.follow(twente, twente.open(), twente.generation())
+    with sqlite3.connect(index.path) as con:
+        con.execute("UPDATE labels SET label = 'Gewijzigd in de index' WHERE iri LIKE '%a-kijkwijzer-ol' AND view = 'public'")
+    got = client.get("/api/search?q=kijkwijzer+onderzoekend").get_json()["results"]
+    assert got[0]["label"] == "Gewijzigd in de index", "the API reads the index"
+    base, wb = workbooks["twente"]
+    old = wb.tables["people"].rows[0].cells["name"]
+    change_twente(twente, workbooks, set_cells("people", 0, name="Zwaantje Zoekbaar"), "rename")
+    hits = client.get("/api/search?q=zoekbaar").get_json()["results"]
+    assert index.generation() == twente.generation(), "a small change is followed inside the request"
+    db = twente.snapshot()
+    assert [h["iri"] for h in hits] == [h["iri"] for h in search.search(db, "zoekbaar", "public")]
+    person = base + wb.tables["people"].rows[0].cells["id"]
+    assert [h["iri"] for h in search.search(db, "zoekbaar", "internal", labels=index.searcher(twente.generation()))
+            ] == [person]
+    assert [h["iri"] for h in search.search(db, old, "internal", labels=index.searcher(twente.generation()))] == [
+        h["iri"] for h in search.search(db, old, "internal")]
+    assert not [h for h in search.search(db, old, "internal", labels=index.searcher(twente.generation()))
+                if h["iri"] == person], "the old name is gone"

@@ -217,7 +217,8 @@ def _fmt(score: float) -> str:
 @bp.get("/search")
 def search_page() -> str:
     q = request.args.get("q", "")
-    hits = [_hit_with_url(h) for h in kg_search.search(kg().db(), q, view(), lang(), PAGE_SEARCH_LIMIT)]
+    db, labels = _searched()
+    hits = [_hit_with_url(h) for h in kg_search.search(db, q, view(), lang(), PAGE_SEARCH_LIMIT, labels=labels)]
     return render_template("search.html", q=q, hits=hits, kind_label=kind_label,
                            limit=PAGE_SEARCH_LIMIT)
 
@@ -236,8 +237,17 @@ def api_search() -> Response | tuple[Response, int]:
     unknown = sorted(set(kinds) - set(kg_search.KINDS))
     if unknown:
         return _json_error("bad-kind", "bad_kind", kinds=", ".join(unknown), choices=", ".join(kg_search.KINDS))
-    hits = kg_search.search(kg().db(), q, view(), lang(), limit, kinds or None)
+    db, labels = _searched()
+    hits = kg_search.search(db, q, view(), lang(), limit, kinds or None, labels)
     return jsonify({"query": q, "results": [_hit_with_url(h) for h in hits]})
+
+
+def _searched() -> tuple[Any, kg_search.Labels | None]:
+    """The store's view and, when the read index describes it, the index's labels to search."""
+    context = kg()
+    generation, db = context.snapshot.current()
+    index = context.indexed(generation, db)
+    return db, index.searcher(generation) if index is not None else None
 
 
 def _hit_with_url(hit: dict) -> dict:

@@ -100,9 +100,18 @@ CREATE INDEX IF NOT EXISTS names_by_key ON names(view, key);
 CREATE INDEX IF NOT EXISTS names_by_actor ON names(view, actor);
 CREATE TABLE IF NOT EXISTS counts(view TEXT, what TEXT, key TEXT, n INTEGER,
                                   PRIMARY KEY(view, what, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS labels(id INTEGER PRIMARY KEY, view TEXT, lang TEXT, iri TEXT, kind TEXT,
+                                  matched TEXT, label TEXT, folded TEXT);
+CREATE INDEX IF NOT EXISTS labels_by_iri ON labels(view, iri);
+CREATE VIRTUAL TABLE IF NOT EXISTS label_grams USING fts5(folded, content='labels', content_rowid='id',
+                                                          tokenize='trigram case_sensitive 1');
 """
-SCHEMA_VERSION = "2"  # an index of another version is rebuilt (and not read meanwhile)
+SCHEMA_VERSION = "3"  # an index of another version is rebuilt (and not read meanwhile)
 CLASS, GRAPH = "class", "graph"  # counts: instances per named class, triples per named graph
+LANGS = ("nl", "en")
+_SEARCHED = {ox.NamedNode(p) for p in ("http://www.w3.org/2000/01/rdf-schema#label", _SKOS + "prefLabel",
+                                       _SKOS + "altLabel")}
+_KIND_CLASSES = {ox.NamedNode(_CKG + c) for c in ("Actor", "Topic", "Person", "Artefact", "Network", "Organisation")}
 
 
 @functools.lru_cache(maxsize=32)
@@ -226,6 +235,24 @@ class ReadIndex:
             out[what][key] = n
         return out
 
+    def labels(self, generation: str | None, text: str, view: str, lang: str) -> list[tuple[str, str, str, str]] | None:
+        """(iri, kind, label, matched) of the searched labels that may contain `text` (a superset of what
+        search-labels matches: kg.answers.search checks each), or None when the index does not describe
+        `generation` (or cannot answer: another view or language)."""
+        if view not in VIEWS or lang not in LANGS or generation is None:
+            return None
+        folded = text.lower()
+        if len(folded) >= 3:  # the trigram index finds substrings of three characters or more
+            return self._rows(generation, "SELECT iri, kind, label, matched FROM labels WHERE id IN "
+                              "(SELECT rowid FROM label_grams WHERE label_grams MATCH ?) AND view = ? AND lang = ?",
+                              ('"' + folded.replace('"', '""') + '"', view, lang))
+        return self._rows(generation, "SELECT iri, kind, label, matched FROM labels "
+                          "WHERE view = ? AND lang = ? AND instr(folded, ?) > 0", (view, lang, folded))
+
+    def searcher(self, generation: str | None) -> Callable[[str, str, str], list[tuple[str, str, str, str]] | None]:
+        """`labels` for one generation, as kg.answers.search.search takes it."""
+        return lambda text, view, lang: self.labels(generation, text, view, lang)
+
     def namer(self, generation: str | None) -> Callable[[str, str], list[tuple[str, str]] | None]:
         """`names` for one generation, as kg.sparql.queries.resolve_actor takes it."""
         return lambda text, view: self.names(generation, text, view)
@@ -274,6 +301,7 @@ class ReadIndex:
                     else:
                         _rescore(con, db, touched[0])
                         _rename(con, db, touched[1])
+                        _relabel(con, db, touched[2])
                         _recount(con, db, chain or [])
                     con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                     [("generation", generation), ("schema", SCHEMA_VERSION)])
@@ -332,12 +360,14 @@ def _chain(store: GraphStore, at: str | None, generation: str) -> list[tuple[lis
 
 
 def _touched(db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]
-             ) -> tuple[set[ox.NamedNode], set[ox.NamedNode]] | None:
-    """The actors whose keys a chain of changes may have changed, and the nodes whose names it may
-    have changed (a label, being a ckg:Actor); None when it changed the topic hierarchy."""
+             ) -> tuple[set[ox.NamedNode], set[ox.NamedNode], set[ox.NamedNode]] | None:
+    """The actors whose keys a chain of changes may have changed, the nodes whose names it may have
+    changed (a label, being a ckg:Actor) and those whose searched labels it may have changed (a label,
+    a SKOS label, a type that decides the kind); None when it changed the topic hierarchy."""
     nodes: set = set()
     themed: set = set()
     named: set[ox.NamedNode] = set()
+    labelled: set[ox.NamedNode] = set()
     for removed, added in chain:
         for q in (*removed, *added):
             if q.predicate in _HIERARCHY:
@@ -345,6 +375,9 @@ def _touched(db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]
             if isinstance(q.subject, ox.NamedNode) and (q.predicate == _LABEL or (
                     q.predicate == _TYPE and q.object == _ACTOR)):
                 named.add(q.subject)
+            if isinstance(q.subject, ox.NamedNode) and (q.predicate in _SEARCHED or (
+                    q.predicate == _TYPE and q.object in _KIND_CLASSES)):
+                labelled.add(q.subject)
             nodes.add(q.subject)
             if not isinstance(q.object, ox.Literal):
                 nodes.add(q.object)
@@ -358,11 +391,11 @@ def _touched(db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]
         for m in db.quads_for_pattern(None, _ORGANIZATION, network):
             actors.update(q.object for q in db.quads_for_pattern(m.subject, _MEMBER, None)
                           if isinstance(q.object, ox.NamedNode))
-    return actors, named
+    return actors, named, labelled
 
 
 def _rebuild(con: sqlite3.Connection, db: ox.Store) -> None:
-    for table in ("scores", "actors", "names", "counts"):
+    for table in ("scores", "actors", "names", "counts", "labels"):
         con.execute(f"DELETE FROM {table}")
     for view in VIEWS:
         _insert(con, view, _scan_keys(db, view))
@@ -372,6 +405,34 @@ def _rebuild(con: sqlite3.Connection, db: ox.Store) -> None:
         con.executemany("INSERT INTO counts VALUES (?, ?, ?, ?)", [
             *((view, CLASS, r["class"].value, int(r["instances"].value)) for r in classes),
             *((view, GRAPH, r["graph"].value, int(r["triples"].value)) for r in graphs)])
+        for lang in LANGS:
+            _insert_labels(con, view, lang, run_query(db, queries.get("searchable-labels").text, {"lang": ox.Literal(lang)},
+                                                      view))
+    con.execute("INSERT INTO label_grams(label_grams) VALUES ('rebuild')")
+
+
+def _relabel(con: sqlite3.Connection, db: ox.Store, nodes: Iterable[ox.NamedNode]) -> None:
+    text = queries.get("searchable-labels").text
+    for view in VIEWS:
+        for node in nodes:
+            gone = con.execute("SELECT id, folded FROM labels WHERE view = ? AND iri = ?", (view, node.value)).fetchall()
+            con.executemany("INSERT INTO label_grams(label_grams, rowid, folded) VALUES ('delete', ?, ?)", gone)
+            con.executemany("DELETE FROM labels WHERE id = ?", [(i,) for i, _ in gone])
+            for lang in LANGS:
+                for row in _insert_labels(con, view, lang, run_query(db, text, {"iri": node, "lang": ox.Literal(lang)}, view)):
+                    con.execute("INSERT INTO label_grams(rowid, folded) VALUES (?, ?)", row)
+
+
+def _insert_labels(con: sqlite3.Connection, view: str, lang: str, rows: Any) -> list[tuple[int, str]]:
+    """Rows of searchable-labels, each with its matched label lower-cased as search-labels compares it;
+    returns (id, folded) of each row inserted."""
+    out = []
+    for r in rows:
+        matched = r["matchedLabel"].value
+        cur = con.execute("INSERT INTO labels(view, lang, iri, kind, matched, label, folded) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          (view, lang, r["iri"].value, r["kind"].value, matched, r["label"].value, matched.lower()))
+        out.append((cast(int, cur.lastrowid), matched.lower()))
+    return out
 
 
 def _recount(con: sqlite3.Connection, db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]) -> None:
