@@ -44,7 +44,6 @@ REPEAT = 2
 # Measured on 3,000 people (bench/query_bench.py, 2026-12-07): ratio to the baseline, and why.
 _SHAPE = "not yet rewritten (issue 13)"
 OVER_BUDGET: dict[str, str] = {
-    "covenant-commitments": f"12,064 x trivial; {_SHAPE}",
     "diffusion-trace": f"569 x trivial; {_SHAPE}",
     "expertise-evidence": f"12,219 x trivial: the topic's whole answer (who-knows pages it); {_SHAPE}",
     "expertise-ranking": "8,148 x trivial at 2,000 people: every actor with evidence for the topic, which the "
