@@ -60,7 +60,6 @@ OVER_BUDGET: dict[str, str] = {
 NOT_RUN: dict[str, str] = {
     "brokers-between-networks": "over 30 s at 3,000 people (every pair of networks of every person); "
                                 "a whole-region aggregate to compute at commit time",
-    "reachable-expertise": f"61,945 x trivial (14.7 s at 3,000 people); {_SHAPE}",
 }
 
 
