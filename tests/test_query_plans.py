@@ -44,9 +44,6 @@ REPEAT = 2
 # Measured on 3,000 people (bench/query_bench.py, 2026-12-07): ratio to the baseline, and why.
 _SHAPE = "not yet rewritten (issue 13)"
 OVER_BUDGET: dict[str, str] = {
-    "capital-profile": f"9,150 x trivial; {_SHAPE}",
-    "contact-reach": f"2,816 x trivial; {_SHAPE}",
-    "covenant-commitments": f"12,064 x trivial; {_SHAPE}",
     "expertise-evidence": f"12,219 x trivial: the topic's whole answer (who-knows pages it); {_SHAPE}",
     "expertise-ranking": "8,148 x trivial at 2,000 people: every actor with evidence for the topic, which the "
                          "ranking of a who-knows page needs (2.8 x cheaper than expertise-evidence)",
@@ -62,7 +59,6 @@ OVER_BUDGET: dict[str, str] = {
 NOT_RUN: dict[str, str] = {
     "brokers-between-networks": "over 30 s at 3,000 people (every pair of networks of every person); "
                                 "a whole-region aggregate to compute at commit time",
-    "reachable-expertise": f"61,945 x trivial (14.7 s at 3,000 people); {_SHAPE}",
 }
 
 
