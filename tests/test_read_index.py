@@ -455,3 +455,14 @@ def test_search_reads_the_index_and_follows_a_rename(twente, tmp_path, workbooks
         h["iri"] for h in search.search(db, old, "internal")]
     assert not [h for h in search.search(db, old, "internal", labels=index.searcher(twente.generation()))
                 if h["iri"] == person], "the old name is gone"
+
+
+def test_the_label_scan_gives_what_searchable_labels_gives(twente) -> None:
+    """A rebuild reads the searched labels by scanning (`_scan_labels`); the query is the oracle."""
+    db = twente.snapshot()
+    for view in VIEWS:
+        for lang in ("nl", "en"):
+            expected = sorted({(r["iri"].value, r["kind"].value, r["matchedLabel"].value, r["label"].value)
+                               for r in read_index.run_query(db, queries.get("searchable-labels").text,
+                                                             {"lang": ox.Literal(lang)}, view)})
+            assert read_index._scan_labels(db, view, lang) == expected and len(expected) > 300, (view, lang)

@@ -406,8 +406,7 @@ def _rebuild(con: sqlite3.Connection, db: ox.Store) -> None:
             *((view, CLASS, r["class"].value, int(r["instances"].value)) for r in classes),
             *((view, GRAPH, r["graph"].value, int(r["triples"].value)) for r in graphs)])
         for lang in LANGS:
-            _insert_labels(con, view, lang, run_query(db, queries.get("searchable-labels").text, {"lang": ox.Literal(lang)},
-                                                      view))
+            _insert_labels(con, view, lang, _scan_labels(db, view, lang))
     con.execute("INSERT INTO label_grams(label_grams) VALUES ('rebuild')")
 
 
@@ -419,18 +418,20 @@ def _relabel(con: sqlite3.Connection, db: ox.Store, nodes: Iterable[ox.NamedNode
             con.executemany("INSERT INTO label_grams(label_grams, rowid, folded) VALUES ('delete', ?, ?)", gone)
             con.executemany("DELETE FROM labels WHERE id = ?", [(i,) for i, _ in gone])
             for lang in LANGS:
-                for row in _insert_labels(con, view, lang, run_query(db, text, {"iri": node, "lang": ox.Literal(lang)}, view)):
+                found = cast(ox.QuerySolutions, run_query(db, text, {"iri": node, "lang": ox.Literal(lang)}, view))
+                rows = [(r["iri"].value, r["kind"].value, r["matchedLabel"].value, r["label"].value) for r in found]
+                for row in _insert_labels(con, view, lang, rows):
                     con.execute("INSERT INTO label_grams(rowid, folded) VALUES (?, ?)", row)
 
 
-def _insert_labels(con: sqlite3.Connection, view: str, lang: str, rows: Any) -> list[tuple[int, str]]:
-    """Rows of searchable-labels, each with its matched label lower-cased as search-labels compares it;
-    returns (id, folded) of each row inserted."""
+def _insert_labels(con: sqlite3.Connection, view: str, lang: str, rows: Iterable[tuple[str, str, str, str]]
+                   ) -> list[tuple[int, str]]:
+    """Rows (iri, kind, matched, label) of searchable-labels, each with its matched label lower-cased as
+    search-labels compares it; returns (id, folded) of each row inserted."""
     out = []
-    for r in rows:
-        matched = r["matchedLabel"].value
+    for iri, kind, matched, label in rows:
         cur = con.execute("INSERT INTO labels(view, lang, iri, kind, matched, label, folded) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          (view, lang, r["iri"].value, r["kind"].value, matched, r["label"].value, matched.lower()))
+                          (view, lang, iri, kind, matched, label, matched.lower()))
         out.append((cast(int, cur.lastrowid), matched.lower()))
     return out
 
@@ -473,16 +474,7 @@ def _scan_keys(db: ox.Store, view: str) -> dict[str, dict]:
     (a national store: half an hour); a scan reads each block once. The differential tests compare
     the two (tests/test_read_index.py: a rebuilt index against one followed with the query)."""
     graphs = set(view_graphs(db, view))
-
-    def pairs(predicate: str) -> dict[Any, set]:
-        out: dict[Any, set] = defaultdict(set)
-        for q in db.quads_for_pattern(None, ox.NamedNode(predicate), None):
-            if q.graph_name in graphs:
-                out[q.subject].add(q.object)
-        return out
-
-    def typed(cls: str) -> set:
-        return {q.subject for q in db.quads_for_pattern(None, _TYPE, ox.NamedNode(_CKG + cls)) if q.graph_name in graphs}
+    pairs, typed = functools.partial(_pairs, db, graphs), functools.partial(_typed, db, graphs)
 
     broader = pairs(_SKOS + "broaderTransitive")
     rows: list[tuple] = []  # (actor, kind, via, level, matched)
@@ -521,6 +513,53 @@ def _scan_keys(db: ox.Store, view: str) -> dict[str, dict]:
             if lv is not None:
                 levels.add(lv.value)
     return actors
+
+
+def _pairs(db: ox.Store, graphs: set, predicate: str) -> dict[Any, set]:
+    """Subject -> objects of `predicate` in `graphs`, from one scan of the predicate."""
+    out: dict[Any, set] = defaultdict(set)
+    for q in db.quads_for_pattern(None, ox.NamedNode(predicate), None):
+        if q.graph_name in graphs:
+            out[q.subject].add(q.object)
+    return out
+
+
+def _typed(db: ox.Store, graphs: set, cls: str) -> set:
+    """The instances of ckg:`cls` in `graphs`."""
+    return {q.subject for q in db.quads_for_pattern(None, _TYPE, ox.NamedNode(_CKG + cls)) if q.graph_name in graphs}
+
+
+def _scan_labels(db: ox.Store, view: str, lang: str) -> list[tuple[str, str, str, str]]:
+    """What `searchable-labels`, unbound, gives as (iri, kind, matched, label), read by scanning each
+    label predicate and class once and joining in Python (the query asks every actor's kind and
+    labels one by one: a national store, over ten minutes per view and language). The differential
+    tests compare the two (an index rebuilt from scratch against one followed with the query)."""
+    graphs = set(view_graphs(db, view))
+    pairs, typed = functools.partial(_pairs, db, graphs), functools.partial(_typed, db, graphs)
+    labels, pref = pairs(_LABEL.value), pairs(_SKOS + "prefLabel")
+    kinds = [(kind, typed(cls)) for kind, cls in _KINDS[:4]]  # search-labels' order: person first
+
+    def in_lang(values: set, language: str | None) -> set[str]:
+        return {v.value for v in values if isinstance(v, ox.Literal) and v.language == language}
+
+    def shown(node: Any) -> set[str] | None:  # COALESCE(?pref, ?own, ?plain, ?matchedLabel)
+        for found in (in_lang(pref.get(node, set()), lang), in_lang(labels.get(node, set()), lang),
+                      in_lang(labels.get(node, set()), None)):
+            if found:
+                return found
+        return None
+
+    rows: set[tuple[str, str, str, str]] = set()
+    for node in typed("Actor"):
+        kind = next((k for k, members in kinds if node in members), "actor")
+        show = shown(node)
+        rows.update((node.value, kind, m.value, label) for m in labels.get(node, ()) for label in (show or {m.value}))
+    alt = pairs(_SKOS + "altLabel")
+    for node in typed("Topic"):
+        show = shown(node)
+        rows.update((node.value, "topic", m.value, label) for m in pref.get(node, set()) | alt.get(node, set())
+                    for label in (show or {m.value}))
+    return sorted(rows)
 
 
 def _rename(con: sqlite3.Connection, db: ox.Store, nodes: Iterable[ox.NamedNode]) -> None:
