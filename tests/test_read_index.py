@@ -373,18 +373,24 @@ def test_an_index_file_without_its_tables_yet_is_no_index(twente, tmp_path) -> N
     assert index.ranking(twente.generation(), asked, "internal", "nl", expertise.TYPES) == expertise.ranking(db, asked)
 
 
+def _app_with_an_index(store: GraphStore, tmp_path) -> tuple:
+    """A test client of the web app on `store` and its read index, built for the current generation."""
+    from web import create_app
+
+    state = tmp_path / "state"
+    app = create_app({"KG_STORE": str(store.path), "KG_STATE_DIR": str(state), "TESTING": True,
+                      "KG_SECRET_KEY": "index-test", "KG_ANALYTICS_PRECOMPUTE": False})
+    index = ReadIndex(state / FILE_NAME)
+    assert index.follow(store, store.open(), store.generation())
+    return app.test_client(), index
+
+
 def test_the_home_page_counts_from_the_index_and_follows_a_change(twente, tmp_path, workbooks) -> None:  # noqa: F811
     """The home page reads its counts from the index (a count changed in the index shows on the page),
     follows a one-row change within the request and then shows what the store's queries count."""
     from tests.test_web import Tables
-    from web import create_app
 
-    state = tmp_path / "state"
-    app = create_app({"KG_STORE": str(twente.path), "KG_STATE_DIR": str(state), "TESTING": True,
-                      "KG_SECRET_KEY": "counts-test", "KG_ANALYTICS_PRECOMPUTE": False})
-    client = app.test_client()
-    index = ReadIndex(state / FILE_NAME)
-    assert index.follow(twente, twente.open(), twente.generation())
+    client, index = _app_with_an_index(twente, tmp_path)
 
     def shown() -> tuple[dict[str, int], dict[str, int]]:
         parser = Tables()
@@ -429,14 +435,7 @@ def test_an_index_of_another_schema_version_is_rebuilt_and_not_read(twente, tmp_
 def test_search_reads_the_index_and_follows_a_rename(twente, tmp_path, workbooks) -> None:  # noqa: F811
     """The search page and API read the index (a label changed in the index shows), and a renamed
     person is found by the new name and no longer by the old one after a one-row change."""
-    from web import create_app
-
-    state = tmp_path / "state"
-    app = create_app({"KG_STORE": str(twente.path), "KG_STATE_DIR": str(state), "TESTING": True,
-                      "KG_SECRET_KEY": "search-test", "KG_ANALYTICS_PRECOMPUTE": False})
-    client = app.test_client()
-    index = ReadIndex(state / FILE_NAME)
-    assert index.follow(twente, twente.open(), twente.generation())
+    client, index = _app_with_an_index(twente, tmp_path)
     with sqlite3.connect(index.path) as con:
         con.execute("UPDATE labels SET label = 'Gewijzigd in de index' WHERE iri LIKE '%a-kijkwijzer-ol' AND view = 'public'")
     got = client.get("/api/search?q=kijkwijzer+onderzoekend").get_json()["results"]
