@@ -31,6 +31,12 @@ queries over the whole store (a national store: seconds). The index keeps, per v
 of every named class (`class-sizes`) and the triples of every graph (`graph-sizes`); a change moves
 them by what it really changed (`_recount`).
 
+Search: the labels of every actor and topic (`searchable-labels`, per view and language, with the
+label to show and the kind) under an FTS5 trigram index of their lower-cased text, so that
+`labels(generation, text, view, lang)` gives search-labels' candidates for a text without reading
+every label (kg.answers.search matches and ranks them); a rebuild scans the label predicates once
+per view (`_scan_labels`), a change re-reads the labels of the nodes it touched (`_relabel`).
+
 An index of another SCHEMA_VERSION describes no generation: readers ask the store and the next
 maintainer rebuilds it.
 """
