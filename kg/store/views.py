@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pyoxigraph as ox
 
 from kg.model.namespaces import PUBLIC_GRAPH, PUBLIC_GRAPHS
+from kg.rdf.sparql_text import inline, still_read
 
 VIEWS = ("internal", "public", "all")
 
@@ -30,9 +31,15 @@ def run_query(
     bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
     view: str = "internal",
 ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-    """Run SPARQL over the union of a view's graphs with bound parameters (never string formatting)."""
+    """Run SPARQL over the union of a view's graphs with bound parameters (never string
+    formatting). On an Oxigraph store the values are also written where the outermost WHERE
+    reads them (kg.rdf.sparql_text.inline), so that its optimiser plans with them."""
     subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     graphs = view_graphs(store, view)
+    if subs and isinstance(store, ox.Store):
+        sparql = inline(sparql, bindings)
+        kept = still_read(sparql, bindings or {})
+        subs = {v: term for v, term in subs.items() if v.value in kept}
     return store.query(sparql, default_graph=graphs, named_graphs=graphs, substitutions=subs or None)
 
 
