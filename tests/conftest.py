@@ -127,9 +127,6 @@ VIRTUOSO_XFAILS = {
     "test_named_queries.py::test_query_runs_on_the_sample_with_its_example[virtuoso-class-kinds]":
         "Virtuoso 7.2 answers no rows: `GRAPH graph:ontology { ?class rdfs:subClassOf* ckg:Actor }` "
         "matches nothing (the zero-or-more path with an unbound start)",
-    "test_named_queries.py::test_query_runs_on_the_sample_with_its_example[virtuoso-same-as]":
-        ("Virtuoso 7.2 refuses `?artefact (owl:sameAs|^owl:sameAs|...)* ?same` with ?artefact bound by "
-         "the parameters' VALUES block: 37000 'TR...: transitive start not given'"),
     **{f"test_named_queries.py::{test}[virtuoso-{name}]": reason
        for test in ("test_query_runs_on_the_sample_with_its_example", "test_every_iri_column_has_a_label_column",
                     "test_output_order_is_deterministic")

@@ -89,6 +89,7 @@ def test_the_bound_person_is_written_into_the_outer_patterns() -> None:
     ours = inline(text, {"actor": person, "lang": ox.Literal("nl")})
     where = ours[ours.index("WHERE"):]
     assert "<https://example.org/p1> org:transitiveSubOrganizationOf*" in where
+    assert "BIND(<https://example.org/p1> AS ?via)" in where
     # the roles subquery projects ?actor: its pattern is written, its projection and grouping kept
     assert "<https://example.org/p1> ckg:hasRole" in where and "GROUP BY ?actor ?lang" in where
     assert "SELECT ?actor ?lang" in where
@@ -152,7 +153,11 @@ def test_shapes_inline_what_they_should() -> None:
     assert inline(SHAPES["subquery with a variable of its own"], node).count("?node") == 3  # projection, subquery x2
     assert inline(SHAPES["bound"], node) == SHAPES["bound"]  # expressions keep the variable
     assert inline(SHAPES["graph pattern"], node).endswith(f"?s <{EX}p> <{EX}b> }} }}")
-    assert inline(SHAPES["subquery that projects it"], node) == SHAPES["subquery that projects it"]  # FILTER reads it
+    # an IRI is written into expressions too; a literal read by an expression is not written at all
+    assert f"FILTER(?o != <{EX}b>)" in inline(SHAPES["subquery that projects it"], node)
+    union = SHAPES["filter in a union branch"]
+    assert inline(union, {"x": ox.Literal("A")}) == union
+    assert inline(union, {"x": ox.NamedNode(EX + "c")}).count(f"<{EX}c>") == 2
     grouped = inline(SHAPES["grouped by a pattern's variable"], node)
     assert grouped.count(f"<{EX}b>") == 3 and grouped.count("?node") == 4  # projections and GROUP BYs keep it
     assert inline(SHAPES["construct"], node).startswith("CONSTRUCT { ?node")

@@ -238,19 +238,21 @@ def inline(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.Blan
     from a store-wide pattern (`agreements-of` for one person nationally: 531 ms, 32 ms
     inlined).
 
-    The caller still passes the same values as `substitutions` (`still_read` says which the
-    text still reads; pyoxigraph refuses one it does not). They keep binding the variable
-    everywhere this leaves alone: expressions (FILTER, BIND: Oxigraph folds constant date
-    arithmetic differently), the projection, GROUP BY / ORDER BY, CONSTRUCT templates,
-    subqueries (which substitutions do not enter either: a subquery joins on the outer
-    binding), MINUS and VALUES. Blank nodes are not written (in a query they are variables).
+    An IRI is also written into the expressions there (`FILTER(?other != ?actor)`,
+    `BIND(?actor AS ?node)`); a literal is not (Oxigraph folds constant date arithmetic
+    differently: `expiring-intents` lost rows), and then neither are its patterns. See
+    `_inline_spans` for what is never written. The caller still passes the same values as
+    `substitutions` (`still_read` says which the text still reads; pyoxigraph refuses one it
+    does not): they keep binding the variable in the projection, GROUP BY / ORDER BY and
+    CONSTRUCT templates. Blank nodes are not written (in a query they are variables).
     The values are RDF terms serialised by pyoxigraph (an IRI cannot hold `>`, a literal's
     quotes are escaped), so no value becomes query syntax."""
-    names = frozenset(n for n, v in (bindings or {}).items() if isinstance(v, (ox.NamedNode, ox.Literal)))
-    if not names:
+    iris = frozenset(n for n, v in (bindings or {}).items() if isinstance(v, ox.NamedNode))
+    literals = frozenset(n for n, v in (bindings or {}).items() if isinstance(v, ox.Literal))
+    if not iris and not literals:
         return text
     out, last = [], 0
-    for start, end, name in _inline_spans(text, names):
+    for start, end, name in _inline_spans(text, iris, literals):
         out.append(text[last:start])
         out.append(str(bindings[name]))  # type: ignore[index]
         last = end
@@ -282,13 +284,15 @@ class _Frame:
 
 
 @functools.lru_cache(maxsize=256)
-def _inline_spans(text: str, names: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
-    """(start, end, name) of each variable `inline` writes: a name of `names` in a triple
-    pattern (outside parentheses) of the outermost WHERE clause or of a subquery that projects
-    it. A name read anywhere else inside the WHERE clause (an expression, MINUS, VALUES, a
-    subquery's aggregate) is not written at all: the substitution's value joins at the top,
-    so a pattern that no longer binds the variable would change what such a place sees.
-    Memoised: named queries are few and run often."""
+def _inline_spans(text: str, iris: frozenset[str], literals: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, name) of each variable `inline` writes: a name of `iris` or `literals` in a
+    triple pattern of the outermost WHERE clause or of a subquery that projects it, and a name
+    of `iris` in an expression there. A name read anywhere else inside the WHERE clause
+    (`BOUND`, a `BIND` target, MINUS, VALUES, a subquery's aggregate, a literal's expression)
+    is not written at all: the substitution's value joins at the top, so a pattern that no
+    longer binds the variable would change what such a place sees. Memoised: named queries
+    are few and run often."""
+    names = iris | literals
     toks = list(_tokens(text))
     spans: list[tuple[int, int, str]] = []
     blocked: set[str] = set()
@@ -325,7 +329,9 @@ def _inline_spans(text: str, names: frozenset[str]) -> tuple[tuple[int, int, str
                     blocked.add(name)  # read by the subquery's own expressions
             elif name in top.shadowed:
                 continue
-            elif name in top.written and not top.parens and not is_word(toks[i - 1], "AS", "VALUES"):
+            elif (name in top.written and (not top.parens or name in iris)
+                  and not is_word(toks[i - 1], "AS", "VALUES")
+                  and not (toks[i - 1].text == "(" and is_word(toks[i - 2], "BOUND"))):
                 spans.append((t.pos, t.pos + len(t.text), name))
             else:
                 blocked.add(name)

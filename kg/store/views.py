@@ -32,11 +32,11 @@ def run_query(
     view: str = "internal",
 ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Run SPARQL over the union of a view's graphs with bound parameters (never string
-    formatting). On an Oxigraph store the values are also written where the outermost WHERE
-    reads them (kg.rdf.sparql_text.inline), so that its optimiser plans with them."""
+    formatting). The values are also written where the outermost WHERE reads them
+    (kg.rdf.sparql_text.inline), so that the store's optimiser plans with them."""
     subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     graphs = view_graphs(store, view)
-    if subs and isinstance(store, ox.Store):
+    if subs:
         sparql = inline(sparql, bindings)
         kept = still_read(sparql, bindings or {})
         subs = {v: term for v, term in subs.items() if v.value in kept}
