@@ -149,7 +149,8 @@ def test_shapes_answer_as_with_substitutions(shape: str, x: str, small: ox.Store
 def test_shapes_inline_what_they_should() -> None:
     node = {"node": ox.NamedNode(EX + "b")}
     assert "?node" not in inline(SHAPES["not exists"], node).split("WHERE")[1]
-    assert inline(SHAPES["minus"], node) == SHAPES["minus"]
+    assert inline(SHAPES["minus"], node).endswith(f"MINUS {{ ?s <{EX}p> <{EX}b> }} }}")
+    assert inline(SHAPES["minus"], {"node": ox.Literal("b")}) == SHAPES["minus"]
     assert inline(SHAPES["subquery with a variable of its own"], node).count("?node") == 3  # projection, subquery x2
     assert inline(SHAPES["bound"], node) == SHAPES["bound"]  # expressions keep the variable
     assert inline(SHAPES["graph pattern"], node).endswith(f"?s <{EX}p> <{EX}b> }} }}")

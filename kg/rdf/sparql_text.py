@@ -238,7 +238,7 @@ def inline(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.Blan
     from a store-wide pattern (`agreements-of` for one person nationally: 531 ms, 32 ms
     inlined).
 
-    An IRI is also written into the expressions there (`FILTER(?other != ?actor)`,
+    An IRI is also written into the expressions and MINUS there (`FILTER(?other != ?actor)`,
     `BIND(?actor AS ?node)`); a literal is not (Oxigraph folds constant date arithmetic
     differently: `expiring-intents` lost rows), and then neither are its patterns. See
     `_inline_spans` for what is never written. The caller still passes the same values as
@@ -287,8 +287,8 @@ class _Frame:
 def _inline_spans(text: str, iris: frozenset[str], literals: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
     """(start, end, name) of each variable `inline` writes: a name of `iris` or `literals` in a
     triple pattern of the outermost WHERE clause or of a subquery that projects it, and a name
-    of `iris` in an expression there. A name read anywhere else inside the WHERE clause
-    (`BOUND`, a `BIND` target, MINUS, VALUES, a subquery's aggregate, a literal's expression)
+    of `iris` in an expression or a MINUS there. A name read anywhere else inside the WHERE
+    clause (`BOUND`, a `BIND` target, VALUES, a subquery's aggregate, a literal's expression)
     is not written at all: the substitution's value joins at the top, so a pattern that no
     longer binds the variable would change what such a place sees. Memoised: named queries
     are few and run often."""
@@ -318,8 +318,10 @@ def _inline_spans(text: str, iris: frozenset[str], literals: frozenset[str]) -> 
             elif top.header is not None:  # the subquery's WHERE
                 outer = frames[-2] if len(frames) > 1 else top
                 frames.append(_Frame(outer.written & top.header, top.shadowed | (names - top.header)))
-            elif not group or is_word(prev, "MINUS"):
+            elif not group:
                 frames.append(_Frame(frozenset(), top.shadowed))
+            elif is_word(prev, "MINUS"):
+                frames.append(_Frame(top.written & iris, top.shadowed))
             else:
                 frames.append(_Frame(top.written, top.shadowed))
         elif t.kind == "var" and t.text[1:] in names and top is not None:
