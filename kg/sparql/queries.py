@@ -49,7 +49,10 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 class QueryError(Exception):
-    """A named query or one of its parameters cannot be used as given."""
+    """A named query or one of its parameters cannot be used as given; `param` names the parameter
+    when one is at fault (set by `bind`)."""
+
+    param: str | None = None
 
 
 class AmbiguousName(QueryError):
@@ -139,18 +142,34 @@ def run(store: ox.Store, name: str, raw: dict[str, str] | None = None, view: str
     `view` is "internal" (all data) or "public" (what anyone may see; actor
     names are then matched against public labels only)."""
     q = get(name)
+    return run_query(store, q.text, bind(store, q, raw, view), view)
+
+
+def bind(store: ox.Store, q: NamedQuery, raw: dict[str, str] | None = None,
+         view: str = "internal") -> dict[str, ox.NamedNode | ox.Literal]:
+    """The RDF terms of `q`'s parameters given as text (defaults for those not given).
+
+    Raises QueryError with `param` set to the parameter at fault: one `q` does not take
+    (the first in name order), a required one not given, or a value `convert` refuses
+    (AmbiguousName for an ambiguous actor or topic)."""
     raw = dict(raw or {})
     unknown = set(raw) - {p.name for p in q.params}
     if unknown:
-        raise QueryError(f"{name} has no parameter {', '.join(sorted(unknown))}; it takes: "
-                         + (", ".join(p.name for p in q.params) or "none"))
+        error = QueryError(f"{q.name} has no parameter {', '.join(sorted(unknown))}; it takes: "
+                           + (", ".join(p.name for p in q.params) or "none"))
+        error.param = min(unknown)
+        raise error
     bindings: dict[str, ox.NamedNode | ox.Literal] = {}
     for p in q.params:
         value = raw.get(p.name, p.default)
-        if value is None:
-            raise QueryError(f"{name} needs --param {p.name}=... ({p.description})")
-        bindings[p.name] = convert(store, p, value, view)
-    return run_query(store, q.text, bindings, view)
+        try:
+            if value is None:
+                raise QueryError(f"{q.name} needs --param {p.name}=... ({p.description})")
+            bindings[p.name] = convert(store, p, value, view)
+        except QueryError as e:
+            e.param = p.name
+            raise
+    return bindings
 
 
 def convert(store: ox.Store, p: Param, value: str, view: str = "internal") -> ox.NamedNode | ox.Literal:
