@@ -21,6 +21,7 @@ from web import (
     i18n,
     ingest,
     linked_data,
+    named,
     pages,
     security,
     sparql,
@@ -81,4 +82,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(analytics.bp)
     app.register_blueprint(ingest.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(named.bp)
     return app

@@ -1,0 +1,115 @@
+"""The named queries for programs: /api/queries (the catalogue) and /api/queries/<name> (an answer).
+
+Thin over kg.answers.named: read the request, call it in the request's view, render.
+
+    GET /api/queries                        every named query: name, summary {nl, en}, parameters
+                                            (name, type, required, default, description), example,
+                                            url (its answer) and example_url (its answer with the example)
+    GET /api/queries/<name>?param=value...  the answer, its parameters bound as in `kg query --param`,
+                                            in the request's view (public unless signed in)
+
+An answer is SPARQL 1.1 results JSON (the default; also for `Accept: application/json` and
+`?format=json`) or CSV for spreadsheets (`?format=csv` or `Accept: text/csv`; cells that start
+like a formula get a leading `'`, kg.sheets). `?format=` wins over `Accept`. `lang` is the query's
+parameter when it takes one, and the app's language either way (web.i18n). At most KG_ROW_CAP rows:
+a longer answer is cut there, and says so (header `X-KG-Truncated: <cap>`, and in JSON a top-level
+`truncated` member with the cap and a message in Dutch and English).
+
+Errors are JSON {"error": {"status", "code", "param", "nl", "en"}}: 404 unknown query; 400 a
+parameter the query does not take, a required one missing, a value of the wrong type, no or more
+than one matching actor or topic (with `candidates`), a parameter given twice, an unknown
+`format`; 406 when `Accept` allows neither JSON nor CSV.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from kg.answers import named
+from kg.text import Text
+from web import negotiation
+from web.context import kg
+from web.security import attachment, view
+from web.urls import public_url
+
+bp = Blueprint("named", __name__)
+
+# Offered media type -> the answer's format (first: the default for */* or no Accept).
+OFFERS = {"application/sparql-results+json": "json", "application/json": "json", "text/csv": "csv"}
+FORMATS = {"json": "application/sparql-results+json", "csv": "text/csv; charset=utf-8"}
+RESERVED = ("format", "lang")  # the request's own, unless the query takes a parameter of that name
+
+
+@bp.get("/api/queries")
+def api_queries() -> Response:
+    """The catalogue of named queries as JSON (kg.answers.named.catalogue, with URLs)."""
+    out = []
+    for q in named.catalogue():
+        url = url_for("named.api_query", name=q["name"])
+        out.append(dict(q, url=public_url(url),
+                        example_url=public_url(url_for("named.api_query", name=q["name"], **q["example"]))))
+    return jsonify({"queries": out})
+
+
+@bp.get("/api/queries/<name>")
+def api_query(name: str) -> Response:
+    try:
+        q = named.lookup(name)
+        fmt = _format()
+        raw = named.given(q, list(request.args.items(multi=True)), RESERVED)
+        ctx = kg()
+        answer = named.answer(ctx.db(), name, raw, view(), ctx.row_cap)
+    except named.NamedQueryError as e:
+        return _error(e.to_json(), e.status)
+    except _NotAcceptable as e:
+        return _error(e.to_json(), 406)
+    if fmt == "csv":
+        resp = Response(named.to_csv(answer), content_type=FORMATS["csv"])
+        resp.headers["Content-Disposition"] = attachment(f"{name}.csv")
+    else:
+        body = named.to_json(answer)
+        if answer.cut:
+            doc = json.loads(body)
+            doc["truncated"] = {"row_cap": answer.row_cap, **Text(
+                nl=f"Het antwoord is na {answer.row_cap} rijen afgekapt (KG_ROW_CAP).",
+                en=f"The answer was cut after {answer.row_cap} rows (KG_ROW_CAP).").both()}
+            body = json.dumps(doc, ensure_ascii=False).encode()
+        resp = Response(body, content_type=FORMATS["json"])
+    if answer.cut:
+        resp.headers["X-KG-Truncated"] = str(answer.row_cap)
+    resp.vary.update(("Accept", "Authorization", "Cookie"))
+    return resp
+
+
+class _NotAcceptable(Exception):
+    def to_json(self) -> dict:
+        offered = ", ".join(OFFERS)
+        return {"error": {"status": 406, "code": "not-acceptable", **Text(
+            nl=f"Geen van de mediatypes in de Accept-header past. Antwoorden zijn er als: {offered} "
+               "(of kies met ?format=json of ?format=csv)",
+            en=f"None of the media types in the Accept header fits. Answers are available as: {offered} "
+               "(or choose with ?format=json or ?format=csv)").both()}}
+
+
+def _format() -> str:
+    """json or csv: ?format= if given, else the Accept header's choice (web.negotiation)."""
+    asked = request.args.getlist("format")
+    if asked:
+        if len(asked) > 1 or asked[0] not in FORMATS:
+            raise named.NamedQueryError("bad-format", Text(
+                nl=f"format moet json of csv zijn (ontvangen: {', '.join(asked)})",
+                en=f"format must be json or csv (got {', '.join(asked)})"), "format")
+        return asked[0]
+    best = negotiation.best(OFFERS)
+    if best is None:
+        raise _NotAcceptable()
+    return OFFERS[best]
+
+
+def _error(doc: dict, status: int) -> Response:
+    resp = jsonify(doc)
+    resp.status_code = status
+    resp.vary.update(("Accept", "Authorization", "Cookie"))
+    return resp
