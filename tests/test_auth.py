@@ -224,6 +224,7 @@ SIGNED_IN_PAGES = [
     "/analytics/picture/sociogram.svg?actor=n-team-de-esch", "/trace?artefact=a-kijkwijzer-ol",
     "/api/trace?artefact=a-kijkwijzer-ol", "/doc/p001", "/dump.ttl", "/.well-known/void", "/history",
     "/api/history", "/ingest", "/sparql?query=ASK%7B%7D", "/no-such-page", "/health", "/static/style.css",
+    "/api/queries", "/api/queries/person-ties?person=p001", "/api/queries/person-ties?person=p001&format=csv",
 ]
 
 
