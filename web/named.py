@@ -8,7 +8,9 @@ Thin over kg.answers.named: read the request, call it in the request's view, ren
     GET /api/queries/<name>?param=value...  the answer, its parameters bound as in `kg query --param`,
                                             in the request's view (public unless signed in)
 
-An answer is SPARQL 1.1 results JSON (the default; also for `Accept: application/json` and
+A query runs in a SPARQL worker, as /sparql runs one (KG_QUERY_DEADLINE, the worker's memory limit,
+KG_QUERY_PER_CLIENT at a time), its parameters written into its text as serialised RDF terms
+(kg.answers.named.prepare). An answer is SPARQL 1.1 results JSON (the default; also for `Accept: application/json` and
 `?format=json`) or CSV for spreadsheets (`?format=csv` or `Accept: text/csv`; cells that start
 like a formula get a leading `'`, kg.sheets). `?format=` wins over `Accept`. `lang` is the query's
 parameter when it takes one, and the app's language either way (web.i18n). At most KG_ROW_CAP rows:
@@ -18,20 +20,25 @@ a longer answer is cut there, and says so (header `X-KG-Truncated: <cap>`, and i
 Errors are JSON {"error": {"status", "code", "param", "nl", "en"}}: 404 unknown query; 400 a
 parameter the query does not take, a required one missing, a value of the wrong type, no or more
 than one matching actor or topic (with `candidates`), a parameter given twice, an unknown
-`format`; 406 when `Accept` allows neither JSON nor CSV.
+`format`; 406 when `Accept` allows neither JSON nor CSV; as /sparql: 429 (too many queries from
+this client, with Retry-After), 503 (past the deadline, out of memory, every worker busy).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from kg.answers import named
+from kg.sparql.worker import QueryFailed, Request
+from kg.store import view_graphs
 from kg.text import Text
 from web import negotiation
 from web.context import kg
-from web.security import attachment, view
+from web.security import attachment, shared_state, view
+from web.sparql import STATUS, ProtocolError, query_slot
 from web.urls import public_url
 
 bp = Blueprint("named", __name__)
@@ -58,13 +65,19 @@ def api_query(name: str) -> Response:
     try:
         q = named.lookup(name)
         fmt = _format()
-        raw = named.given(q, list(request.args.items(multi=True)), RESERVED)
         ctx = kg()
-        answer = named.answer(ctx.db(), name, raw, view(), ctx.row_cap)
+        the_view = view()
+        raw = named.given(q, list(request.args.items(multi=True)), RESERVED)
+        text = named.prepare(ctx.db(), name, raw, the_view)
+        answer = _run(ctx, name, text, the_view)
     except named.NamedQueryError as e:
         return _error(e.to_json(), e.status)
     except _NotAcceptable as e:
         return _error(e.to_json(), 406)
+    except ProtocolError as e:
+        resp = _error({"error": {"status": e.status, "code": e.code, "nl": e.nl, "en": e.en}}, e.status)
+        resp.headers.update(e.headers)
+        return resp
     if fmt == "csv":
         resp = Response(named.to_csv(answer), content_type=FORMATS["csv"])
         resp.headers["Content-Disposition"] = attachment(f"{name}.csv")
@@ -81,6 +94,23 @@ def api_query(name: str) -> Response:
         resp.headers["X-KG-Truncated"] = str(answer.row_cap)
     resp.vary.update(("Accept", "Authorization", "Cookie"))
     return resp
+
+
+def _run(ctx: Any, name: str, text: str, the_view: str) -> named.Answer:
+    """The query in a SPARQL worker, as /sparql runs one: under KG_QUERY_DEADLINE and the worker's
+    memory limit, KG_QUERY_PER_CLIENT at a time; at most KG_ROW_CAP rows (the rest cut)."""
+    graphs = [g.value for g in view_graphs(ctx.db(), the_view)]
+    req = Request(generation=ctx.store.worker_spec(), query=text, select_format=FORMATS["json"].split(";")[0],
+                  graph_format=None, default_graphs=graphs, named_graphs=graphs, row_cap=ctx.row_cap, cut=True)
+    slot = query_slot(ctx.deadline)
+    try:
+        done = ctx.pool().run(req)
+    except QueryFailed as e:
+        raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.text,
+                            {"Retry-After": "5"} if e.kind == "busy" else {}) from None
+    finally:
+        shared_state().release_query_slot(slot)
+    return named.from_results(name, done.body, done.cut, ctx.row_cap)
 
 
 class _NotAcceptable(Exception):

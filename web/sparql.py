@@ -200,7 +200,7 @@ def _endpoint() -> Response:
         named_graphs=named,
         row_cap=ctx.row_cap,
     )
-    slot = _query_slot(ctx.deadline)
+    slot = query_slot(ctx.deadline)
     try:
         answer = ctx.pool().run(req)
     except QueryFailed as e:
@@ -214,7 +214,7 @@ def _endpoint() -> Response:
     return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
 
 
-def _query_slot(deadline: float) -> str:
+def query_slot(deadline: float) -> str:
     """A slot for this client's query (KG_QUERY_PER_CLIENT at a time, over all server processes), so
     one client cannot hold every query worker; else 429 with Retry-After (issue 14)."""
     limit = int(current_app.config["KG_QUERY_PER_CLIENT"])

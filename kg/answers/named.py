@@ -1,9 +1,10 @@
 """The named queries (kg/sparql/named/*.rq) as answers for programs: the catalogue and one answer.
 
 `catalogue()` describes every named query (name, summary in Dutch and English, parameters,
-example); `answer()` runs one with its parameters given as text, bound exactly as `kg query`
-binds them (kg.sparql.queries.bind: RDF terms, never pasted into the query text), in a view,
-and returns its variables and at most `row_cap` rows, saying whether more were cut.
+example); `prepare()` gives one's text with its parameters, given as text, converted exactly as
+`kg query` converts them (kg.sparql.queries.bind) and written in as serialised RDF terms, for the
+SPARQL workers that run it under their deadline; `from_results()` reads the worker's answer
+(variables and at most the row cap's rows, saying whether more were cut).
 `NamedQueryError` says in Dutch and English which parameter is at fault and why
 (`status` 404 for an unknown query, 400 for a parameter). `to_json` and `to_csv` write an
 answer as SPARQL 1.1 results JSON and as CSV for spreadsheets (kg.sheets: a text that
@@ -20,9 +21,10 @@ from typing import cast
 import pyoxigraph as ox
 
 from kg.rdf import results as sr
+from kg.rdf.sparql_text import with_values
 from kg.sheets import csv_text
 from kg.sparql import queries
-from kg.store import Readable, run_query
+from kg.store import Readable
 from kg.text import BilingualError, Text
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -112,26 +114,27 @@ def lookup(name: str) -> queries.NamedQuery:
             en=f"there is no named query {name!r}.{hint.en} /api/queries lists them.")) from None
 
 
-def answer(db: Readable, name: str, raw: dict[str, str], view: str, row_cap: int) -> Answer:
-    """The named query `name` with the parameters `raw` (text, as `kg query --param`) bound as RDF
-    terms, over `view`'s graphs of `db` (a pyoxigraph Store or a remote store); at most `row_cap`
-    rows (`cut` says there were more). Raises NamedQueryError."""
+def prepare(db: Readable, name: str, raw: dict[str, str], view: str) -> str:
+    """The text of the named query `name` holding its parameters `raw` (text, as `kg query
+    --param`), converted to RDF terms over `view` of `db` exactly as `kg query` converts them and
+    written in by kg.rdf.sparql_text.with_values (serialised terms, never the text as given), for
+    the web app's SPARQL workers, which run it under their deadline and limits. Raises
+    NamedQueryError."""
     q = lookup(name)
-    store = cast(ox.Store, db)  # kg.sparql.queries reads through the Readable part of ox.Store's API
     try:
-        bindings = queries.bind(store, q, raw, view)
+        bindings = queries.bind(cast(ox.Store, db), q, raw, view)
     except queries.QueryError as e:
         raise _param_error(q, raw, e) from None
-    results = run_query(store, q.text, bindings, view)
+    return with_values(q.text, bindings)
+
+
+def from_results(name: str, body: bytes, cut: bool, row_cap: int) -> Answer:
+    """An answer from SPARQL 1.1 results JSON (what a worker sends back)."""
+    results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
     if not isinstance(results, ox.QuerySolutions):  # every named query is a SELECT (tests/test_named_queries.py)
         raise TypeError(f"the named query {name} is not a SELECT")
     variables = [v.value for v in results.variables]
-    rows: list[list[sr.Term | None]] = []
-    for solution in results:
-        if len(rows) == row_cap:
-            return Answer(name, variables, rows, True, row_cap)
-        rows.append([solution[v] for v in variables])
-    return Answer(name, variables, rows, False, row_cap)
+    return Answer(name, variables, [[r[v] for v in variables] for r in results], cut, row_cap)
 
 
 def _param_error(q: queries.NamedQuery, raw: dict[str, str], e: queries.QueryError) -> NamedQueryError:
@@ -191,7 +194,7 @@ def _cell(t: sr.Term | None) -> object:
 def given(q: queries.NamedQuery, args: list[tuple[str, str]], reserved: tuple[str, ...] = ()) -> dict[str, str]:
     """The parameters of `q` among a request's (name, value) pairs. A name in `reserved` that `q`
     does not take is the caller's own (e.g. `format`, `lang`) and left out; a name given twice is
-    a NamedQueryError repeated-parameter; names `q` does not take are left in (answer() names them)."""
+    a NamedQueryError repeated-parameter; names `q` does not take are left in (prepare() names them)."""
     out: dict[str, str] = {}
     own = {p.name for p in q.params}
     for key, value in args:

@@ -14,6 +14,8 @@
 - `inline(text, bindings)`: the query with bound values written where the outermost WHERE reads
   them, for Oxigraph's optimiser, which plans `substitutions` as unbound variables (the caller
   still passes the substitutions; tests/test_inline.py runs every named query both ways).
+- `with_values(text, bindings)`: both, for a query that must travel as text alone (the SPARQL
+  worker of the web app).
 """
 
 from __future__ import annotations
@@ -258,6 +260,15 @@ def inline(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.Blan
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def with_values(text: str, bindings: Mapping[str, Term]) -> str:
+    """`text` holding its bound values: written by `inline` where that plans better, and bound by
+    `bind` (VALUES) where the text still reads the variable (its projection, a literal's
+    expression)."""
+    written = inline(text, bindings)
+    kept = still_read(written, bindings)
+    return bind(written, {k: v for k, v in bindings.items() if k in kept})
 
 
 def still_read(text: str, names: Iterable[str]) -> set[str]:

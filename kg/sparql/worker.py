@@ -89,6 +89,7 @@ class Request:
     default_graphs: Sequence[str] | None  # None: the union of all graphs
     named_graphs: Sequence[str] | None  # None: all named graphs
     row_cap: int
+    cut: bool = False  # past row_cap: keep the first row_cap rows (else refuse the answer)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Answer:
     media_type: str
     form: str  # select | ask | graph
     rows: int
+    cut: bool = False  # rows were left out past the row cap (Request.cut)
 
 
 def answer(db: ox.Store, req: Request) -> Answer:
@@ -131,11 +133,15 @@ def answer(db: ox.Store, req: Request) -> Answer:
     fmt = _needed(req.select_format, "SELECT")
     variables = [v.value for v in results.variables]
     rows = []
+    cut = False
     for solution in results:
+        if len(rows) == req.row_cap:
+            if not req.cut:
+                raise _too_many(req.row_cap, Text(nl="rijen", en="rows"))
+            cut = True
+            break
         rows.append([solution[v] for v in variables])
-        if len(rows) > req.row_cap:
-            raise _too_many(req.row_cap, Text(nl="rijen", en="rows"))
-    return Answer(SELECT_FORMATS[fmt][0](variables, rows), fmt, "select", len(rows))
+    return Answer(SELECT_FORMATS[fmt][0](variables, rows), fmt, "select", len(rows), cut)
 
 
 _UNSUPPORTED = re.compile(r"custom function <([^>\s]{1,500})> is not supported")
