@@ -306,3 +306,9 @@ def test_a_query_runs_in_a_worker_under_the_deadline(sample_build) -> None:
         assert error["nl"] and error["en"] and error["nl"] != error["en"]
     finally:
         app.extensions["kg"].close()
+
+
+def test_the_singular_paths_answer_alike(client) -> None:
+    assert client.get("/api/query").get_json() == client.get("/api/queries").get_json()
+    a = client.get("/api/query/person-ties?person=p001").get_json()
+    assert a == client.get("/api/queries/person-ties?person=p001").get_json() and a["results"]["bindings"]

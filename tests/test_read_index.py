@@ -16,13 +16,14 @@ import json
 import sqlite3
 import time
 from unittest import mock
+from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.answers import actors, expertise, read_index, search
+from kg.answers import actors, expertise, read_index, search, trace
 from kg.answers.read_index import FILE_NAME, VIEWS, ReadIndex
 from kg.ingest import pipeline as ingest
 from kg.ingest.read import Row
@@ -69,6 +70,24 @@ def assert_counts_as_the_query(index: ReadIndex, db: ox.Store, generation: str) 
             assert actors.overview(db, view, lang, counted) == actors.overview(db, view, lang), (view, lang)
 
 
+def assert_adopted_as_the_query(index: ReadIndex, db: ox.Store, generation: str) -> int:
+    """The adopted artefacts from the index are those `adopted-artefacts` gives, in the trace page's
+    order, in both views and languages, and pages of them (of 3) add up to the whole without a row lost
+    or repeated; returns how many rows were compared."""
+    compared = 0
+    for view in VIEWS:
+        for lang in ("nl", "en"):
+            expected = trace.adopted_artefacts(db, view, lang)
+            assert index.adopted(generation, view, lang) == expected, (view, lang)
+            total = expected[0]
+            pages = [index.adopted(generation, view, lang, offset, 3) for offset in range(0, total + 3, 3)]
+            assert [row for page in pages for row in page[1]] == expected[1]
+            assert {page[0] for page in pages} == {total}
+            assert trace.adopted_artefacts(db, view, lang, 2, 3, index.adopter(generation)) == (total, expected[1][2:5])
+            compared += total
+    return compared
+
+
 def assert_searches_as_the_query(index: ReadIndex, db: ox.Store, generation: str) -> int:
     """Search from the index finds, ranks and cuts exactly as search-labels does, for whole labels in
     several cases, pieces of one to six characters, texts with quotes and texts that match nothing, in
@@ -110,6 +129,7 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
     assert assert_ranks_as_the_query(index, store.snapshot(), generation) > 0
     assert_counts_as_the_query(index, store.snapshot(), generation)
     assert assert_searches_as_the_query(index, store.snapshot(), generation) > 100
+    assert assert_adopted_as_the_query(index, store.snapshot(), generation) > 10
     for step, edit in enumerate(edits):
         region, base, wb = apply_edit(state, edit)
         if ingest.ingest(wb, region, base, store, who="test", source="step").committed:
@@ -121,6 +141,7 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
         assert_ranks_as_the_query(index, db, generation)
         assert_counts_as_the_query(index, db, generation)
         assert_searches_as_the_query(index, db, generation)
+        assert_adopted_as_the_query(index, db, generation)
     generation, db = store.generation(), store.snapshot()
     assert index.follow(store, db, generation, rebuild=False)
     fresh = ReadIndex(root / "fresh" / FILE_NAME)
@@ -130,7 +151,8 @@ def _follow_edits(workbooks, tmp_path_factory, edits) -> None:  # noqa: F811
 
 def _rows(index: ReadIndex) -> tuple[list, ...]:
     with sqlite3.connect(index.path) as con:
-        return (*(sorted(con.execute(f"SELECT * FROM {table}")) for table in ("actors", "scores", "names", "counts")),
+        return (*(sorted(con.execute(f"SELECT * FROM {table}"))
+                  for table in ("actors", "scores", "names", "counts", "adopted")),
                 sorted(con.execute("SELECT view, lang, iri, kind, matched, label, folded FROM labels")),
                 sorted(con.execute("SELECT l.view, l.lang, l.iri, l.matched FROM label_grams JOIN labels l "
                                    "ON l.id = label_grams.rowid WHERE label_grams MATCH 'e'")))
@@ -466,3 +488,70 @@ def test_the_label_scan_gives_what_searchable_labels_gives(twente) -> None:
                                for r in read_index.run_query(db, queries.get("searchable-labels").text,
                                                              {"lang": ox.Literal(lang)}, view)})
             assert scanned[lang] == expected and len(expected) > 300, (view, lang)
+
+
+def test_the_trace_page_pages_its_artefacts_from_the_index_and_follows_a_change(twente, tmp_path, workbooks) -> None:  # noqa: F811
+    """Without an artefact the trace page lists a page of the adopted artefacts from the index (a row
+    changed in the index shows), with the count and links to the next and previous page; an adoption
+    removed by a one-row change is followed within the request; a bad offset says so (400)."""
+    from tests.test_actor_pages import by_id, parse_html
+
+    client, index = _app_with_an_index(twente, tmp_path)
+
+    def listed(url: str) -> tuple[list[tuple[str, str]], str, dict[str, str]]:
+        root = parse_html(client.get(url).get_data(as_text=True))
+        choices, pager = by_id(root, "choices"), by_id(root, "pager")
+        assert choices is not None and pager is not None
+        rows = [(a.get("href"), "".join(a.itertext())) for a in choices.iter("a") if "artefact=" in (a.get("href") or "")]
+        return rows, "".join(next(e for e in pager.iter() if e.get("class") == "range").itertext()), {
+            a.get("rel"): a.get("href") for a in pager.iter("a")}
+
+    db = twente.snapshot()
+    total, expected = trace.adopted_artefacts(db, "public", "nl")
+    assert total > 3
+    rows, shown, links = listed("/trace")
+    assert [label for _, label in rows] == [r["artefact"]["label"] for r in expected[:20]]
+    assert shown == f"1–{min(20, total)} van {total}" and "prev" not in links
+    rows, shown, links = listed("/trace?offset=2&lang=en")
+    assert [parse_qs(urlsplit(href).query)["artefact"][0] for href, _ in rows][:1] == [expected[2]["artefact"]["iri"]]
+    assert shown.startswith("3–") and links["prev"] == "/trace?offset=0&lang=en"
+    first = expected[0]["artefact"]["iri"]
+    with sqlite3.connect(index.path) as con:
+        con.execute("UPDATE adopted SET label = 'Uit de index' WHERE view = 'public' AND lang = 'nl' AND artefact = ?",
+                    (first,))
+    assert listed("/trace?lang=nl")[0][0][1] == "Uit de index", "the page reads the index (a URL not cached yet)"
+    with sqlite3.connect(index.path) as con:
+        con.execute("UPDATE adopted SET label = ? WHERE view = 'public' AND lang = 'nl' AND artefact = ?",
+                    (expected[0]["artefact"]["label"], first))
+    gone = next(r for r in workbooks["twente"][1].tables["adoptions"].rows  # no later adoption names it as source
+                if r.cells["artefact"] == "a-werkplekafspraken" and r.cells["adopter"] == "s-de-wielewaal")
+
+    def remove_adoption(wb) -> None:
+        wb.tables["adoptions"].rows = [r for r in wb.tables["adoptions"].rows if r.number != gone.number]
+    change_twente(twente, workbooks, remove_adoption, "one adoption less")
+    after = trace.adopted_artefacts(twente.snapshot(), "public", "nl")
+    assert after != (total, expected)
+    assert [label for _, label in listed("/trace")[0]] == [r["artefact"]["label"] for r in after[1][:20]]
+    assert index.generation() == twente.generation(), "a small change is followed inside the request"
+    r = client.get("/trace?offset=-1")
+    assert r.status_code == 400 and 'data-problem="trace_bad_offset"' in r.get_data(as_text=True)
+
+
+def test_a_hidden_persons_label_is_kept_once_when_followed(tmp_path, workbooks) -> None:  # noqa: F811
+    """Found by the edit sequences above: a person added without public consent has the same anonymous
+    label in Dutch and English, which `searchable-labels` returns twice; the followed index kept it twice
+    where a rebuild keeps it once."""
+    with mock.patch.object(read_index, "REBUILD_QUADS_PER_ACTOR", 10**9):
+        store = GraphStore(tmp_path / "store")
+        index = ReadIndex(tmp_path / "state" / FILE_NAME)
+        state = dict(workbooks)
+        for region, (base, wb) in state.items():
+            assert ingest.ingest(wb, region, base, store, who="test", source="first").committed
+        assert index.follow(store, store.snapshot(), store.generation())
+        region, base, wb = apply_edit(state, (1, "add", 18, 1018, 0, 0))  # a person, not public
+        assert ingest.ingest(wb, region, base, store, who="test", source="step").committed
+        db = store.snapshot()
+        assert index.follow(store, db, store.generation(), rebuild=False)
+        fresh = ReadIndex(tmp_path / "fresh" / FILE_NAME)
+        assert fresh.follow(store, db, store.generation())
+        assert _rows(fresh) == _rows(index)

@@ -5,6 +5,7 @@ Thin over kg.answers.named: read the request, call it in the request's view, ren
     GET /api/queries                        every named query: name, summary {nl, en}, parameters
                                             (name, type, required, default, description), example,
                                             url (its answer) and example_url (its answer with the example)
+    (also as /api/query and /api/query/<name>)
     GET /api/queries/<name>?param=value...  the answer, its parameters bound as in `kg query --param`,
                                             in the request's view (public unless signed in)
 
@@ -49,6 +50,7 @@ FORMATS = {"json": "application/sparql-results+json", "csv": "text/csv; charset=
 RESERVED = ("format", "lang")  # the request's own, unless the query takes a parameter of that name
 
 
+@bp.get("/api/query")  # the name issue 15 gives it (registered second: URLs are built with /api/queries)
 @bp.get("/api/queries")
 def api_queries() -> Response:
     """The catalogue of named queries as JSON (kg.answers.named.catalogue, with URLs)."""
@@ -60,6 +62,7 @@ def api_queries() -> Response:
     return jsonify({"queries": out})
 
 
+@bp.get("/api/query/<name>")
 @bp.get("/api/queries/<name>")
 def api_query(name: str) -> Response:
     try:

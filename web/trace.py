@@ -27,6 +27,7 @@ from web.urls import external_url, page_url
 bp = Blueprint("trace", __name__)
 
 MAX_NAME = 500  # longer input cannot be a name or an IRI of this graph
+CHOICES_PER_PAGE = 20  # adopted artefacts per page of the trace page without an artefact
 
 i18n.STRINGS.add({
     "trace": Text(nl="Verspreiding", en="Diffusion"),
@@ -40,6 +41,8 @@ i18n.STRINGS.add({
     "trace_field": Text(nl="Artefact", en="Artefact"),
     "trace_submit": Text(nl="Toon de verspreiding", en="Show the spread"),
     "trace_choose": Text(nl="Geadopteerde artefacten", en="Adopted artefacts"),
+    "trace_bad_offset": Text(nl="De paginapositie (offset) moet een geheel getal van 0 of meer zijn; dit is de eerste pagina.",
+                             en="The page position (offset) must be a whole number of 0 or more; this is the first page."),
     "trace_unknown": Text(nl="Geen artefact gevonden met deze naam, id of IRI:", en="No artefact found with this name, id or IRI:"),
     "trace_search": Text(nl="Zoek naar", en="Search for"),
     "trace_ambiguous": Text(nl="Meer dan één actor heet zo; kies er een:", en="More than one actor has this name; choose one:"),
@@ -118,18 +121,30 @@ def api_trace() -> Response | tuple[Response, int]:
 
 @bp.get("/trace")
 def trace_page() -> str | tuple[str, int]:
-    db = kg().db()
     text = request.args.get("artefact", "").strip()
     v, lg = view(), lang()
     ctx: dict[str, Any] = {"text": text, "choices": [], "result": None, "problem": None,
                            "federation_on": federation.registry() is not None, "federated": federation.asked()}
 
     def choosing(**problem: Any) -> str:
-        """The page without a trace: the adopted artefacts to choose from (a whole-store count, so only here)."""
-        return render_template("trace.html", **{**ctx, "choices": diffusion.adopted_artefacts(db, v, lg), **problem})
+        """The page without a trace: a page of the adopted artefacts to choose from (?offset=), from the
+        read index when it describes the generation (else a whole-store count)."""
+        generation, now = kg().snapshot.current()
+        index = kg().indexed(generation, now)
+        offset = _offset()
+        total, choices = diffusion.adopted_artefacts(now, v, lg, offset or 0, CHOICES_PER_PAGE,
+                                                     index.adopter(generation) if index else None)
+        pager = {"first": (offset or 0) + 1, "last": (offset or 0) + len(choices), "total": total,
+                 "previous": _choices_url(max(0, (offset or 0) - CHOICES_PER_PAGE)) if offset else None,
+                 "next": _choices_url((offset or 0) + CHOICES_PER_PAGE)
+                 if (offset or 0) + CHOICES_PER_PAGE < total else None}
+        if offset is None:
+            problem.setdefault("problem", "trace_bad_offset")
+            problem.setdefault("candidates", [])
+        return render_template("trace.html", **{**ctx, "choices": choices, "pager": pager, **problem})
 
     if not text:
-        return choosing()
+        return choosing() if _offset() is not None else (choosing(), 400)
     if len(text) > MAX_NAME:
         return choosing(problem="trace_unknown", candidates=[]), 404
     try:
@@ -153,6 +168,17 @@ def trace_page() -> str | tuple[str, int]:
         status_label=federation.status_label,
         tree=[node for root in result.get("same_as") or [result["artefact"]["iri"]]
               for node in _tree(result["derivations"], root)], **ctx)
+
+
+def _offset() -> int | None:
+    """?offset= of the artefacts to choose from: 0 when absent, None when not a whole number >= 0."""
+    raw = request.args.get("offset", "0").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _choices_url(offset: int) -> str:
+    """This page at another offset of its artefacts to choose from (the language kept)."""
+    return url_for("trace.trace_page", offset=offset, **({"lang": request.args["lang"]} if "lang" in request.args else {}))
 
 
 def _tree(derivations: list[dict[str, Any]], root: str) -> list[dict[str, Any]]:

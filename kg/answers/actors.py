@@ -13,6 +13,7 @@ Values are plain Python (str, int, float, bool, None); an actor or concept is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, TypedDict
 
 import pyoxigraph as ox
@@ -129,7 +130,12 @@ def rows(db: ox.Store, name: str, params: dict[str, str], view: str, lang: str) 
     with `OPTIONAL { ?x rdfs:label ?xLabel }` returns each row twice; this keeps the row whose
     `...Label` columns are in `lang` (or have no language)."""
     results = queries.run(db, name, params, view=view)
-    columns = [v.value for v in results.variables]
+    return best_rows([v.value for v in results.variables], results, lang)
+
+
+def best_rows(columns: list[str], results: Iterable[ox.QuerySolution], lang: str) -> list[Row]:
+    """`rows` of query results already run, with their `columns` (one row per distinct non-label
+    content, labels in `lang`)."""
     labels = [c for c in columns if c.endswith("Label") or c == "label"]
     best: dict[tuple, tuple[int, Row]] = {}
     for r in results:

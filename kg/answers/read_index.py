@@ -54,7 +54,7 @@ from typing import Any, cast
 
 import pyoxigraph as ox
 
-from kg.answers import expertise
+from kg.answers import expertise, trace
 from kg.model.namespaces import PUBLIC_GRAPH, PUBLIC_GRAPHS, local_name
 from kg.sparql import queries
 from kg.store import run_query
@@ -86,6 +86,11 @@ _JOINT_WORK = ox.NamedNode("https://w3id.org/connective-kg/vocab/depth/joint-wor
 _KINDS = (("person", "Person"), ("artefact", "Artefact"), ("network", "Network"), ("organisation", "Organisation"),
           ("collective", "CollectiveActor"))
 _LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+_ADOPTED_ARTEFACT = ox.NamedNode(_CKG + "adoptedArtefact")
+_ADOPTION_FACTS = {ox.NamedNode(p) for p in (_CKG + "adopter", _DCT + "date")}
+_ADOPTION, _ARTEFACT = ox.NamedNode(_CKG + "Adoption"), ox.NamedNode(_CKG + "Artefact")
+_DESCENDS_FROM = ox.NamedNode(_CKG + "descendsFrom")
+_DERIVATION = {_DESCENDS_FROM, ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")}
 _TYPE, _ACTOR = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(_CKG + "Actor")
 # From a touched node to the actors whose evidence runs through it (see expertise-keys-of).
 _TO_ACTOR = [ox.NamedNode(p) for p in (_ORG + "member", "http://purl.org/dc/terms/creator", _CKG + "source",
@@ -111,8 +116,11 @@ CREATE TABLE IF NOT EXISTS labels(id INTEGER PRIMARY KEY, view TEXT, lang TEXT, 
 CREATE INDEX IF NOT EXISTS labels_by_iri ON labels(view, iri);
 CREATE VIRTUAL TABLE IF NOT EXISTS label_grams USING fts5(folded, content='labels', content_rowid='id',
                                                           tokenize='trigram case_sensitive 1');
+CREATE TABLE IF NOT EXISTS adopted(view TEXT, lang TEXT, artefact TEXT, label TEXT, folded TEXT, adoptions INTEGER,
+                                   schools INTEGER, first TEXT, last TEXT, PRIMARY KEY(view, lang, artefact)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS adopted_in_order ON adopted(view, lang, adoptions DESC, folded, artefact);
 """
-SCHEMA_VERSION = "3"  # an index of another version is rebuilt (and not read meanwhile)
+SCHEMA_VERSION = "4"  # an index of another version is rebuilt (and not read meanwhile)
 CLASS, GRAPH = "class", "graph"  # counts: instances per named class, triples per named graph
 LANGS = ("nl", "en")
 _SEARCHED = {ox.NamedNode(p) for p in ("http://www.w3.org/2000/01/rdf-schema#label", _SKOS + "prefLabel",
@@ -255,6 +263,26 @@ class ReadIndex:
         return self._rows(generation, "SELECT iri, kind, label, matched FROM labels "
                           "WHERE view = ? AND lang = ? AND instr(folded, ?) > 0", (view, lang, folded))
 
+    def adopted(self, generation: str | None, view: str, lang: str, offset: int = 0, limit: int | None = None
+                ) -> tuple[int, list[dict[str, Any]]] | None:
+        """How many artefacts were adopted and `limit` of them from `offset`, as
+        kg.answers.trace.adopted_artefacts gives them (most adopted first, then by label and IRI), or
+        None when the index does not describe `generation`."""
+        if view not in VIEWS or lang not in LANGS or generation is None:
+            return None
+        total = self._rows(generation, "SELECT COUNT(*) FROM adopted WHERE view = ? AND lang = ?", (view, lang))
+        page = self._rows(generation, "SELECT artefact, label, adoptions, schools, first, last FROM adopted "
+                          "WHERE view = ? AND lang = ? ORDER BY adoptions DESC, folded, artefact LIMIT ? OFFSET ?",
+                          (view, lang, -1 if limit is None else limit, offset))
+        if total is None or page is None:
+            return None
+        return total[0][0], [{"artefact": {"iri": a, "label": label}, "adoptions": n, "schools": schools,
+                              "first": first, "last": last} for a, label, n, schools, first, last in page]
+
+    def adopter(self, generation: str | None) -> Callable[[str, str, int, int | None], tuple[int, list[Any]] | None]:
+        """`adopted` for one generation, as kg.answers.trace.adopted_artefacts takes it."""
+        return lambda view, lang, offset, limit: self.adopted(generation, view, lang, offset, limit)
+
     def searcher(self, generation: str | None) -> Callable[[str, str, str], list[tuple[str, str, str, str]] | None]:
         """`labels` for one generation, as kg.answers.search.search takes it."""
         return lambda text, view, lang: self.labels(generation, text, view, lang)
@@ -309,6 +337,7 @@ class ReadIndex:
                         _rename(con, db, touched[1])
                         _relabel(con, db, touched[2])
                         _recount(con, db, chain or [])
+                        _readopt(con, db, _adopting(db, chain or []))
                     con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                     [("generation", generation), ("schema", SCHEMA_VERSION)])
                 con.execute("COMMIT")
@@ -401,7 +430,7 @@ def _touched(db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]
 
 
 def _rebuild(con: sqlite3.Connection, db: ox.Store) -> None:
-    for table in ("scores", "actors", "names", "counts", "labels"):
+    for table in ("scores", "actors", "names", "counts", "labels", "adopted"):
         con.execute(f"DELETE FROM {table}")
     for view in VIEWS:
         _insert(con, view, _scan_keys(db, view))
@@ -413,6 +442,8 @@ def _rebuild(con: sqlite3.Connection, db: ox.Store) -> None:
             *((view, GRAPH, r["graph"].value, int(r["triples"].value)) for r in graphs)])
         for lang, rows in _scan_labels(db, view).items():
             _insert_labels(con, view, lang, rows)
+        for lang, adopted in trace.adopted_rows(db, view, LANGS).items():
+            _insert_adopted(con, view, lang, adopted)
     con.execute("INSERT INTO label_grams(label_grams) VALUES ('rebuild')")
 
 
@@ -425,7 +456,10 @@ def _relabel(con: sqlite3.Connection, db: ox.Store, nodes: Iterable[ox.NamedNode
             con.executemany("DELETE FROM labels WHERE id = ?", [(i,) for i, _ in gone])
             for lang in LANGS:
                 found = cast(ox.QuerySolutions, run_query(db, text, {"iri": node, "lang": ox.Literal(lang)}, view))
-                rows = [(r["iri"].value, r["kind"].value, r["matchedLabel"].value, r["label"].value) for r in found]
+                # distinct: a hidden person's anonymous label comes in nl and en with the same text,
+                # which the query returns twice and the rebuild's scan once
+                rows = list(dict.fromkeys((r["iri"].value, r["kind"].value, r["matchedLabel"].value, r["label"].value)
+                                          for r in found))
                 for row in _insert_labels(con, view, lang, rows):
                     con.execute("INSERT INTO label_grams(rowid, folded) VALUES (?, ?)", row)
 
@@ -472,6 +506,46 @@ def _recount(con: sqlite3.Connection, db: ox.Store, chain: list[tuple[list[ox.Qu
         con.executemany("INSERT INTO counts VALUES (?, ?, ?, ?) ON CONFLICT(view, what, key) DO UPDATE SET n = n + excluded.n",
                         [(view, what, key, n) for (what, key), n in moved.items() if n])
     con.execute("DELETE FROM counts WHERE n = 0")
+
+
+def _adopting(db: ox.Store, chain: list[tuple[list[ox.Quad], list[ox.Quad]]]) -> set[ox.NamedNode]:
+    """The artefacts whose row of `adopted-artefacts` a chain of changes may have changed: those an
+    adoption it touched names (before or after), those whose derivation, label or type it touched,
+    and every artefact these descend from (`ckg:descendsFrom` is materialised transitive)."""
+    adoptions: set = set()
+    found: set = set()
+    for removed, added in chain:
+        for q in (*removed, *added):
+            if q.predicate == _ADOPTED_ARTEFACT:
+                found.add(q.object)
+                adoptions.add(q.subject)
+            elif q.predicate in _ADOPTION_FACTS or (q.predicate == _TYPE and q.object == _ADOPTION):
+                adoptions.add(q.subject)
+            elif q.predicate in _DERIVATION:
+                found.update((q.subject, q.object))
+            elif q.predicate == _LABEL or (q.predicate == _TYPE and q.object == _ARTEFACT):
+                found.add(q.subject)
+    for adoption in adoptions:
+        found.update(q.object for q in db.quads_for_pattern(adoption, _ADOPTED_ARTEFACT, None))
+    artefacts = {a for a in found if isinstance(a, ox.NamedNode)}
+    for a in list(artefacts):
+        artefacts.update(q.object for q in db.quads_for_pattern(a, _DESCENDS_FROM, None)
+                         if isinstance(q.object, ox.NamedNode))
+    return artefacts
+
+
+def _readopt(con: sqlite3.Connection, db: ox.Store, artefacts: Iterable[ox.NamedNode]) -> None:
+    for view in VIEWS:
+        for a in artefacts:
+            con.execute("DELETE FROM adopted WHERE view = ? AND artefact = ?", (view, a.value))
+            for lang, rows in trace.adopted_rows(db, view, LANGS, a).items():
+                _insert_adopted(con, view, lang, rows)
+
+
+def _insert_adopted(con: sqlite3.Connection, view: str, lang: str, rows: Iterable[dict[str, Any]]) -> None:
+    con.executemany("INSERT INTO adopted VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        (view, lang, r["artefact"]["iri"], r["artefact"]["label"], r["artefact"]["label"].casefold(), r["adoptions"],
+         r["schools"], r["first"], r["last"]) for r in rows])
 
 
 def _scan_keys(db: ox.Store, view: str) -> dict[str, dict]:

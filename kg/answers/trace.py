@@ -5,13 +5,18 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict, cast
 
 import pyoxigraph as ox
 
-from kg.answers.actors import Ref, profile, ref, rows
+from kg.answers.actors import Ref, best_rows, profile, ref, rows
 from kg.sparql import queries
+from kg.store import run_query
 from kg.text import Strings, Text
+
+# (view, lang, offset, limit) -> (how many, the rows), or None when the index cannot answer
+AdoptedIndex = Callable[[str, str, int, int | None], tuple[int, list[Any]] | None]
 
 Row = dict[str, Any]
 
@@ -197,8 +202,31 @@ def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[NextAdo
     return sorted(out, key=lambda s: (-(s["score"] or 0), s["school"]["label"].casefold(), s["school"]["iri"]))
 
 
-def adopted_artefacts(db: ox.Store, view: str = "internal", lang: str = "nl") -> list[Row]:
-    """Original artefacts that were adopted (themselves or as a copy), most adopted first."""
-    return [{"artefact": ref(r["artefact"], r["artefactLabel"]), "adoptions": r["adoptions"],
-             "schools": r["schools"], "first": r["first"], "last": r["last"]}
-            for r in rows(db, "adopted-artefacts", {}, view, lang)]
+def adopted_artefacts(db: ox.Store, view: str = "internal", lang: str = "nl", offset: int = 0,
+                      limit: int | None = None, index: AdoptedIndex | None = None) -> tuple[int, list[Row]]:
+    """Original artefacts that were adopted (themselves or as a copy), most adopted first (then by
+    label and IRI): how many there are and `limit` of them from `offset`. From `index` (the read
+    index's copy of `adopted-artefacts`, kg.answers.read_index) when it answers; else from the query,
+    which counts the whole store."""
+    got = index(view, lang, offset, limit) if index is not None else None
+    if got is not None:
+        return got
+    found = sorted(adopted_rows(db, view, (lang,))[lang], key=adopted_order)
+    return len(found), found[offset:None if limit is None else offset + limit]
+
+
+def adopted_rows(db: ox.Store, view: str, langs: tuple[str, ...], artefact: ox.NamedNode | None = None
+                 ) -> dict[str, list[Row]]:
+    """The rows of `adopted-artefacts` as the trace page shows them, per language of `langs` (the
+    query runs once); for one `artefact` only (bound)."""
+    results = cast(ox.QuerySolutions, run_query(db, queries.get("adopted-artefacts").text,
+                                                {"artefact": artefact} if artefact else None, view))
+    columns, solutions = [v.value for v in results.variables], list(results)
+    return {lang: [{"artefact": ref(r["artefact"], r["artefactLabel"]), "adoptions": r["adoptions"],
+                    "schools": r["schools"], "first": r["first"], "last": r["last"]}
+                   for r in best_rows(columns, solutions, lang)] for lang in langs}
+
+
+def adopted_order(row: Row) -> tuple:
+    """Most adopted first, then by label (case-folded) and IRI."""
+    return -(row["adoptions"] or 0), row["artefact"]["label"].casefold(), row["artefact"]["iri"]
