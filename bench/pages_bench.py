@@ -97,6 +97,7 @@ class Subjects:
     term: str
     query: str
     sparql: str
+    named: str  # /api/queries/<query>?<its example parameters, as full IRIs>
 
 
 # --- the store and its subjects ------------------------------------------------------------------
@@ -184,7 +185,9 @@ def pick_subjects(store: Path, base: str, query: str) -> tuple[Subjects, int]:
                         region=regions[0] if regions else picks.network,
                         topics=(label(first, PREFIXES["skos"] + "prefLabel"),
                                 label(second, PREFIXES["skos"] + "prefLabel")),
-                        term=label(person, RDFS + "label").split()[-1], query=query, sparql=text)
+                        term=label(person, RDFS + "label").split()[-1], query=query, sparql=text,
+                        named=f"/api/queries/{query}?" + urllib.parse.urlencode(
+                            examples.example_params(query, picks, full_iris=True)))
     return subjects, quads
 
 
@@ -207,6 +210,7 @@ def requests_of(s: Subjects, base: str) -> list[tuple[str, str, dict[str, str]]]
         ("school page", doc(s.school), {}),
         ("network page", doc(s.network), {}),
         ("trace page", q("/trace", artefact=s.artefact), {}),
+        ("trace page without an artefact (the adopted artefacts, 20 per page)", "/trace", {}),
         ("trace API", q("/api/trace", artefact=s.artefact), {}),
         # the first analytics request of a process also extracts the region and computes the
         # whole-region metrics (once per generation): the region's knowledge network comes first
@@ -218,6 +222,7 @@ def requests_of(s: Subjects, base: str) -> list[tuple[str, str, dict[str, str]]]
         ("search page", q("/search", q=s.term), {}),
         ("search API", q("/api/search", q=s.term), {}),
         # POST: a bound query's text is longer than gunicorn's request line (4,094 bytes)
+        (f"named-query API: {s.query}", s.named, {"Accept": JSON_RESULTS}),
         (f"/sparql: {s.query} (POST)", "/sparql", {"Accept": JSON_RESULTS, "Content-Type": "application/sparql-query",
                                                    BODY: s.sparql}),
     ]
@@ -465,7 +470,7 @@ def _over(v: float | None, limit_s: float) -> bool:
 def markdown(report: dict) -> str:
     d, timeout = report["data"], report["timeout_s"]
     what = (f"{d['people']:,} generated people + the Twente sample" if d["base"] == BASE else
-            f"a store of generated regions ({d['people']:,} people in the one measured, base `{d['base']}`)")
+            f"a store given by --store (its actors picked in the region with base `{d['base']}`)")
     size = f" ({d['store_mb'] / 1024:,.1f} GB on disk)" if d.get("store_mb", 0) >= 1024 else f" ({d.get('store_mb', 0):,.0f} MB on disk)"
     lines = [f"{what}: {d['quads']:,} quads in the store{size}; {report['requests']} warm requests per page after "
              f"the first ({report['slow_requests']} where a first request took over {report['slow_s']:g} s; a "

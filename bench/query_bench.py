@@ -3,6 +3,7 @@ a trivial query measured in the same run.
 
     .venv/bin/python -m bench.query_bench [--people 10000,25000] [--stores var/bench-queries]
                                           [--repeat 3] [--timeout 120] [--queries a,b] [--before]
+                                          [--substituted] [--store PATH --base IRI] [--bound-only]
 
 Steps, per size:
 
@@ -15,7 +16,13 @@ Steps, per size:
    best of --repeat) for the queries about the whole region;
 4. time every named query with its example parameters, on the on-disk store as `kg query` reads
    it, each in its own child process killed after --timeout seconds (best of --repeat); with
-   --before also the query's old text where tests/query_plans/oracles/ keeps one.
+   --before also the query's old text where tests/query_plans/oracles/ keeps one, and with
+   --substituted also the query with its values passed as pyoxigraph substitutions only (as
+   before `kg.rdf.sparql_text.inline`: Oxigraph then plans them as unbound variables).
+
+With --store an existing store is measured instead (e.g. a national one of many generated
+regions), its actors picked in the region whose IRIs start with --base; --bound-only skips the
+queries about the whole store.
 
 Prints a Markdown table (ms, rows, ratio to its baseline) and writes it with the JSON to
 bench/results/queries-<date>.md/.json.
@@ -65,26 +72,35 @@ def _best(fn, repeat: int) -> tuple[float, int]:
     return best, rows
 
 
-def _child(conn, store_path: str, text: str, bindings: dict[str, str], repeat: int) -> None:
+def _child(conn, store_path: str, text: str, bindings: dict[str, str], repeat: int, substituted: bool) -> None:
     import pyoxigraph as ox
 
-    from kg.store import GraphStore
+    from kg.store import GraphStore, view_graphs
     from kg.store.views import run_query
 
     db = GraphStore(store_path).open()
     terms = {k: ox.NamedNode(v) if kind == "iri" else ox.Literal(v, datatype=ox.NamedNode(dt))
              for k, (kind, v, dt) in bindings.items()}
-    conn.send(_best(lambda: sum(1 for _ in run_query(db, text, terms)), repeat))
+    graphs = view_graphs(db)
+    subs = {ox.Variable(k): v for k, v in terms.items()} or None
+
+    def run() -> int:
+        if substituted:
+            return sum(1 for _ in db.query(text, default_graph=graphs, named_graphs=graphs, substitutions=subs))
+        return sum(1 for _ in run_query(db, text, terms))
+    conn.send(_best(run, repeat))
 
 
-def timed(store_path: Path, text: str, bindings: dict, repeat: int, timeout: float) -> tuple[float | None, int]:
+def timed(store_path: Path, text: str, bindings: dict, repeat: int, timeout: float,
+          substituted: bool = False) -> tuple[float | None, int]:
     """Best wall time (s) and rows of `text` in a child process; (None, 0) past `timeout`."""
     import pyoxigraph as ox
 
     parent, child = mp.get_context("fork").Pipe(duplex=False)
     encoded = {k: ("iri", v.value, "") if isinstance(v, ox.NamedNode) else ("literal", v.value, v.datatype.value)
                for k, v in bindings.items()}
-    proc = mp.get_context("fork").Process(target=_child, args=(child, str(store_path), text, encoded, repeat))
+    proc = mp.get_context("fork").Process(target=_child,
+                                          args=(child, str(store_path), text, encoded, repeat, substituted))
     proc.start()
     ready = parent.poll(timeout)
     result = parent.recv() if ready else (None, 0)
@@ -94,15 +110,19 @@ def timed(store_path: Path, text: str, bindings: dict, repeat: int, timeout: flo
     return result
 
 
-def measure(people: int, stores: Path, repeat: int, timeout: float, only: list[str], before: bool) -> dict:
+def measure(people: int | None, stores: Path, repeat: int, timeout: float, only: list[str], before: bool,
+            substituted: bool = False, store: Path | None = None, base: str | None = None,
+            bound_only: bool = False) -> dict:
+    """Every named query on the generated region of `people` people, or on `store` (actors
+    picked in the region of `base`)."""
     from kg.sparql import queries
     from kg.store import GraphStore
     from kg.store.views import run_query
     from synthetic.examples import baseline_kind, bindings_for, pick, plan_query
 
-    store_path = ensure_store(people, stores)
+    store_path = store if store is not None else ensure_store(people or 0, stores)
     db = GraphStore(store_path).open()
-    picks = pick(db)
+    picks = pick(db, base) if base else pick(db)
     trivial = plan_query(PLANS / "trivial.rq")
     scan = plan_query(PLANS / "scan.rq")
     trivial_bind = {"actor": queries.convert(db, trivial.params[0], picks.person)}
@@ -110,27 +130,34 @@ def measure(people: int, stores: Path, repeat: int, timeout: float, only: list[s
         "trivial": _best(lambda: sum(1 for _ in run_query(db, trivial.text, trivial_bind)), TRIVIAL_REPEAT)[0],
         "scan": _best(lambda: sum(1 for _ in run_query(db, scan.text)), repeat)[0],
     }
-    print(f"{people} people: trivial {base['trivial'] * 1000:.2f} ms, scan {base['scan'] * 1000:.0f} ms", flush=True)
+    size = f"{people} people" if store is None else f"{store_path} ({len(db):,} quads)"
+    print(f"{size}: trivial {base['trivial'] * 1000:.2f} ms, scan {base['scan'] * 1000:.0f} ms", flush=True)
     rows = []
     for name in only or sorted(queries.catalogue()):
         q = queries.get(name)
-        bindings = bindings_for(db, q, picks)
+        bindings = bindings_for(db, q, picks, full_iris=store is not None)  # ids repeat across regions
         kind = baseline_kind(q)
+        if bound_only and kind != "trivial":
+            continue
         entry = {"query": name, "baseline": kind}
-        versions = [("after", q.text)]
+        versions = [("after", q.text, False)]
         oracle = PLANS / "oracles" / f"{name}.rq"
         if before and oracle.exists():
-            versions.append(("before", oracle.read_text(encoding="utf-8")))
-        for label, text in versions:
-            seconds, count = timed(store_path, text, bindings, repeat, timeout)
+            versions.append(("before", oracle.read_text(encoding="utf-8"), False))
+        if substituted and bindings:
+            versions.append(("substituted", q.text, True))
+        for label, text, plain in versions:
+            seconds, count = timed(store_path, text, bindings, repeat, timeout, plain)
             entry[label] = {"ms": None if seconds is None else round(seconds * 1000, 1), "rows": count,
                             "ratio": None if seconds is None else round(seconds / base[kind])}
         rows.append(entry)
         a = entry["after"]
         b = entry.get("before")
+        s = entry.get("substituted")
         print(f"  {name:28s} {_ms(a['ms']):>10} ({a['rows']} rows, {_ratio(a['ratio'])} x {kind})"
-              + (f"   before {_ms(b['ms'])} ({_ratio(b['ratio'])})" if b else ""), flush=True)
-    return {"people": people, "quads": sum(1 for _ in db.quads_for_pattern(None, None, None, None)),
+              + (f"   before {_ms(b['ms'])} ({_ratio(b['ratio'])})" if b else "")
+              + (f"   substituted {_ms(s['ms'])} ({s['rows']} rows)" if s else ""), flush=True)
+    return {"people": people if store is None else size, "quads": len(db),
             "baselines_ms": {k: round(v * 1000, 3) for k, v in base.items()}, "queries": rows}
 
 
@@ -143,17 +170,17 @@ def _ratio(r: int | None) -> str:
 
 
 def table(runs: list[dict], timeout: float) -> str:
-    sizes = [r["people"] for r in runs]
-    head = "| query | baseline | " + " | ".join(f"{n:,} people: ms (ratio) | before" for n in sizes) + " |"
-    lines = [head, "|---|---|" + "---:|---:|" * len(sizes)]
+    sizes = [f"{r['people']:,} people" if isinstance(r["people"], int) else r["people"] for r in runs]
+    head = "| query | baseline | " + " | ".join(f"{n}: ms (ratio) | before | substituted" for n in sizes) + " |"
+    lines = [head, "|---|---|" + "---:|---:|---:|" * len(sizes)]
     lines.append("| *trivial* / *scan* | | " + " | ".join(
-        f"{r['baselines_ms']['trivial']:.2f} / {r['baselines_ms']['scan']:,.0f} ms | " for r in runs) + " |")
+        f"{r['baselines_ms']['trivial']:.2f} / {r['baselines_ms']['scan']:,.0f} ms | | " for r in runs) + " |")
     for i, entry in enumerate(runs[0]["queries"]):
         cells = []
         for r in runs:
             e = r["queries"][i]
-            a, b = e["after"], e.get("before")
-            cells.append(f"{_cell(a, timeout)} | {_cell(b, timeout) if b else ''}")
+            a, b, s = e["after"], e.get("before"), e.get("substituted")
+            cells.append(f"{_cell(a, timeout)} | {_cell(b, timeout) if b else ''} | {_cell(s, timeout) if s else ''}")
         lines.append(f"| `{entry['query']}` | {entry['baseline']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -170,10 +197,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--queries", default="", help="comma-separated names (default: all)")
     ap.add_argument("--before", action="store_true", help="also time the old texts in tests/query_plans/oracles/")
+    ap.add_argument("--substituted", action="store_true",
+                    help="also time each query with its values as pyoxigraph substitutions only (not inlined)")
+    ap.add_argument("--store", type=Path, help="measure this existing store instead of generated regions")
+    ap.add_argument("--base", help="with --store: the IRI base of the region whose actors are the examples")
+    ap.add_argument("--bound-only", action="store_true", help="only the queries with an actor, topic or IRI")
     args = ap.parse_args(argv)
     only = [n for n in args.queries.split(",") if n]
-    runs = [measure(int(n), args.stores, args.repeat, args.timeout, only, args.before)
-            for n in args.people.split(",")]
+    if args.store:
+        runs = [measure(None, args.stores, args.repeat, args.timeout, only, args.before, args.substituted,
+                        args.store, args.base, args.bound_only)]
+    else:
+        runs = [measure(int(n), args.stores, args.repeat, args.timeout, only, args.before, args.substituted,
+                        bound_only=args.bound_only) for n in args.people.split(",")]
     text = table(runs, args.timeout)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
