@@ -15,13 +15,17 @@ import pyoxigraph as ox
 import pytest
 from conftest import generated_store
 from sparql_rows import canonical_rows as rows
+from test_remote_bind import (
+    EX,
+    small,  # noqa: F401 (a fixture)
+)
+from test_remote_bind import SHAPES as BOUND_SHAPES
 
 from kg.rdf.sparql_text import inline, still_read
 from kg.sparql import queries
 from kg.store import run_query, view_graphs
 
 NAMES = sorted(queries.catalogue())
-EX = "https://example.org/"
 SAMPLE_ACTORS = ["p001", "p011", "p060", "a-kijkwijzer-ol", "n-plg-wt", "s-de-esch", "c-knll"]
 
 
@@ -96,21 +100,8 @@ def test_the_bound_person_is_written_into_the_outer_patterns() -> None:
     assert ours[:ours.index("WHERE")] == text[:text.index("WHERE")]  # the projection is left alone
 
 
-@pytest.fixture(scope="module")
-def small() -> ox.Store:
-    db = ox.Store()
-    db.load(f"""
-        <{EX}a> <{EX}p> <{EX}b> . <{EX}a> <{EX}label> "A" .
-        <{EX}b> <{EX}p> <{EX}c> . <{EX}b> <{EX}label> "B" .
-        <{EX}c> <{EX}label> "C {{ x }}" .
-    """.encode(), format=ox.RdfFormat.TURTLE)
-    return db
-
-
-SHAPES = {
-    "filter in a union branch": f"SELECT ?s ?x WHERE {{ {{ ?s <{EX}label> ?l FILTER(?l = ?x) }} UNION {{ ?s <{EX}p> ?x }} }}",
-    "optional with filter": f"SELECT ?s ?o ?node WHERE {{ ?s <{EX}label> ?l OPTIONAL {{ ?s <{EX}p> ?o FILTER(?o = ?node) }} }}",
-    "not exists": f"SELECT ?s ?node WHERE {{ ?s <{EX}label> ?l FILTER NOT EXISTS {{ ?s <{EX}p> ?node }} }}",
+SHAPES = {  # bind()'s shapes (the same store, `small`), and what inline() must also get right
+    **BOUND_SHAPES,
     "subquery that projects it": f"SELECT ?s ?n ?node WHERE {{ ?s <{EX}label> ?l {{ SELECT ?s ?node (COUNT(?o) AS ?n) "
                                  f"WHERE {{ ?s <{EX}p> ?o FILTER(?o != ?node) }} GROUP BY ?s ?node }} }}",
     "subquery with a variable of its own": f"SELECT ?s ?n ?node WHERE {{ ?node <{EX}label> ?l {{ SELECT (COUNT(?node) AS ?n) "
@@ -118,13 +109,10 @@ SHAPES = {
     "minus": f"SELECT ?s ?node WHERE {{ ?s <{EX}label> ?l MINUS {{ ?s <{EX}p> ?node }} }}",
     "bound": f"SELECT ?s ?node ?b WHERE {{ ?s <{EX}label> ?l BIND(BOUND(?node) AS ?b) FILTER(BOUND( ?node )) }}",
     "bind from it": f"SELECT ?s ?x ?y WHERE {{ ?s <{EX}label> ?l BIND(CONCAT(?x, \"!\") AS ?y) FILTER(?l = ?x) }}",
-    "values block and braces in strings": f"SELECT ?s ?x WHERE {{ VALUES ?t {{ \"}} {{\" }} # a {{ comment\n ?s <{EX}label> ?l FILTER(?l != ?x || ?t = \"{{\") }}",
-    "projected and grouped": f"SELECT ?x (COUNT(?s) AS ?n) WHERE {{ ?s <{EX}label> ?l FILTER(STRSTARTS(?l, ?x)) }} GROUP BY ?x",
     "grouped by a pattern's variable": f"SELECT ?node ?s (COUNT(?o) AS ?n) WHERE {{ ?s <{EX}p> ?node "
                                        f"OPTIONAL {{ {{ SELECT ?node (COUNT(?z) AS ?m) WHERE {{ ?z <{EX}p> ?node }} "
                                        f"GROUP BY ?node }} }} OPTIONAL {{ ?node <{EX}p> ?o }} }} GROUP BY ?node ?s",
     "ordered by it": f"SELECT ?s ?x WHERE {{ ?s <{EX}label> ?l }} ORDER BY (?l = ?x) ?s",
-    "ask": f"ASK {{ ?node <{EX}p> ?o }}",
     "construct": f"CONSTRUCT {{ ?node <{EX}q> ?o }} WHERE {{ ?node <{EX}p> ?o }}",
     "graph pattern": f"SELECT ?s ?node WHERE {{ GRAPH ?g {{ ?s <{EX}p> ?node }} }}",
 }
@@ -132,7 +120,7 @@ SHAPES = {
 
 @pytest.mark.parametrize("shape", list(SHAPES))
 @pytest.mark.parametrize("x", ["A", "C {", 'B" } ; DROP ALL ; #', "a\\b\n{"])
-def test_shapes_answer_as_with_substitutions(shape: str, x: str, small: ox.Store) -> None:
+def test_shapes_answer_as_with_substitutions(shape: str, x: str, small: ox.Store) -> None:  # noqa: F811
     text = SHAPES[shape]
     bindings = {"x": ox.Literal(x), "node": ox.NamedNode(EX + "b")}
     used = {k: v for k, v in bindings.items() if f"?{k}" in text}
@@ -165,7 +153,7 @@ def test_shapes_inline_what_they_should() -> None:
     assert inline("SELECT ?s ?b WHERE { ?s ?p ?b }", {"b": ox.BlankNode()}) == "SELECT ?s ?b WHERE { ?s ?p ?b }"
 
 
-def test_values_never_become_syntax(small: ox.Store) -> None:
+def test_values_never_become_syntax(small: ox.Store) -> None:  # noqa: F811
     hostile = ox.Literal('x" ) } } INSERT DATA { <urn:a> <urn:b> <urn:c> } #')
     text = inline(f"SELECT ?s ?x WHERE {{ ?s <{EX}label> ?x }}", {"x": hostile})
     assert list(small.query(text, substitutions={ox.Variable("x"): hostile})) == []
