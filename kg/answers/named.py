@@ -125,7 +125,7 @@ def prepare(db: Readable, name: str, raw: dict[str, str], view: str) -> str:
         bindings = queries.bind(cast(ox.Store, db), q, raw, view)
     except queries.QueryError as e:
         raise _param_error(q, raw, e) from None
-    return with_values(q.text, bindings)
+    return with_values(q.text, bindings, strings=isinstance(db, ox.Store))  # Virtuoso: see inline
 
 
 def from_results(name: str, body: bytes, cut: bool, row_cap: int) -> Answer:

@@ -110,6 +110,7 @@ def is_word(tok: Token | None, *words: str) -> bool:
 # --- bound parameters as VALUES in every group ------------------------------------------
 
 Term = ox.NamedNode | ox.Literal
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def bind(text: str, bindings: Mapping[str, Term | Sequence[Term]] | None, update: bool = False) -> str:
@@ -233,24 +234,29 @@ def _opens_group(toks: list[Token], i: int) -> bool:
 
 # --- bound values written where the outermost query reads them ------------------------------
 
-def inline(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None) -> str:
+def inline(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None,
+           strings: bool = True) -> str:
     """`text` with each variable of `bindings` written as its value in the triple patterns of
     the outermost query's WHERE clause, so that Oxigraph plans with the constant: its
     optimiser plans `substitutions` as if the variable were unbound, and may start a join
     from a store-wide pattern (`agreements-of` for one person nationally: 531 ms, 32 ms
     inlined).
 
-    An IRI is also written into the expressions and MINUS there (`FILTER(?other != ?actor)`,
-    `BIND(?actor AS ?node)`); a literal is not (Oxigraph folds constant date arithmetic
-    differently: `expiring-intents` lost rows), and then neither are its patterns. See
+    An IRI or a string is also written into the expressions and MINUS there (`FILTER(?other !=
+    ?actor)`, `BIND(?actor AS ?node)`, `LANG(?label) = ?lang`); another literal is not (Oxigraph
+    folds constant date arithmetic differently: `expiring-intents` lost rows), and then neither
+    are its patterns. `strings=False` leaves strings out of expressions as well: Virtuoso 7.2's
+    compiler overflowed its stack on `LANG(?label) = "nl"` in nested OPTIONALs. See
     `_inline_spans` for what is never written. The caller still passes the same values as
     `substitutions` (`still_read` says which the text still reads; pyoxigraph refuses one it
     does not): they keep binding the variable in the projection, GROUP BY / ORDER BY and
     CONSTRUCT templates. Blank nodes are not written (in a query they are variables).
     The values are RDF terms serialised by pyoxigraph (an IRI cannot hold `>`, a literal's
     quotes are escaped), so no value becomes query syntax."""
-    iris = frozenset(n for n, v in (bindings or {}).items() if isinstance(v, ox.NamedNode))
-    literals = frozenset(n for n, v in (bindings or {}).items() if isinstance(v, ox.Literal))
+    # "written into expressions too": IRIs and strings; other literals only into patterns
+    iris = frozenset(n for n, v in (bindings or {}).items() if isinstance(v, ox.NamedNode) or (
+        strings and isinstance(v, ox.Literal) and (v.language or v.datatype.value == _XSD_STRING)))
+    literals = frozenset(n for n, v in (bindings or {}).items() if isinstance(v, ox.Literal)) - iris
     if not iris and not literals:
         return text
     out, last = [], 0
@@ -262,13 +268,43 @@ def inline(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.Blan
     return "".join(out)
 
 
-def with_values(text: str, bindings: Mapping[str, Term]) -> str:
-    """`text` holding its bound values: written by `inline` where that plans better, and bound by
-    `bind` (VALUES) where the text still reads the variable (its projection, a literal's
-    expression)."""
-    written = inline(text, bindings)
+def with_values(text: str, bindings: Mapping[str, Term], strings: bool = True) -> str:
+    """`text` holding its bound values: written by `inline` where that plans better; bound by
+    `bind` (VALUES in every group) where the WHERE clause still reads the variable (a date's
+    expression); and by one VALUES at the top of the WHERE clause where only the projection or
+    ORDER BY does (VALUES in every group made Oxigraph evaluate each OPTIONAL on its own, over
+    the whole store). `strings`: as for `inline`."""
+    written = inline(text, bindings, strings)
     kept = still_read(written, bindings)
-    return bind(written, {k: v for k, v in bindings.items() if k in kept})
+    toks = list(_tokens(written))
+    try:
+        where = _outer_group(toks)
+    except ValueError:  # the CONSTRUCT WHERE short form: bind() says why it cannot
+        where = None
+    if where is None:
+        return bind(written, {k: v for k, v in bindings.items() if k in kept})
+    end = _closing(toks, where)
+    inside = {t.text[1:] for t in toks[where:end] if t.kind == "var"} & kept
+    top = sorted(kept - inside)
+    written = bind(written, {k: bindings[k] for k in inside})
+    if not top:
+        return written
+    at = written.index("{", toks[where].pos)  # bind() inserts after braces, never before this one
+    block = " VALUES (" + " ".join("?" + k for k in top) + ") { (" + " ".join(str(bindings[k]) for k in top) + ") } "
+    return written[:at + 1] + block + written[at + 1:]
+
+
+def _outer_group(toks: list[Token]) -> int | None:
+    """The index of the brace that opens the outermost WHERE clause (a CONSTRUCT template's is skipped)."""
+    depth = 0
+    for i, t in enumerate(toks):
+        if t.kind == "other" and t.text == "{":
+            if depth == 0 and _opens_group(toks, i):
+                return i
+            depth += 1
+        elif t.kind == "other" and t.text == "}":
+            depth -= 1
+    return None
 
 
 def still_read(text: str, names: Iterable[str]) -> set[str]:

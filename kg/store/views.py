@@ -37,7 +37,7 @@ def run_query(
     subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     graphs = view_graphs(store, view)
     if subs:
-        sparql = inline(sparql, bindings)
+        sparql = inline(sparql, bindings, strings=isinstance(store, ox.Store))  # Virtuoso: see inline
         kept = still_read(sparql, bindings or {})
         subs = {v: term for v, term in subs.items() if v.value in kept}
     return store.query(sparql, default_graph=graphs, named_graphs=graphs, substitutions=subs or None)
