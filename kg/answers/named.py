@@ -25,7 +25,7 @@ from kg.rdf.sparql_text import with_values
 from kg.sheets import csv_text
 from kg.sparql import queries
 from kg.store import Readable
-from kg.text import BilingualError, Text
+from kg.text import BilingualError, Strings, Text
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMBERS = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
@@ -35,7 +35,7 @@ _NUMBERS = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 # What a value of each parameter type must look like (kg.sparql.queries.convert).
-_EXPECTED = {
+_EXPECTED = Strings({
     "actor": Text(nl="een actor op IRI, id of naam", en="an actor by IRI, id or name"),
     "topic": Text(nl="een thema op IRI, id of label (nl of en)", en="a topic by IRI, id or label (nl or en)"),
     "iri": Text(nl="een IRI", en="an IRI"),
@@ -44,7 +44,7 @@ _EXPECTED = {
     "decimal": Text(nl="een getal (met een punt als decimaalteken)", en="a number (with a decimal point)"),
     "date": Text(nl="een datum JJJJ-MM-DD of today", en="a date YYYY-MM-DD or today"),
     "boolean": Text(nl="true of false", en="true or false"),
-}
+})
 
 
 class NamedQueryError(BilingualError):

@@ -332,9 +332,10 @@ class _Frame:
 
 @functools.lru_cache(maxsize=256)
 def _inline_spans(text: str, iris: frozenset[str], literals: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
-    """(start, end, name) of each variable `inline` writes: a name of `iris` or `literals` in a
-    triple pattern of the outermost WHERE clause or of a subquery that projects it, and a name
-    of `iris` in an expression or a MINUS there. A name read anywhere else inside the WHERE
+    """(start, end, name) of each variable `inline` writes: a name of `iris` (IRIs, and strings
+    unless `inline(strings=False)`) or `literals` (the other literals) in a triple pattern of the
+    outermost WHERE clause or of a subquery that projects it, and a name of `iris` in an
+    expression or a MINUS there. A name read anywhere else inside the WHERE
     clause (`BOUND`, a `BIND` target, VALUES, a subquery's aggregate, a literal's expression)
     is not written at all: the substitution's value joins at the top, so a pattern that no
     longer binds the variable would change what such a place sees. Memoised: named queries
