@@ -28,18 +28,17 @@ this client, with Retry-After), 503 (past the deadline, out of memory, every wor
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from kg.answers import named
-from kg.sparql.worker import QueryFailed, Request
+from kg.sparql.worker import Request
 from kg.store import view_graphs
 from kg.text import Text
 from web import negotiation
-from web.context import kg
-from web.security import attachment, shared_state, view
-from web.sparql import STATUS, ProtocolError, query_slot
+from web.context import KGContext, kg
+from web.security import attachment, view
+from web.sparql import ProtocolError, run_in_worker
 from web.urls import public_url
 
 bp = Blueprint("named", __name__)
@@ -99,20 +98,13 @@ def api_query(name: str) -> Response:
     return resp
 
 
-def _run(ctx: Any, name: str, text: str, the_view: str) -> named.Answer:
+def _run(ctx: KGContext, name: str, text: str, the_view: str) -> named.Answer:
     """The query in a SPARQL worker, as /sparql runs one: under KG_QUERY_DEADLINE and the worker's
     memory limit, KG_QUERY_PER_CLIENT at a time; at most KG_ROW_CAP rows (the rest cut)."""
     graphs = [g.value for g in view_graphs(ctx.db(), the_view)]
     req = Request(generation=ctx.store.worker_spec(), query=text, select_format=FORMATS["json"].split(";")[0],
                   graph_format=None, default_graphs=graphs, named_graphs=graphs, row_cap=ctx.row_cap, cut=True)
-    slot = query_slot(ctx.deadline)
-    try:
-        done = ctx.pool().run(req)
-    except QueryFailed as e:
-        raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.text,
-                            {"Retry-After": "5"} if e.kind == "busy" else {}) from None
-    finally:
-        shared_state().release_query_slot(slot)
+    done = run_in_worker(ctx, req)
     return named.from_results(name, done.body, done.cut, ctx.row_cap)
 
 

@@ -36,11 +36,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from kg.sparql import queries
 from kg.sparql import service as sd
 from kg.sparql.guard import QueryRefused, check_query
-from kg.sparql.worker import QueryFailed, Request
+from kg.sparql.worker import Answer, QueryFailed, Request
 from kg.store import view_graphs
 from kg.text import BilingualError, Text
 from web import i18n, negotiation
-from web.context import kg
+from web.context import KGContext, kg
 from web.security import client, shared_state, view
 from web.urls import public_url
 
@@ -200,18 +200,27 @@ def _endpoint() -> Response:
         named_graphs=named,
         row_cap=ctx.row_cap,
     )
+    try:
+        answer = run_in_worker(ctx, req)
+    except ProtocolError as e:
+        if e.code == "format":
+            raise _not_acceptable(None) from None
+        raise
+    shown = select_type if answer.form in ("select", "ask") else graph_type
+    return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
+
+
+def run_in_worker(ctx: KGContext, req: Request) -> Answer:
+    """`req` in a SPARQL worker under this client's query slot; a worker's refusal (deadline, memory,
+    busy, bad query) as the ProtocolError the endpoint answers with."""
     slot = query_slot(ctx.deadline)
     try:
-        answer = ctx.pool().run(req)
+        return ctx.pool().run(req)
     except QueryFailed as e:
-        if e.kind == "format":
-            raise _not_acceptable(None) from None
         headers = {"Retry-After": "5"} if e.kind == "busy" else {}
         raise ProtocolError(STATUS.get(e.kind, 500), e.kind, e.text, headers) from None
     finally:
         shared_state().release_query_slot(slot)
-    shown = select_type if answer.form in ("select", "ask") else graph_type
-    return Response(answer.body, status=200, content_type=_with_charset(shown or answer.media_type))
 
 
 def query_slot(deadline: float) -> str:

@@ -9,11 +9,12 @@ import pyoxigraph as ox
 
 from kg.model.namespaces import PUBLIC_GRAPH, PUBLIC_GRAPHS
 from kg.rdf.sparql_text import inline, still_read
+from kg.store.base import Readable
 
 VIEWS = ("internal", "public", "all")
 
 
-def view_graphs(store: ox.Store, view: str = "internal") -> list[ox.NamedNode]:
+def view_graphs(store: ox.Store | Readable, view: str = "internal") -> list[ox.NamedNode]:
     """The named graphs a view reads: public = ontology, vocabularies and the
     public graph; internal = every graph except the public copy; all = every
     graph (for housekeeping such as `kg stats`, never for answers)."""
