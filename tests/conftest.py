@@ -115,7 +115,8 @@ _V_COMPILE_TABLE = f"{_COMPILER}: 37000 SQ156 Internal Optimized compiler error 
 _V_COLUMNS = (f"{_COMPILER}: 37000 SQ142 'Different number of expected and generated columns in a select' "
               "(subqueries with the bound parameters as VALUES)")
 _V_TYPES = ("Virtuoso 7.2 keeps broader types (ckg:Actor) that `FILTER NOT EXISTS { ?x a ?narrower . "
-            "?narrower rdfs:subClassOf+ ?type }` must remove, so rows repeat once per superclass")
+            "GRAPH graph:ontology { ?narrower rdfs:subClassOf ?type } }` must remove, so rows repeat once per "
+            "superclass")
 _V_DATES = "Virtuoso 7.2 subtracts two xsd:date values to a number of seconds, not an xsd:dayTimeDuration"
 _V_BOOLEANS = "Virtuoso 7.2 returns a boolean expression (EXISTS, comparisons) as 0/1 xsd:integer, not xsd:boolean"
 _V_AGGREGATE_BOOLEAN = ("Virtuoso 7.2 cannot compile a boolean of aggregates in the SELECT (`COALESCE(MAX(?rank), 0) <= 1 && "
