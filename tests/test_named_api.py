@@ -1,6 +1,6 @@
 """The named queries over HTTP (web/named.py, kg/answers/named.py): /api/queries and /api/queries/<name>.
 
-Answers are parsed (SPARQL results JSON, the csv module) and compared with kg.sparql.queries.run on
+Answers are parsed (SPARQL results JSON and TSV by pyoxigraph, the csv module) and compared with kg.sparql.queries.run on
 the same store and view.
 """
 
@@ -107,6 +107,14 @@ def csv_rows(text: str) -> list[list[str]]:
     return [[_listed(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
+def tsv_rows(text: str) -> tuple[list[str], list[list]]:
+    """SPARQL results TSV parsed by pyoxigraph's own reader, as (variables, terms)."""
+    results = ox.parse_query_results(text.encode(), format=ox.QueryResultsFormat.TSV)
+    assert isinstance(results, ox.QuerySolutions)
+    variables = [v.value for v in results.variables]
+    return variables, [[_term(r[v]) for v in variables] for r in results]
+
+
 def plain_cells(rows: list[list]) -> list[list[str]]:
     """The value of each cell as CSV writes it (numbers as numbers, no formula text in the sample)."""
     return [["" if t is None else t[1] for t in row] for row in rows]
@@ -160,6 +168,17 @@ def test_csv_has_the_same_rows(client, db, name: str, params: dict[str, str]) ->
         assert csv_rows(r.get_data(as_text=True)) == [variables, *plain_cells(rows)]
 
 
+@pytest.mark.parametrize("name,params", CASES)
+def test_tsv_has_the_same_terms(client, db, name: str, params: dict[str, str]) -> None:
+    for how in ({"query_string": {**params, "format": "tsv"}},
+                {"query_string": params, "headers": {"Accept": "text/tab-separated-values"}}):
+        r = client.get(f"/api/queries/{name}", **how)
+        assert r.status_code == 200 and r.mimetype == "text/tab-separated-values"
+        assert r.headers["Content-Disposition"].startswith("attachment") and f"{name}.tsv" in \
+            r.headers["Content-Disposition"]
+        assert tsv_rows(r.get_data(as_text=True)) == expected(db, name, params, "public")
+
+
 def test_json_is_the_default_and_format_wins_over_accept(client) -> None:
     for headers in ({}, {"Accept": "application/json"}, {"Accept": "*/*"}, {"Accept": "text/html, */*;q=0.1"}):
         r = client.get("/api/queries/boundary-objects", headers=headers)
@@ -191,6 +210,12 @@ def test_a_formula_is_neutralised_in_csv_and_exact_in_json(twin_app) -> None:
     assert [row[header.index("label")] for row in rows] == ["'" + FORMULA]
     assert [row[header.index("text")] for row in rows] == ["'" + FORMULA]
     assert [row[header.index("rank")] for row in rows] == ["3"]
+    r = c.get("/api/queries/resolve-actor", query_string={**args, "format": "tsv"}, headers=INTERNAL)
+    text = r.get_data(as_text=True)
+    header, *lines = [line.split("\t") for line in text.splitlines()]
+    assert [line[header.index("?label")] for line in lines] == ['"\\u003D' + FORMULA[1:].replace('"', '\\"') + '"']
+    variables, rows = tsv_rows(text)
+    assert [row[variables.index("label")] for row in rows] == [("literal", FORMULA, None)]
 
 
 def test_csv_cells_numbers_stay_numbers_and_text_that_looks_like_a_formula_does_not() -> None:
@@ -201,6 +226,19 @@ def test_csv_cells_numbers_stay_numbers_and_text_that_looks_like_a_formula_does_
     ], False, 10)
     assert csv_rows(named.to_csv(answer)) == [["a", "b", "c", "d"], ["-5", "'-5", "'+1", "'@SUM(A1)"],
                                               ["'=1", "", TW + "p001", "'\tx"]]
+
+
+def test_tsv_terms_read_back_exactly_and_text_that_looks_like_a_formula_is_escaped() -> None:
+    integer = ox.NamedNode(_XSD + "integer")
+    row = [ox.Literal("-5", datatype=integer), ox.Literal("=1+1"), ox.Literal("\tx\ny", language="nl"), None,
+           ox.NamedNode(TW + "p001"), ox.BlankNode("b1"), ox.Literal('@a"b'), ox.Literal("plain")]
+    answer = named.Answer("x", list("abcdefgh"), [row], False, 10)
+    text = named.to_tsv(answer)
+    assert text.splitlines()[1].split("\t") == [
+        '"\\u002D5"^^<' + _XSD + 'integer>', '"\\u003D1+1"', '"\\u0009x\\ny"@nl', "", f"<{TW}p001>", "_:b1",
+        '"\\u0040a\\"b"', '"plain"']
+    results = ox.parse_query_results(text.encode(), format=ox.QueryResultsFormat.TSV)
+    assert [[r[v] for v in "abcdefgh"] for r in results] == [row]
 
 
 def test_the_row_cap_cuts_and_says_so(sample_build, db) -> None:

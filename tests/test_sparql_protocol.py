@@ -500,6 +500,7 @@ class Page(HTMLParser):
         self.inline_script = False
         self.handlers: list[str] = []
         self.pre: dict[str, str] = {}
+        self.api: dict[str, dict[str, str]] = {}
         self._li: str | None = None
         self._pre: list[str] | None = None
         self._in_script = False
@@ -516,6 +517,8 @@ class Page(HTMLParser):
             self._li = a["data-name"]
         elif tag == "pre" and self._li:
             self._pre = []
+        elif tag == "a" and self._li and "data-format" in a:
+            self.api.setdefault(self._li, {})[a["data-format"]] = a["href"]
 
     def handle_endtag(self, tag):
         if tag == "script":
@@ -558,6 +561,33 @@ def test_editor_page(live_server) -> None:
     with_ampersand = [name for name, q in catalogue.items() if "&" in "".join(q.example.values())]
     assert with_ampersand and all("= W&T" in page.pre[name] for name in with_ampersand)
     assert "= W&amp;T" in body.decode() and "= W&T" not in body.decode()  # escaped in the HTML
+
+
+def test_editor_page_links_every_example_to_its_api_answer(live_server) -> None:
+    """Each named query on the page links its answer with the example parameters as JSON, CSV and
+    TSV (/api/queries/<name>); one query's three answers hold the same rows."""
+    page = Page()
+    page.feed(call(live_server, headers={"Accept": "text/html"})[2].decode())
+    catalogue = queries.catalogue()
+    assert set(page.api) == set(catalogue)
+    for name, q in catalogue.items():
+        assert set(page.api[name]) == {"json", "csv", "tsv"}
+        for fmt, href in page.api[name].items():
+            url = urllib.parse.urlsplit(href)
+            assert url.path == f"/api/queries/{name}"
+            assert dict(urllib.parse.parse_qsl(url.query)) == {**q.example, "format": fmt}
+    answers = {}
+    for fmt, href in page.api["person-ties"].items():
+        status, headers, body = call(live_server, path=href)
+        assert status == 200, (fmt, body[:300])
+        answers[fmt] = (media(headers), body)
+    assert answers["json"][0] == "application/sparql-results+json" and answers["csv"][0] == "text/csv"
+    assert answers["tsv"][0] == "text/tab-separated-values"
+    as_json = ox.parse_query_results(answers["json"][1], format=ox.QueryResultsFormat.JSON)
+    as_tsv = ox.parse_query_results(answers["tsv"][1], format=ox.QueryResultsFormat.TSV)
+    json_rows = [[r[v] for v in as_json.variables] for r in as_json]
+    assert json_rows and json_rows == [[r[v] for v in as_tsv.variables] for r in as_tsv]
+    assert len(list(csv.reader(io.StringIO(answers["csv"][1].decode())))) == len(json_rows) + 1
 
 
 def test_editor_script_keeps_yasgui_local() -> None:

@@ -12,8 +12,9 @@ Thin over kg.answers.named: read the request, call it in the request's view, ren
 A query runs in a SPARQL worker, as /sparql runs one (KG_QUERY_DEADLINE, the worker's memory limit,
 KG_QUERY_PER_CLIENT at a time), its parameters written into its text as serialised RDF terms
 (kg.answers.named.prepare). An answer is SPARQL 1.1 results JSON (the default; also for `Accept: application/json` and
-`?format=json`) or CSV for spreadsheets (`?format=csv` or `Accept: text/csv`; cells that start
-like a formula get a leading `'`, kg.sheets). `?format=` wins over `Accept`. `lang` is the query's
+`?format=json`), CSV for spreadsheets (`?format=csv` or `Accept: text/csv`; cells that start
+like a formula get a leading `'`, kg.sheets) or SPARQL 1.1 results TSV (`?format=tsv` or
+`Accept: text/tab-separated-values`; kg.answers.named.to_tsv). `?format=` wins over `Accept`. `lang` is the query's
 parameter when it takes one, and the app's language either way (web.i18n). At most KG_ROW_CAP rows:
 a longer answer is cut there, and says so (header `X-KG-Truncated: <cap>`, and in JSON a top-level
 `truncated` member with the cap and a message in Dutch and English).
@@ -44,8 +45,11 @@ from web.urls import public_url
 bp = Blueprint("named", __name__)
 
 # Offered media type -> the answer's format (first: the default for */* or no Accept).
-OFFERS = {"application/sparql-results+json": "json", "application/json": "json", "text/csv": "csv"}
-FORMATS = {"json": "application/sparql-results+json", "csv": "text/csv; charset=utf-8"}
+OFFERS = {"application/sparql-results+json": "json", "application/json": "json", "text/csv": "csv",
+          "text/tab-separated-values": "tsv"}
+FORMATS = {"json": "application/sparql-results+json", "csv": "text/csv; charset=utf-8",
+           "tsv": "text/tab-separated-values; charset=utf-8"}
+WRITERS = {"csv": named.to_csv, "tsv": named.to_tsv}
 RESERVED = ("format", "lang")  # the request's own, unless the query takes a parameter of that name
 
 
@@ -80,9 +84,9 @@ def api_query(name: str) -> Response:
         resp = _error({"error": {"status": e.status, "code": e.code, "nl": e.nl, "en": e.en}}, e.status)
         resp.headers.update(e.headers)
         return resp
-    if fmt == "csv":
-        resp = Response(named.to_csv(answer), content_type=FORMATS["csv"])
-        resp.headers["Content-Disposition"] = attachment(f"{name}.csv")
+    if fmt in WRITERS:
+        resp = Response(WRITERS[fmt](answer), content_type=FORMATS[fmt])
+        resp.headers["Content-Disposition"] = attachment(f"{name}.{fmt}")
     else:
         body = named.to_json(answer)
         if answer.cut:
@@ -113,19 +117,19 @@ class _NotAcceptable(Exception):
         offered = ", ".join(OFFERS)
         return {"error": {"status": 406, "code": "not-acceptable", **Text(
             nl=f"Geen van de mediatypes in de Accept-header past. Antwoorden zijn er als: {offered} "
-               "(of kies met ?format=json of ?format=csv)",
+               "(of kies met ?format=json, ?format=csv of ?format=tsv)",
             en=f"None of the media types in the Accept header fits. Answers are available as: {offered} "
-               "(or choose with ?format=json or ?format=csv)").both()}}
+               "(or choose with ?format=json, ?format=csv or ?format=tsv)").both()}}
 
 
 def _format() -> str:
-    """json or csv: ?format= if given, else the Accept header's choice (web.negotiation)."""
+    """json, csv or tsv: ?format= if given, else the Accept header's choice (web.negotiation)."""
     asked = request.args.getlist("format")
     if asked:
         if len(asked) > 1 or asked[0] not in FORMATS:
             raise named.NamedQueryError("bad-format", Text(
-                nl=f"format moet json of csv zijn (ontvangen: {', '.join(asked)})",
-                en=f"format must be json or csv (got {', '.join(asked)})"), "format")
+                nl=f"format moet json, csv of tsv zijn (ontvangen: {', '.join(asked)})",
+                en=f"format must be json, csv or tsv (got {', '.join(asked)})"), "format")
         return asked[0]
     best = negotiation.best(OFFERS)
     if best is None:

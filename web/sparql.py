@@ -99,14 +99,17 @@ i18n.STRINGS.add({
     "sparql_run": Text(nl="Uitvoeren", en="Run"),
     "sparql_examples": Text(nl="Voorbeelden: de benoemde queries", en="Examples: the named queries"),
     "sparql_examples_intro": Text(nl="Dit zijn de queries achter de pagina's van deze site. Hun parameters (zoals ?topic) worden daar "
-                                     "ingevuld; vervang ze hier zelf door een waarde, of gebruik kg query NAAM.",
+                                     "ingevuld; vervang ze hier zelf door een waarde, gebruik kg query NAAM, of vraag het antwoord "
+                                     "met parameters op bij /api/queries/NAAM (JSON, CSV of TSV).",
                                   en="These are the queries behind the pages of this site. Their parameters (such as ?topic) are filled "
-                                     "in there; replace them here with a value yourself, or use kg query NAME."),
+                                     "in there; replace them here with a value yourself, use kg query NAME, or ask /api/queries/NAME "
+                                     "for the answer with parameters (JSON, CSV or TSV)."),
     "sparql_open": Text(nl="Open in de editor", en="Open in the editor"),
     "sparql_params": Text(nl="Voorbeeldparameters", en="Example parameters"),
     "sparql_params_hint": Text(nl="vervang de variabele door de waarde om de query hier te draaien",
                                en="replace the variable with the value to run the query here"),
     "sparql_for_programs": Text(nl="Voor programma's", en="For programs"),
+    "sparql_api_example": Text(nl="Antwoord met de voorbeeldparameters", en="Answer with the example parameters"),
     "sparql_actors_per_class": Text(nl="Actoren per klasse", en="Actors per class"),
     "sparql_service_description": Text(nl="servicebeschrijving", en="service description"),
 })
@@ -369,12 +372,15 @@ def _size(db, graph) -> int:
 def _editor() -> str:
     ctx = kg()
     lang = i18n.lang()
-    examples = [{"name": q.name, "summary": q.summary_in(lang), "query": example_text(q, lang)}
+    examples = [{"name": q.name, "summary": q.summary_in(lang), "query": example_text(q, lang),
+                 "api": {fmt: url_for("named.api_query", name=q.name, **q.example, format=fmt)
+                         for fmt in ("json", "csv", "tsv")}}
                 for q in queries.catalogue().values()]
     return render_template(
         "sparql.html",
         examples=examples,
         endpoint=public_url(url_for("sparql.endpoint")),
+        api=public_url(url_for("named.api_queries")),
         limits=i18n.t("sparql_limits", deadline=f"{ctx.deadline:g}", rows=ctx.row_cap),
     )
 

@@ -6,9 +6,11 @@ example); `prepare()` gives one's text with its parameters, given as text, conve
 SPARQL workers that run it under their deadline; `from_results()` reads the worker's answer
 (variables and at most the row cap's rows, saying whether more were cut).
 `NamedQueryError` says in Dutch and English which parameter is at fault and why
-(`status` 404 for an unknown query, 400 for a parameter). `to_json` and `to_csv` write an
-answer as SPARQL 1.1 results JSON and as CSV for spreadsheets (kg.sheets: a text that
-starts like a formula gets a leading `'`; numbers stay numbers).
+(`status` 404 for an unknown query, 400 for a parameter). `to_json`, `to_csv` and `to_tsv` write
+an answer as SPARQL 1.1 results JSON, as CSV for spreadsheets (kg.sheets: a text that starts like
+a formula gets a leading `'`; numbers stay numbers) and as SPARQL 1.1 results TSV (terms in their
+Turtle form; a literal that starts like a formula has that first character written as a `\\uXXXX`
+escape, so a SPARQL parser reads the same value and a spreadsheet shows inert text).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pyoxigraph as ox
 
 from kg.rdf import results as sr
 from kg.rdf.sparql_text import with_values
-from kg.sheets import csv_text
+from kg.sheets import FORMULA_START, csv_text
 from kg.sparql import queries
 from kg.store import Readable
 from kg.text import BilingualError, Strings, Text
@@ -177,6 +179,24 @@ def to_csv(a: Answer) -> str:
     their value, an unbound cell empty); a text that starts like a formula gets a leading `'`
     (kg.sheets), a numeric literal stays a number."""
     return csv_text([a.variables, *([_cell(t) for t in row] for row in a.rows)])
+
+
+def to_tsv(a: Answer) -> str:
+    """SPARQL 1.1 Query Results TSV: `?variable` headers, each value as a Turtle term (an unbound
+    cell empty). Tabs and line breaks inside literals are escaped by the terms' serialisation."""
+    lines = ["\t".join("?" + v for v in a.variables)]
+    lines += ["\t".join(_tsv_term(t) for t in row) for row in a.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _tsv_term(t: sr.Term | None) -> str:
+    if t is None:
+        return ""
+    text = str(t)
+    if isinstance(t, ox.Literal) and t.value.startswith(FORMULA_START):  # '"=...' -> '"\u003D...'
+        first = str(ox.Literal(t.value[0]))[1:-1]  # as the serialisation wrote it ("\t" for a tab)
+        text = '"' + f"\\u{ord(t.value[0]):04X}" + text[1 + len(first):]
+    return text
 
 
 def _cell(t: sr.Term | None) -> object:
