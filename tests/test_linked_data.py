@@ -228,9 +228,9 @@ def test_html_branch_of_a_document_is_the_page_of_web_pages(sample_build, monkey
 
     calls = []
 
-    def page(local: str) -> str:
+    def page(local: str) -> str | None:
         calls.append(local)
-        return f"<!doctype html><title>page of {local}</title>"
+        return None if local == "nobody" else f"<!doctype html><title>page of {local}</title>"
 
     monkeypatch.setattr(web.pages, "render_document", page)
     for headers in ({"Accept": BROWSER}, {"Accept": "*/*"}, {}):
@@ -239,9 +239,29 @@ def test_html_branch_of_a_document_is_the_page_of_web_pages(sample_build, monkey
         assert r.get_data(as_text=True) == "<!doctype html><title>page of p001</title>"
     assert client.get("/doc/p001?format=html", headers={"Accept": "text/turtle"}).mimetype == "text/html"
     assert calls == ["p001"] * 4
-    # An unknown entity never reaches the page renderer.
-    assert client.get("/doc/nobody", headers={"Accept": "text/html"}).status_code == 404 and calls == ["p001"] * 4
+    # The renderer answers None for what the view does not know: the linked-data 404 in nl and en.
+    r = client.get("/doc/nobody", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and calls == ["p001"] * 4 + ["nobody"]
+    assert "niet in de kennisgraaf" in r.get_data(as_text=True) and "not in the knowledge graph" in r.get_data(as_text=True)
     app.extensions["kg"].close()
+
+
+def test_a_page_exists_exactly_when_the_rdf_description_does(app) -> None:
+    """The HTML page no longer builds the RDF description to decide 404: the page's profile
+    (kg.answers.actors.profile) is None exactly when the description is empty, for every IRI of
+    the store (subjects and objects) and unknown ones, in both views."""
+    from kg.answers import actors
+    from kg.answers import describe as kd
+
+    db = app.extensions["kg"].db()
+    iris = {t.value for q in db.quads_for_pattern(None, None, None, None) for t in (q.subject, q.object)
+            if isinstance(t, ox.NamedNode) and t.value.startswith(BASE)}
+    iris |= {BASE + "no-such-entity", BASE + "p001/extra", "https://elsewhere.example/x"}
+    assert len(iris) > 300
+    for view in ("public", "internal"):
+        differ = [iri for iri in sorted(iris)
+                  if bool(kd.describe(db, iri, view)) != (actors.profile(db, iri, view, "nl") is not None)]
+        assert differ == [], view
 
 
 def test_html_document_is_the_real_actor_page(client, sample) -> None:

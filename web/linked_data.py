@@ -157,17 +157,21 @@ def _negotiated(offers: tuple[str, ...], answer: Callable[[str], Response]) -> R
 
 
 def _entity_document(iri: str, offers: tuple[str, ...],
-                     html: Callable[[kd.Description], str | Response]) -> Response:
-    """The negotiated document of `iri` in the caller's view, or 404 when the view does not mention it."""
+                     html: Callable[[], str | Response | None]) -> Response:
+    """The negotiated document of `iri` in the caller's view, or 404 when the view does not mention it.
+    `html` is the page, None when the view does not mention `iri` (the page asks what it shows; the
+    RDF description is built only for RDF: a network's has thousands of statements)."""
 
     def answer(fmt: str) -> Response:
+        if fmt == "html":
+            page = html()
+            if page is None:
+                return _not_found(fmt, offers)
+            resp = page if isinstance(page, Response) else Response(page, content_type=CONTENT_TYPE["html"])
+            return _finish(resp, offers)
         desc = kd.describe(kg().db(), iri, view())
         if not desc:
             return _not_found(fmt, offers)
-        if fmt == "html":
-            page = html(desc)
-            resp = page if isinstance(page, Response) else Response(page, content_type=CONTENT_TYPE["html"])
-            return _finish(resp, offers)
         g = desc.graph
         for t in kd.document_metadata(public_url(request.path), iri, void.dataset_iri(public_url('/'))):
             g.add(t)
@@ -190,7 +194,7 @@ def identifier(local: str) -> Response:
 @bp.get("/doc/<path:local>")
 def document(local: str) -> Response:
     """The document about `{KG_BASE_IRI}<local>`: HTML page or RDF by negotiation."""
-    return _entity_document(kg().base_iri + local, DOC_FORMATS, lambda desc: pages.render_document(local))
+    return _entity_document(kg().base_iri + local, DOC_FORMATS, lambda: pages.render_document(local))
 
 
 # --- vocabularies -------------------------------------------------------------
@@ -198,12 +202,14 @@ def document(local: str) -> Response:
 @bp.get("/vocab/<path:path>")
 def concept(path: str) -> Response:
     """A SKOS concept or concept scheme of the project's vocabularies."""
-    return _entity_document(VOCAB + path, DOC_FORMATS, _concept_page)
+    return _entity_document(VOCAB + path, DOC_FORMATS, lambda: _concept_page(VOCAB + path))
 
 
-def _concept_page(desc: kd.Description) -> str:
+def _concept_page(iri: str) -> str | None:
+    desc = kd.describe(kg().db(), iri, view())
+    if not desc:
+        return None
     lang = i18n.lang()
-    iri = desc.entity
     base = kg().base_iri
     skos = str(rdflib.SKOS)
 

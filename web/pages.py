@@ -267,12 +267,11 @@ def _entries(db, base: str, v: str, lg: str) -> list[dict[str, str]]:
     return out
 
 
-def render_document(local: str) -> str | Response:
+def render_document(local: str) -> str | Response | None:
     """The HTML page of the data entity `{KG_BASE_IRI}{local}`: one layout for every actor
-    (person, artefact, organisation, network), a generic page for relation nodes, else 404."""
-    ctx = kg()
-    iri = ctx.base_iri + local
-    return _render_resource(iri, local)
+    (person, artefact, organisation, network), a generic page for relation nodes; None when the
+    view knows nothing about it."""
+    return _render_resource(kg().base_iri + local, local)
 
 
 @bp.get("/resource")
@@ -281,10 +280,10 @@ def resource() -> str | Response:
     iri = request.args.get("iri", "")
     if not iri or len(iri) > 2000:
         abort(404)
-    return _render_resource(iri, None)
+    return _render_resource(iri, None) or not_found_page(iri)
 
 
-def _render_resource(iri: str, local: str | None) -> str | Response:
+def _render_resource(iri: str, local: str | None) -> str | Response | None:
     db = kg().db()
     v, lg = view(), lang()
     try:
@@ -292,7 +291,7 @@ def _render_resource(iri: str, local: str | None) -> str | Response:
     except queries.QueryError:  # not a valid IRI
         page = None
     if page is None:
-        return not_found_page(iri)
+        return None
     url = lambda target: page_url(target, kg().base_iri)  # noqa: E731
     if page["generic"]:
         return render_template("resource.html", page=page, actor=page["actor"], local=local)
