@@ -4,17 +4,22 @@ with evidence), an actor page and the kijkwijzer's diffusion page, on a phone-si
 laptop-sized viewport. Screenshots go to tests/artifacts/ (git-ignored). Every request the
 browser makes is recorded: none may leave 127.0.0.1.
 
-The analytics pages of a network and of the kijkwijzer are opened signed in (the login form).
+The analytics pages of a network and of the kijkwijzer are opened signed in (the login form). A
+named query is followed from the /sparql page to its answer as JSON, CSV and TSV.
 
 Needs the `chromium` package (apt) and the `playwright` Python package; never `playwright install`.
 Skipped, with the reason, when either is missing."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyoxigraph as ox
 import pytest
 from conftest import ROOT
 
@@ -154,6 +159,48 @@ def test_home_finder_actor_and_trace_in_a_real_browser(browser, live_server, nam
 
 
 TW = "https://knll-twente.example/id/"
+
+
+def test_a_named_query_from_the_sparql_page_as_json_csv_and_tsv_in_a_real_browser(browser, live_server) -> None:
+    """The /sparql page lists the named queries; a reader opens one and follows its example links:
+    JSON shown in the browser, CSV and TSV downloaded as files. The three hold the same rows."""
+    context = browser.new_context(locale="nl-NL", accept_downloads=True, **VIEWPORTS["laptop"])
+    requests: list[str] = []
+    context.on("request", lambda req: requests.append(req.url))
+    page = context.new_page()
+    base = live_server.url
+    try:
+        page.goto(base + "/sparql")
+        example = page.locator("#example-person-ties")
+        example.locator("summary").click()
+        links = {fmt: example.locator(f"a[data-format={fmt}]") for fmt in ("json", "csv", "tsv")}
+        assert all(link.is_visible() for link in links.values())
+
+        links["json"].click()
+        page.wait_for_url("**/api/queries/person-ties?**")
+        shown = json.loads(page.evaluate("() => document.body.innerText"))
+        variables = shown["head"]["vars"]
+        json_rows = [[b.get(v, {}).get("value", "") for v in variables] for b in shown["results"]["bindings"]]
+        assert "alter" in variables and json_rows
+        page.go_back()
+
+        files = {}
+        for fmt in ("csv", "tsv"):
+            page.locator("#example-person-ties summary").evaluate("el => el.parentElement.open = true")
+            with page.expect_download() as info:
+                links[fmt].click()
+            download = info.value
+            assert download.suggested_filename == f"person-ties.{fmt}"
+            files[fmt] = Path(download.path()).read_text(encoding="utf-8")
+        header, *csv_rows = list(csv.reader(io.StringIO(files["csv"])))
+        assert header == variables and len(csv_rows) == len(json_rows)
+        tsv = ox.parse_query_results(files["tsv"].encode(), format=ox.QueryResultsFormat.TSV)
+        tsv_rows = [["" if r[v] is None else r[v].value for v in variables] for r in tsv]
+        assert tsv_rows == json_rows
+    finally:
+        context.close()
+    outside = [u for u in requests if not local(u, base)]
+    assert requests and not outside, f"requests left 127.0.0.1: {outside}"
 
 
 @pytest.mark.parametrize("name", list(VIEWPORTS))
