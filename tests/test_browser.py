@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -159,6 +160,28 @@ def test_home_finder_actor_and_trace_in_a_real_browser(browser, live_server, nam
 
 
 TW = "https://knll-twente.example/id/"
+
+
+def test_the_trace_pictures_download_in_a_real_browser(browser, live_server) -> None:
+    """On the kijkwijzer's trace page a reader downloads the spread as SVG and the adoptions as CSV:
+    the SVG holds the page's 21 adoptions, the CSV one row each."""
+    context = browser.new_context(locale="nl-NL", accept_downloads=True, **VIEWPORTS["phone"])
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/trace?artefact=a-kijkwijzer-ol")
+        with page.expect_download() as info:
+            page.locator("p[data-picture=spread] a", has_text="SVG").click()
+        assert info.value.suggested_filename.endswith("-spread.svg")
+        svg = ET.fromstring(Path(info.value.path()).read_bytes())
+        svg_ns = "{http://www.w3.org/2000/svg}"
+        assert svg.tag == svg_ns + "svg"
+        assert len([g for g in svg.iter(svg_ns + "g") if g.get("class") == "adoption"]) == 21
+        with page.expect_download() as info:
+            page.locator("#csv-link").click()
+        rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+        assert rows[0][:2] == ["volgorde", "datum"] and len(rows) == 22
+    finally:
+        context.close()
 
 
 def test_a_named_query_from_the_sparql_page_as_json_csv_and_tsv_in_a_real_browser(browser, live_server) -> None:

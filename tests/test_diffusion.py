@@ -4,10 +4,15 @@ the deterministic layout, and `kg trace` as a subprocess (output and exit codes)
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import struct
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -21,6 +26,7 @@ from kg.answers import trace as diffusion
 from kg.answers.trace import Trace
 from kg.model import resources
 from kg.pictures import layout
+from kg.sheets import csv_text
 from kg.sparql import queries
 from kg.store import GraphStore
 from web import create_app
@@ -243,6 +249,68 @@ def test_trace_page_shows_table_tree_and_pictures(client, result) -> None:
     for svg in (spread, curve):
         assert svg.find(SVG + "title").text and "21" in svg.find(SVG + "desc").text
     assert by_id(root, "next-link") is not None and not injected(root)
+
+
+def _downloaded(client, href: str, mimetype: str, name: str) -> bytes:
+    r = client.get(href, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200 and r.mimetype == mimetype, (href, r.get_data(as_text=True)[:200])
+    disposition = r.headers["Content-Disposition"]
+    assert disposition.startswith("attachment") and name in disposition
+    return r.get_data()
+
+
+def test_the_trace_pictures_and_adoptions_download_as_files(client, result) -> None:
+    """The trace page links its two pictures as SVG and PNG and its adoptions as CSV: the SVG is the
+    page's picture with absolute links, the PNG a picture of the same size, the CSV the page's rows."""
+    page = client.get("/trace?artefact=a-kijkwijzer-ol", headers={"Authorization": f"Bearer {TOKEN}"})
+    root = parse_html(page.get_data(as_text=True))
+    on_page = {"spread" if "spread" in s.get("class") else "curve": s for s in svgs(page.get_data(as_text=True))
+               if "spread" in s.get("class") or "curve" in s.get("class")}
+    base_url = client.application.config["KG_BASE_URL"].rstrip("/")
+    for name in ("spread", "curve"):
+        links = {a.text: a.get("href") for p in root.iter("p") if p.get("data-picture") == name for a in p.iter("a")}
+        assert set(links) == {"SVG", "PNG"}
+        svg = ET.fromstring(_downloaded(client, links["SVG"], "image/svg+xml", f"{name}.svg"))
+        assert svg.tag == SVG + "svg" and svg.get("viewBox") == on_page[name].get("viewBox")
+        marks = [(e.tag, e.get("class"), e.get("data-date")) for e in svg.iter()]
+        assert marks == [(e.tag, e.get("class"), e.get("data-date")) for e in on_page[name].iter()]
+        hrefs = [a.get("href") for a in svg.iter(SVG + "a")]
+        assert all(h.startswith(base_url + "/doc/") for h in hrefs) and (hrefs or name == "curve")
+        data = _downloaded(client, links["PNG"], "image/png", f"{name}.png")
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+        width, height = struct.unpack(">II", data[16:24])
+        view_w, view_h = (float(v) for v in svg.get("viewBox").split()[2:])
+        assert (width, height) == (round(view_w), round(view_h))
+    csv_href = by_id(root, "csv-link").get("href")
+    header, *rows = list(csv.reader(io.StringIO(_downloaded(client, csv_href, "text/csv", "adoptions.csv").decode())))
+    assert header[:4] == ["volgorde", "datum", "adopterende school", "gekregen van"]
+    adoptions = result["adoptions"]
+    assert [r[header.index("adoptie (IRI)")] for r in rows] == [a["adoption"]["iri"] for a in adoptions]
+    assert [r[header.index("adopterende school")] for r in rows] == [a["adopter"]["label"] for a in adoptions]
+    assert [r[header.index("makelaars")] for r in rows] == ["; ".join(b["label"] for b in a["brokers"]) for a in adoptions]
+    assert [r[header.index("datum")] for r in rows] == [a["date"] or "" for a in adoptions]
+    english = client.get(f"{urlsplit(csv_href).path}?artefact=a-kijkwijzer-ol&lang=en").get_data(as_text=True)
+    assert english.splitlines()[0].startswith("order,date,adopting school,received from")
+
+
+@pytest.mark.parametrize("url,status", [("/trace/spread.svg", 400), ("/trace/adoptions.csv?artefact=nothing-like-this", 404),
+                                        ("/trace/tree.svg?artefact=a-kijkwijzer-ol", 404),
+                                        ("/trace/spread.gif?artefact=a-kijkwijzer-ol", 404)])
+def test_trace_downloads_refuse_what_they_cannot_draw(client, url: str, status: int) -> None:
+    r = client.get(url)
+    assert r.status_code == status
+    if status == 400:
+        assert r.get_data(as_text=True) == "Geef een artefact op (parameter artefact).\nGive an artefact (parameter artefact).\n"
+    elif "nothing" in url:
+        assert "nothing-like-this" in r.get_data(as_text=True) and "No artefact found" in r.get_data(as_text=True)
+
+
+def test_the_adoptions_table_neutralises_formulas_in_names(result) -> None:
+    hostile = dict(result)
+    first = dict(result["adoptions"][0], adopter={"iri": "https://x.example/s", "label": "=HYPERLINK(\"x\")"})
+    hostile["adoptions"] = [first]
+    header, row = list(csv.reader(io.StringIO(csv_text(diffusion.adoption_table(hostile, "en")))))
+    assert row[header.index("adopting school")] == "'=HYPERLINK(\"x\")"
 
 
 def test_trace_page_without_artefact_lists_adopted_artefacts_and_unknown_is_404(client) -> None:

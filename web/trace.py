@@ -1,6 +1,9 @@
 """The diffusion trace: /trace (page) and /api/trace (JSON), thin over kg.answers.trace.
 
 /api/trace?artefact=...&next=1&lang=en returns kg.answers.trace.trace()'s shape (docs/web.md).
+/trace/spread.svg|.png and /trace/curve.svg|.png (?artefact=..., as the page) are the page's two
+pictures as files, with absolute links; /trace/adoptions.csv its adoptions table
+(kg.answers.trace.adoption_table; formula cells neutralised by kg.sheets).
 Errors: 400 without `artefact`, for an ambiguous name (with its candidates) or another kind of
 actor; 404 for an unknown name. Messages come in Dutch and English.
 """
@@ -9,20 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from kg.analytics.pictures import png
 from kg.answers import trace as diffusion
 from kg.federation import federated as kg_federation
 from kg.pictures import actors as pictures
+from kg.sheets import csv_text
 from kg.sparql import queries
 from kg.text import Text
 from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
-from web.security import view
-from web.urls import external_url, page_url
+from web.security import attachment, view
+from web.urls import external_url, page_url, public_url
 
 bp = Blueprint("trace", __name__)
 
@@ -64,6 +69,8 @@ i18n.STRINGS.add({
     "trace_score": Text(nl="Score", en="Score"),
     "trace_reasons": Text(nl="Waarom", en="Why"),
     "trace_json": Text(nl="Deze gegevens als JSON", en="This data as JSON"),
+    "trace_download": Text(nl="Downloaden", en="Download"),
+    "trace_table_csv": Text(nl="De adopties als CSV", en="The adoptions as CSV"),
     "trace_made_copy": Text(nl="hier is een aangepaste kopie gemaakt", en="an adapted copy was made here"),
     "trace_adopted": Text(nl="Geadopteerd", en="Adopted"),
     "trace_original": Text(nl="het origineel", en="the original"),
@@ -165,9 +172,72 @@ def trace_page() -> str | tuple[str, int]:
         copy_swatch=Markup(pictures.variant_swatch(0, made_copy=True)),
         json_url=url_for("trace.api_trace", artefact=art_param, lang=lg,
                          **({"federated": "1"} if result.get("federated") else {})),
+        file_urls={f"{name}.{fmt}": url_for("trace.picture", name=name, fmt=fmt, artefact=art_param, lang=lg,
+                                            **({"federated": "1"} if result.get("federated") else {}))
+                   for name in PICTURES for fmt in IMAGE_TYPES}
+        | {"adoptions.csv": url_for("trace.adoptions_csv", artefact=art_param, lang=lg,
+                                    **({"federated": "1"} if result.get("federated") else {}))},
         status_label=federation.status_label,
         tree=[node for root in result.get("same_as") or [result["artefact"]["iri"]]
               for node in _tree(result["derivations"], root)], **ctx)
+
+
+PICTURES = ("spread", "curve")
+IMAGE_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+@bp.get("/trace/<name>.<fmt>")
+def picture(name: str, fmt: str) -> Response:
+    """The trace page's picture `name` (spread or curve) as an SVG or PNG file, its links absolute."""
+    if name not in PICTURES or fmt not in IMAGE_TYPES:
+        abort(404)
+    result, lg = _trace_or_abort()
+    if name == "spread":
+        svg = pictures.spread_svg(result, lg, lambda iri: _absolute(iri, result))
+    else:
+        svg = pictures.curve_svg(result, lg)
+    return _file(svg.encode("utf-8") if fmt == "svg" else png(svg), IMAGE_TYPES[fmt], result, f"{name}.{fmt}")
+
+
+@bp.get("/trace/adoptions.csv")
+def adoptions_csv() -> Response:
+    """The trace's adoptions as CSV in the page's language (kg.answers.trace.adoption_table)."""
+    result, lg = _trace_or_abort()
+    return _file(csv_text(diffusion.adoption_table(result, lg)).encode("utf-8"), "text/csv; charset=utf-8",
+                 result, "adoptions.csv")
+
+
+def _trace_or_abort() -> tuple[dict[str, Any], str]:
+    """The trace the page would show, and the language; else the page's error status with its
+    message in Dutch and English as text (400 no or an ambiguous name, 404 unknown)."""
+    text = request.args.get("artefact", "").strip()
+    lg = lang()
+    if not text or len(text) > MAX_NAME:
+        key, status = ("trace_missing", 400) if not text else ("trace_unknown", 404)
+    else:
+        try:
+            return dict(_trace(text, view(), lg)), lg
+        except queries.QueryError as e:
+            key, status, _ = _problem(e, text)
+    both = i18n.both(key)
+    message = "".join(f"{both[lg_]} {text}".strip() + "\n" for lg_ in ("nl", "en"))
+    abort(Response(message, status, mimetype="text/plain"))
+
+
+def _absolute(iri: str, result: dict[str, Any]) -> str | None:
+    """Where a picture's link goes in a file: this server's page of the IRI, absolute; an IRI of
+    another region (a federated trace) as it is."""
+    base = kg().base_iri
+    if iri.startswith(base) or not result.get("federated"):
+        return public_url(page_url(iri, base))
+    return external_url(iri)
+
+
+def _file(data: bytes, mimetype: str, result: dict[str, Any], what: str) -> Response:
+    slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in result["artefact"]["label"])[:60].strip("-")
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = attachment(f"{slug or 'trace'}-{what}")
+    return resp
 
 
 def _offset() -> int | None:

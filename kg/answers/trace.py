@@ -177,6 +177,44 @@ def curve(adoptions: list[Adoption]) -> list[CurvePoint]:
     return points
 
 
+# The adoptions table's columns (`adoption_table`), in the page's language.
+TABLE_COLUMNS = Strings({
+    "order": Text(nl="volgorde", en="order"),
+    "date": Text(nl="datum", en="date"),
+    "region": Text(nl="regio", en="region"),
+    "adopter": Text(nl="adopterende school", en="adopting school"),
+    "source": Text(nl="gekregen van", en="received from"),
+    "brokers": Text(nl="makelaars", en="brokers"),
+    "network": Text(nl="netwerk", en="network"),
+    "adopted": Text(nl="geadopteerd (origineel of kopie)", en="adopted (original or copy)"),
+    "adapted_copy": Text(nl="gemaakte aangepaste kopie", en="adapted copy made"),
+    "adoption": Text(nl="adoptie (IRI)", en="adoption (IRI)"),
+    "adopter_iri": Text(nl="school (IRI)", en="school (IRI)"),
+})
+
+
+def adoption_table(t: Trace, lang: str) -> list[list[Any]]:
+    """The trace's adoptions as a table for a spreadsheet: a header in `lang`, then one row per
+    adoption in date order with names (brokers joined by "; "), and the adoption's and the
+    school's IRIs last for scripts. A federated trace gets the region after the date."""
+    federated = any("region" in a for a in t["adoptions"])
+    keys = ["order", "date", *(["region"] if federated else []), "adopter", "source", "brokers", "network",
+            "adopted", "adapted_copy", "adoption", "adopter_iri"]
+
+    def name(r: Ref | None) -> str | None:
+        return r["label"] if r else None
+
+    out: list[list[Any]] = [[TABLE_COLUMNS(k, lang) for k in keys]]
+    for a in t["adoptions"]:
+        cells = {"order": a["order"], "date": a["date"], "region": (a.get("region") or {}).get("label"),
+                 "adopter": name(a["adopter"]), "source": name(a["source"]),
+                 "brokers": "; ".join(b["label"] for b in a["brokers"]), "network": name(a["network"]),
+                 "adopted": name(a["adopted"]), "adapted_copy": name(a["adapted_copy"]),
+                 "adoption": a["adoption"]["iri"], "adopter_iri": a["adopter"]["iri"] if a["adopter"] else None}
+        out.append([cells[k] for k in keys])
+    return out
+
+
 REASONS = Strings({"same-board": Text(nl="zelfde bestuur", en="same board"), "tie": Text(nl="verbinding", en="tie"),
                    "network": Text(nl="netwerk", en="network")})
 
