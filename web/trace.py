@@ -165,18 +165,16 @@ def trace_page() -> str | tuple[str, int]:
     made_copy = {a["adoption"]["iri"] for a in result["adoptions"] if a["adapted_copy"]}
     variants = [result["artefact"]] + [d["copy"] for d in result["derivations"]]
     ctx["result"] = result
+    same = {"artefact": art_param, "lang": lg, **({"federated": "1"} if result.get("federated") else {})}
     return render_template(
         "trace.html", art_param=art_param, made_copy=made_copy,
         spread=Markup(pictures.spread_svg(result, lg, url)), curve=Markup(pictures.curve_svg(result, lg)),
         variants=[(Markup(pictures.variant_swatch(i)), v) for i, v in enumerate(variants)],
         copy_swatch=Markup(pictures.variant_swatch(0, made_copy=True)),
-        json_url=url_for("trace.api_trace", artefact=art_param, lang=lg,
-                         **({"federated": "1"} if result.get("federated") else {})),
-        file_urls={f"{name}.{fmt}": url_for("trace.picture", name=name, fmt=fmt, artefact=art_param, lang=lg,
-                                            **({"federated": "1"} if result.get("federated") else {}))
+        json_url=url_for("trace.api_trace", **same),
+        file_urls={f"{name}.{fmt}": url_for("trace.picture", name=name, fmt=fmt, **same)
                    for name in PICTURES for fmt in IMAGE_TYPES}
-        | {"adoptions.csv": url_for("trace.adoptions_csv", artefact=art_param, lang=lg,
-                                    **({"federated": "1"} if result.get("federated") else {}))},
+        | {"adoptions.csv": url_for("trace.adoptions_csv", **same)},
         status_label=federation.status_label,
         tree=[node for root in result.get("same_as") or [result["artefact"]["iri"]]
               for node in _tree(result["derivations"], root)], **ctx)
