@@ -46,14 +46,13 @@ from markupsafe import Markup
 
 from kg.analytics import AnalyticsCache, Interactive, analyse, gephi, pictures, precompute, sociogram, tables
 from kg.analytics.capital import DIMENSIONS
-from kg.model.namespaces import local_name
 from kg.sparql import queries
 from kg.text import Strings, Text
 from web import i18n
 from web.context import kg
 from web.i18n import lang
 from web.pages import today
-from web.security import attachment, view
+from web.security import download, file_stem, view
 
 bp = Blueprint("analytics", __name__)
 
@@ -510,11 +509,9 @@ def _result_or_abort() -> tuple[dict[str, Any], Computed]:
 
 
 def _slug(result: dict[str, Any]) -> str:
-    local = local_name(result["subject"]["iri"])
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in local)[:80] or "analytics"
+    return file_stem(result["subject"]["iri"], "analytics")
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    resp = Response(data, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = attachment(filename)
+    resp = download(data, mimetype, filename)
     return _not_final(resp) if g.get("kg_not_final") else resp

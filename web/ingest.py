@@ -50,7 +50,7 @@ from web import federation, i18n
 from web.context import WHO, kg
 from web.i18n import lang
 from web.jobs import DONE, FAILED, JobFailed, status, write_json
-from web.security import attachment, check_csrf, is_internal
+from web.security import check_csrf, download, is_internal
 
 bp = Blueprint("ingest", __name__, url_prefix="/ingest")
 
@@ -337,9 +337,7 @@ def annotated(upload_id: str) -> Response:
     data = files["annotated"].read_bytes()
     kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             if meta["annotated"].endswith(".xlsx") else "application/zip")
-    resp = Response(data, mimetype=kind)
-    resp.headers["Content-Disposition"] = attachment(meta["annotated"])
-    return resp
+    return download(data, kind, meta["annotated"])
 
 
 @bp.post("/<upload_id>/commit")

@@ -34,7 +34,7 @@ from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB, shorten
 from kg.text import LANGS, Text
 from web import i18n, negotiation, pages
 from web.context import kg
-from web.security import attachment, view
+from web.security import download, view
 from web.urls import page_url, public_url
 
 bp = Blueprint("linked_data", __name__)
@@ -311,8 +311,7 @@ def _license() -> str:
 def dump_nquads() -> Response:
     """N-Quads of every named graph the caller may see, streamed."""
     db, v = kg().db(), view()
-    resp = Response(void.nquads(db, v), content_type="application/n-quads")
-    resp.headers["Content-Disposition"] = attachment(f"connective-kg-{v}.nq")
+    resp = download(void.nquads(db, v), "application/n-quads", f"connective-kg-{v}.nq")
     return _finish(resp)
 
 
@@ -321,6 +320,5 @@ def dump_turtle() -> Response:
     """Turtle of the caller's view merged into one graph."""
     ctx = kg()
     v = view()
-    resp = Response(void.turtle(ctx.db(), v, ctx.base_iri), content_type=CONTENT_TYPE["ttl"])
-    resp.headers["Content-Disposition"] = attachment(f"connective-kg-{v}.ttl")
+    resp = download(void.turtle(ctx.db(), v, ctx.base_iri), CONTENT_TYPE["ttl"], f"connective-kg-{v}.ttl")
     return _finish(resp)

@@ -38,7 +38,7 @@ from kg.store import view_graphs
 from kg.text import Text
 from web import negotiation
 from web.context import KGContext, kg
-from web.security import attachment, view
+from web.security import download, view
 from web.sparql import ProtocolError, run_in_worker
 from web.urls import public_url
 
@@ -85,8 +85,7 @@ def api_query(name: str) -> Response:
         resp.headers.update(e.headers)
         return resp
     if fmt in WRITERS:
-        resp = Response(WRITERS[fmt](answer), content_type=FORMATS[fmt])
-        resp.headers["Content-Disposition"] = attachment(f"{name}.{fmt}")
+        resp = download(WRITERS[fmt](answer), FORMATS[fmt], f"{name}.{fmt}")
     else:
         body = named.to_json(answer)
         if answer.cut:

@@ -14,10 +14,12 @@ import hmac
 import secrets
 import unicodedata
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, session
 
+from kg.model.namespaces import local_name
 from kg.text import Text
 from web import i18n
 from web.sessions import AuthState
@@ -78,6 +80,19 @@ def attachment(filename: str) -> str:
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     fallback = "".join(c if " " <= c <= "~" and c not in '"\\%/' else "_" for c in plain).strip(" .")
     return f"attachment; filename=\"{fallback or 'download'}\"; filename*=UTF-8''{quote(name, safe='!#$&+^`|~')}"
+
+
+def download(body: Any, mimetype: str, filename: str) -> Response:
+    """A response that the browser saves as `filename` (see `attachment`); a text type gets UTF-8."""
+    resp = Response(body, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = attachment(filename)
+    return resp
+
+
+def file_stem(iri: str, fallback: str) -> str:
+    """A downloaded file's name from an IRI: its local name with letters, digits, `-` and `_` only,
+    at most 80 characters; `fallback` when nothing is left."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in local_name(iri))[:80] or fallback
 
 
 def is_internal() -> bool:

@@ -26,7 +26,7 @@ from kg.text import Text
 from web import federation, i18n
 from web.context import kg
 from web.i18n import lang
-from web.security import attachment, view
+from web.security import download, file_stem, view
 from web.urls import external_url, page_url, public_url
 
 bp = Blueprint("trace", __name__)
@@ -232,10 +232,7 @@ def _absolute(iri: str, result: dict[str, Any]) -> str | None:
 
 
 def _file(data: bytes, mimetype: str, result: dict[str, Any], what: str) -> Response:
-    slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in result["artefact"]["label"])[:60].strip("-")
-    resp = Response(data, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = attachment(f"{slug or 'trace'}-{what}")
-    return resp
+    return download(data, mimetype, f"{file_stem(result['artefact']['iri'], 'trace')}-{what}")
 
 
 def _offset() -> int | None:
