@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from kg import analytics, settings
 from kg.analytics import html as analytics_html
 from kg.analytics import precompute as analytics_precompute
+from kg.analytics import region as analytics_region
 from kg.analytics import tables as analytics_tables
 from kg.answers import expertise
 from kg.answers.read_index import ReadIndex
@@ -995,8 +996,19 @@ def _analysis(store_path: str | None, ident: str, kind: str | None, people_only:
         _fail(str(e))
 
 
+def _region_analysis(store_path: str | None, name: str | None, people_only: bool, public: bool, lang: str) -> dict:
+    """The region analysis (kg.analytics.analyse_region), or exit 2 (unknown region) / 3 (store)."""
+    store = _store(store_path)
+    db = _open(store_path)
+    try:
+        return analytics.analyse_region(db, name, "public" if public else "internal", lang, people_only,
+                                        store.generation())
+    except analytics.UnknownRegion as e:
+        _fail(str(e))
+
+
 @main.command("analyse")
-@click.argument("kind", type=click.Choice(["network", "person", "artefact", "school"]), required=False)
+@click.argument("kind", type=click.Choice(["network", "person", "artefact", "school", "region"]), required=False)
 @click.argument("ident", metavar="ID", required=False)
 @click.option("--precompute", is_flag=True, help="Instead of one analysis: compute and store the analyses of "
               "the current store generation that the web pages read (the whole region, every network and "
@@ -1019,11 +1031,15 @@ def analyse_cmd(kind: str | None, ident: str | None, precompute: bool, quiet: bo
     diffusion and professional capital (docs/analytics.md).
 
     ID is an IRI, a local id (n-team-de-esch) or a label (any case); an unknown, ambiguous or
-    other kind of actor exits 2.
+    other kind of actor exits 2. `region NAME` analyses an ingested region as a whole
+    (components, isolated people and schools, brokers, E-I between schools and boards, reach
+    per school; tables schools, brokers, components, isolated, networks); without NAME, every
+    actor of the store. An unknown region exits 2 and lists the store's regions.
 
     \b
     Examples:
       kg analyse network n-team-de-esch
+      kg analyse region twente --format csv --table schools
       kg analyse person p101 --topic rekenen --format json
       kg analyse artefact a-kijkwijzer-ol --format csv --table next_adopters
       kg analyse --precompute        after a change: what the /analytics pages read
@@ -1039,13 +1055,19 @@ def analyse_cmd(kind: str | None, ident: str | None, precompute: bool, quiet: bo
         if not quiet:
             click.echo(f"{folder}: {', '.join(done) or 'up to date'}")
         return
-    if not kind or not ident:
-        _fail("give KIND and ID (or --precompute)")
-    result = _analysis(store_path, ident, kind, people_only, public, topics, today, lang)
+    if kind == "region":
+        if topics:
+            _fail("--topic is for a network, person or school, not a region")
+        result = _region_analysis(store_path, ident, people_only, public, lang)
+        found = analytics_region.tables(result)
+    else:
+        if not kind or not ident:
+            _fail("give KIND and ID (or --precompute)")
+        result = _analysis(store_path, ident, kind, people_only, public, topics, today, lang)
+        found = analytics_tables.tables(result)
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
-    found = analytics_tables.tables(result)
     if fmt == "csv":
         name = table_name or next(iter(found))
         if name not in found:
@@ -1053,7 +1075,9 @@ def analyse_cmd(kind: str | None, ident: str | None, precompute: bool, quiet: bo
         click.echo(analytics_tables.to_csv(found[name]), nl=False)
         return
     subject = result["subject"]
-    click.echo(f"{subject['label']}  <{subject['iri']}>  ({result['kind']}, {result['view']})")
+    click.echo(f"{subject['label'] or '-'}  <{subject['iri']}>  ({result['kind']}, {result['view']})")
+    if kind == "region":
+        click.echo(_table(["measure", "value"], [[k, _short_cell(v)] for k, v in analytics_region.figures(result)]))
     for name, (headers, rows) in found.items():
         click.echo()
         click.echo(f"== {name}")

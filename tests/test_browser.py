@@ -162,6 +162,39 @@ def test_home_finder_actor_and_trace_in_a_real_browser(browser, live_server, nam
 TW = "https://knll-twente.example/id/"
 
 
+@pytest.mark.parametrize("name", list(VIEWPORTS))
+def test_the_region_overview_in_a_real_browser(browser, live_server, name) -> None:
+    """The whole region from the analytics form page: the overview picture (one point per school of
+    the schools table) and its legend inside the viewport, measured in the page; a school of the
+    table opens its own analysis (the drill-down)."""
+    context = browser.new_context(locale="nl-NL", **VIEWPORTS[name])
+    page = context.new_page()
+    width = VIEWPORTS[name]["viewport"]["width"]
+    try:
+        page.goto(live_server.url + "/analytics")
+        page.locator("#region-links a").last.click()
+        page.wait_for_url("**/analytics?region=**")
+        assert page.locator("#analytics").get_attribute("data-kind") == "region"
+        rows = page.locator("#schools-table tbody tr")
+        schools = [r.get_attribute("data-iri") for r in rows.all()]
+        picture = page.locator("#overview svg.sociogram")
+        assert sorted(n.get_attribute("data-iri") for n in picture.locator("g.node").all()) == sorted(schools)
+        page.locator("#overview").evaluate("el => el.scrollIntoView({block: 'start'})")
+        for what in ("#overview svg.sociogram", "#overview svg.sociogram g.legend"):
+            box = page.locator(what).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (what, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+        page.screenshot(path=str(ARTIFACTS / f"analytics-region-{name}.png"))
+        # Dutch numbers: a decimal comma
+        assert any("," in c for c in page.locator("#schools-table td[data-label='E-I-index']").all_inner_texts())
+        rows.first.locator("td a").first.click()
+        page.wait_for_url("**/analytics?actor=**")
+        assert page.locator("#analytics").get_attribute("data-kind") == "school"
+        assert page.locator("#analytics").get_attribute("data-iri") == schools[0]
+    finally:
+        context.close()
+
+
 def test_the_trace_pictures_download_in_a_real_browser(browser, live_server) -> None:
     """On the kijkwijzer's trace page a reader downloads the spread as SVG and the adoptions as CSV:
     the SVG holds the page's 21 adoptions, the CSV one row each."""

@@ -4,6 +4,10 @@
 /api/analytics?actor=ID              the analysis as JSON (kg.analytics' documented shape)
 /api/analytics/sociogram?actor=ID    its sociogram with groupings by school and community (the interactive picture)
 /api/analytics/region                the whole-region measures, as precomputed (without actor: the form page)
+/analytics?region=NAME               an ingested region as a whole (kg.analytics.region; empty NAME: the whole
+                                     store); its JSON at /api/analytics?region=NAME, its overview picture and
+                                     tables at /analytics/picture/overview.svg|.png and /analytics/table/NAME.csv
+                                     with the same `region` argument (computed on request, cached per generation)
 /analytics/picture/NAME.svg|.png     a picture (sociogram, depth, tree, curve)
 /analytics/table/NAME.csv            a table
 /analytics/graph.graphml|.gexf       the sociogram's graph, for Gephi
@@ -44,8 +48,21 @@ from flask import (
 )
 from markupsafe import Markup
 
-from kg.analytics import AnalyticsCache, Interactive, analyse, gephi, pictures, precompute, sociogram, tables
+from kg.analytics import (
+    AnalyticsCache,
+    Interactive,
+    UnknownRegion,
+    analyse,
+    analyse_region,
+    gephi,
+    pictures,
+    precompute,
+    region,
+    sociogram,
+    tables,
+)
 from kg.analytics.capital import DIMENSIONS
+from kg.ingest.ownership import region_infos
 from kg.sparql import queries
 from kg.text import Strings, Text
 from web import i18n
@@ -166,6 +183,7 @@ i18n.STRINGS.add({
                      en="This is the previous result, computed on {at} (generation {generation}); the analysis of "
                         "the current data is being computed."),
     "an_region": Text(nl="De hele regio", en="The whole region"),
+    "an_unknown_region": Text(nl="Deze regio staat niet in de verzameling.", en="This store has no such region."),
     "an_region_brokers": Text(nl="Hoogste betweenness", en="Highest betweenness"),
     "an_region_networks": Text(nl="Netwerken: open of gesloten (E-I-index, dichtheid)",
                                en="Networks: open or closed (E-I index, density)"),
@@ -227,6 +245,82 @@ SOCIOGRAM_TEXTS = Strings({
 })
 i18n.STRINGS.add({f"so_{k}": SOCIOGRAM_TEXTS[k] for k in SOCIOGRAM_TEXTS})
 
+# The region page (`/analytics?region=NAME`): figures, section titles with one sentence each, and
+# the tables' headers, in the page's language; `ref` names the formula's section in docs/analytics.md.
+REGION_TEXTS = Strings({
+    "title": Text(nl="Regio {name}", en="Region {name}"),
+    "everything": Text(nl="Alles in deze verzameling", en="Everything in this store"),
+    "unknown": Text(nl="Deze regio staat niet in de verzameling. Regio's:", en="This store has no such region. Regions:"),
+    "none": Text(nl="geen", en="none"),
+    "formula": Text(nl="Hoe het berekend wordt", en="How it is computed"),
+    "people": Text(nl="personen", en="people"),
+    "artefacts": Text(nl="artefacten", en="artefacts"),
+    "schools": Text(nl="scholen en andere organisaties met mensen", en="schools and other organisations with people"),
+    "boards": Text(nl="besturen", en="boards"),
+    "networks": Text(nl="netwerken", en="networks"),
+    "nodes": Text(nl="actoren in het netwerk", en="actors in the graph"),
+    "edges": Text(nl="verbonden paren", en="tied pairs"),
+    "components": Text(nl="losse delen (componenten)", en="separate parts (components)"),
+    "largest": Text(nl="grootste deel", en="largest part"),
+    "isolated": Text(nl="geïsoleerde personen", en="isolated people"),
+    "closed_schools": Text(nl="scholen zonder band met een andere school", en="schools without a tie to another school"),
+    "ei_schools": Text(nl="E-I-index tussen scholen", en="E-I index between schools"),
+    "ei_boards": Text(nl="E-I-index tussen besturen", en="E-I index between boards"),
+    "overview_h": Text(nl="Overzicht per school", en="Overview by school"),
+    "overview_p": Text(nl="Elke school is één punt, zo groot als het aantal mensen; een lijn verbindt scholen waarvan "
+                          "mensen een band hebben. Rood gestippeld: een school zonder band met een andere school. "
+                          "Klik in de tabel op een school voor haar eigen sociogram.",
+                       en="Each school is one point, sized by its people; a line joins schools whose people are tied. "
+                          "Dashed red: a school without a tie to another school. Click a school in the table for "
+                          "its own sociogram."),
+    "schools_h": Text(nl="Scholen: open of gesloten, en hun bereik", en="Schools: open or closed, and their reach"),
+    "schools_p": Text(nl="Per school de banden binnen de school en met andere scholen (E-I-index: -1 alleen binnen, "
+                         "+1 alleen naar buiten), hoeveel andere scholen en netwerken haar mensen bereiken, en wie "
+                         "geïsoleerd is.",
+                      en="Per school the ties inside and to other schools (E-I index: -1 inside only, +1 outside "
+                         "only), how many other schools and networks its people reach, and who is isolated."),
+    "brokers_h": Text(nl="Makelaars in de hele regio", en="Brokers across the region"),
+    "brokers_p": Text(nl="De actoren met de hoogste betweenness: zij liggen op de meeste kortste paden tussen anderen. "
+                         "Een lage constraint en een grote effectieve omvang betekenen een open, niet-redundant netwerk.",
+                      en="The actors with the highest betweenness: they lie on most shortest paths between others. "
+                         "Low constraint and a large effective size mean an open, non-redundant network."),
+    "components_h": Text(nl="Losse delen buiten het grootste", en="Parts apart from the largest"),
+    "components_p": Text(nl="Groepjes zonder enige band met de rest van de regio, grootste eerst (tot {n}).",
+                         en="Groups without any tie to the rest of the region, largest first (up to {n})."),
+    "isolated_h": Text(nl="Geïsoleerde personen", en="Isolated people"),
+    "isolated_p": Text(nl="Mensen zonder enige band in de regio ({n} in totaal).",
+                       en="People without any tie in the region ({n} in all)."),
+    "networks_h": Text(nl="Netwerken: open of gesloten", en="Networks: open or closed"),
+    "networks_p": Text(nl="Per netwerk van de regio zijn leden (met die van zijn deelnetwerken), de E-I-index en de dichtheid.",
+                       en="Per network of the region its members (with those of its sub-networks), the E-I index and the density."),
+    "h_school": Text(nl="school", en="school"),
+    "h_boards": Text(nl="bestuur", en="board"),
+    "h_people": Text(nl="personen", en="people"),
+    "h_internal": Text(nl="paren binnen", en="pairs inside"),
+    "h_external": Text(nl="paren naar buiten", en="pairs outside"),
+    "h_ei": Text(nl="E-I-index", en="E-I index"),
+    "h_schools_reached": Text(nl="andere scholen bereikt", en="other schools reached"),
+    "h_networks_reached": Text(nl="netwerken bereikt", en="networks reached"),
+    "h_isolated": Text(nl="geïsoleerd", en="isolated"),
+    "h_actor": Text(nl="actor", en="actor"),
+    "h_kind": Text(nl="soort", en="kind"),
+    "h_degree": Text(nl="verbindingen", en="ties"),
+    "h_betweenness": Text(nl="betweenness", en="betweenness"),
+    "h_constraint": Text(nl="constraint", en="constraint"),
+    "h_effective_size": Text(nl="effectieve omvang", en="effective size"),
+    "h_size": Text(nl="omvang", en="size"),
+    "h_members": Text(nl="leden", en="members"),
+    "h_network": Text(nl="netwerk", en="network"),
+    "h_density": Text(nl="dichtheid", en="density"),
+    "person": Text(nl="persoon", en="person"),
+    "artefact": Text(nl="artefact", en="artefact"),
+    "network": Text(nl="netwerk", en="network"),
+    "organisation": Text(nl="organisatie", en="organisation"),
+    "actor": Text(nl="actor", en="actor"),
+    "region_link": Text(nl="De hele regio analyseren", en="Analyse the whole region"),
+})
+i18n.STRINGS.add({f"rg_{k}": REGION_TEXTS[k] for k in REGION_TEXTS})
+
 
 def _cache() -> AnalyticsCache:
     return current_app.extensions["analytics"]
@@ -246,6 +340,34 @@ def _run(text: str, people_only: bool, topics: tuple[str, ...]) -> dict[str, Any
     ctx = kg()
     db = ctx.db()
     return analyse(db, text, None, view(), lang(), people_only, topics, today(), ctx.snapshot.generation, _cache())
+
+
+def _region_name() -> str | None:
+    """The `region` argument (stripped; "" is the whole store), or None when the request has none."""
+    name = request.args.get("region")
+    if name is None:
+        return None
+    if len(name) > MAX_NAME:
+        abort(404)
+    return name.strip()
+
+
+def _run_region(name: str) -> dict[str, Any]:
+    """The analysis of region `name` ("" for the whole store) in the request's view; UnknownRegion."""
+    ctx = kg()
+    return analyse_region(ctx.db(), name or None, view(), lang(), request.args.get("people_only") == "1",
+                          ctx.snapshot.generation, _cache())
+
+
+def _region_or_abort() -> dict[str, Any] | None:
+    """The region analysis for an export when the request names a region (404 if unknown), else None."""
+    name = _region_name()
+    if name is None:
+        return None
+    try:
+        return _run_region(name)
+    except UnknownRegion:
+        abort(404)
 
 
 def _run_sociogram(text: str, people_only: bool, topics: tuple[str, ...]) -> Interactive:
@@ -370,7 +492,15 @@ def _export_args(result: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/api/analytics")
 def api_analytics() -> Response | tuple[Response, int]:
-    """The analysis with `computed` (where it came from); 202 while it is being computed."""
+    """The analysis with `computed` (where it came from); 202 while it is being computed. With
+    `region` instead of `actor`: the region's analysis (404 with the store's regions when unknown)."""
+    name = _region_name()
+    if name is not None:
+        try:
+            return jsonify(_run_region(name))
+        except UnknownRegion as e:
+            return jsonify({"error": "unknown region", "region": name, "regions": e.known,
+                            "message": i18n.both("an_unknown_region")}), 404
     return _api(_analysis)
 
 
@@ -425,11 +555,14 @@ def api_region() -> Response:
 
 @bp.get("/analytics")
 def analytics_page() -> str | tuple[str, int] | Response:
+    if _region_name() is not None:
+        return _region_page()
     text = request.args.get("actor", "").strip()
     if not text:
         region, state = _region()
         resp = make_response(render_template("analytics.html", text="", result=None, problem=None, pending=False,
-                                             region=region, region_pending=state == precompute.PENDING))
+                                             region=region, region_pending=state == precompute.PENDING,
+                                             regions=sorted(region_infos(kg().db()))))
         return resp if state in (precompute.READY, None) else _not_final(resp)
     try:
         result, computed = _analysis(*_params())
@@ -460,12 +593,34 @@ def analytics_page() -> str | tuple[str, int] | Response:
     return resp if computed.final else _not_final(resp)
 
 
+def _region_page() -> str | tuple[str, int]:
+    name = _region_name() or ""
+    try:
+        result = _run_region(name)
+    except UnknownRegion as e:
+        return render_template("analytics_region.html", name=name, result=None, known=e.known), 404
+    lg = lang()
+    args = {"region": name, "lang": lg, **({"people_only": "1"} if result["people_only"] else {})}
+    pics = {n: Markup(svg) for n, svg in region.pictures(result, lg).items()}
+    return render_template(
+        "analytics_region.html", name=name, result=result, known=None, pics=pics,
+        figures=region.figures(result), computed_lines=_computed_lines(result, Computed("request", result["generation"])),
+        picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
+        table_urls={n: url_for("analytics.table", name=n, **args) for n in region.TABLES},
+        json_url=url_for("analytics.api_analytics", **args),
+        people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"}))
+
+
 @bp.get("/analytics/picture/<name>.<fmt>")
 def picture(name: str, fmt: str) -> Response:
     if fmt not in ("svg", "png"):
         abort(404)
-    result, computed = _result_or_abort()
-    pics = computed.pictures or pictures.pictures(result, lang())
+    whole = _region_or_abort()
+    if whole is not None:
+        result, pics = whole, region.pictures(whole, lang())
+    else:
+        result, computed = _result_or_abort()
+        pics = computed.pictures or pictures.pictures(result, lang())
     if name not in pics:
         abort(404)
     filename = f"{_slug(result)}-{name}.{fmt}"
@@ -476,8 +631,12 @@ def picture(name: str, fmt: str) -> Response:
 
 @bp.get("/analytics/table/<name>.csv")
 def table(name: str) -> Response:
-    result, _ = _result_or_abort()
-    found = tables.tables(result)
+    whole = _region_or_abort()
+    if whole is not None:
+        result, found = whole, region.tables(whole)
+    else:
+        result, _ = _result_or_abort()
+        found = tables.tables(result)
     if name not in found:
         abort(404)
     return _download(tables.to_csv(found[name]).encode("utf-8"), "text/csv",
@@ -509,6 +668,8 @@ def _result_or_abort() -> tuple[dict[str, Any], Computed]:
 
 
 def _slug(result: dict[str, Any]) -> str:
+    if result["kind"] == "region":
+        return "region-" + file_stem(result["region"]["name"] or "", "all")
     return file_stem(result["subject"]["iri"], "analytics")
 
 

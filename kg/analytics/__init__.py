@@ -6,7 +6,8 @@ strength, depth), `openness` (density, clustering, E-I), `brokers` (betweenness,
 effective size, brokerage), `cohesion` (isolates, weak groups, k-core vs declared level),
 `access` (trusted paths to expertise), `diffusion` (adoption curve, intervals, reach, carriers,
 next adopters), `capital` (professional capital), `subjects` (one subject's analysis as JSON),
-`aggregate` (the sociogram grouped by school or community, for the interactive picture),
+`aggregate` (the sociogram grouped by school or community, for the interactive picture), `region`
+(the region as a whole: components, isolates, brokers, E-I between schools and boards, reach per school),
 `tables` (CSV), `gephi` (GraphML, GEXF), `pictures` (SVG, drawn with kg.pictures), `html` (a
 self-contained HTML report), `cache` (results per store generation, in the process), `precompute`
 (the whole-region, network and artefact results per store generation, on disk, computed in the
@@ -21,12 +22,23 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kg.analytics import aggregate, subjects
+from kg.analytics import aggregate, region, subjects
 from kg.analytics.aggregate import Interactive
 from kg.analytics.cache import AnalyticsCache
 from kg.analytics.subjects import KINDS, Analysis, NotThatKind
+from kg.ingest.ownership import region_infos
+from kg.sparql.queries import QueryError
 
-__all__ = ["AnalyticsCache", "Analysis", "Interactive", "KINDS", "NotThatKind", "analyse", "sociogram"]
+__all__ = ["AnalyticsCache", "Analysis", "Interactive", "KINDS", "NotThatKind", "UnknownRegion", "analyse",
+           "analyse_region", "sociogram"]
+
+
+class UnknownRegion(QueryError):
+    """No ingested region of that name (`known`: the store's regions), or one stored without a base."""
+
+    def __init__(self, name: str, known: list[str]):
+        self.name, self.known = name, known
+        super().__init__(f"no region {name!r} in this store; its regions: {', '.join(known) or 'none'}")
 
 
 def analyse(db: ox.Store, text: str, kind: str | None = None, view: str = "internal", lang: str = "nl",
@@ -54,3 +66,21 @@ def sociogram(db: ox.Store, text: str, kind: str | None = None, view: str = "int
     region = cache.region(db, generation, view, lang)
     key = ("sociogram", view, lang, text, kind, people_only, tuple(topics), today)
     return cache.subject(generation, key, lambda: aggregate.interactive(region, result))
+
+
+def analyse_region(db: ox.Store, name: str | None, view: str = "internal", lang: str = "nl",
+                   people_only: bool = False, generation: str | None = None,
+                   cache: AnalyticsCache | None = None) -> dict:
+    """The analysis of the ingested region `name` as a whole (kg.analytics.region), or of every actor
+    of the store when `name` is None; cached like `analyse`. Raises UnknownRegion."""
+    base = None
+    if name is not None:
+        infos = region_infos(db)
+        info = infos.get(name)
+        if info is None or not info.base:
+            raise UnknownRegion(name, sorted(n for n, i in infos.items() if i.base))
+        base = info.base
+    cache = cache or AnalyticsCache()
+    data = cache.region(db, generation, view, lang)
+    key = ("region", view, lang, name, people_only)
+    return cache.subject(generation, key, lambda: region.analyse_region(data, name, base, people_only))

@@ -59,14 +59,16 @@ BETWEENNESS_CONFIDENCE = 0.99  # the probability with which betweenness_bound ho
 def global_metrics(region: RegionData, people_only: bool) -> dict[str, Any]:
     """Betweenness, constraint and effective size of every actor, and `method` (how betweenness
     was computed: `betweenness_method`); computed once per region."""
-    def compute() -> dict[str, Any]:
-        g = region.graph(people_only)
-        exact_max = region.exact_betweenness_max or EXACT_BETWEENNESS_MAX_NODES
-        pivots = region.betweenness_pivots or BETWEENNESS_PIVOTS
-        between, constraint = structural_metrics(g, exact_max, pivots)
-        return {"betweenness": between, "constraint": _nan_to_none(constraint),
-                "effective_size": effective_size(g), "method": betweenness_method(len(g), exact_max, pivots)}
-    return region.memo(("brokers", people_only), compute)
+    return region.memo(("brokers", people_only), lambda: metrics_of(region, region.graph(people_only)))
+
+
+def metrics_of(region: RegionData, g: nx.Graph) -> dict[str, Any]:
+    """`global_metrics` of any graph `g` (a part of the region's), with the region's betweenness settings."""
+    exact_max = region.exact_betweenness_max or EXACT_BETWEENNESS_MAX_NODES
+    pivots = region.betweenness_pivots or BETWEENNESS_PIVOTS
+    between, constraint = structural_metrics(g, exact_max, pivots)
+    return {"betweenness": between, "constraint": _nan_to_none(constraint),
+            "effective_size": effective_size(g), "method": betweenness_method(len(g), exact_max, pivots)}
 
 
 def betweenness_bound(nodes: int, pivots: int, confidence: float = BETWEENNESS_CONFIDENCE) -> float:

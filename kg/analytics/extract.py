@@ -187,8 +187,12 @@ class RegionData:
 
     def affiliated_with(self, organisation: str) -> set[str]:
         """People affiliated with the organisation or with any of its sub-organisations."""
-        inside = {organisation} | self._descendants().get(organisation, set())
+        inside = {organisation} | self.parts(organisation)
         return {p for o in inside for p in self.subjects("affiliated", o)}
+
+    def parts(self, iri: str) -> set[str]:
+        """Everything (transitively) part of `iri`, by org:subOrganizationOf."""
+        return self._descendants().get(iri, set())
 
     def _descendants(self) -> dict[str, set[str]]:
         """Organisation -> the actors that are (transitively) part of it; once per region (asked per

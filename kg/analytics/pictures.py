@@ -51,6 +51,7 @@ TEXTS = Strings({
                           "Brokers ({b}): {brokers}. Isolated ({i}): {isolates}."),
     "by_school": Text(nl="school of organisatie", en="school or organisation"),
     "by_role": Text(nl="rol", en="role"),
+    "by_board": Text(nl="bestuur", en="board"),
     "broker": Text(nl="makelaar", en="broker"),
     "isolated": Text(nl="geïsoleerd", en="isolated"),
     "none": Text(nl="geen", en="none"),
@@ -138,7 +139,7 @@ def sociogram_svg(graph: dict[str, Any], subject: dict[str, str], lang: str, uid
     brokers = [n["label"] for n in nodes if n["broker"]]
     isolates = [n["label"] for n in nodes if n["isolated"]]
     desc = TEXTS("socio_desc", lang, n=len(nodes), m=len(edges),
-                 by=TEXTS("by_role" if graph["colour_by"] == "role" else "by_school", lang),
+                 by=TEXTS("by_" + graph["colour_by"], lang),
                  b=len(brokers), brokers=", ".join(brokers) or TEXTS("none", lang),
                  i=len(isolates), isolates=", ".join(isolates) or TEXTS("none", lang))
     return svg(uid, plot_w + legend_width, height, TEXTS("socio_title", lang, a=subject["label"]), desc, body, "sociogram")
@@ -152,7 +153,7 @@ def _legend(graph: dict[str, Any], colours: dict[str, str], groups: dict[str, st
     out = [f'<g class="legend" font-size="11" fill="{INK}">']
     y = 24
     out.append(f'<text x="{x:g}" y="{y}" font-weight="700">'
-               f'{_e(TEXTS("by_role" if graph["colour_by"] == "role" else "by_school", lang).capitalize())}</text>')
+               f'{_e(TEXTS("by_" + graph["colour_by"], lang).capitalize())}</text>')
     shown = [g for g in colours if colours[g] != OTHER]
     for g in shown:
         y += 20

@@ -161,8 +161,13 @@ def analyse_actor(db: ox.Store, region: RegionData, iri: str, found: str, people
 
 
 def group_members(region: RegionData, iri: str, kind: str, people_only: bool) -> set[str]:
+    """A network's members with those of its sub-networks (so the regional knowledge network counts
+    everyone in its PLGs and groups); a school's affiliated people with those of its parts."""
     if kind == "network":
         members = set(region.members_of(iri))
+        for part in region.parts(iri):
+            if region.kind(part) == NETWORK:
+                members |= region.members_of(part)
     else:
         members = region.affiliated_with(iri)
     if people_only:
