@@ -4,6 +4,7 @@ real processes; all output parsed (HTML, JSON, SVG and GraphML/GEXF as XML, CSV)
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import urllib.error
@@ -11,8 +12,10 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
+import networkx as nx
 import pytest
 from conftest import TOKEN
+from gexf_schema import GEXF, VIZ, gexf_errors
 from test_cli import kg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -99,6 +102,86 @@ def test_exports_parse(live_server) -> None:
     assert x.tag.endswith("gexf") and len([e for e in x.iter() if e.tag.endswith("}node")]) == len(rows)
     assert get(live_server, "/analytics/picture/nothing.svg" + q)[0] == 404
     assert get(live_server, "/analytics/table/nothing.csv" + q)[0] == 404
+
+
+def svg_marks(svg: ET.Element) -> dict[str, tuple[float, float, float, str]]:
+    """Node IRI -> (x, y, r, fill) of the mark drawn for it in a sociogram SVG: a person's circle, an
+    artefact's square or a network's diamond (kg.pictures.svg.shape), not its broker or isolate ring."""
+    out = {}
+    for g in svg.iter(SVG + "g"):
+        if g.get("class") != "node":
+            continue
+        mark = next(el for el in g if el.tag in (SVG + "circle", SVG + "rect", SVG + "path") and not el.get("class"))
+        tag = mark.tag[len(SVG):]
+        if tag == "circle":
+            x, y, r = (float(mark.get(a)) for a in ("cx", "cy", "r"))
+        elif tag == "rect":
+            r = float(mark.get("width")) / 2
+            x, y = float(mark.get("x")) + r, float(mark.get("y")) + r
+        else:   # a diamond: "Mx,y-d Lx+d,y ..." with d = 1.25 r
+            nums = [float(v) for v in mark.get("d").translate({ord(c): " " for c in "MLz,"}).split()]
+            x, d = nums[0], nums[2] - nums[0]
+            y, r = nums[1] + d, d / 1.25
+        out[g.get("data-iri")] = (round(x, 1), round(y, 1), round(r, 1), mark.get("fill"))
+    return out
+
+
+@pytest.mark.parametrize("actor", ["n-team-de-esch", "n-plg-wt", "p101", "a-kijkwijzer-ol"])
+def test_gexf_is_valid_gexf_1_3_with_the_analysis_graph_and_the_pictures_layout(live_server, actor: str) -> None:
+    q = f"?actor={actor}"
+    before = dt.date.today()
+    status, ctype, data = get(live_server, "/analytics/graph.gexf" + q, internal=True)
+    assert status == 200 and ctype.startswith("application/gexf+xml")
+    assert gexf_errors(data) == []
+    root = ET.fromstring(data)
+    _, _, body = get(live_server, "/api/analytics" + q, internal=True)
+    result = json.loads(body)
+    graph = result["graph"]
+    assert root.tag == GEXF + "gexf" and root.get("version") == "1.3"
+    meta = root.find(GEXF + "meta")
+    assert meta.find(GEXF + "creator").text == "Connective KG"
+    assert meta.find(GEXF + "description").text == result["subject"]["label"]
+    assert before <= dt.date.fromisoformat(meta.get("lastmodifieddate")) <= dt.date.today()
+    # networkx reads GEXF 1.3: the same nodes, edges and attributes as the analysis' graph
+    g = nx.read_gexf(io.BytesIO(data))
+    assert not g.is_directed()
+    nodes = {n["iri"]: {"label": n["label"], "kind": n["kind"], "degree": n["degree"], "isolated": n["isolated"],
+                        "broker": n["broker"], **({"group": n["group"]["label"]} if n["group"] else {})}
+             for n in graph["nodes"]}
+    assert {n: {k: v for k, v in d.items() if k != "viz"} for n, d in g.nodes(data=True)} == nodes
+    edges = {frozenset((e["source"], e["target"])): {"relations": ",".join(e["relations"]), "ties": e["ties"],
+                                                     **{k: e[k] for k in ("strength", "depth", "trust") if e[k] is not None}}
+             for e in graph["edges"]}
+    assert len(edges) == len(graph["edges"]) == g.number_of_edges()
+    assert {frozenset((u, v)): {k: x for k, x in d.items() if k not in ("id", "weight", "viz")}
+            for u, v, d in g.edges(data=True)} == edges
+    # every node where, as large and in the colour the page's SVG draws it (Gephi's y axis points up)
+    _, _, svg = get(live_server, "/analytics/picture/sociogram.svg" + q, internal=True)
+    marks = svg_marks(ET.fromstring(svg))
+    assert set(marks) == set(nodes)
+    viz = {n: (d["viz"]["position"]["x"], -d["viz"]["position"]["y"], d["viz"]["size"],
+               "#{r:02x}{g:02x}{b:02x}".format(**d["viz"]["color"])) for n, d in g.nodes(data=True)}
+    assert viz == marks
+    assert all(d["viz"]["position"]["z"] == 0 for _, d in g.nodes(data=True))
+    # every edge between its ends' marks, as wide as the SVG's line (weight and thickness)
+    lines = sorted((sorted([(float(ln.get("x1")), float(ln.get("y1"))), (float(ln.get("x2")), float(ln.get("y2")))]),
+                    float(ln.get("stroke-width"))) for ln in ET.fromstring(svg).iter(SVG + "line")
+                   if ln.get("class") == "edge")
+    xml_edges = root.iter(GEXF + "edge")
+    assert sorted((sorted([marks[e.get("source")][:2], marks[e.get("target")][:2]]), float(e.get("weight")))
+                  for e in xml_edges) == lines
+    assert all(e.find(VIZ + "thickness").get("value") == e.get("weight") for e in root.iter(GEXF + "edge"))
+
+
+def test_gexf_check_rejects_what_the_schema_does_not_allow(live_server) -> None:
+    """The schema check can fail: networkx's GEXF 1.2draft, and ours with a colour out of range."""
+    _, _, data = get(live_server, "/analytics/graph.gexf?actor=n-plg-wt", internal=True)
+    old = io.BytesIO()
+    nx.write_gexf(nx.read_gexf(io.BytesIO(data)), old)
+    assert gexf_errors(old.getvalue())
+    root = ET.fromstring(data)
+    root.find(f".//{VIZ}color").set("r", "256")
+    assert gexf_errors(ET.tostring(root))
 
 
 def test_public_exports_never_name_hidden_people(live_server) -> None:

@@ -10,13 +10,17 @@ never a 500, and the server keeps answering."""
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 
+import networkx as nx
 import pyoxigraph as ox
 import pytest
 from conftest import TOKEN
+from gexf_schema import GEXF, gexf_errors
 from test_actor_pages import SVG, by_id, injected, parse_html, svgs, text_of
 
+from kg.analytics import gephi
 from kg.pipeline.build import build
 from kg.store import GraphStore
 from web import create_app
@@ -203,6 +207,35 @@ def test_analytics_page_and_sociogram_json_keep_hostile_labels_as_data(client, i
     assert HOSTILE + " school A" in schools
     text = json.dumps(body, ensure_ascii=False)
     assert (HIDDEN_NAME in text) == internal
+
+
+@pytest.mark.parametrize("internal", [False, True], ids=["public", "internal"])
+def test_gexf_keeps_hostile_labels_as_text(client, internal) -> None:
+    """The GEXF export of a network of hostile labels is valid GEXF 1.3 and gives the labels back
+    verbatim (ElementTree and networkx); the public one never names the hidden person."""
+    r = fetch(client, "/analytics/graph.gexf?actor=h-net", internal)
+    assert r.status_code == 200 and r.mimetype == "application/gexf+xml"
+    assert gexf_errors(r.data) == []
+    root = ET.fromstring(r.data)
+    assert root.find(f"{GEXF}meta/{GEXF}description").text == HOSTILE + " net"
+    labels = {n.get("id").rsplit("/", 1)[1]: n.get("label") for n in root.iter(GEXF + "node")}
+    assert labels["h-person"] == HOSTILE + " person" and labels["h-art"] == HOSTILE + " art"
+    g = nx.read_gexf(io.BytesIO(r.data))
+    assert g.nodes["https://knll-twente.example/id/h-person"]["label"] == HOSTILE + " person"
+    assert (HIDDEN_NAME in {d["label"] for _, d in g.nodes(data=True)}) == internal
+
+
+def test_gexf_writes_characters_xml_cannot_hold_as_replacement_characters(client) -> None:
+    """A label with control characters (which an RDF literal can hold and XML 1.0 cannot) and
+    line breaks: the GEXF stays well-formed and valid; the control characters become U+FFFD."""
+    graph = fetch(client, "/api/analytics?actor=h-net", True).get_json()["graph"]
+    label = HOSTILE + "\x00\x01\x08\x0b\x1f\x7f tab\tline\nend"
+    graph["nodes"][0]["label"] = label
+    data = gephi.serialise(graph, "gexf", label, "2026-11-25")
+    assert gexf_errors(data) == []
+    expected = HOSTILE + "\ufffd" * 5 + "\x7f tab\tline\nend"
+    assert nx.read_gexf(io.BytesIO(data)).nodes[graph["nodes"][0]["iri"]]["label"] == expected
+    assert ET.fromstring(data).find(f"{GEXF}meta/{GEXF}description").text == expected
 
 
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=range(len(ATTEMPTS)))

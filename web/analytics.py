@@ -648,7 +648,8 @@ def graph(fmt: str) -> Response:
     if fmt not in gephi.FORMATS:
         abort(404)
     result, _ = _result_or_abort()
-    return _download(gephi.serialise(result["graph"], fmt), gephi.FORMATS[fmt], f"{_slug(result)}.{fmt}")
+    return _download(gephi.serialise(result["graph"], fmt, result["subject"]["label"], today()), gephi.FORMATS[fmt],
+                     f"{_slug(result)}.{fmt}")
 
 
 def _result_or_abort() -> tuple[dict[str, Any], Computed]:

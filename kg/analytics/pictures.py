@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kg.pictures import layout
@@ -95,20 +96,55 @@ def radius(degree: int) -> float:
     return round(MIN_RADIUS + RADIUS_PER_DEGREE * math.sqrt(degree), 1)
 
 
-def sociogram_svg(graph: dict[str, Any], subject: dict[str, str], lang: str, uid: str = "sociogram") -> str:
+def edge_width(depth: int | None) -> float:
+    """A tie's line width: thicker for a deeper interaction."""
+    return 1 + (depth or 0) * 0.6
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where and how a node is drawn: centre (y pointing down, as in SVG), radius, fill colour."""
+    x: float
+    y: float
+    r: float
+    fill: str
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The sociogram's plot (without the legend): its size, the group colours and every node's mark."""
+    width: float
+    height: float
+    colours: dict[str, str]
+    marks: dict[str, Mark]
+
+
+def sociogram_geometry(graph: dict[str, Any]) -> Geometry:
+    """The node geometry of the sociogram, shared by the SVG picture and the GEXF export (so Gephi
+    shows what the page draws): the force layout, the radius by degree and the fill by group."""
     nodes, edges = graph["nodes"], graph["edges"]
     colours = group_colours(nodes)
-    groups = {n["group"]["iri"]: n["group"]["label"] for n in nodes if n["group"]}
-    legend_width = 250
-    plot_w = 720 if len(nodes) > 12 else 520
+    groups = {n["group"]["iri"] for n in nodes if n["group"]}
+    width = 720 if len(nodes) > 12 else 520
     height = max(460, 150 + 22 * min(len(groups), len(PALETTE) + 1))
     order = sorted(nodes, key=lambda n: ((n["group"] or {}).get("label", "~"), n["label"].casefold(), n["iri"]))
     pos = layout.force([n["iri"] for n in order], [(e["source"], e["target"]) for e in edges],
-                       plot_w, height, margin=40)
+                       width, height, margin=40)
+    marks = {n["iri"]: Mark(*pos[n["iri"]], radius(n["degree"]), colours.get((n["group"] or {}).get("iri", ""), OTHER))
+             for n in nodes}
+    return Geometry(width, height, colours, marks)
+
+
+def sociogram_svg(graph: dict[str, Any], subject: dict[str, str], lang: str, uid: str = "sociogram") -> str:
+    nodes, edges = graph["nodes"], graph["edges"]
+    geo = sociogram_geometry(graph)
+    groups = {n["group"]["iri"]: n["group"]["label"] for n in nodes if n["group"]}
+    legend_width = 250
     body: list[str] = []
     for e in edges:
-        (x1, y1), (x2, y2) = pos[e["source"]], pos[e["target"]]
-        width = 1 + (e["depth"] or 0) * 0.6
+        a, b = geo.marks[e["source"]], geo.marks[e["target"]]
+        x1, y1, x2, y2 = a.x, a.y, b.x, b.y
+        width = edge_width(e["depth"])
         dash = '' if "tie" in e["relations"] else ' stroke-dasharray="4 3"'
         tip = f'{_label_of(nodes, e["source"])} – {_label_of(nodes, e["target"])}: {", ".join(e["relations"])}'
         if e["strength"] is not None:
@@ -116,9 +152,8 @@ def sociogram_svg(graph: dict[str, Any], subject: dict[str, str], lang: str, uid
         body.append(f'<line class="edge" x1="{x1:g}" y1="{y1:g}" x2="{x2:g}" y2="{y2:g}" stroke="{MUTED}" '
                     f'stroke-opacity=".55" stroke-width="{width:g}"{dash}><title>{_e(tip)}</title></line>')
     for n in nodes:
-        x, y = pos[n["iri"]]
-        r = radius(n["degree"])
-        fill = colours.get((n["group"] or {}).get("iri", ""), OTHER)
+        m = geo.marks[n["iri"]]
+        x, y, r, fill = m.x, m.y, m.r, m.fill
         rings = ""
         if n["broker"]:
             rings += shape(n["kind"], x, y, r + 4, "none", f'stroke="{BROKER_RING}" stroke-width="3" class="broker-mark"')
@@ -135,14 +170,14 @@ def sociogram_svg(graph: dict[str, Any], subject: dict[str, str], lang: str, uid
                     + shape(n["kind"], x, y, r, fill, 'stroke="#fff" stroke-width="1.2"')
                     + f'<text x="{x:g}" y="{y + r + 11:g}" text-anchor="middle" font-size="10" fill="{INK}" '
                       f'stroke="#fff" stroke-width="3" paint-order="stroke"{bold}>{_e(short(n["label"], MAX_LABEL))}</text></g>')
-    body.extend(_legend(graph, colours, groups, plot_w + 10, lang))
+    body.extend(_legend(graph, geo.colours, groups, geo.width + 10, lang))
     brokers = [n["label"] for n in nodes if n["broker"]]
     isolates = [n["label"] for n in nodes if n["isolated"]]
     desc = TEXTS("socio_desc", lang, n=len(nodes), m=len(edges),
                  by=TEXTS("by_" + graph["colour_by"], lang),
                  b=len(brokers), brokers=", ".join(brokers) or TEXTS("none", lang),
                  i=len(isolates), isolates=", ".join(isolates) or TEXTS("none", lang))
-    return svg(uid, plot_w + legend_width, height, TEXTS("socio_title", lang, a=subject["label"]), desc, body, "sociogram")
+    return svg(uid, geo.width + legend_width, geo.height, TEXTS("socio_title", lang, a=subject["label"]), desc, body, "sociogram")
 
 
 def _label_of(nodes: list[dict[str, Any]], iri: str) -> str:
