@@ -239,7 +239,7 @@ def test_the_overview_picture_has_one_point_per_school_and_the_tables_download(r
     assert len([e for e in svg.iter(SVG + "line") if e.get("class") == "edge"]) == len(expected["school_links"])
     status, headers, body = fetch(region_server, "/analytics/picture/overview.png?region=gen")
     assert status == 200 and body.startswith(b"\x89PNG")
-    status, headers, body = fetch(region_server, "/analytics/table/isolated.csv?region=gen")
+    status, headers, body = fetch(region_server, "/analytics/table/isolated.csv?region=gen&header=keys")
     assert "region-gen-isolated.csv" in headers["Content-Disposition"]
     assert [r["iri"] for r in csv.DictReader(io.StringIO(body.decode()))] == \
         [p["iri"] for p in expected["isolated"]["people"]]

@@ -90,9 +90,16 @@ def test_exports_parse(live_server) -> None:
     assert status == 200 and ctype == "image/png" and png[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(png[16:20], "big")
     assert width == int(float(root.get("width")))
-    status, ctype, data = get(live_server, "/analytics/table/members.csv" + q, internal=True)
+    status, ctype, data = get(live_server, "/analytics/table/members.csv" + q + "&header=keys", internal=True)
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert ctype.startswith("text/csv") and {r["iri"] for r in rows if r["isolated"] == "True"} == isolated
+    # by default the page's labels and yes/no in its language, the same rows
+    status, ctype, data = get(live_server, "/analytics/table/members.csv" + q + "&lang=nl", internal=True)
+    labelled = list(csv.DictReader(io.StringIO(data.decode())))
+    assert list(labelled[0])[:3] == ["naam (IRI)", "naam", "soort"]
+    assert {r["naam (IRI)"] for r in labelled if r["geïsoleerd"] == "ja"} == isolated
+    assert {r["geïsoleerd"] for r in labelled} == {"ja", "nee"}
+    assert [r["naam (IRI)"] for r in labelled] == [r["iri"] for r in rows]
     _, _, graphml = get(live_server, "/analytics/graph.graphml" + q, internal=True)
     g = ET.fromstring(graphml)
     ns = "{http://graphml.graphdrawing.org/xmlns}"
@@ -243,7 +250,8 @@ def test_page_carries_the_interactive_sociogram_and_keeps_the_static_one(live_se
     assert texts == {k: SOCIOGRAM_TEXTS(k, "en") for k in SOCIOGRAM_TEXTS} and texts["find"] == "Find"
     assert {"sociogram-search", "sociogram-name", "sociogram-grouping", "sociogram-depth", "sociogram-strength",
             "sociogram-canvas", "sociogram-legend", "sociogram-figure"} <= page.ids
-    assert page.scripts[-2:] == ["/static/vendor/cytoscape/cytoscape.min.js", "/static/sociogram.js"]
+    assert page.scripts[-3:] == ["/static/vendor/cytoscape/cytoscape.min.js", "/static/sociogram.js",
+                                 "/static/sortable.js"]
     for src in page.scripts:
         status, ctype, script = get(live_server, src)
         assert status == 200 and "javascript" in ctype and len(script) > 1000, src
@@ -315,3 +323,145 @@ def test_cli_report_is_self_contained(store, tmp_path) -> None:
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
     assert not [link for link in page.links if link.startswith(("http", "//"))]
     assert "Carla Stoffers" not in html        # no consent: public report shows her role only
+
+
+class Tables(HTMLParser):
+    """Per table id: its title, its sentence's formula link, the header cells (label, data-key,
+    title) and the rows' cells (text, link, data-sort)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tables: dict[str, dict] = {}
+        self._block: dict | None = None
+        self._where: str | None = None
+        self._cell: dict | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "div" and "table-block" in (a.get("class") or ""):
+            self._block = {"title": "", "formula": None, "headers": [], "rows": []}
+        elif self._block is None:
+            return
+        elif tag == "h3" and "table-title" in (a.get("class") or ""):
+            self._where = "title"
+        elif tag == "a" and "formula" in (a.get("class") or ""):
+            self._block["formula"] = a["href"]
+        elif tag == "table":
+            self.tables[a["id"]] = self._block
+        elif tag == "th":
+            self._cell = {"text": "", "key": a.get("data-key"), "tip": a.get("title")}
+            self._block["headers"].append(self._cell)
+        elif tag == "tr" and self._block["headers"]:
+            self._block["rows"].append([])
+        elif tag == "td":
+            self._cell = {"text": "", "href": None, "sort": a.get("data-sort"), "num": a.get("class") == "num"}
+            self._block["rows"][-1].append(self._cell)
+        elif tag == "a" and self._cell is not None:
+            self._cell["href"] = a.get("href")
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td"):
+            self._cell = None
+        elif tag == "h3":
+            self._where = None
+        elif tag == "table":
+            self._block = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell["text"] += data
+        elif self._where == "title" and self._block is not None:
+            self._block["title"] += data
+
+
+@pytest.mark.parametrize("actor", ["n-team-de-esch", "p030", "a-kijkwijzer-ol"])
+def test_every_table_is_titled_labelled_and_linked_in_the_pages_language(live_server, sample_build, actor) -> None:
+    """Issue 15 item 2: a title and a sentence with a link to the formula's section of the docs (which
+    exists on /docs/analytics), headers in the page's language with tooltips for the measures, names
+    linked instead of IRI columns, yes/no and decimal commas in Dutch; the rows those of the JSON."""
+    from kg.analytics import analyse
+    from kg.analytics import tables as analytics_tables
+
+    store = sample_build[0]
+    # in process (the JSON API sorts the keys of the capital's indicators; the page keeps their order)
+    result = analyse(store.open(), actor, None, "internal", "nl", generation=store.generation())
+    found = analytics_tables.tables(result)
+    status, _, body = get(live_server, f"/analytics?actor={actor}&lang=nl", internal=True)
+    assert status == 200
+    shown = Tables(body.decode()).tables
+    assert len(shown) >= 3
+    docs = Page(get(live_server, "/docs/analytics")[2].decode())
+    keys_seen: set[str] = set()
+    for table in shown.values():
+        key_headers = [h["key"] for h in table["headers"]]
+        name = next(n for n, (headers, rows) in found.items()
+                    if [h for h in headers if h != "iri" and not h.endswith("_iri") and h != "tie"] == key_headers
+                    and len(rows) == len(table["rows"]))
+        headers, rows = found[name]
+        assert table["title"] == analytics_tables.TITLES(name, "nl")
+        assert table["formula"] == "/docs/analytics#" + analytics_tables.FORMULA[name]
+        assert analytics_tables.FORMULA[name] in docs.ids
+        assert [h["text"] for h in table["headers"]] == [analytics_tables.header(k, "nl") for k in key_headers]
+        assert "iri" not in [h["text"] for h in table["headers"]]
+        for h in table["headers"]:
+            keys_seen.add(h["key"])
+            if h["key"] in analytics_tables.TIPS:
+                assert h["tip"] == analytics_tables.TIPS(h["key"], "nl")
+        for row, cells in zip(rows, table["rows"]):
+            values = dict(zip(headers, row))
+            for key, c in zip(key_headers, cells):
+                v = values[key]
+                if isinstance(v, bool):
+                    assert c["text"] == ("ja" if v else "nee")
+                elif isinstance(v, float) and not v.is_integer():
+                    assert c["text"] == f"{v:.3f}".replace(".", ",") and c["num"]
+                    assert float(c["sort"]) == pytest.approx(v)
+                if "iri" in headers and headers.index("iri") + 1 == headers.index(key):
+                    iri = values["iri"]
+                else:
+                    iri = values.get(key + "_iri")
+                if iri:
+                    assert c["href"] and c["text"] == v
+    assert keys_seen  # something was checked
+
+
+def test_tables_sort_by_a_column_in_a_real_browser(live_server) -> None:
+    """The members table sorts by betweenness (numbers as numbers) and back, aria-sort saying which."""
+    from playwright import sync_api
+    from test_browser import ARGS, CHROMIUM
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_extra_http_headers({"Authorization": f"Bearer {TOKEN}"})
+            page.goto(live_server.url + "/analytics?actor=n-team-de-esch&lang=nl")
+            table = page.locator("#members-table")
+            page.locator("#members-table[data-sortable=ready]").wait_for()
+            column = [h.get_attribute("data-key") for h in table.locator("thead th").all()].index("betweenness")
+
+            def values() -> list[float]:
+                return [float(c.get_attribute("data-sort")) for c in
+                        table.locator(f"tbody tr td:nth-child({column + 1})").all()]
+
+            header = table.locator("thead th").nth(column)
+            header.locator("button").click()
+            assert header.get_attribute("aria-sort") == "ascending" and values() == sorted(values())
+            header.locator("button").click()
+            assert header.get_attribute("aria-sort") == "descending" and values() == sorted(values(), reverse=True)
+            assert len(set(values())) > 2   # the order was a real question
+        finally:
+            browser.close()
+
+
+def test_the_docs_are_pages_with_anchors_and_nothing_else_is(live_server) -> None:
+    status, ctype, body = get(live_server, "/docs/analytics")
+    page = Page(body.decode())
+    assert status == 200 and ctype.startswith("text/html")
+    assert {"the-region-as-a-whole", "brokers", "open-or-closed"} <= page.ids
+    assert get(live_server, "/docs/analytics.md")[2] == body
+    for bad in ("/docs/nothing", "/docs/..%2FREADME", "/docs/screenshots/nothing.png"):
+        assert get(live_server, bad)[0] == 404, bad
+    status, ctype, png = get(live_server, "/docs/screenshots/analytics-sociogram-laptop.png")
+    assert status == 200 and png.startswith(b"\x89PNG")

@@ -15,6 +15,7 @@ from web import (
     analytics,
     auth,
     cache,
+    docs,
     federation,
     finder,
     history,
@@ -83,4 +84,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(ingest.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(named.bp)
+    app.register_blueprint(docs.bp)
     return app

@@ -170,6 +170,8 @@ i18n.STRINGS.add({
     "an_members_by_year": Text(nl="Leden per schooljaar", en="Members per school year"),
     "an_exports": Text(nl="Downloads", en="Downloads"),
     "an_table_csv": Text(nl="Tabel {n} (CSV)", en="Table {n} (CSV)"),
+    "an_table_keys": Text(nl="met kolomnamen voor scripts", en="with column names for scripts"),
+    "an_formula": Text(nl="Hoe het berekend wordt", en="How it is computed"),
     "an_link": Text(nl="Netwerkanalyse", en="Network analysis"),
     "an_none_isolated": Text(nl="Niemand is geïsoleerd.", en="No one is isolated."),
     "an_broker_mark": Text(nl="makelaar", en="broker"),
@@ -581,7 +583,7 @@ def analytics_page() -> str | tuple[str, int] | Response:
     found = tables.tables(result)
     resp = make_response(render_template(
         "analytics.html", text=text, result=result, problem=None, pending=False, region=None, region_pending=False,
-        pics=pics, tables=found,
+        pics=pics, tables=found, shown={n: tables.shown(n, tb, lg) for n, tb in found.items()},
         dimensions=DIMENSIONS, computed=computed, computed_lines=_computed_lines(result, computed),
         picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
         table_urls={n: url_for("analytics.table", name=n, **args) for n in found},
@@ -639,8 +641,9 @@ def table(name: str) -> Response:
         found = tables.tables(result)
     if name not in found:
         abort(404)
-    return _download(tables.to_csv(found[name]).encode("utf-8"), "text/csv",
-                     f"{_slug(result)}-{name}.csv")
+    body = tables.to_csv(found[name]) if request.args.get("header") == "keys" else \
+        tables.to_labelled_csv(found[name], lang())
+    return _download(body.encode("utf-8"), "text/csv", f"{_slug(result)}-{name}.csv")
 
 
 @bp.get("/analytics/graph.<fmt>")

@@ -34,15 +34,15 @@ CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1
 padding:0 1rem;line-height:1.45}h1{margin-bottom:.2rem}.meta{color:#4f586b}figure{margin:1.5rem 0;overflow-x:auto}
 svg{max-width:100%;height:auto}table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}
 th,td{border:1px solid #c9ced8;padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#eef0f4}
-caption{text-align:left;font-weight:700;padding:.3rem 0}"""
+caption{text-align:left;font-weight:700;padding:.3rem 0}caption .about{display:block;font-weight:400}
+td.num{text-align:right}"""
 
 
-def _cell(value: Any, lang: str) -> str:
-    if isinstance(value, bool):
-        return TITLES("yes" if value else "no", lang)
-    if isinstance(value, float):
-        return f"{value:.3f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{value:.0f}"
-    return escape("" if value is None else str(value))
+NUMBER_CELL = '<td class="num">'
+
+
+def _tip(tip: str | None) -> str:
+    return f' title="{escape(tip)}"' if tip else ""
 
 
 def render(result: dict[str, Any], lang: str = "nl") -> str:
@@ -53,19 +53,23 @@ def render(result: dict[str, Any], lang: str = "nl") -> str:
              f"<h1>{escape(subject['label'])}</h1>",
              f"<p class=\"meta\">{escape(TITLES(result['kind'], lang))} · &lt;{escape(subject['iri'])}&gt; · "
              f"{escape(TITLES('view', lang))}: {escape(TITLES(result['view'], lang))} · "
-             f"{escape(TITLES('people_only', lang))}: {_cell(result['people_only'], lang)} · "
+             f"{escape(TITLES('people_only', lang))}: {escape(TITLES('yes' if result['people_only'] else 'no', lang))} · "
              f"{escape(TITLES('generation', lang))}: {escape(str(result.get('generation') or '-'))}</p>",
              f"<h2>{escape(TITLES('pictures', lang))}</h2>"]
     for name, picture in pictures.pictures(result, lang).items():
         parts.append(f'<figure id="picture-{escape(name)}">{picture}</figure>')
     parts.append(f"<h2>{escape(TITLES('tables', lang))}</h2>")
-    for name, (headers, rows) in tables.tables(result).items():
-        parts.append(f'<table id="table-{escape(name)}"><caption>{escape(name.replace("_", " "))}</caption><thead><tr>'
-                     + "".join(f"<th scope=\"col\">{escape(h)}</th>" for h in headers) + "</tr></thead><tbody>")
-        if not rows:
-            parts.append(f"<tr><td colspan=\"{len(headers)}\">{escape(TITLES('empty', lang))}</td></tr>")
-        for row in rows:
-            parts.append("<tr>" + "".join(f"<td>{_cell(c, lang)}</td>" for c in row) + "</tr>")
+    for name, table in tables.tables(result).items():
+        shown = tables.shown(name, table, lang)
+        parts.append(f'<table id="table-{escape(name)}"><caption>{escape(shown.title)}'
+                     f'<span class="about">{escape(shown.about)}</span></caption><thead><tr>'
+                     + "".join(f'<th scope="col"{_tip(c.tip)}>{escape(c.label)}</th>' for c in shown.columns)
+                     + "</tr></thead><tbody>")
+        if not shown.rows:
+            parts.append(f"<tr><td colspan=\"{len(shown.columns)}\">{escape(TITLES('empty', lang))}</td></tr>")
+        for row in shown.rows:
+            parts.append("<tr>" + "".join((NUMBER_CELL if c.number else "<td>") + escape(c.text) + "</td>"
+                                          for c in row) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("</body></html>\n")
     return "".join(parts)

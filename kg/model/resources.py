@@ -1,8 +1,8 @@
 """Where the packaged ontology, vocabularies, shapes, queries and sample live.
 
 In a checkout they are the top-level folders `ontology/`, `shapes/` and
-`data/`; an installed package carries them as `kg/ontology`, `kg/shapes` and
-`kg/sample` (see `package-dir` in pyproject.toml).
+`data/` (and `docs/`); an installed package carries them as `kg/ontology`, `kg/shapes`,
+`kg/sample` and `kg/docs` (see `package-dir` in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ def shapes_dir() -> Path:
 def sample_dir() -> Path:
     """The bundled Twente sample (fictional people, see the README)."""
     return _dir("sample", "data") / "twente"
+
+
+def docs_dir() -> Path:
+    """The documentation (docs/*.md), which the web app serves as pages."""
+    return _dir("docs", "docs")
 
 
 def queries_dir() -> Path:
