@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -424,6 +425,10 @@ def test_every_table_is_titled_labelled_and_linked_in_the_pages_language(live_se
                 if iri:
                     assert c["href"] and c["text"] == v
     assert keys_seen  # something was checked
+    cards = re.findall(r'<div data-key="(\w+)"><dt[^>]*>([^<]*)</dt>', body.decode())
+    if result["kind"] == "network":
+        assert [k for k, _ in cards] == list(result["openness"])
+    assert all(label == analytics_tables.header(k, "nl") and "_" not in label for k, label in cards)
 
 
 def test_tables_sort_by_a_column_in_a_real_browser(live_server) -> None:

@@ -324,6 +324,30 @@ REGION_TEXTS = Strings({
 i18n.STRINGS.add({f"rg_{k}": REGION_TEXTS[k] for k in REGION_TEXTS})
 
 
+@bp.app_template_global("an_header")
+def an_header(key: str) -> str:
+    """A measure's name in the page's language (kg.analytics.tables.HEADERS)."""
+    return tables.header(key, lang())
+
+
+@bp.app_template_global("an_tip")
+def an_tip(key: str) -> str:
+    """What a measure means, in the page's language; "" when it needs no explanation."""
+    return tables.TIPS(key, lang()) if key in tables.TIPS else ""
+
+
+@bp.app_template_global("an_value")
+def an_value(code: str) -> str:
+    """A coded value (a kind, position, level, dimension) in the page's language."""
+    return tables.VALUES.get(code, lang(), code)
+
+
+@bp.app_template_global("an_number")
+def an_number(value: float) -> str:
+    """A number as the analytics pages write it (a decimal comma in Dutch)."""
+    return tables.number(value, lang())
+
+
 def _cache() -> AnalyticsCache:
     return current_app.extensions["analytics"]
 

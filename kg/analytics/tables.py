@@ -192,6 +192,10 @@ HEADERS = Strings({
     "schools_reached": Text(nl="andere scholen bereikt", en="other schools reached"),
     "networks_reached": Text(nl="netwerken bereikt", en="networks reached"),
     "component": Text(nl="deel", en="part"),
+    "nodes": Text(nl="actoren", en="actors"), "edges": Text(nl="verbonden paren", en="tied pairs"),
+    "artefacts": Text(nl="artefacten", en="artefacts"), "mean_degree": Text(nl="verbindingen (gemiddeld)", en="ties (mean)"),
+    "components": Text(nl="losse delen", en="separate parts"), "largest": Text(nl="grootste deel", en="largest part"),
+    "k_max": Text(nl="hoogste k-core", en="highest k-core"),
 })
 
 TIPS = Strings({
