@@ -25,7 +25,7 @@ import pytest
 from conftest import ROOT, TOKEN, LiveServer
 from test_cli import kg
 
-from kg.analytics import analyse, brokers, pictures, precompute
+from kg.analytics import analyse, analyse_region, brokers, pictures, precompute
 from kg.analytics.extract import load_region
 from kg.store import GraphStore
 
@@ -129,6 +129,33 @@ def test_precomputed_equals_on_request(stored) -> None:
         assert stored_pics == pictures.pictures(found.result, lang)
     # a person is not precomputed: the pages compute it on request
     assert precompute.lookup(folder, generation, "internal", "nl", TW + "p101", False).state == precompute.ABSENT
+
+
+def test_region_lookup_states(stored, tmp_path) -> None:
+    """A region stored for the generation is ready; while a newer generation is computed, the older
+    one's is stale; with nothing older, pending; a done generation without it (or a bad name), absent."""
+    import os
+    import shutil
+
+    store, folder = stored
+    generation = store.generation()
+    here = tmp_path / "analytics"
+    shutil.copytree(folder, here)
+    assert precompute.region_lookup(here, generation, "public", "nl", "twente").state == precompute.ABSENT
+    # the sample is built from files: no ingested region; store one as the job would
+    path = precompute.region_path(here / generation, "public", "nl", "twente")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"region": {"name": "twente"}}))
+    found = precompute.region_lookup(here, generation, "public", "nl", "twente")
+    assert found.state == precompute.READY and found.result == {"region": {"name": "twente"}}
+    newer = "gen-999999"
+    (here / newer).mkdir()
+    (here / newer / precompute.META).write_text(json.dumps({"state": precompute.COMPUTING, "pid": os.getpid()}))
+    found = precompute.region_lookup(here, newer, "public", "nl", "twente")
+    assert found.state == precompute.STALE and found.generation == generation
+    shutil.rmtree(here / generation)
+    assert precompute.region_lookup(here, newer, "public", "nl", "twente").state == precompute.PENDING
+    assert precompute.region_lookup(here, newer, "public", "nl", "../x").state == precompute.ABSENT
 
 
 def test_region_summary(stored) -> None:
@@ -246,6 +273,12 @@ def test_pages_never_wait_and_follow_the_generations(served) -> None:
     _, headers, note = page(server, "/analytics?lang=en")
     assert note.ids["region"]["data-state"] == "computing" and headers["Cache-Control"] == "no-store"
     assert get(server, "/api/analytics/region")[0] == 202
+    # the region as a whole is computed first (tested without a race in test_region_lookup_states)
+    _, headers, note = page(server, "/analytics?region=twente&lang=en")
+    if "being-computed" in note.ids:
+        assert headers["Cache-Control"] == "no-store"
+    else:
+        assert note.ids["computed"]["data-state"] == "ready"
 
     # the app started the job when it saw the generation; once stored, the page reads it
     wait_for(lambda: precompute.lookup(folder, first, "internal", "en", TW + "n-team-de-esch", False).state
@@ -260,6 +293,13 @@ def test_pages_never_wait_and_follow_the_generations(served) -> None:
     assert answer["computed"]["state"] == "ready" and answer["generation"] == first and answer["view"] == "internal"
     assert {i["actor"]["iri"] for i in answer["isolates"]} == {TW + "p038", TW + "p039", TW + "p040"}
     wait_for(lambda: precompute.is_done(folder, first))
+    _, _, note = page(server, "/analytics?region=twente&lang=en")
+    assert note.ids["computed"]["data-state"] == "ready"
+    _, _, body = get(server, "/api/analytics?region=twente&lang=en")
+    stored_region = json.loads(body)
+    assert stored_region.pop("computed")["generation"] == first
+    same(json.loads(json.dumps(analyse_region(store.snapshot(), "twente", "public", "en", generation=first))),
+         stored_region)
 
     # a committed change: the previous result with its date while the new one is computed, then the new one
     assert answer["members"] == 16
@@ -273,6 +313,8 @@ def test_pages_never_wait_and_follow_the_generations(served) -> None:
     assert note.ids["computed"]["data-generation"] == first and "previous result" in note.text["computed"]
     assert headers["Cache-Control"] == "no-store" and headers.get("X-KG-Cache") == "miss"
     assert page(server, q)[1].get("X-KG-Cache") == "miss"        # the page cache did not keep it
+    _, headers, note = page(server, "/analytics?region=twente&lang=en")
+    assert note.ids["computed"]["data-state"] == "stale" and headers["Cache-Control"] == "no-store"
     wait_for(lambda: precompute.is_done(folder, second))
     _, headers, note = page(server, q)
     assert note.ids["computed"]["data-state"] == "ready" and note.ids["computed"]["data-generation"] == second
@@ -282,6 +324,11 @@ def test_pages_never_wait_and_follow_the_generations(served) -> None:
     oracle = analyse(store.snapshot(), "n-team-de-esch", None, "internal", "nl", False, (), TODAY, second)
     fresh.pop("computed")
     same(json.loads(json.dumps(oracle)), fresh)
+    _, _, body = get(server, "/api/analytics?region=twente&lang=en", internal=True)
+    region_now = json.loads(body)
+    assert region_now.pop("computed")["state"] == "ready" and region_now["generation"] == second
+    same(json.loads(json.dumps(analyse_region(store.snapshot(), "twente", "internal", "en", generation=second))),
+         region_now)
     wait_for(lambda: not (folder / first).exists(), 60)         # older results pruned
 
 

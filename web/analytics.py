@@ -58,6 +58,7 @@ from kg.analytics import (
     pictures,
     precompute,
     region,
+    region_base,
     sociogram,
     tables,
 )
@@ -378,22 +379,49 @@ def _region_name() -> str | None:
     return name.strip()
 
 
-def _run_region(name: str) -> dict[str, Any]:
-    """The analysis of region `name` ("" for the whole store) in the request's view; UnknownRegion."""
+def _region_analysis(name: str) -> tuple[dict[str, Any] | None, Computed]:
+    """The region's analysis and where it came from: precomputed for the generation (or the previous
+    one while it is computed; None while nothing is there yet), else computed now (the whole store,
+    people only, a region the precomputation does not know). Raises UnknownRegion."""
     ctx = kg()
-    return analyse_region(ctx.db(), name or None, view(), lang(), request.args.get("people_only") == "1",
-                          ctx.snapshot.generation, _cache())
+    generation, db = ctx.snapshot.current()
+    people_only = request.args.get("people_only") == "1"
+    folder = _stored()
+    if folder is not None and name and not people_only:
+        region_base(db, name)   # UnknownRegion before "being computed"
+        found = precompute.region_lookup(folder, generation, view(), lang(), name)
+        if found.state != precompute.ABSENT:
+            return found.result, Computed(found.state, found.generation, found.computed_at)
+    return analyse_region(db, name or None, view(), lang(), people_only, generation, _cache()), \
+        Computed("request", generation)
 
 
 def _region_or_abort() -> dict[str, Any] | None:
-    """The region analysis for an export when the request names a region (404 if unknown), else None."""
+    """The region analysis for an export when the request names a region (404 if unknown, 503 while
+    being computed), else None."""
     name = _region_name()
     if name is None:
         return None
     try:
-        return _run_region(name)
+        result, computed = _region_analysis(name)
     except UnknownRegion:
         abort(404)
+    if result is None:
+        abort(_being_computed())
+    if not computed.final:
+        g.kg_not_final = True
+    return result
+
+
+def _being_computed() -> Response:
+    return _not_final(Response(i18n.t("an_refresh"), 503, {"Retry-After": str(RETRY_SECONDS)}, mimetype="text/plain"))
+
+
+def _pending(resp: Response) -> Response:
+    """`resp` as the answer while a result is being computed: 202, Retry-After, never cached."""
+    resp.status_code = 202
+    resp.headers["Retry-After"] = str(RETRY_SECONDS)
+    return _not_final(resp)
 
 
 def _run_sociogram(text: str, people_only: bool, topics: tuple[str, ...]) -> Interactive:
@@ -521,13 +549,17 @@ def api_analytics() -> Response | tuple[Response, int]:
     """The analysis with `computed` (where it came from); 202 while it is being computed. With
     `region` instead of `actor`: the region's analysis (404 with the store's regions when unknown)."""
     name = _region_name()
-    if name is not None:
-        try:
-            return jsonify(_run_region(name))
-        except UnknownRegion as e:
-            return jsonify({"error": "unknown region", "region": name, "regions": e.known,
-                            "message": i18n.both("an_unknown_region")}), 404
-    return _api(_analysis)
+    if name is None:
+        return _api(_analysis)
+    try:
+        result, computed = _region_analysis(name)
+    except UnknownRegion as e:
+        return jsonify({"error": "unknown region", "region": name, "regions": e.known,
+                        "message": i18n.both("an_unknown_region")}), 404
+    if result is None:
+        return _pending(jsonify({"computed": computed.json(), "region": name, "message": i18n.both("an_refresh")}))
+    resp = jsonify({**result, "computed": computed.json()})
+    return resp if computed.final else _not_final(resp)
 
 
 @bp.get("/api/analytics/sociogram")
@@ -553,10 +585,7 @@ def _api(compute: Callable[[str, bool, tuple[str, ...]], tuple[Any, Computed | N
     if computed is None:
         return jsonify(result)
     if result is None:
-        resp = jsonify({"computed": computed.json(), "actor": text, "message": i18n.both("an_refresh")})
-        resp.status_code = 202
-        resp.headers["Retry-After"] = str(RETRY_SECONDS)
-        return _not_final(resp)
+        return _pending(jsonify({"computed": computed.json(), "actor": text, "message": i18n.both("an_refresh")}))
     resp = jsonify({**result, "computed": computed.json()})
     return resp if computed.final else _not_final(resp)
 
@@ -571,10 +600,7 @@ def api_region() -> Response:
     found = precompute.region_file(folder, _generation(), view(), lang())
     computed = Computed(found.state, found.generation, found.computed_at)
     if found.result is None:
-        resp = jsonify({"computed": computed.json(), "message": i18n.both("an_refresh")})
-        resp.status_code = 202
-        resp.headers["Retry-After"] = str(RETRY_SECONDS)
-        return _not_final(resp)
+        return _pending(jsonify({"computed": computed.json(), "message": i18n.both("an_refresh")}))
     resp = jsonify({**found.result, "computed": computed.json()})
     return resp if computed.final else _not_final(resp)
 
@@ -619,22 +645,28 @@ def analytics_page() -> str | tuple[str, int] | Response:
     return resp if computed.final else _not_final(resp)
 
 
-def _region_page() -> str | tuple[str, int]:
+def _region_page() -> str | tuple[str, int] | Response:
     name = _region_name() or ""
     try:
-        result = _run_region(name)
+        result, computed = _region_analysis(name)
     except UnknownRegion as e:
-        return render_template("analytics_region.html", name=name, result=None, known=e.known), 404
+        return render_template("analytics_region.html", name=name, result=None, known=e.known, pending=False), 404
+    if result is None:
+        resp = make_response(render_template("analytics_region.html", name=name, result=None, known=None,
+                                             pending=True))
+        resp.headers["Retry-After"] = str(RETRY_SECONDS)
+        return _not_final(resp)
     lg = lang()
     args = {"region": name, "lang": lg, **({"people_only": "1"} if result["people_only"] else {})}
     pics = {n: Markup(svg) for n, svg in region.pictures(result, lg).items()}
-    return render_template(
-        "analytics_region.html", name=name, result=result, known=None, pics=pics,
-        figures=region.figures(result), computed_lines=_computed_lines(result, Computed("request", result["generation"])),
+    resp = make_response(render_template(
+        "analytics_region.html", name=name, result=result, known=None, pending=False, pics=pics,
+        figures=region.figures(result), computed_lines=_computed_lines(result, computed), computed_state=computed.state,
         picture_urls={n: {f: url_for("analytics.picture", name=n, fmt=f, **args) for f in ("svg", "png")} for n in pics},
         table_urls={n: url_for("analytics.table", name=n, **args) for n in region.TABLES},
         json_url=url_for("analytics.api_analytics", **args),
-        people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"}))
+        people_only_url=url_for("analytics.analytics_page", **{**args, "people_only": "0" if result["people_only"] else "1"})))
+    return resp if computed.final else _not_final(resp)
 
 
 @bp.get("/analytics/picture/<name>.<fmt>")
@@ -688,8 +720,7 @@ def _result_or_abort() -> tuple[dict[str, Any], Computed]:
     except queries.QueryError:
         abort(404)
     if result is None:
-        abort(_not_final(Response(i18n.t("an_refresh"), 503, {"Retry-After": str(RETRY_SECONDS)},
-                                  mimetype="text/plain")))
+        abort(_being_computed())
     if not computed.final:
         g.kg_not_final = True
     return result, computed

@@ -30,7 +30,7 @@ from kg.ingest.ownership import region_infos
 from kg.sparql.queries import QueryError
 
 __all__ = ["AnalyticsCache", "Analysis", "Interactive", "KINDS", "NotThatKind", "UnknownRegion", "analyse",
-           "analyse_region", "sociogram"]
+           "analyse_region", "region_base", "sociogram"]
 
 
 class UnknownRegion(QueryError):
@@ -73,14 +73,17 @@ def analyse_region(db: ox.Store, name: str | None, view: str = "internal", lang:
                    cache: AnalyticsCache | None = None) -> dict:
     """The analysis of the ingested region `name` as a whole (kg.analytics.region), or of every actor
     of the store when `name` is None; cached like `analyse`. Raises UnknownRegion."""
-    base = None
-    if name is not None:
-        infos = region_infos(db)
-        info = infos.get(name)
-        if info is None or not info.base:
-            raise UnknownRegion(name, sorted(n for n, i in infos.items() if i.base))
-        base = info.base
+    base = region_base(db, name) if name is not None else None
     cache = cache or AnalyticsCache()
     data = cache.region(db, generation, view, lang)
     key = ("region", view, lang, name, people_only)
     return cache.subject(generation, key, lambda: region.analyse_region(data, name, base, people_only))
+
+
+def region_base(db: ox.Store, name: str) -> str:
+    """The base IRI of the ingested region `name`; UnknownRegion (with the store's regions) if none."""
+    infos = region_infos(db)
+    info = infos.get(name)
+    if info is None or not info.base:
+        raise UnknownRegion(name, sorted(n for n, i in infos.items() if i.base))
+    return info.base

@@ -48,6 +48,9 @@ import pyoxigraph as ox
 
 from kg.analytics import brokers, openness, pictures, subjects
 from kg.analytics.extract import ARTEFACT, NETWORK, RegionData, load_region
+from kg.analytics.region import analyse_region
+from kg.ingest.mapping import region_name_problem
+from kg.ingest.ownership import region_infos
 from kg.store import GraphStore, Store
 from kg.store.local import process_alive
 
@@ -184,6 +187,33 @@ def region_file(folder: Path, generation: str | None, view: str, lang: str) -> F
     return Found(PENDING)
 
 
+def region_path(gen_dir: Path, view: str, lang: str, name: str) -> Path:
+    """Where the analysis of the ingested region `name` as a whole (kg.analytics.region) is kept."""
+    return gen_dir / f"regions-{view}-{lang}" / f"{name}.json"
+
+
+def region_lookup(folder: Path, generation: str | None, view: str, lang: str, name: str) -> Found:
+    """The stored analysis of region `name` as `lookup` finds a subject's: READY, STALE (the newest
+    older generation's while this one is computed), PENDING, or ABSENT (the generation is done
+    without it, or the name cannot be a region's: the caller computes it on request). The caller
+    checks first that the store has such a region."""
+    if generation is None or region_name_problem(name):
+        return Found(ABSENT)
+    current = meta(folder, generation)
+    found = _read(region_path(folder / generation, view, lang, name))
+    if found is not None and current is not None:
+        return Found(READY, found, generation, current.get("started"))
+    if current is not None and current.get("state") == DONE:
+        return Found(ABSENT)
+    for older, m in _generations(folder):
+        if older != generation:
+            found = _read(region_path(folder / older, view, lang, name))
+            if found is not None:
+                return Found(STALE, found, older, m.get("started"))
+            break
+    return Found(PENDING)
+
+
 # --- computing ----------------------------------------------------------------------------------
 
 def region_summary(region: RegionData, people_only: bool = False) -> dict[str, Any]:
@@ -309,6 +339,11 @@ def compute_generation(db: ox.Store, generation: str, folder: Path, today: str,
         for people_only in (False, True):
             (here / f"{view}-{lang}-{'people' if people_only else 'all'}").mkdir(exist_ok=True)
         _write(here / f"region-{view}-{lang}.json", region_summary(region))
+        for name, info_of in region_infos(db).items():
+            if info_of.base and not region_name_problem(name):
+                path = region_path(here, view, lang, name)
+                path.parent.mkdir(exist_ok=True)
+                _write(path, analyse_region(region, name, info_of.base))
         regions[(view, lang)] = region, actors
         say(f"{view} {lang}: the region ({time.perf_counter() - t0:.1f} s)")
     # networks first (fast), then artefacts (their trace queries take seconds each); a job whose
