@@ -19,7 +19,7 @@ from conftest import ROOT, TOKEN, LiveServer
 from oxigraph_server import OxigraphServer
 from rdflib.compare import isomorphic
 
-from kg.analytics import analyse
+from kg.analytics import UnknownRegion, analyse, analyse_region
 from kg.cli import main
 from kg.ingest.mapping import region_graph
 from kg.ingest.pipeline import ingest
@@ -165,6 +165,10 @@ def test_unreachable_remote_store_is_a_store_error_with_exit_3() -> None:
 def test_analytics_on_remote_equals_embedded(remote_sample_db, sample_db) -> None:
     for name in ("PLG Wetenschap & Techniek", "p011"):
         assert analyse(remote_sample_db, name) == analyse(sample_db, name), name
+    whole = analyse_region(remote_sample_db, None)
+    assert whole == analyse_region(sample_db, None) and whole["people"] > 100
+    with pytest.raises(UnknownRegion):   # a built store has no ingested regions, remote or not
+        analyse_region(remote_sample_db, "twente")
 
 
 def test_credentials_never_show_in_reports(server: OxigraphServer) -> None:
