@@ -18,6 +18,7 @@ and share none. Pairs where either end has no school (or board) are left out of 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
@@ -98,7 +99,7 @@ def _metrics(region: RegionData, g: nx.Graph, h: nx.Graph, people_only: bool) ->
     return brokers.metrics_of(region, h)
 
 
-def _people_pairs(region: RegionData, h: nx.Graph):
+def _people_pairs(region: RegionData, h: nx.Graph) -> Iterator[tuple[str, str, str | None, str | None]]:
     """The tied pairs of people in `h` with their schools (either may be None)."""
     for u, v in h.edges():
         if region.kind(u) == PERSON and region.kind(v) == PERSON:
