@@ -876,7 +876,10 @@ def templates_cmd(folder: Path) -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Write the public view into this folder as a dump for other regions: dump.nq, dump.ttl, "
                    "void.ttl (VoID/DCAT, ontology version, SHA-256 of the dumps), context.jsonld, ontology.ttl.")
-@click.option("--region", help="With --templates: only this region's graph (default: all data graphs).")
+@click.option("--region", help="With --templates: only this region's graph (default: the store's own data "
+              "graphs, without other regions' imports).")
+@click.option("--imports", is_flag=True, help="With --templates and no --region: also the graphs imported from "
+              "other regions with `kg import`.")
 @click.option("--base", help="Namespace of the data IRIs: stripped to get ids (--templates), the dataset's "
                              "void:uriSpace (--out). Default: inferred from the data.")
 @click.option("--xlsx", is_flag=True, help="With --templates: also write an XLSX workbook with drop-down lists.")
@@ -884,14 +887,16 @@ def templates_cmd(folder: Path) -> None:
               default=settings.BY_NAME["KG_DATA_LICENSE"].default, show_default=True, show_envvar=True,
               help="With --out: the data licence stated in void.ttl.")
 @_store_option
-def export_cmd(folder: Path | None, out: Path | None, region: str | None, base: str | None, xlsx: bool,
-               license_iri: str, store_path: str | None) -> None:
+def export_cmd(folder: Path | None, out: Path | None, region: str | None, imports: bool, base: str | None,
+               xlsx: bool, license_iri: str, store_path: str | None) -> None:
     """Export the store: --templates DIR, --out DIR, or both.
 
     --templates writes the store's data of a region back into the templates, so
     that templates -> kg ingest -> kg export gives the same rows (docs/ingest.md
-    says what "same" means). What the templates cannot express (e.g. expertise
-    attributions, comments) is counted on stderr. Exit 2 for an unknown region.
+    says what "same" means). Without --region: the store's own data, not what
+    `kg import` brought from other regions (--imports adds that). What the
+    templates cannot express (e.g. expertise attributions, comments) is counted
+    on stderr. Exit 2 for an unknown region.
 
     --out writes only the public view (people without public consent as
     anonymous roles; never an internal graph) as a dump that another region
@@ -900,13 +905,15 @@ def export_cmd(folder: Path | None, out: Path | None, region: str | None, base: 
 
     if folder is None and out is None:
         raise click.UsageError("give --templates DIR, --out DIR or both")
-    if folder is None and (region or xlsx):
-        raise click.UsageError("--region and --xlsx apply to --templates only")
+    if folder is None and (region or xlsx or imports):
+        raise click.UsageError("--region, --imports and --xlsx apply to --templates only")
+    if region and imports:
+        raise click.UsageError("--imports adds other regions' imports to an export without --region")
     db = _open(store_path)
     if folder is not None:
         if region and not db.contains_named_graph(ox.NamedNode(REGION_GRAPH + region)):
             _fail(f"the store has no region {region!r}")
-        result = export.export(db, region, base)
+        result = export.export(db, region, base, imports)
         for p in export.write_csv(result, folder):
             click.echo(str(p))
         if xlsx:

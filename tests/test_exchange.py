@@ -326,3 +326,26 @@ def test_internal_dump_and_bad_usage_are_refused(tmp_path: Path) -> None:
     r = kg("import", str(tmp_path / "missing.nq"), "--region", "x", "--store", str(tmp_path / "s"))
     assert r.returncode == 2 and "missing.nq" in r.stdout
     assert GraphStore(tmp_path / "s").generation() is None
+
+
+def test_template_export_leaves_imports_out_unless_asked(exported: tuple[Path, Path], imported: Path,
+                                                         tmp_path: Path) -> None:
+    """`kg export --templates` of a store holding only another region's import: no rows by default
+    (the store's own data is empty), the import's people with --imports; --imports with --region is
+    a usage error."""
+    import csv
+
+    def people(folder: Path) -> list[dict[str, str]]:
+        with open(folder / "people.csv", encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    r = kg("export", "--templates", str(tmp_path / "own"), "--store", str(imported))
+    assert r.returncode == 0, r.stderr
+    assert people(tmp_path / "own") == []
+    r = kg("export", "--templates", str(tmp_path / "all"), "--imports", "--store", str(imported))
+    assert r.returncode == 0, r.stderr
+    persons = {q.subject.value for q in graph(imported, IMPORT + "twente")
+               if q.predicate.value.endswith("#type") and q.object.value == CKG + "Person"}
+    assert len(people(tmp_path / "all")) == len(persons) > 50
+    r = kg("export", "--templates", str(tmp_path / "x"), "--imports", "--region", "twente", "--store", str(imported))
+    assert r.returncode == 2 and "--imports" in r.stderr

@@ -40,6 +40,7 @@ from kg.ingest.templates import (
 )
 from kg.model.namespaces import (
     CKG,
+    IMPORT_GRAPH,
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
     PUBLIC_GRAPH,
@@ -91,12 +92,14 @@ def infer_base(subjects: list[str]) -> str:
     return prefix[: cut + 1]
 
 
-def export(db: ox.Store, region: str | None = None, base: str | None = None) -> ExportResult:
-    """Rows per template of a region's graph (or of all data graphs when `region` is None)."""
+def export(db: ox.Store, region: str | None = None, base: str | None = None, imports: bool = False) -> ExportResult:
+    """Rows per template of a region's graph, or when `region` is None of the store's own data graphs
+    (its regions and source files; other regions' imports (`kg import`) too only with `imports`)."""
     if region is not None:
         graphs = [ox.NamedNode(REGION_GRAPH + region)]
     else:
-        graphs = [g for g in db.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in _NOT_DATA]
+        graphs = [g for g in db.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in _NOT_DATA
+                  and (imports or not g.value.startswith(IMPORT_GRAPH))]
     triples: set[ox.Triple] = set()
     for g in graphs:
         for q in db.quads_for_pattern(None, None, None, g):
