@@ -55,7 +55,7 @@ def analyse_region(region: RegionData, name: str | None, base: str | None, peopl
     inside = scope(region, base)
     g = region.graph(people_only)
     h = g.subgraph(v for v in g if v in inside)
-    metrics = _metrics(region, g, h, people_only)
+    metrics = _metrics(region, g, h, people_only, base)
     comps = sorted((sorted(c, key=lambda v: (region.label(v).casefold(), v)) for c in nx.connected_components(h)),
                    key=lambda c: (-len(c), region.label(c[0]).casefold()))
     people = [v for v in h if region.kind(v) == PERSON]
@@ -91,12 +91,13 @@ def analyse_region(region: RegionData, name: str | None, base: str | None, peopl
     }
 
 
-def _metrics(region: RegionData, g: nx.Graph, h: nx.Graph, people_only: bool) -> dict[str, Any]:
-    """Betweenness, constraint, effective size on `h`: the whole store's (computed once per
-    RegionData) when `h` is all of it, else computed on `h`."""
+def _metrics(region: RegionData, g: nx.Graph, h: nx.Graph, people_only: bool, base: str | None) -> dict[str, Any]:
+    """Betweenness, constraint, effective size on `h`: the whole store's when `h` is all of it, else
+    computed on `h`; once per RegionData either way (and, precomputed, once per view: the memo key
+    starts with "brokers", which kg.analytics.precompute shares between the languages)."""
     if h.number_of_nodes() == g.number_of_nodes():
         return brokers.global_metrics(region, people_only)
-    return brokers.metrics_of(region, h)
+    return region.memo(("brokers", people_only, base), lambda: brokers.metrics_of(region, h))
 
 
 def _people_pairs(region: RegionData, h: nx.Graph) -> Iterator[tuple[str, str, str | None, str | None]]:
