@@ -237,6 +237,37 @@ def test_pictures_and_legends_fit_a_phone_in_a_real_browser(browser, live_server
             context.close()
 
 
+OVERLAPS = """svg => {
+  const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()]);
+  const out = [];
+  boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+    if (p.x < q.x + q.width - 0.5 && q.x < p.x + p.width - 0.5 && p.y < q.y + q.height - 0.5 && q.y < p.y + p.height - 0.5)
+      out.push([a, b]);
+  }));
+  return [boxes.length, out];
+}"""
+
+
+def test_neighbourhood_labels_do_not_overlap_in_a_real_browser(browser, live_server, sample_db) -> None:
+    """On every person's page of the sample the neighbourhood picture's texts (names, relations and
+    the person in the middle) do not overlap, measured by the browser's own text boxes."""
+    people = sorted(r["p"].value for r in sample_db.query(
+        "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p a <https://w3id.org/connective-kg/ns#Person> } }"))
+    assert len(people) > 100
+    context = browser.new_context(locale="nl-NL", java_script_enabled=False, **VIEWPORTS["laptop"])
+    page = context.new_page()
+    crowded = 0
+    try:
+        for iri in people:
+            page.goto(live_server.url + "/doc/" + iri.rsplit("/", 1)[1])
+            texts, overlaps = page.locator("#nb-figure svg").evaluate(OVERLAPS)
+            assert overlaps == [], (iri, overlaps)
+            crowded += texts > 2 * 12 + 1    # more than one ring's worth of neighbours
+    finally:
+        context.close()
+    assert crowded > 0, "no page with a crowded picture: the test would prove little"
+
+
 def test_the_trace_pictures_download_in_a_real_browser(browser, live_server) -> None:
     """On the kijkwijzer's trace page a reader downloads the spread as SVG and the adoptions as CSV:
     the SVG holds the page's 21 adoptions, the CSV one row each."""
