@@ -247,6 +247,27 @@ def test_artefact_page_links_to_its_trace_and_lists_its_roles_and_creators(pages
     assert len({tr.get("data-adoption") for tr in adoptions}) == len(set(data.subjects(CKG.adoptedArtefact, a)))
 
 
+def test_artefact_page_counts_and_lists_the_ties_it_mediates(pages, data) -> None:
+    """An artefact is rarely an end of a tie but often in one (ckg:mediatedBy): its ties section
+    counts and lists those, each with both ends, in both views."""
+    a = URIRef(TW + "a-kijkwijzer-ol")
+    mediated = {str(t) for t in data.subjects(CKG.mediatedBy, a)}
+    own = {str(t) for t in data.subjects(CKG.source, a)} | {str(t) for t in data.subjects(CKG.target, a)}
+    assert len(mediated) >= 4
+    for view in ("internal", "public"):
+        section = by_id(parse_html(pages[("a-kijkwijzer-ol", view)]), "ties")
+        assert text_of(section.find("h2/span")) == str(len(mediated) + len(own))
+        rows = [tr for tr in by_id(section, "mediated-ties").iter("tr") if tr.get("data-tie")]
+        assert {tr.get("data-tie") for tr in rows} == mediated and len(rows) == len(mediated)
+        if view == "internal":
+            for tr in rows:
+                ends = [x.get("href") for x in tr.find("td").findall("a")][:2]
+                tie = URIRef(tr.get("data-tie"))
+                assert ends == [f"/doc/{str(data.value(tie, p))[len(TW):]}" for p in (CKG.source, CKG.target)]
+    # a person's page has no such table
+    assert by_id(parse_html(pages[("p001", "internal")]), "mediated-ties") is None
+
+
 def test_school_page_shows_its_facts_and_staff(pages, data) -> None:
     s = URIRef(TW + "s-de-esch")
     root = parse_html(pages[("s-de-esch", "internal")])

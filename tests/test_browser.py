@@ -195,6 +195,79 @@ def test_the_region_overview_in_a_real_browser(browser, live_server, name) -> No
         context.close()
 
 
+def test_pictures_and_legends_fit_a_phone_in_a_real_browser(browser, live_server) -> None:
+    """On a 375 px phone every picture scales to the screen with its legend: the analytics page's
+    interactive sociogram and its legend, the static sociogram (the picture without JavaScript) with
+    the legend inside it, and the trace page's spread and curve with theirs, measured in the page:
+    each box lies within the viewport's width, a static picture within one screen's height too, and
+    nothing scrolls sideways."""
+    viewport = VIEWPORTS["phone"]["viewport"]
+    width, height = viewport["width"], viewport["height"]
+
+    def inside(page, what: str, whole: bool = False) -> None:
+        """`what` (its first match) lies within the viewport's width; `whole`: on one screen."""
+        element = page.locator(what).first
+        element.evaluate("el => el.scrollIntoView({block: 'start'})")
+        box = element.bounding_box()
+        assert box is not None and box["width"] > 0, what
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (page.url, what, box)
+        if whole:
+            assert box["y"] >= -1 and box["y"] + box["height"] <= height + 1, (page.url, what, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, page.url
+
+    for javascript in (True, False):
+        context = browser.new_context(locale="nl-NL", java_script_enabled=javascript, **VIEWPORTS["phone"])
+        page = context.new_page()
+        try:
+            page.goto(live_server.url + "/analytics?actor=n-team-de-esch")
+            if javascript:
+                page.locator("#sociogram-live[data-state=ready]").wait_for()
+                assert page.locator("#sociogram-legend li").count() > 0
+                inside(page, "#sociogram-canvas")
+                inside(page, "#sociogram-legend")
+            else:
+                assert page.locator("#sociogram-figure svg.sociogram g.legend text").count() > 0
+                inside(page, "#sociogram-figure svg.sociogram", whole=True)
+                inside(page, "#sociogram-figure svg.sociogram g.legend", whole=True)
+            page.screenshot(path=str(ARTIFACTS / f"analytics-phone-fit-{'js' if javascript else 'static'}.png"))
+            page.goto(live_server.url + "/trace?artefact=a-kijkwijzer-ol")
+            for what in ("#spread-figure svg", "#spread-legend", "#curve-figure svg"):
+                inside(page, what, whole=what.endswith("svg"))
+        finally:
+            context.close()
+
+
+OVERLAPS = """svg => {
+  const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()]);
+  const out = [];
+  boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+    if (p.x < q.x + q.width - 0.5 && q.x < p.x + p.width - 0.5 && p.y < q.y + q.height - 0.5 && q.y < p.y + p.height - 0.5)
+      out.push([a, b]);
+  }));
+  return [boxes.length, out];
+}"""
+
+
+def test_neighbourhood_labels_do_not_overlap_in_a_real_browser(browser, live_server, sample_db) -> None:
+    """On every person's page of the sample the neighbourhood picture's texts (names, relations and
+    the person in the middle) do not overlap, measured by the browser's own text boxes."""
+    people = sorted(r["p"].value for r in sample_db.query(
+        "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p a <https://w3id.org/connective-kg/ns#Person> } }"))
+    assert len(people) > 100
+    context = browser.new_context(locale="nl-NL", java_script_enabled=False, **VIEWPORTS["laptop"])
+    page = context.new_page()
+    crowded = 0
+    try:
+        for iri in people:
+            page.goto(live_server.url + "/doc/" + iri.rsplit("/", 1)[1])
+            texts, overlaps = page.locator("#nb-figure svg").evaluate(OVERLAPS)
+            assert overlaps == [], (iri, overlaps)
+            crowded += texts > 2 * 12 + 1    # more than one ring's worth of neighbours
+    finally:
+        context.close()
+    assert crowded > 0, "no page with a crowded picture: the test would prove little"
+
+
 def test_the_trace_pictures_download_in_a_real_browser(browser, live_server) -> None:
     """On the kijkwijzer's trace page a reader downloads the spread as SVG and the adoptions as CSV:
     the SVG holds the page's 21 adoptions, the CSV one row each."""

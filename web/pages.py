@@ -89,6 +89,8 @@ i18n.STRINGS.add({
     "topic": Text(nl="Onderwerp", en="Topic"),
     "year": Text(nl="Schooljaar", en="School year"),
     "via_artefact": Text(nl="Via artefact", en="Through artefact"),
+    "mediated_ties": Text(nl="Verbindingen via dit artefact", en="Ties through this artefact"),
+    "between": Text(nl="Tussen", en="Between"),
     "direction_out": Text(nl="genoemd door deze actor", en="reported by this actor"),
     "direction_in": Text(nl="genoemd door de ander", en="reported by the other"),
     "date": Text(nl="Datum", en="Date"),

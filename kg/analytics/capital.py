@@ -17,6 +17,9 @@ the middle of the region whatever the unit; a dimension's score is the **mean** 
 indicators' percentile ranks (equal weights: the booklet gives no ground to weigh one above
 another). `mean_trust` of a person without ties and `motivated_share` without memberships
 count as 0. Scores compare people within one region; they are not absolute.
+
+The named query `capital-profile` gives the same indicators for one person by the same
+definitions (tests/test_capital_agreement.py compares them).
 """
 
 from __future__ import annotations

@@ -208,8 +208,8 @@ def facts(db: ox.Store, iri: str, view: str, lang: str, key_only: bool = False) 
 def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None = None) -> Row | None:
     """Everything an actor page shows, or None when the view has no such resource.
 
-    Keys: actor (profile), facts, memberships, ties, artefacts, adoptions, crossings, agreements,
-    neighbours (for the picture), and for networks also `network` (growth, levels, figures).
+    Keys: actor (profile), facts, memberships, ties, mediated (the ties an artefact mediates),
+    artefacts, adoptions, crossings, agreements, neighbours (for the picture), and for networks also `network` (growth, levels, figures).
     A relation node or other resource gets only actor, facts and `generic: True`."""
     prof = profile(db, iri, view, lang)
     if prof is None:
@@ -225,6 +225,7 @@ def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None =
         "facts": facts(db, iri, view, lang, key_only=True),
         "memberships": memberships(db, iri, view, lang),
         "ties": ties(db, iri, view, lang),
+        "mediated": mediated_ties(db, iri, view, lang) if prof["kind"] == "artefact" else [],
         "artefacts": [n for n in neighbours if n["kind"] == "artefact"],
         "adoptions": adoptions(db, iri, view, lang),
         "crossings": crossings(db, iri, view, lang),
@@ -276,6 +277,15 @@ def ties(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
         "trust": r["trust"], "topic": ref(r["topic"], r["topicLabel"]), "year": r["year"],
         "mediated_by": ref(r["mediatedBy"], r["mediatedByLabel"]),
     } for r in rows(db, "person-ties", {"person": iri, "lang": lang}, view, lang)]
+
+
+def mediated_ties(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
+    """The ties an artefact mediates, strongest first: source, target, depth, strength, trust, year."""
+    return [{
+        "tie": r["tie"], "source": ref(r["source"], r["sourceLabel"]), "target": ref(r["target"], r["targetLabel"]),
+        "depth": ref(r["depth"], r["depthLabel"]), "depth_rank": r["depthRank"], "per_month": r["perMonth"],
+        "closeness": r["closeness"], "strength": r["strength"], "trust": r["trust"], "year": r["year"],
+    } for r in rows(db, "mediated-ties", {"artefact": iri, "lang": lang}, view, lang)]
 
 
 def adoptions(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:

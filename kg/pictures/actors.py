@@ -207,7 +207,11 @@ def neighbourhood_svg(actor: dict[str, Any], neighbours: list[dict[str, Any]], l
                       uid: str = "nb") -> str:
     """The actor in the middle, related actors around it coloured (and shaped) by kind, links labelled."""
     shown = pick_neighbours(neighbours, limit)
-    geo = layout.ring(len(shown), width=720, height=460)
+    names = [short(n["label"], 24) for n in shown]
+    relations = [short(", ".join(n["relations"]), 30) for n in shown]
+    centre = short(actor["label"], 34)
+    geo = layout.ring([max(layout.text_width(a, 12), layout.text_width(b, 10.5)) for a, b in zip(names, relations)],
+                      width=720, height=460, centre_label=(layout.text_width(centre, 13), 18.0, 36.0))
     cx, cy = geo.centre
     kinds = sorted({n["kind"] for n in shown} | {actor["kind"]})
     more = TEXTS("nb_more", lang, m=len(shown), t=len(neighbours)) if len(shown) < len(neighbours) else ""
@@ -218,15 +222,15 @@ def neighbourhood_svg(actor: dict[str, Any], neighbours: list[dict[str, Any]], l
         body.append(f'<line x1="{cx}" y1="{cy}" x2="{x}" y2="{y}" stroke="{LINE}" stroke-width="1.5"/>')
     body.append(_shape(actor["kind"], cx, cy, 16, center=True)
                 + f'<text x="{cx}" y="{cy + 32}" text-anchor="middle" font-size="13" font-weight="700" fill="{INK}" '
-                  f'stroke="#fff" stroke-width="4" paint-order="stroke">{_e(short(actor["label"], 34))}</text>')
-    for n, (x, y) in zip(shown, geo.positions):
+                  f'stroke="#fff" stroke-width="4" paint-order="stroke">{_e(centre)}</text>')
+    for n, name, relation, (x, y) in zip(shown, names, relations, geo.positions):
         label = f'{n["label"]} ({kind_labels.get(n["kind"], n["kind"])}: {", ".join(n["relations"])})'
         inner = (f'<g class="neighbour" data-kind="{_e(n["kind"])}"><title>{_e(label)}</title>'
                  + _shape(n["kind"], x, y, 9)
                  + f'<text x="{x}" y="{y + 22}" text-anchor="middle" font-size="12" fill="{INK}" stroke="#fff" '
-                   f'stroke-width="3" paint-order="stroke">{_e(short(n["label"], 24))}</text>'
+                   f'stroke-width="3" paint-order="stroke">{_e(name)}</text>'
                  + f'<text class="relation" x="{x}" y="{y + 36}" text-anchor="middle" font-size="10.5" fill="{MUTED}" '
-                   f'stroke="#fff" stroke-width="3" paint-order="stroke">{_e(short(", ".join(n["relations"]), 30))}</text></g>')
+                   f'stroke="#fff" stroke-width="3" paint-order="stroke">{_e(relation)}</text></g>')
         body.append(link(url(n["iri"]), inner, label))
     return document(uid, geo.width, geo.height, TEXTS("nb_title", lang, a=actor["label"]), desc, body, "neighbourhood",
                 links=True)

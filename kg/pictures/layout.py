@@ -178,17 +178,45 @@ class Ring:
     radius: float
 
 
-def ring(n: int, width: float = 640, height: float = 440, inner: float = 150, outer: float = 195) -> Ring:
-    """Positions for n neighbours around a centre: one ring up to 12, else alternating two radii
-    (so neighbouring labels do not collide). The first neighbour is at the top, then clockwise."""
+EM = 0.6          # a character's width in ems: an upper estimate for the page's sans-serif
+RING_STEP = 8.0   # how far a label that collides moves outward at a time
+LABEL_TOP, LABEL_BOTTOM = 12.0, 40.0   # a neighbour's mark and two label lines, around its point
+
+
+def text_width(text: str, size: float) -> float:
+    """An upper estimate of `text`'s width at font size `size` (no font metrics on the server)."""
+    return len(text) * size * EM
+
+
+def ring(label_widths: Sequence[float], width: float = 640, height: float = 440, inner: float = 150,
+         outer: float = 195, centre_label: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> Ring:
+    """Positions for neighbours (one per label width) around a centre: one ring up to 12, else
+    alternating two radii; the first at the top, then clockwise. A neighbour whose label box (its
+    width, LABEL_TOP above and LABEL_BOTTOM below its point) would overlap an earlier one or the
+    centre's label (width, top and bottom offset from the centre) moves outward until it is
+    free, and the picture grows to hold every label."""
+    n = len(label_widths)
     cx, cy = width / 2, height / 2
+    cw, ctop, cbottom = centre_label
+    placed = [(cx - cw / 2, cy + ctop, cx + cw / 2, cy + cbottom)] if cw else []
     positions = []
-    for i in range(n):
+    for i, w in enumerate(label_widths):
         angle = -math.pi / 2 + 2 * math.pi * i / max(n, 1)
         r = inner if n <= 12 or i % 2 == 0 else outer
-        rx = r * 1.35                         # wider than high: labels are horizontal
-        positions.append((round(cx + rx * math.cos(angle), 1), round(cy + r * math.sin(angle), 1)))
-    return Ring(width, height, (cx, cy), positions, inner)
+        while True:
+            x, y = round(cx + r * 1.35 * math.cos(angle), 1), round(cy + r * math.sin(angle), 1)  # wider than high
+            box = (x - w / 2, y - LABEL_TOP, x + w / 2, y + LABEL_BOTTOM)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+            r += RING_STEP
+        placed.append(box)
+        positions.append((x, y))
+    # grow symmetrically around the centre so that every label is inside, with a margin
+    half_w = max([width / 2] + [max(cx - b[0], b[2] - cx) + 6 for b in placed])
+    half_h = max([height / 2] + [max(cy - b[1], b[3] - cy) + 6 for b in placed])
+    dx, dy = half_w - cx, half_h - cy
+    return Ring(round(2 * half_w, 1), round(2 * half_h, 1), (half_w, half_h),
+                [(round(x + dx, 1), round(y + dy, 1)) for x, y in positions], inner)
 
 
 @dataclass
