@@ -409,7 +409,9 @@ def test_analytics_pages_in_a_real_browser(browser, live_server, name) -> None:
         assert len(isolates) == 3 and any("Carla Stoffers" in t for t in isolates)
         assert page.locator("#members-table tbody tr").count() == 16
         assert page.locator("#depth-figure svg.depth g.bar").count() == 4
-        ei = float(page.locator("#openness-figures [data-key=ei_index] dd").inner_text())
+        shown_ei = page.locator("#openness-figures [data-key=ei_index] dd").inner_text()
+        assert "," in shown_ei and "." not in shown_ei           # a Dutch page: a decimal comma
+        ei = float(shown_ei.replace(",", "."))
         assert -1 <= ei < 0                                      # a closed team: most ties stay inside
         assert page.locator("#sociogram .formats a.download").count() == 2   # SVG and PNG
         fits()

@@ -23,7 +23,7 @@ def _renderer() -> MarkdownIt:
 
 
 def _source(name: str) -> str:
-    """The text of docs/NAME.md; 404 for any other name (only the folder's own files, by stem)."""
+    """The text of the Markdown file NAME of docs/; 404 for any other name (only the folder's own files, by stem)."""
     found = {p.stem: p for p in docs_dir().glob("*.md")}
     if name not in found:
         abort(404)
