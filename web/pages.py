@@ -100,6 +100,8 @@ i18n.STRINGS.add({
     "network": Text(nl="Netwerk", en="Network"),
     "adapted_copy": Text(nl="Aangepaste kopie", en="Adapted copy"),
     "mechanism": Text(nl="Mechanisme", en="Mechanism"),
+    "crossings_by_mechanism": Text(nl="Per leermechanisme", en="By learning mechanism"),
+    "crossings_count": Text(nl="Aantal", en="Number"),
     "crosser": Text(nl="Grensganger", en="Crosser"),
     "from": Text(nl="Van", en="From"),
     "to": Text(nl="Naar", en="To"),
