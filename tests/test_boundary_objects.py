@@ -102,7 +102,7 @@ def test_api_lists_every_boundary_object_with_its_roles_per_network_and_spread(c
         assert [n["network"]["label"] for n in b["networks"]] == sorted((n["network"]["label"] for n in b["networks"]),
                                                                        key=str.casefold)
         assert (b["spread"]["adoptions"], b["spread"]["schools"]) == facts.spread(iri)
-        assert b["asserted"] == bool(facts.objects(ox.NamedNode(iri), RDF + "type", ox.NamedNode(CKG + "BoundaryObject")))
+        assert b["typed"] == bool(facts.objects(ox.NamedNode(iri), RDF + "type", ox.NamedNode(CKG + "BoundaryObject")))
     assert any(b["spread"]["adoptions"] for b in got), "at least one boundary object spread"
 
 

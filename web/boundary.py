@@ -32,7 +32,6 @@ i18n.STRINGS.add({
     "bo_spread": Text(nl="Verspreiding", en="Spread"),
     "bo_adoptions": Text(nl="Adopties", en="Adoptions"),
     "bo_schools": Text(nl="Scholen", en="Schools"),
-    "bo_asserted": Text(nl="vastgelegd als grensobject", en="recorded as a boundary object"),
     "bo_bad_page": Text(nl="offset moet een geheel getal van 0 of meer zijn en limit een geheel getal van 1 tot en met 100.",
                         en="offset must be a whole number of 0 or more and limit a whole number from 1 to 100."),
     "entry_boundary_objects": Text(nl="Grensobjecten: welke artefacten verbinden netwerken?",

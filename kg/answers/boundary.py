@@ -35,7 +35,7 @@ class NetworkRoles(TypedDict):
 
 class BoundaryObject(TypedDict):
     artefact: Ref
-    asserted: bool  # the data types it ckg:BoundaryObject
+    typed: bool  # the store types it ckg:BoundaryObject (stated, or derived by the build: kg.pipeline.derived)
     networks: list[NetworkRoles]  # by network label
     spread: Spread
 
@@ -61,7 +61,7 @@ def listing(db: Readable, view: str, lang: str, offset: int = 0, limit: int = PE
         "next": offset + limit if offset + limit < len(found) else None,
         "previous": max(0, offset - limit) if offset > 0 else None,
         "boundary_objects": [{
-            "artefact": _ref(r["artefact"], r["artefactLabel"]), "asserted": bool(r["asserted"]),
+            "artefact": _ref(r["artefact"], r["artefactLabel"]), "typed": bool(r["typed"]),
             "networks": roles(db, r["artefact"], view, lang), "spread": spread(db, r["artefact"], view, lang),
         } for r in shown],
     }
@@ -87,11 +87,11 @@ def in_network(db: Readable, network: str, view: str, lang: str) -> list[Boundar
     member of (this one included) and its role there, and its spread."""
     by_artefact: dict[str, tuple[Ref, bool, list[tuple[Ref, str]]]] = {}
     for r in _rows(db, "network-boundary-objects", {"network": network}, view, lang):
-        entry = by_artefact.setdefault(r["artefact"], (_ref(r["artefact"], r["artefactLabel"]), bool(r["asserted"]), []))
+        entry = by_artefact.setdefault(r["artefact"], (_ref(r["artefact"], r["artefactLabel"]), bool(r["typed"]), []))
         entry[2].append((_ref(r["memberOf"], r["memberOfLabel"]), r["role"]))
     found: list[BoundaryObject] = [
-        {"artefact": artefact, "asserted": asserted, "networks": _grouped(pairs), "spread": spread(db, iri, view, lang)}
-        for iri, (artefact, asserted, pairs) in by_artefact.items()]
+        {"artefact": artefact, "typed": typed, "networks": _grouped(pairs), "spread": spread(db, iri, view, lang)}
+        for iri, (artefact, typed, pairs) in by_artefact.items()]
     return sorted(found, key=lambda b: (b["artefact"]["label"].casefold(), b["artefact"]["iri"]))
 
 
