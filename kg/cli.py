@@ -233,7 +233,8 @@ def validate_cmd(paths: tuple[Path, ...], reasoner: str, validator: str, lang: s
 def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: str | None, lang: str) -> None:
     """Run the named query NAME; without NAME, list the named queries.
 
-    Parameters are bound as RDF terms, never pasted into the query text.
+    Parameters are bound as RDF terms, never pasted into the query text. A query
+    that takes a `lang` parameter gets --lang unless `-p lang=...` is given.
     """
     if not name:
         _list_queries(lang)
@@ -246,6 +247,8 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, store_path: s
         raw[key.strip()] = value
     store = _open(store_path)
     try:
+        if "lang" not in raw and any(p.name == "lang" for p in queries.get(name).params):
+            raw["lang"] = lang
         results = queries.run(store, name, raw)
     except queries.QueryError as e:
         _fail(str(e))

@@ -85,7 +85,8 @@ def test_home_finder_actor_and_trace_in_a_real_browser(browser, live_server, nam
         # home: what this is, and the skip link appears on the first Tab (focus visible)
         page.goto(base + "/")
         assert page.locator("h1").inner_text().startswith("Wie leert met wie")
-        assert page.locator("#entries li").count() == 4
+        assert page.locator("#entries li").count() == 5  # who knows, boundary objects and the sample's three
+        assert page.locator("#entry-boundary-objects a").get_attribute("href") == "/boundary-objects"
         fits()
         shot("home")
         page.keyboard.press("Tab")

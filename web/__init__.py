@@ -14,6 +14,7 @@ from kg.store import open_store
 from web import (
     analytics,
     auth,
+    boundary,
     cache,
     docs,
     federation,
@@ -76,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cache.install(app)  # after security and i18n: its after-request hook runs before theirs
     app.register_blueprint(pages.bp)
     app.register_blueprint(trace.bp)
+    app.register_blueprint(boundary.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)

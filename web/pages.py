@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from kg import __version__
-from kg.answers import actors
+from kg.answers import actors, boundary
 from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB
 from kg.pictures import actors as pictures
 from kg.sparql import queries
@@ -102,6 +102,8 @@ i18n.STRINGS.add({
     "network": Text(nl="Netwerk", en="Network"),
     "adapted_copy": Text(nl="Aangepaste kopie", en="Adapted copy"),
     "mechanism": Text(nl="Mechanisme", en="Mechanism"),
+    "crossings_by_mechanism": Text(nl="Per leermechanisme", en="By learning mechanism"),
+    "crossings_count": Text(nl="Aantal", en="Number"),
     "crosser": Text(nl="Grensganger", en="Crosser"),
     "from": Text(nl="Van", en="From"),
     "to": Text(nl="Naar", en="To"),
@@ -256,6 +258,8 @@ def _entries(db, base: str, v: str, lg: str) -> list[dict[str, str]]:
             "url": url_for("finder.who_knows_page", topic=["W&T", "digitale geletterdheid"])
             if "finder.who_knows_page" in current_app.view_functions
             else "/who-knows?topic=W%26T&topic=digitale+geletterdheid"}]
+    out.append({"id": "entry-boundary-objects", "title": i18n.t("entry_boundary_objects"),
+                "sub": i18n.t("entry_boundary_objects_sub"), "url": url_for("boundary.boundary_objects_page")})
     for key, local, target in (("trace", "a-kijkwijzer-ol", "trace"), ("network", "n-plg-wt", "page"),
                                ("team", "n-team-de-esch", "page")):
         prof = actors.profile(db, base + local, v, lg)
@@ -302,9 +306,10 @@ def _render_resource(iri: str, local: str | None) -> str | Response | None:
     pics = {"neighbourhood": Markup(pictures.neighbourhood_svg(actor, page["neighbours"], lg, url, kinds))}
     if "network" in page and page["network"]["growth"]:
         pics["growth"] = Markup(pictures.growth_svg(actor, page["network"]["growth"], lg))
+    boundary_objects = boundary.in_network(db, iri, v, lg) if "network" in page else None
     return render_template("actor.html", page=page, actor=actor, local=local, pics=pics, kinds=kinds,
                            swatch=swatch, facts_by={f["property"]: f for f in page["facts"]}, ckg=CKG,
-                           strings=i18n.STRINGS)
+                           strings=i18n.STRINGS, boundary_objects=boundary_objects)
 
 
 def not_found_page(iri: str | None = None) -> Response:

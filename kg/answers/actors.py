@@ -209,7 +209,8 @@ def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None =
     """Everything an actor page shows, or None when the view has no such resource.
 
     Keys: actor (profile), facts, memberships, ties, mediated (the ties an artefact mediates),
-    artefacts, adoptions, crossings, agreements, neighbours (for the picture), and for networks also `network` (growth, levels, figures).
+    artefacts, adoptions, crossings (and crossings_by_mechanism), agreements, neighbours (for the
+    picture), and for networks also `network` (growth, levels, figures).
     A relation node or other resource gets only actor, facts and `generic: True`."""
     prof = profile(db, iri, view, lang)
     if prof is None:
@@ -219,6 +220,7 @@ def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None =
     today = today or dt.date.today().isoformat()
     kinds = class_kinds(db, lang)
     neighbours = neighbourhood(db, iri, view, lang, kinds)
+    crossed = crossings(db, iri, view, lang)
     page: Row = {
         "actor": prof,
         "generic": False,
@@ -228,7 +230,8 @@ def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None =
         "mediated": mediated_ties(db, iri, view, lang) if prof["kind"] == "artefact" else [],
         "artefacts": [n for n in neighbours if n["kind"] == "artefact"],
         "adoptions": adoptions(db, iri, view, lang),
-        "crossings": crossings(db, iri, view, lang),
+        "crossings": crossed,
+        "crossings_by_mechanism": by_mechanism(crossed),
         "agreements": agreements(db, iri, view, lang),
         "neighbours": neighbours,
         "trace": prof["kind"] == "artefact",
@@ -316,6 +319,17 @@ def crossings(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
         if crosser and crosser not in c["crossers"]:
             c["crossers"].append(crosser)
     return list(out.values())
+
+
+def by_mechanism(crossed: list[Row]) -> list[Row]:
+    """`crossings` grouped by learning mechanism: [{"mechanism": Ref | None, "crossings": [...]}],
+    the mechanism with the most crossings first, then by label; crossings without one last."""
+    groups: dict[str, Row] = {}
+    for c in crossed:
+        key = c["mechanism"]["iri"] if c["mechanism"] else ""
+        groups.setdefault(key, {"mechanism": c["mechanism"], "crossings": []})["crossings"].append(c)
+    return sorted(groups.values(), key=lambda g: (g["mechanism"] is None, -len(g["crossings"]),
+                                                  g["mechanism"]["label"].casefold() if g["mechanism"] else ""))
 
 
 AGREEMENT_KINDS = Strings({

@@ -14,7 +14,8 @@ Rules (OWL 2 RL names): cax-sco and scm-sco (a class's superclasses, closed at c
 time), prp-spo1 and scm-spo, prp-inv1/2, prp-symp, prp-trp, prp-spo2 (property chains),
 prp-dom, prp-rng. That covers subclass/subproperty, inverse, symmetric and transitive
 properties, the chains, the Broker and BoundaryCrosser classes (domains of inverses) and
-SKOS broaderTransitive. Anything else in the schema (sameAs, equivalence, restrictions,
+SKOS broaderTransitive; and, beyond OWL, the boundary objects (kg.pipeline.derived, as the
+full path derives them). Anything else in the schema (sameAs, equivalence, restrictions,
 functional properties, ...) or a data graph that states schema raises `Unsupported`: the
 caller then takes the full path, so no entailment is ever missed silently. A
 differential test (tests/test_incremental_write.py) checks the result is the full path's.
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.model.namespaces import BUILTIN_NAMESPACES, OWL, RDF, RDFS
+from kg.pipeline import derived
 
 Fact = tuple  # (subject, predicate, object) of pyoxigraph terms
 
@@ -315,10 +317,41 @@ class Facts:
         return bool(self.subjects(p, o))
 
 
+_BOUNDARY_OBJECT, _ARTEFACT = ox.NamedNode(derived.BOUNDARY_OBJECT), ox.NamedNode(derived.ARTEFACT)
+_MEMBER, _ORGANIZATION, _ROLE = (ox.NamedNode(p) for p in (derived.MEMBER, derived.ORGANIZATION, derived.ROLE))
+# read by (predicate, object) by the boundary-object rule: a store that can should fetch these at once
+JOINED_BY_OBJECT = frozenset({_MEMBER})
+
+
+def boundary_object(artefact: object, facts: Facts) -> bool:
+    """Whether `facts` make `artefact` a boundary object (kg.pipeline.derived: the full path's rule)."""
+    if isinstance(artefact, ox.Literal) or (artefact, TYPE, _ARTEFACT) not in facts:
+        return False
+    return derived.qualifies((n, r.value) for m in facts.subjects(_MEMBER, artefact)
+                             for n in facts.objects(m, _ORGANIZATION) for r in facts.objects(m, _ROLE))
+
+
+def _boundary_objects(fact: Fact, facts: Facts) -> Iterator[Fact]:
+    """The boundary-object rule (not OWL: kg.pipeline.derived) for a fact it reads."""
+    s, p, o = fact
+    if p == TYPE:
+        artefacts = {s} if o == _ARTEFACT else set()
+    elif p == _MEMBER:
+        artefacts = {o}
+    elif p in (_ORGANIZATION, _ROLE):
+        artefacts = facts.objects(s, _MEMBER)
+    else:
+        return
+    for a in artefacts:
+        if boundary_object(a, facts):
+            yield (a, TYPE, _BOUNDARY_OBJECT)
+
+
 def consequences(rules: Rules, fact: Fact, facts: Facts) -> Iterator[Fact]:
     """Every fact one rule derives from `fact` together with `facts` (one step)."""
     s, p, o = fact
     node = not isinstance(o, ox.Literal)
+    yield from _boundary_objects(fact, facts)
     if p == TYPE:
         for d in rules.superclasses.get(o, ()):
             yield (s, TYPE, d)
@@ -358,7 +391,8 @@ def derivable(rules: Rules, fact: Fact, facts: Facts) -> bool:
     if p == TYPE:
         return (any((s, TYPE, c) in facts for c in rules.subclasses.get(o, ()))
                 or any(facts.any_object(s, q) for q in rules.domain_of.get(o, ()))
-                or any(facts.any_subject(q, s) for q in rules.range_of.get(o, ())))
+                or any(facts.any_subject(q, s) for q in rules.range_of.get(o, ()))
+                or (o == _BOUNDARY_OBJECT and boundary_object(s, facts)))
     if any((s, q, o) in facts for q in rules.subproperties.get(p, ())):
         return True
     if not isinstance(o, ox.Literal):

@@ -14,10 +14,13 @@ engines give the full OWL 2 RL closure the ontology relies on.
 Inconsistencies (an individual in two disjoint classes, in owl:Nothing,
 owl:sameAs and owl:differentFrom at once) are checked on the closure by the
 same code for both engines, so the report does not depend on the engine.
+
+Beyond OWL 2 RL, both add the boundary objects (kg.pipeline.derived) to the closure.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,6 +30,7 @@ from rdflib import OWL, RDF, URIRef
 from rdflib.collection import Collection
 
 from kg.model.namespaces import BUILTIN_NAMESPACES, shorten
+from kg.pipeline import derived
 from kg.rdf.rdfio import RdflibTriple, normalise_rdflib
 from kg.text import Text
 
@@ -73,7 +77,30 @@ def materialise(graph: rdflib.Graph, reasoner: str = DEFAULT_REASONER) -> tuple[
             inferred.add(t)
         elif (t[1] == RDF.type and t[2] == OWL.Nothing) or t[1] == _OWLRL_ERROR:
             flags.add(t)
-    return inferred, flags
+    return inferred | boundary_objects(graph, inferred), flags
+
+
+def boundary_objects(graph: rdflib.Graph, inferred: set[RdflibTriple]) -> set[RdflibTriple]:
+    """`a rdf:type ckg:BoundaryObject` for every artefact of the closure (`graph` and its `inferred`
+    entailments) that kg.pipeline.derived.qualifies and that `graph` does not type so already."""
+    def pairs(p: str) -> set:
+        prop = URIRef(p)
+        return set(graph.subject_objects(prop)) | {(s, o) for s, q, o in inferred if q == prop}
+
+    artefact = URIRef(derived.ARTEFACT)
+    artefacts = set(graph.subjects(RDF.type, artefact)) | {s for s, p, o in inferred if p == RDF.type and o == artefact}
+    networks, roles = defaultdict(set), defaultdict(set)
+    for m, n in pairs(derived.ORGANIZATION):
+        networks[m].add(n)
+    for m, r in pairs(derived.ROLE):
+        roles[m].add(str(r))
+    by_artefact: dict = defaultdict(set)
+    for m, a in pairs(derived.MEMBER):
+        if a in artefacts:
+            by_artefact[a] |= {(n, r) for n in networks[m] for r in roles[m]}
+    kind = URIRef(derived.BOUNDARY_OBJECT)
+    return {(a, RDF.type, kind) for a, found in by_artefact.items()
+            if derived.qualifies(found) and (a, RDF.type, kind) not in graph}
 
 
 def _reasonable_new(graph: rdflib.Graph) -> set[RdflibTriple]:

@@ -216,7 +216,7 @@ def _inferred_delta(db: ox.Store, before: incremental.SubjectQuads, added: list[
     newly = {t for t in plus if not asserted_before(t)}
     no_longer = {t for t in minus if not asserted_after(t)}
     # the rules' joins read by (predicate, object): transitive properties, chain steps, ranges (rederive)
-    joined = rules.transitive | set(rules.chain_steps) | set(rules.ranges)
+    joined = rules.transitive | set(rules.chain_steps) | set(rules.ranges) | incremental.JOINED_BY_OBJECT
     prefetch_objects(db, (t for q in added + removed for t in (q.subject, q.object)), joined)
     facts = incremental.Facts(db, NOT_REASONED, before)
     kept = incremental.maintain(rules, facts, newly, no_longer, asserted_after)
