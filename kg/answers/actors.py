@@ -215,11 +215,20 @@ def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None =
     prof = profile(db, iri, view, lang)
     if prof is None:
         return None
+    names = intent_names(db, iri, view, lang)
+    prof["label"] = names.get(iri, prof["label"])
     if not prof["is_actor"]:
         return {"actor": prof, "facts": facts(db, iri, view, lang), "generic": True}
     today = today or dt.date.today().isoformat()
     kinds = class_kinds(db, lang)
     neighbours = neighbourhood(db, iri, view, lang, kinds)
+    for n in neighbours:
+        n["label"] = names.get(n["iri"], n["label"])
+    neighbours.sort(key=_neighbour_order)
+    agreed = agreements(db, iri, view, lang)
+    for a in agreed:
+        if a["agreement"]:
+            a["agreement"]["label"] = names.get(a["agreement"]["iri"], a["agreement"]["label"])
     crossed = crossings(db, iri, view, lang)
     page: Row = {
         "actor": prof,
@@ -232,7 +241,7 @@ def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None =
         "adoptions": adoptions(db, iri, view, lang),
         "crossings": crossed,
         "crossings_by_mechanism": by_mechanism(crossed),
-        "agreements": agreements(db, iri, view, lang),
+        "agreements": agreed,
         "neighbours": neighbours,
         "trace": prof["kind"] == "artefact",
     }
@@ -255,7 +264,11 @@ def neighbourhood(db: ox.Store, iri: str, view: str, lang: str, kinds: dict[str,
         if label not in other["relations"]:
             other["relations"].append(label)
         other["count"] += int(r["count"] or 1)
-    return sorted(by_other.values(), key=lambda n: (-n["count"], n["label"].casefold(), n["iri"]))
+    return sorted(by_other.values(), key=_neighbour_order)
+
+
+def _neighbour_order(n: Row) -> tuple:
+    return -n["count"], n["label"].casefold(), n["iri"]
 
 
 def memberships(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
@@ -338,6 +351,28 @@ AGREEMENT_KINDS = Strings({
     "letter-of-intent": Text(nl="intentieverklaring", en="letter of intent"),
     "partnership": Text(nl="partnerschap", en="partnership"),
 })
+
+
+INTENT_NAME = Strings({
+    "dated": Text(nl="Intentieverklaring van {signatory} ({group}, {years})",
+                  en="Letter of intent of {signatory} ({group}, {years})"),
+    "undated": Text(nl="Intentieverklaring van {signatory} ({group})", en="Letter of intent of {signatory} ({group})"),
+})
+
+
+def intent_names(db: ox.Store, iri: str, view: str, lang: str) -> dict[str, str]:
+    """The letters of intent around `iri` (signed by it, committing to it, or itself) -> their name in
+    the view: the signatory's label there (a name, or the anonymous role of someone not public), the
+    group and the years. The stored label names the signatory by code, so it is composed when read."""
+    out: dict[str, str] = {}
+    for r in rows(db, "intent-names", {"actor": iri}, view, lang):
+        if r["intent"] in out or not r["signatoryLabel"]:
+            continue
+        years = "-".join(d[:4] for d in (r["begin"], r["end"]) if d)
+        group = r["groupLabel"] or (local_name(r["group"]) if r["group"] else "?")
+        out[r["intent"]] = INTENT_NAME("dated" if years else "undated", lang,
+                                       signatory=r["signatoryLabel"], group=group, years=years)
+    return out
 
 
 def agreements(db: ox.Store, iri: str, view: str, lang: str) -> list[Row]:
