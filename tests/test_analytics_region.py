@@ -16,6 +16,7 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 from conftest import ROOT, TOKEN, LiveServer
+from test_actor_pages import parse_html, text_of
 from test_cli import kg
 
 from kg.analytics import UnknownRegion, analyse, analyse_region
@@ -230,6 +231,25 @@ def test_the_region_page_shows_the_analysis_in_the_pages_language(region_server,
     answer = json.loads(body)
     assert status == 200 and answer.pop("computed")["state"] == "request"   # KG_ANALYTICS_PRECOMPUTE=0
     assert answer == json.loads(json.dumps({**expected, "generation": GraphStore(store).generation()}))
+
+
+def test_every_region_table_links_to_its_formula(region_server) -> None:
+    """Issue 15 item 2: each section's sentence links to the section of docs/analytics.md that
+    says how it is computed, and that section exists on the served docs page."""
+    _, _, body = fetch(region_server, "/analytics?region=twente&lang=en")
+    root = parse_html(body.decode())
+    _, _, docs = fetch(region_server, "/docs/analytics")
+    anchors = {e.get("id") for e in parse_html(docs.decode()).iter() if e.get("id")}
+    links = {}
+    for p in root.iter("p"):
+        if "lead" in (p.get("class") or ""):
+            a = next((a for a in p.iter("a") if "formula" in (a.get("class") or "")), None)
+            assert a is not None, f"no formula link in: {text_of(p)}"
+            links[text_of(p)] = a.get("href")
+    assert len(links) >= 5  # schools, brokers, components, isolated, networks (and the overview)
+    for href in links.values():
+        path, anchor = href.split("#")
+        assert path == "/docs/analytics" and anchor in anchors
 
 
 def test_the_overview_picture_has_one_point_per_school_and_the_tables_download(region_server, two_regions) -> None:
