@@ -17,6 +17,7 @@ from web import (
     boundary,
     cache,
     docs,
+    edit,
     federation,
     finder,
     history,
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(analytics.bp)
     app.register_blueprint(ingest.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(edit.bp)
     app.register_blueprint(named.bp)
     app.register_blueprint(docs.bp)
     return app

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from kg import __version__
 from kg.answers import actors, boundary
+from kg.ingest import edit
 from kg.model.namespaces import CKG, ONTOLOGY_IRI, VOCAB
 from kg.pictures import actors as pictures
 from kg.sparql import queries
@@ -299,8 +300,12 @@ def _render_resource(iri: str, local: str | None) -> str | Response | None:
     if page is None:
         return None
     url = lambda target: page_url(target, kg().base_iri)  # noqa: E731
+    record = edit.record_of(db, iri) if v == "internal" else None  # staff may edit a region's row
+    stored = request.args.get("stored", "") if v == "internal" else ""
+    stored = stored if stored.isdigit() else ""
     if page["generic"]:
-        return render_template("resource.html", page=page, actor=page["actor"], local=local)
+        return render_template("resource.html", page=page, actor=page["actor"], local=local, record=record,
+                               stored=stored)
     actor = page["actor"]
     kinds = kind_labels()
     pics = {"neighbourhood": Markup(pictures.neighbourhood_svg(actor, page["neighbours"], lg, url, kinds))}
@@ -309,7 +314,7 @@ def _render_resource(iri: str, local: str | None) -> str | Response | None:
     boundary_objects = boundary.in_network(db, iri, v, lg) if "network" in page else None
     return render_template("actor.html", page=page, actor=actor, local=local, pics=pics, kinds=kinds,
                            swatch=swatch, facts_by={f["property"]: f for f in page["facts"]}, ckg=CKG,
-                           strings=i18n.STRINGS, boundary_objects=boundary_objects)
+                           strings=i18n.STRINGS, boundary_objects=boundary_objects, record=record, stored=stored)
 
 
 def not_found_page(iri: str | None = None) -> Response:

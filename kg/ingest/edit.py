@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from kg.ingest.changes import rows_of
 from kg.ingest.export import export, template_of
 from kg.ingest.mapping import REGION_GRAPH, IdEntry, Mapped, kinds_of, map_workbook, referenced_iris
+from kg.ingest.ownership import region_infos
 from kg.ingest.read import Row, Table, Workbook
 from kg.ingest.templates import BY_NAME, ORDER, REF, REFS
 from kg.model.namespaces import RDF, SKOS
@@ -46,6 +47,32 @@ class RowEdit:
     old: list[ox.Quad]
     new: list[ox.Quad]
     people: int
+
+
+@dataclass(frozen=True)
+class Record:
+    """A stored region's row as the templates would export it: the region, its base, the template,
+    the row's key (its code, or a relation row's node id) and its cells."""
+
+    region: str
+    base: str
+    template: str
+    key: str
+    cells: dict[str, str]
+
+
+def record_of(db, iri: str) -> Record | None:
+    """The region row `iri` is stored as (a node of an ingested region's graph whose types name a
+    template), or None: data built from files, imports and vocabulary concepts are no row."""
+    node = ox.NamedNode(iri)
+    for info in region_infos(db).values():
+        if not info.base or not iri.startswith(info.base):
+            continue
+        quads = _node_quads(db, node, ox.NamedNode(REGION_GRAPH + info.name))
+        template = template_of({q.object.value for q in quads if q.subject == node and q.predicate == _TYPE})
+        if template is not None:
+            return Record(info.name, info.base, template, iri[len(info.base):], export_row(quads, info.base, template))
+    return None
 
 
 def row_edit(db, region: str, base: str, template: str, action: str, key: str | None,
