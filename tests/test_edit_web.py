@@ -260,3 +260,46 @@ def test_a_form_without_the_csrf_token_is_refused(app) -> None:
             fields["csrf_token"] = token
         assert post(client, {**fields, "action": "remove", "confirm": "1"}).status_code == 400
     assert app.store.generation() == before and len(log.history(app.store.open())) == 1
+
+
+def edit_organisation(app, person: str) -> tuple[str, int]:
+    """Change `person`'s school on the web (check, confirm); the new school and the change's number."""
+    client = app.test_client()
+    form = get(client, f"/edit?iri={BASE}{person}").forms["edit-form"]
+    new_org = next(r["id"] for r in rows("organisations") if r["type"] == "school" and r["id"] != form["cell-organisation"])
+    confirm = Form(post(client, {**form, "cell-organisation": new_org}).get_data(as_text=True))
+    assert post(client, confirm.forms["confirm-form"]).status_code == 303
+    return new_org, log.history(app.store.open())[0].number
+
+
+def test_an_edit_survives_exporting_and_ingesting_the_region_again(app, tmp_path) -> None:
+    new_org, _ = edit_organisation(app, "p017")
+    out = tmp_path / "exported"
+    kg("export", "--templates", str(out), "--region", "twente", "--store", str(app.store.path))
+    with open(out / "people.csv", newline="", encoding="utf-8") as f:
+        assert next(r for r in csv.DictReader(f) if r["id"] == "p017")["organisation"] == new_org
+    result = pipeline.check(read_path(out), "twente", BASE, app.store)
+    try:
+        assert result.ok and result.changes is not None and result.changes.unchanged
+        assert not [p for p in result.problems if p.code == "discards_edit"]
+    finally:
+        pipeline.discard(result)
+
+
+def test_a_reupload_that_would_discard_an_edit_says_so(app) -> None:
+    _, number = edit_organisation(app, "p017")
+    old = read_path(TEMPLATES)  # the spreadsheet from before the edit
+    result = pipeline.check(old, "twente", BASE, app.store, who="anna", source="people.xlsx")
+    warned = [p for p in result.problems if p.code == "discards_edit"]
+    assert result.ok, "a warning, not a refusal"
+    row = next(i for i, r in enumerate(rows("people"), start=2) if r["id"] == "p017")
+    assert [(p.severity, p.template, p.row, p.value) for p in warned] == [("warning", "people", row, "p017")]
+    assert f"#{number}" in warned[0].message("nl") and f"#{number}" in warned[0].message("en")
+    assert "puts back the file's version" in warned[0].message("en")
+    pipeline.commit(result, app.store)
+    # after that upload the edit is history: the same file again warns of nothing
+    again = pipeline.check(old, "twente", BASE, app.store)
+    try:
+        assert not [p for p in again.problems if p.code == "discards_edit"]
+    finally:
+        pipeline.discard(again)

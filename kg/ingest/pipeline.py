@@ -35,7 +35,7 @@ from kg.ingest.changes import Changes, compare
 from kg.ingest.findings import Tracer, graphs_of
 from kg.ingest.mapping import Mapped, kinds_of, map_workbook, referenced_iris, region_graph
 from kg.ingest.ownership import RegionInfo, graph_owner, now, region_infos, resolve_base
-from kg.ingest.problems import Problem, problem
+from kg.ingest.problems import WARNING, Problem, problem
 from kg.ingest.read import Workbook
 from kg.ingest.templates import BY_NAME
 from kg.model.namespaces import (
@@ -134,14 +134,71 @@ def check(wb: Workbook, region: str, base: str, store: GraphStore | None,
     `full`: recompute everything (else only when the store or the change needs it).
     `who` and `source` go into the change log. `complete`: report the findings of every row
     (else, on the delta path, of what the change touches: an edit of one record)."""
+    result: IngestResult | None = None
     if store is not None and store.incremental and not full and _holds_data(store):
         try:
-            return _check_delta(wb, region, base, store, progress, who, source, complete)
+            result = _check_delta(wb, region, base, store, progress, who, source, complete)
         except incremental.Unsupported:
             pass
-    result = _check_full(wb, region, base, store, reasoner, progress)
-    result.change = log.Change(0, now(), who, source, region, _summary(result.changes) if result.changes else {})
+    if result is None:
+        result = _check_full(wb, region, base, store, reasoner, progress)
+        result.change = log.Change(0, now(), who, source, region, _summary(result.changes) if result.changes else {})
+    if complete and store is not None and store.incremental and result.changes is not None and store.generation():
+        found = discarded_edits(store.open(), region, base, result)
+        result.problems = sorted(result.problems + found, key=Problem.where)
     return result
+
+
+def discarded_edits(db: ox.Store, region: str, base: str, result: IngestResult) -> list[Problem]:
+    """A warning for each row this upload changes or removes that a one-record edit (`kg edit`, the
+    web's form) changed after the region's last whole upload, and that is not undone: the upload puts
+    the spreadsheet's version back, which nobody should lose unawares. The log is read newest first
+    up to that upload."""
+    assert result.changes is not None
+    touched = {(name, i): kind for name, c in result.changes.templates.items()
+               for kind in ("changed", "removed") for i in getattr(c, kind)}
+    if not touched:
+        return []
+    graph = ox.NamedNode(region_graph(region))
+    out: dict[tuple[str, str], Problem] = {}
+    for change in log.history(db, region):
+        if not change.source.startswith("kg edit"):
+            if change.undoes is None:
+                break  # the last whole upload: edits before it are in its spreadsheet
+            continue
+        if change.undone_by is not None:
+            continue
+        added, removed = log.delta(db, change.number)
+        for node in _row_nodes(db, graph, [q for q in added + removed if q.graph_name == graph]):
+            ident = node.value[len(base):] if node.value.startswith(base) else node.value
+            for (name, i), kind in touched.items():
+                if i == ident and (name, i) not in out:  # the newest edit of the row
+                    cell = result.mapped.rows.get(node) if result.mapped else None
+                    what = (Text(nl="zet de versie uit het bestand terug", en="puts back the file's version")
+                            if kind == "changed" else Text(nl="verwijdert de rij", en="removes the row"))
+                    out[(name, i)] = problem("discards_edit", WARNING, name, cell.row if cell else None, None, i,
+                                             id=i, number=change.number, who=change.who or "?", at=change.at,
+                                             what=what)
+    return list(out.values())
+
+
+def _row_nodes(db: ox.Store, graph: ox.NamedNode, quads: list[ox.Quad]) -> set[ox.NamedNode]:
+    """The row nodes (IRIs) these region quads are about: their subjects, and for a blank node (a
+    period) the node it belongs to, through the quads themselves or the store."""
+    parents = {q.object: q.subject for q in quads if isinstance(q.object, ox.BlankNode)}
+    out = {q.subject for q in quads if isinstance(q.subject, ox.NamedNode)}
+    todo, seen = [q.subject for q in quads if isinstance(q.subject, ox.BlankNode)], set()
+    while todo:
+        b = todo.pop()
+        if b in seen:
+            continue
+        seen.add(b)
+        parent = parents.get(b) or next((q.subject for q in db.quads_for_pattern(None, None, b, graph)), None)
+        if isinstance(parent, ox.NamedNode):
+            out.add(parent)
+        elif parent is not None:
+            todo.append(parent)
+    return out
 
 
 def _holds_data(store: GraphStore) -> bool:

@@ -147,6 +147,12 @@ MESSAGES: Strings[str] = Strings({
     "store_changed": Text(nl="De gegevens in de store zijn intussen gewijzigd; controleer opnieuw.",
                           en="The data in the store changed in the meantime; check again."),
     "inconsistent": Text(nl="{message}", en="{message}"),
+    "discards_edit": Text(nl="{id} is na de vorige upload los bewerkt (wijziging #{number} door {who}, {at}); deze "
+                             "upload {what_nl} en die bewerking gaat verloren. Exporteer de regio opnieuw "
+                             "(kg export --templates) als u haar wilt houden.",
+                          en="{id} was edited on its own after the previous upload (change #{number} by {who}, "
+                             "{at}); this upload {what_en} and that edit is lost. Export the region again "
+                             "(kg export --templates) to keep it."),
 })
 
 KIND_NAMES: Strings[str] = Strings({
