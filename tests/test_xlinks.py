@@ -144,6 +144,8 @@ def test_federated_trace_follows_a_link_stated_only_in_a_third_region(world) -> 
     assert tr["adoptions"][2]["source"]["iri"] == A + "s1"  # Zeeland's source: a Utrecht school
     assert {r["name"]: r["adoptions"] for r in tr["regions"]} == {"twente": 0, "utrecht": 2, "zeeland": 1,
                                                                   "brabant": 1}
+    assert {r["name"]: r["next_adopters"] for r in tr["regions"]} == {"twente": None, "utrecht": "ok",
+                                                                       "zeeland": "ok", "brabant": "ok"}
     assert tr["summary"]["regions"] == 3 and tr["summary"]["schools"] == 4
     # Next adopters over the merged trace: each region's school on the board of an adopter; no adopter.
     nexts = {n["school"]["iri"]: (n["score"], [(r["reason"], [v["iri"] for v in r["via"]]) for r in n["reasons"]])

@@ -41,7 +41,8 @@ trace JSON (docs/web.md)::
      "adoptions": [{... as kg.answers.trace.trace ..., "region": {"name", "label"}}],
      "derivations": [{..., "region"}], "curve": [...], "summary": {..., "regions"},
      "next_adopters": null | [... as kg.answers.trace.trace ...],
-     "regions": [{"name", "label", "local", "status", "error", "adoptions", "ms"}]}
+     "regions": [{"name", "label", "local", "status", "error", "adoptions", "ms",
+                  "next_adopters" (if asked: ok | error | null), "next_error"}]}
 
 The artefact is resolved in our store (IRI, id or title); one we do not hold may be given by
 IRI. Its IRIs are the sameAs closure (the named query `same-as`: owl:sameAs and schema:sameAs,
@@ -53,7 +54,8 @@ adoption IRI, in date order; `order` and `days_since_first` are recomputed over 
 `status` is ok, timeout, error or unknown-artefact; a region that fails after answering keeps its
 earlier adoptions (a partial answer under that status). The likely next adopters (if asked) are
 each region's answer of the named query `next-adopters`, merged over the merged trace
-(kg.answers.trace.merge_next_adopters).
+(kg.answers.trace.merge_next_adopters); a region that cannot answer it (Virtuoso 7.2 cannot)
+keeps its adoptions and says `"next_adopters": "error"`.
 """
 
 from __future__ import annotations
@@ -242,9 +244,15 @@ def _step(db: ox.Store, new: list[str], done: set[str], lang: str, with_next: bo
     (and, if asked, the likely next adopters) of every IRI of that closure it has not traced yet."""
     closure = _same_as(db, new)
     found = _trace_in(db, [i for i in closure if i not in done], lang)
-    following = ([diffusion.likely_next_adopters(db, iri, PUBLIC, lang) for iri in found["traced"]]
-                 if found and with_next else [])
-    return {"same_as": closure, "found": found, "next": following}
+    following, failed = [], None
+    try:
+        following = ([diffusion.likely_next_adopters(db, iri, PUBLIC, lang) for iri in found["traced"]]
+                     if found and with_next else [])
+    except RegionTimeout:
+        raise
+    except Exception as e:  # noqa: BLE001 - e.g. Virtuoso cannot run next-adopters: the trace still counts
+        failed = describe(e)
+    return {"same_as": closure, "found": found, "next": following, "next_failed": failed}
 
 
 class _Follow:
@@ -272,6 +280,7 @@ class _Follow:
         self.ms: dict[str, int] = dict.fromkeys(names, 0)
         self.parts: list[tuple[Region, dict]] = []
         self.next: list[list[diffusion.NextAdopter]] = []
+        self.next_failed: dict[str, str] = {}  # region -> why its next adopters are missing
 
     def _take(self, region: Region, value: dict) -> None:
         for iri in value["same_as"]:
@@ -286,6 +295,8 @@ class _Follow:
         else:
             self.status.setdefault(region.name, "unknown-artefact")
         self.next += value["next"]
+        if value["next_failed"]:
+            self.next_failed[region.name] = value["next_failed"]
         self.ms[region.name] = round((time.monotonic() - self.t0) * 1000)
 
     def _wanted(self, region: Region) -> list[str]:
@@ -380,7 +391,10 @@ def trace(db: ox.Store, registry: Registry | None, artefact: str, lang: str = "n
     follow.run(local=art is not None)
     parts = follow.parts
     report = [{**r.ref, "local": r.local, "status": follow.status.get(r.name, "unknown-artefact"),
-               "error": follow.error[r.name], "adoptions": 0, "ms": follow.ms[r.name]}
+               "error": follow.error[r.name], "adoptions": 0, "ms": follow.ms[r.name],
+               **({"next_adopters": "error" if r.name in follow.next_failed
+                   else "ok" if follow.status.get(r.name) == "ok" else None,
+                   "next_error": follow.next_failed.get(r.name)} if next_adopters else {})}
               for r in (registry.local, *registry.regions)]
     if not parts and art is None:
         if any(r["status"] in ("timeout", "error") for r in report[1:]):
