@@ -482,7 +482,8 @@ def _print_regions(report: list[dict], count_key: str, lang: str) -> None:
 @click.option("--federated", is_flag=True,
               help="Follow the artefact into every region of the registry (--regions) by its IRI and "
                    "owl:sameAs / schema:sameAs links, in parallel, public data only; each adoption carries "
-                   "its region. Implies the public view; no --next-adopters.")
+                   "its region; links stated in any region are followed. Implies the public view; "
+                   "--next-adopters over the merged trace.")
 @_regions_option
 @_timeout_option
 @_store_option
@@ -498,9 +499,6 @@ def trace_cmd(artefact: str, fmt: str, with_next: bool, public: bool, federated:
     """
 
     registry = _registry(regions_path) if federated else None
-    if registry is not None and with_next:
-        _fail(Text(nl="--next-adopters werkt niet met --federated",
-                   en="--next-adopters does not work with --federated"))
     db, index, generation = _indexed(store_path)
     try:
         result = federation.trace(db, registry, artefact, lang, timeout, view="public" if public else "internal",

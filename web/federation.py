@@ -88,6 +88,9 @@ def for_client(answer: dict[str, Any]) -> dict[str, Any]:
     for r in answer.get("regions") or []:
         if r.get("error"):
             current_app.logger.warning("region %s: %s: %s", r.get("name"), r.get("status"), r["error"])
+        if r.get("next_error"):  # the trace's next adopters: only "next_adopters": "error" is shown
+            current_app.logger.warning("region %s: next adopters: %s", r.get("name"), r["next_error"])
+            r["next_error"] = None
         status = r.get("status")
         key = f"fed_problem_{status}"
         r["error"] = None if status == "ok" or key not in i18n.STRINGS else \

@@ -123,7 +123,7 @@ def trace(db: ox.Store, artefact: str, view: str = "internal", lang: str = "nl",
         "derivations": derivations,
         "curve": curve(adoptions),
         "summary": summary(adoptions, derivations),
-        "next_adopters": _next_adopters(db, art["iri"], view, lang) if next_adopters else None,
+        "next_adopters": likely_next_adopters(db, art["iri"], view, lang) if next_adopters else None,
     }
 
 
@@ -219,9 +219,10 @@ REASONS = Strings({"same-board": Text(nl="zelfde bestuur", en="same board"), "ti
                    "network": Text(nl="netwerk", en="network")})
 
 
-def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[NextAdopter]:
+def likely_next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[NextAdopter]:
     """Schools near an adopter, best first; per school its reasons, each with the adopters it is
-    near to. The evidence text (names of the people linking them) is kept only internally."""
+    near to (the named query `next-adopters`). The evidence text (names of the people linking them)
+    is kept only internally."""
     schools: dict[str, Row] = {}
     for r in rows(db, "next-adopters", {"artefact": iri}, view, lang):
         s = schools.setdefault(r["school"], {"school": ref(r["school"], r["schoolLabel"]),
@@ -238,6 +239,44 @@ def _next_adopters(db: ox.Store, iri: str, view: str, lang: str) -> list[NextAdo
     out = [NextAdopter(school=s["school"], score=s["score"], reasons=list(s["reasons"].values()))
            for s in schools.values()]
     return sorted(out, key=lambda s: (-(s["score"] or 0), s["school"]["label"].casefold(), s["school"]["iri"]))
+
+
+def merge_next_adopters(parts: list[list[NextAdopter]], adopters: set[str]) -> list[NextAdopter]:
+    """The likely next adopters over a merged trace (kg.federation.federated): the same rule as the
+    named query `next-adopters`, which each part is the answer of (one store, one IRI of the
+    artefact). A school is near an adopter by the same board, a tie or a network the artefact came
+    through; a school that adopted anywhere in the merged trace (`adopters`, IRIs) is no candidate;
+    a school's reasons are the union of its parts' reasons (`via` joined, `links` added, evidence
+    joined) and its score is the number of distinct reasons (0-3), as the query counts them; the
+    order is the query's (score, then label, then IRI). One part gives that part unchanged, less
+    the schools of `adopters`."""
+    schools: dict[str, NextAdopter] = {}
+    for part in parts:
+        for n in part:
+            iri = n["school"]["iri"]
+            if iri in adopters:
+                continue
+            seen = schools.get(iri)
+            if seen is None:
+                schools[iri] = NextAdopter(school=n["school"], score=n["score"],
+                                           reasons=[cast(Reason, dict(r, via=list(r["via"]),
+                                                                      evidence=None if r["evidence"] is None
+                                                                      else list(r["evidence"])))
+                                                    for r in n["reasons"]])
+                continue
+            for r in n["reasons"]:
+                mine = next((m for m in seen["reasons"] if m["reason"] == r["reason"]), None)
+                if mine is None:
+                    seen["reasons"].append(cast(Reason, dict(r, via=list(r["via"]), evidence=None if r["evidence"] is None
+                                                             else list(r["evidence"]))))
+                    continue
+                mine["via"] += [v for v in r["via"] if v not in mine["via"]]
+                mine["links"] += r["links"]
+                if mine["evidence"] is not None and r["evidence"] is not None:
+                    mine["evidence"] += [e for e in r["evidence"] if e not in mine["evidence"]]
+            seen["score"] = max(seen["score"] or 0, n["score"] or 0, len(seen["reasons"]))
+    return sorted(schools.values(), key=lambda s: (-(s["score"] or 0), s["school"]["label"].casefold(),
+                                                   s["school"]["iri"]))
 
 
 def adopted_artefacts(db: ox.Store, view: str = "internal", lang: str = "nl", offset: int = 0,

@@ -40,21 +40,28 @@ trace JSON (docs/web.md)::
     {"artefact": {"iri", "label"}, "same_as": [iri], "federated": true,
      "adoptions": [{... as kg.answers.trace.trace ..., "region": {"name", "label"}}],
      "derivations": [{..., "region"}], "curve": [...], "summary": {..., "regions"},
-     "next_adopters": null,
-     "regions": [{"name", "label", "local", "status", "error", "adoptions", "ms"}]}
+     "next_adopters": null | [... as kg.answers.trace.trace ...],
+     "regions": [{"name", "label", "local", "status", "error", "adoptions", "ms",
+                  "next_adopters" (if asked: ok | error | null), "next_error"}]}
 
 The artefact is resolved in our store (IRI, id or title); one we do not hold may be given by
 IRI. Its IRIs are the sameAs closure (the named query `same-as`: owl:sameAs and schema:sameAs,
-either direction) in our store; each region extends that set with the links in its own data
-and traces every IRI of the set it knows. Adoptions are merged by adoption IRI, in date order;
-`order` and `days_since_first` are recomputed over the merged list. `status` is ok, timeout,
-error or unknown-artefact. A link stated only in a third region (neither ours nor the region
-holding the artefact) is not followed.
+either direction) over our store and every region, to a fixpoint: every region (and our store)
+is asked about every IRI any of them found so far, so a link stated only in a third region (neither
+ours nor the holder's) is followed too; at most MAX_IRIS IRIs and MAX_ROUNDS questions per region,
+all within the one timeout. Each region traces every IRI it knows. Adoptions are merged by
+adoption IRI, in date order; `order` and `days_since_first` are recomputed over the merged list.
+`status` is ok, timeout, error or unknown-artefact; a region that fails after answering keeps its
+earlier adoptions (a partial answer under that status). The likely next adopters (if asked) are
+each region's answer of the named query `next-adopters`, merged over the merged trace
+(kg.answers.trace.merge_next_adopters); a region that cannot answer it (Virtuoso 7.2 cannot)
+keeps its adoptions and says `"next_adopters": "error"`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -64,7 +71,15 @@ import pyoxigraph as ox
 from kg.answers import expertise
 from kg.answers import trace as diffusion
 from kg.answers.trace import Trace
-from kg.federation.registry import DEFAULT_TIMEOUT, Outcome, Region, Registry, run_parallel
+from kg.federation.registry import (
+    DEFAULT_TIMEOUT,
+    Outcome,
+    Region,
+    RegionTimeout,
+    Registry,
+    describe,
+    run_parallel,
+)
 from kg.sparql import queries
 from kg.text import Text
 
@@ -220,12 +235,134 @@ def _trace_in(db: ox.Store, iris: Sequence[str], lang: str) -> dict | None:
     return {"artefact": artefact, "adoptions": adoptions, "derivations": derivations, "traced": traced}
 
 
-def _region_trace(region: Region, start: list[str], lang: str, timeout: float):
-    def task(deadline: float) -> dict:
-        db = region.store(timeout, deadline)
-        iris = _same_as(db, start)
-        return {"same_as": iris, "found": _trace_in(db, iris, lang)}
-    return task
+MAX_IRIS = 64  # IRIs of one artefact (the sameAs closure over every region) followed at most
+MAX_ROUNDS = 8  # times one region is asked about newly found IRIs at most
+
+
+def _step(db: ox.Store, new: list[str], done: set[str], lang: str, with_next: bool) -> dict:
+    """One region's answer about the IRIs `new`: their sameAs closure in its data, and the trace
+    (and, if asked, the likely next adopters) of every IRI of that closure it has not traced yet."""
+    closure = _same_as(db, new)
+    found = _trace_in(db, [i for i in closure if i not in done], lang)
+    following, failed = [], None
+    try:
+        following = ([diffusion.likely_next_adopters(db, iri, PUBLIC, lang) for iri in found["traced"]]
+                     if found and with_next else [])
+    except RegionTimeout:
+        raise
+    except Exception as e:  # noqa: BLE001 - e.g. Virtuoso cannot run next-adopters: the trace still counts
+        failed = describe(e)
+    return {"same_as": closure, "found": found, "next": following, "next_failed": failed}
+
+
+class _Follow:
+    """The sameAs closure of an artefact over our store and every region, to a fixpoint: every
+    region is asked about every IRI found so far (by any region), as soon as it is free; each answer
+    brings that region's links (either direction) and its trace of the IRIs it holds. Bounded by
+    MAX_IRIS, MAX_ROUNDS per region and one deadline for the whole answer; a region that times out
+    or fails is asked nothing more and keeps what it answered before (a partial answer, labelled)."""
+
+    def __init__(self, db: ox.Store, registry: Registry, start: list[str], lang: str, timeout: float,
+                 with_next: bool):
+        self.db, self.registry, self.lang, self.timeout, self.with_next = db, registry, lang, timeout, with_next
+        self.known: dict[str, None] = dict.fromkeys(start[:MAX_IRIS])
+        self.t0 = time.monotonic()
+        self.deadline = self.t0 + timeout
+        self.cond = threading.Condition()
+        names = [r.name for r in (registry.local, *registry.regions)]
+        self.asked: dict[str, set[str]] = {n: set() for n in names}
+        self.traced: dict[str, set[str]] = {n: set() for n in names}
+        self.rounds: dict[str, int] = dict.fromkeys(names, 0)
+        self.busy: set[str] = set()
+        self.done: list[tuple[Region, str, Any, str | None]] = []  # answers not yet taken in
+        self.status: dict[str, str] = {}
+        self.error: dict[str, str | None] = dict.fromkeys(names)
+        self.ms: dict[str, int] = dict.fromkeys(names, 0)
+        self.parts: list[tuple[Region, dict]] = []
+        self.next: list[list[diffusion.NextAdopter]] = []
+        self.next_failed: dict[str, str] = {}  # region -> why its next adopters are missing
+
+    def _take(self, region: Region, value: dict) -> None:
+        for iri in value["same_as"]:
+            if len(self.known) >= MAX_IRIS:
+                break
+            self.known.setdefault(iri, None)
+        found = value["found"]
+        if found:
+            self.traced[region.name].update(found["traced"])
+            self.parts.append((region, found))
+            self.status[region.name] = "ok"
+        else:
+            self.status.setdefault(region.name, "unknown-artefact")
+        self.next += value["next"]
+        if value["next_failed"]:
+            self.next_failed[region.name] = value["next_failed"]
+        self.ms[region.name] = round((time.monotonic() - self.t0) * 1000)
+
+    def _wanted(self, region: Region) -> list[str]:
+        if region.name in self.busy or self.status.get(region.name) in ("timeout", "error") \
+                or self.rounds[region.name] >= MAX_ROUNDS:
+            return []
+        return [i for i in self.known if i not in self.asked[region.name]]
+
+    def _ask(self, region: Region, iris: list[str]) -> None:
+        self.asked[region.name].update(iris)
+        self.rounds[region.name] += 1
+        self.busy.add(region.name)
+        done = set(self.traced[region.name])
+
+        def work() -> None:
+            out: tuple[str, Any, str | None]
+            try:
+                db = region.store(self.timeout, self.deadline)
+                out = ("ok", _step(db, iris, done, self.lang, self.with_next), None)
+            except RegionTimeout as e:
+                out = ("timeout", None, str(e))
+            except BaseException as e:  # noqa: BLE001 - a region's failure is reported, never raised
+                out = ("error", None, describe(e))
+            with self.cond:
+                self.done.append((region, *out))
+                self.cond.notify_all()
+
+        threading.Thread(target=work, name=f"region-{region.name}", daemon=True).start()
+
+    def run(self, local: bool) -> None:
+        """Follow until the fixpoint or the deadline. `local`: our store holds the artefact as given;
+        if not (an IRI we do not hold) it is still asked about the IRIs the regions find."""
+        me = self.registry.local
+        if not local:
+            self.asked[me.name].update(self.known)
+        while True:
+            with self.cond:
+                for region in self.registry.regions:
+                    iris = self._wanted(region)
+                    if iris:
+                        self._ask(region, iris)
+            iris = self._wanted(me)
+            if iris:  # our store, in this thread, while the regions work
+                self.asked[me.name].update(iris)
+                self.rounds[me.name] += 1
+                self._take(me, _step(self.db, iris, self.traced[me.name], self.lang, self.with_next))
+                continue
+            with self.cond:
+                while not self.done and self.busy and time.monotonic() < self.deadline:
+                    self.cond.wait(self.deadline - time.monotonic())
+                for region, status, value, error in self.done:
+                    self.busy.discard(region.name)
+                    if status == "ok":
+                        self._take(region, value)
+                    else:
+                        self.status[region.name], self.error[region.name] = status, error
+                        self.ms[region.name] = round((time.monotonic() - self.t0) * 1000)
+                self.done.clear()
+                if self.busy and time.monotonic() >= self.deadline:
+                    for name in self.busy:
+                        self.status[name] = "timeout"
+                        self.error[name] = f"no answer within {self.timeout:g} s"
+                        self.ms[name] = round(self.timeout * 1000)
+                    return
+                if not self.busy and not any(self._wanted(r) for r in (me, *self.registry.regions)):
+                    return
 
 
 def trace(db: ox.Store, registry: Registry | None, artefact: str, lang: str = "nl",
@@ -233,8 +370,10 @@ def trace(db: ox.Store, registry: Registry | None, artefact: str, lang: str = "n
           names: queries.Names | None = None) -> Trace:
     """How an artefact spread: with no registry, in our store in `view` (with the likely next
     adopters if asked); else across our region and every region of the registry (public data
-    only, no next adopters: `view` and `next_adopters` do not apply). `names`: the artefact looked up
-    in the read index (kg.answers.read_index) rather than among every actor."""
+    only: `view` does not apply), following sameAs links stated in any region to a fixpoint
+    (_Follow), with the likely next adopters over the merged trace if asked
+    (kg.answers.trace.merge_next_adopters). `names`: the artefact looked up in the read index
+    (kg.answers.read_index) rather than among every actor."""
     if registry is None:
         return diffusion.trace(db, artefact, view, lang, next_adopters=next_adopters, names=names)
     queries.catalogue()
@@ -248,32 +387,15 @@ def trace(db: ox.Store, registry: Registry | None, artefact: str, lang: str = "n
         if not text.startswith(("http://", "https://")):
             raise
         art, start_iri = None, text
-    start = _same_as(db, [start_iri])
-    local: dict[str, Any] = {}
-
-    def run_local() -> None:
-        t0 = time.monotonic()
-        found = _trace_in(db, start, lang) if art is not None else None
-        local.update(status="ok" if found else "unknown-artefact", error=None, found=found,
-                     ms=round((time.monotonic() - t0) * 1000))
-
-    outcomes = run_parallel([(r, _region_trace(r, start, lang, timeout)) for r in registry.regions],
-                            timeout, run_local)
-    parts: list[tuple[Region, dict]] = []
-    same_as: dict[str, None] = dict.fromkeys(start)
-    report = [{**registry.local.ref, "local": True, "status": local["status"], "error": local["error"],
-               "adoptions": 0, "ms": local["ms"]}]
-    if local["found"]:
-        parts.append((registry.local, local["found"]))
-    for o in outcomes:
-        found = o.value["found"] if o.status == "ok" else None
-        status = o.status if o.status != "ok" else ("ok" if found else "unknown-artefact")
-        report.append({**o.region.ref, "local": False, "status": status,
-                       "error": o.error if o.status != "ok" else None, "adoptions": 0, "ms": o.ms})
-        if o.status == "ok":
-            same_as.update(dict.fromkeys(o.value["same_as"]))
-        if found:
-            parts.append((o.region, found))
+    follow = _Follow(db, registry, _same_as(db, [start_iri]), lang, timeout, next_adopters)
+    follow.run(local=art is not None)
+    parts = follow.parts
+    report = [{**r.ref, "local": r.local, "status": follow.status.get(r.name, "unknown-artefact"),
+               "error": follow.error[r.name], "adoptions": 0, "ms": follow.ms[r.name],
+               **({"next_adopters": "error" if r.name in follow.next_failed
+                   else "ok" if follow.status.get(r.name) == "ok" else None,
+                   "next_error": follow.next_failed.get(r.name)} if next_adopters else {})}
+              for r in (registry.local, *registry.regions)]
     if not parts and art is None:
         if any(r["status"] in ("timeout", "error") for r in report[1:]):
             raise queries.QueryError(f"no region that answered knows the artefact {text!r} (by IRI or sameAs); "
@@ -286,16 +408,20 @@ def trace(db: ox.Store, registry: Registry | None, artefact: str, lang: str = "n
         art = parts[0][1]["artefact"]
         art = {"iri": start_iri, "label": art["label"]}
     adoptions, derivations = _merge_trace(parts, registry, report)
+    following = None
+    if next_adopters:
+        following = diffusion.merge_next_adopters(follow.next, {a["adopter"]["iri"] for a in adoptions
+                                                                if a["adopter"]})
     return {
         "artefact": art,
-        "same_as": sorted(same_as),
+        "same_as": sorted(follow.known),
         "federated": True,
         "adoptions": adoptions,
         "derivations": derivations,
         "curve": diffusion.curve(adoptions),
         "summary": {**diffusion.summary(adoptions, derivations),
                     "regions": len({a["region"]["name"] for a in adoptions})},
-        "next_adopters": None,
+        "next_adopters": following,
         "regions": report,
     }
 

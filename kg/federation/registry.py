@@ -274,7 +274,7 @@ def run_parallel(tasks: Sequence[tuple[Region, Callable[[float], Any]]], timeout
         except RegionTimeout as e:
             out = Outcome(region, "timeout", error=str(e), exception=e)
         except BaseException as e:  # noqa: BLE001 - a region's failure is reported, never raised
-            out = Outcome(region, "error", error=_describe(e), exception=e)
+            out = Outcome(region, "error", error=describe(e), exception=e)
         out.ms = round((time.monotonic() - start) * 1000)
         with cond:
             if time.monotonic() <= deadline or i not in done:
@@ -298,7 +298,8 @@ def run_parallel(tasks: Sequence[tuple[Region, Callable[[float], Any]]], timeout
         return [done[i] for i in range(len(tasks))]
 
 
-def _describe(e: BaseException) -> str:
+def describe(e: BaseException) -> str:
+    """An exception as one line of at most 500 characters, for a region's report."""
     text = " ".join(str(e).split()) or type(e).__name__
     return text[:500]
 
@@ -331,7 +332,7 @@ def probe_region(region: Region, deadline: float, timeout: float) -> dict:
         reason = getattr(e, "reason", e)
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):
             raise RegionTimeout(f"no answer within {timeout:g} s") from None
-        result["error"] = f"{url}: {_describe(reason if isinstance(reason, BaseException) else e)}"
+        result["error"] = f"{url}: {describe(reason if isinstance(reason, BaseException) else e)}"
         return result
     result["reachable"] = True
     store = region.store(timeout, deadline)
@@ -344,7 +345,7 @@ def probe_region(region: Region, deadline: float, timeout: float) -> dict:
     except RegionTimeout:
         raise
     except (RemoteStoreError, SyntaxError, ValueError, OSError) as e:
-        result.update(status="not-sparql", error=f"{url}: does not answer as a SPARQL 1.1 endpoint: {_describe(e)}")
+        result.update(status="not-sparql", error=f"{url}: does not answer as a SPARQL 1.1 endpoint: {describe(e)}")
         return result
     result["sparql11"] = True
     try:
@@ -352,7 +353,7 @@ def probe_region(region: Region, deadline: float, timeout: float) -> dict:
     except RegionTimeout:
         raise
     except (RemoteStoreError, SyntaxError, ValueError, OSError) as e:
-        result.update(status="no-ontology", error=f"{url}: the ontology check failed: {_describe(e)}")
+        result.update(status="no-ontology", error=f"{url}: the ontology check failed: {describe(e)}")
         return result
     row = rows[0] if rows else None
     declared = row is not None and row["ontology"] is not None
@@ -408,6 +409,6 @@ def probe_regions(registry: Registry, timeout: float = DEFAULT_TIMEOUT, local_ve
     return out
 
 
-__all__ = ["DEFAULT_TIMEOUT", "ENV", "Outcome", "Region", "RegionStore", "RegionTimeout", "Registry",
+__all__ = ["DEFAULT_TIMEOUT", "ENV", "Outcome", "Region", "RegionStore", "RegionTimeout", "Registry", "describe",
            "RegistryError", "load", "our_version", "probe_region", "probe_regions", "registry_path",
            "run_parallel"]

@@ -27,6 +27,7 @@ from kg.ingest.read import Workbook
 from kg.ingest.templates import (
     BY_NAME,
     DECIMAL,
+    IRIS,
     ORDER,
     REF,
     REFS,
@@ -137,7 +138,12 @@ class _Exporter:
         col = BY_NAME[template].column(column)
         texts: list[str] = []
         for o in objs:
-            if col.kind in (REF, REFS):
+            if col.kind == IRIS:
+                texts.append(o.value)
+            elif col.kind in (REF, REFS) and col.foreign and self.result.base and not o.value.startswith(
+                    self.result.base):
+                texts.append(o.value)  # another region's IRI: written in full, as the template takes it
+            elif col.kind in (REF, REFS):
                 texts.append(self.id(o))
             elif col.kind in (TOPIC, TOPICS):
                 entry = self.topics.get(o.value)
@@ -150,7 +156,7 @@ class _Exporter:
             else:
                 texts.append(o.value)
         texts = sorted(dict.fromkeys(texts), key=str.casefold)
-        if col.kind in (REFS, TOPICS, VALUES):
+        if col.kind in (REFS, TOPICS, VALUES, IRIS):
             return "; ".join(texts)
         if len(texts) > 1:
             self.result.skipped[f"{template}.{column}: extra values"] += len(texts) - 1

@@ -46,6 +46,7 @@ from kg.ingest.templates import (
     ID,
     ID_KINDS,
     INTEGER,
+    IRIS,
     LIST_SEPARATOR,
     REF,
     REFS,
@@ -60,12 +61,13 @@ from kg.ingest.templates import (
     bundled_topics,
     value_lists,
 )
-from kg.model.namespaces import CKG, GRAPH, RDF, RDFS, SKOS, VOCAB, XSD, local_name
+from kg.model.namespaces import CKG, GRAPH, RDF, RDFS, REGIONS_GRAPH, SKOS, VOCAB, XSD, local_name
 from kg.text import Strings, Text
 
 REGION_GRAPH = GRAPH + "region/"
 REQUIRED_TEMPLATES = ("people", "organisations", "networks")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+_WEB_PREFIX = re.compile(r"(?i)^[a-z][a-z0-9+.-]*:")  # a scheme (http:, https:, urn:, ...): meant as an IRI
 REGION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 RELATION_PREFIX = {"memberships": "m-", "adoptions": "ad-", "ties": "t-"}
 
@@ -105,7 +107,7 @@ PREDICATES: dict[tuple[str, str], str] = {
     ("artefacts", "title"): RDFS + "label", ("artefacts", "topics"): DCT + "subject",
     ("artefacts", "creators"): DCT + "creator", ("artefacts", "made_in"): CKG + "madeIn",
     ("artefacts", "created"): DCT + "created", ("artefacts", "derived_from"): PROV + "wasDerivedFrom",
-    ("artefacts", "licence"): DCT + "license",
+    ("artefacts", "licence"): DCT + "license", ("artefacts", "same_as"): SCHEMA + "sameAs",
     ("adoptions", "artefact"): CKG + "adoptedArtefact", ("adoptions", "adopter"): CKG + "adopter",
     ("adoptions", "date"): DCT + "date", ("adoptions", "source"): CKG + "adoptedFrom",
     ("adoptions", "broker"): CKG + "broker", ("adoptions", "via"): CKG + "via",
@@ -202,8 +204,15 @@ def referenced_iris(wb: Workbook) -> set[str]:
     return out
 
 
+# kinds_of: an IRI in the namespace (base) of a region this store holds that the store does not describe.
+MISSING = "missing"
+_URI_SPACE = "http://rdfs.org/ns/void#uriSpace"
+
+
 def kinds_of(db, iris: set[str]) -> dict[str, set[str]]:
-    """IRI -> the kinds of id it can stand for, for the `iris` an open store types (any graph)."""
+    """IRI -> the kinds of id it can stand for, for the `iris` an open store types (any graph);
+    {MISSING} for an untyped IRI under the base of a region the store holds (a code that region
+    does not have). IRIs under no such base are left out: another region's, not checkable here."""
     a = ox.NamedNode(RDF + "type")
     by_class = {v: k for k, v in KIND_CLASSES.items()}
     out: dict[str, set[str]] = {}
@@ -211,6 +220,10 @@ def kinds_of(db, iris: set[str]) -> dict[str, set[str]]:
         types = {q.object.value for q in db.quads_for_pattern(ox.NamedNode(iri), a, None, None)}
         if types:
             out[iri] = {by_class[t] for t in types if t in by_class}
+    held = {q.object.value for q in db.quads_for_pattern(None, _n(_URI_SPACE), None, _n(REGIONS_GRAPH))}
+    for iri in iris:
+        if iri not in out and any(iri.startswith(b) for b in held):
+            out[iri] = {MISSING}
     return out
 
 
@@ -336,7 +349,9 @@ class RowMapper:
             text = text[len(self.base):]  # our own IRI: the code
         elif foreign_iri(text):
             kinds = self.elsewhere.get(text)
-            if kinds is None:
+            if kinds is None and self.template.column(column).foreign:
+                return _n(text)  # another region's IRI, under no base this store holds: taken as is
+            if kinds is None or kinds == {MISSING}:
                 self.report("unknown_iri", column, text)
                 return None
             if not kinds & ID_KINDS[target]:
@@ -344,6 +359,9 @@ class RowMapper:
                 return None
             return _n(text)
         entry = self.out.ids.get(text)
+        if entry is None and _WEB_PREFIX.match(text):
+            self.report("bad_ref_iri", column, text)  # meant as an IRI, but not a valid one
+            return None
         if entry is None:
             self.report("unknown_id", column, text, expected=target)
             return None
@@ -351,6 +369,16 @@ class RowMapper:
             self.report("wrong_kind", column, text, expected=target, actual=entry.kind)
             return None
         return _n(self.base + text)
+
+    def other_region_iri(self, column: str, text: str) -> list[ox.NamedNode]:
+        """An IRI another region gives a thing (`same_as`): absolute http(s), valid, not under our base."""
+        if foreign_iri(text) is None:
+            self.report("bad_same_as", column, text)
+            return []
+        if text.startswith(self.base):
+            self.report("same_as_own", column, text)
+            return []
+        return [_n(text)]
 
     # --- cells ----------------------------------------------------------------------
 
@@ -364,6 +392,9 @@ class RowMapper:
                 self.report("required", column, "")
             return []
         kind = col.kind
+        if kind == IRIS:
+            parts = [p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()]
+            return list(dict.fromkeys(t for p in parts for t in self.other_region_iri(column, p)))
         if kind in (REFS, TOPICS, VALUES):
             parts = [p.strip() for p in text.split(LIST_SEPARATOR) if p.strip()]
             one = {REFS: REF, TOPICS: TOPIC, VALUES: VALUE}[kind]

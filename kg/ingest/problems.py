@@ -87,6 +87,21 @@ MESSAGES: Strings[str] = Strings({
                            "regio of bron al beschrijft. Gebruik anders een code uit deze werkmap.",
                         en="'{value}' is not in the knowledge graph: a full IRI refers to something another region "
                            "or source already describes. Otherwise use a code of this workbook."),
+    "bad_ref_iri": Text(nl="'{value}' is geen geldige IRI: een verwijzing naar een andere regio is een volledig "
+                           "http(s)-adres zonder spaties of tekens als \" < > (bijvoorbeeld "
+                           "https://utrecht.example/id/s-domschool); anders een code uit deze werkmap.",
+                        en="'{value}' is not a valid IRI: a reference to another region is a full http(s) address "
+                           "without spaces or characters such as \" < > (e.g. https://utrecht.example/id/s-domschool); "
+                           "otherwise a code of this workbook."),
+    "bad_same_as": Text(nl="'{value}' is geen volledige http(s)-IRI. In same_as staat de IRI die een andere regio "
+                           "hetzelfde artefact geeft, bijvoorbeeld https://utrecht.example/id/a-kijkwijzer; meerdere "
+                           "gescheiden door ';'.",
+                        en="'{value}' is not a full http(s) IRI. same_as holds the IRI another region gives the same "
+                           "artefact, e.g. https://utrecht.example/id/a-kijkwijzer; several separated by ';'."),
+    "same_as_own": Text(nl="'{value}' is een IRI van deze regio zelf; same_as verwijst naar een andere regio. Twee "
+                           "rijen voor hetzelfde artefact: voeg ze samen (of gebruik derived_from voor een kopie).",
+                        en="'{value}' is an IRI of this region itself; same_as refers to another region. Two rows for "
+                           "the same artefact: merge them (or use derived_from for a copy)."),
     "wrong_kind": Text(nl="'{value}' is {actual}, maar hier hoort {expected}.",
                        en="'{value}' is {actual}, but this needs {expected}."),
     "bad_date": Text(nl="'{value}' is geen (bestaande) datum. Schrijf jjjj-mm-dd (2024-09-01) of dag-maand-jaar: "

@@ -490,8 +490,9 @@ class _Builder:
             seen.add(h)
             if h and h not in self.known:
                 self.problem("unknown_column", INFO, row=1, column=h)
-        for c in self.template.column_names:
-            if c not in seen:
+        for col in self.template.columns:
+            c = col.name
+            if c not in seen and not col.header_optional:
                 self.problem("missing_column", ERROR, row=1, column=c, columns=", ".join(self.template.column_names))
         self.table.header = header
         positions = {h: j for j, h in enumerate(header) if h in self.known}  # the last of a duplicate wins

@@ -21,6 +21,8 @@ from kg.model.namespaces import CKG, SKOS, VOCAB, local_name
 # Kinds of cell. `ref`/`refs` name the kinds of id they accept (see ID_KINDS).
 ID, TEXT, REF, REFS, TOPIC, TOPICS, VALUE, VALUES, DATE, YEAR, INTEGER, DECIMAL, SCALE = (
     "id", "text", "ref", "refs", "topic", "topics", "value", "values", "date", "year", "integer", "decimal", "scale")
+# Absolute http(s) IRIs of things another region describes (`;`-separated): never a local code.
+IRIS = "iris"
 
 # What an id can stand for; "actor" and "collective" are unions.
 ID_KINDS = {
@@ -43,6 +45,10 @@ class Column:
     target: str | None = None  # ID_KINDS key for ref(s); value list name for value(s)
     help_nl: str = ""
     help_en: str = ""
+    # Added to the contract later: a file without the column is read as if its cells were empty.
+    header_optional: bool = False
+    # A ref that may also be another region's IRI that this store does not hold (kept as that IRI).
+    foreign: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,9 @@ class Template:
         return next(c for c in self.columns if c.name == name)
 
 
-def _c(name: str, kind: str, nl: str, en: str, *, required: bool = False, target: str | None = None) -> Column:
-    return Column(name, kind, required, target, nl, en)
+def _c(name: str, kind: str, nl: str, en: str, *, required: bool = False, target: str | None = None,
+       header_optional: bool = False, foreign: bool = False) -> Column:
+    return Column(name, kind, required, target, nl, en, header_optional, foreign)
 
 
 TEMPLATES: tuple[Template, ...] = (
@@ -134,6 +141,9 @@ TEMPLATES: tuple[Template, ...] = (
         _c("created", DATE, "gemaakt op jjjj-mm-dd", "made on yyyy-mm-dd"),
         _c("derived_from", REF, "code van het origineel", "code of the original", target="artefact"),
         _c("licence", TEXT, "licentie (bij voorkeur een webadres)", "licence (preferably a web address)"),
+        _c("same_as", IRIS, "volledige IRI van hetzelfde artefact bij een andere regio (schema:sameAs), "
+           "gescheiden door ;", "full IRI of the same artefact in another region (schema:sameAs), separated by ;",
+           header_optional=True),
     ), id_kind="artefact", help_nl="Kijkwijzers, lesmateriaal, apps, video's, procedures.",
         help_en="Observation guides, learning material, apps, videos, procedures."),
     Template("adoptions", (
@@ -141,8 +151,9 @@ TEMPLATES: tuple[Template, ...] = (
         _c("adopter", REF, "code van de school die het in gebruik nam", "code of the school that took it into use",
            required=True, target="collective"),
         _c("date", DATE, "datum jjjj-mm-dd", "date yyyy-mm-dd", required=True),
-        _c("source", REF, "code van de school waar het vandaan kwam", "code of the school it came from",
-           target="collective"),
+        _c("source", REF, "code van de school waar het vandaan kwam, of de volledige IRI van een school in een "
+           "andere regio", "code of the school it came from, or the full IRI of a school in another region",
+           target="collective", foreign=True),
         _c("broker", REF, "code van de persoon die het meebracht", "code of the person who carried it",
            target="person"),
         _c("via", REF, "code van het netwerk", "code of the network", target="network"),
