@@ -18,7 +18,7 @@ from typing import Any, TypedDict
 
 import pyoxigraph as ox
 
-from kg.model.namespaces import XSD, local_name
+from kg.model.namespaces import CKG, XSD, local_name
 from kg.pipeline.public import INTERNAL_ONLY  # the one policy: never public, pages show it signed in only
 from kg.sparql import queries
 from kg.text import Strings, Text
@@ -215,10 +215,14 @@ def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None =
     prof = profile(db, iri, view, lang)
     if prof is None:
         return None
-    names = intent_names(db, iri, view, lang)
-    prof["label"] = names.get(iri, prof["label"])
+    if any(t["iri"] == _LETTER_OF_INTENT for t in prof["types"]):  # named as its signatory's page names it
+        signatory = next((v["iri"] for f in facts(db, iri, view, lang) if f["property"] == _SIGNATORY
+                          for v in f["values"] if "iri" in v), None)
+        if signatory:
+            prof["label"] = intent_names(db, signatory, view, lang).get(iri, prof["label"])
     if not prof["is_actor"]:
         return {"actor": prof, "facts": facts(db, iri, view, lang), "generic": True}
+    names = intent_names(db, iri, view, lang)
     today = today or dt.date.today().isoformat()
     kinds = class_kinds(db, lang)
     neighbours = neighbourhood(db, iri, view, lang, kinds)
@@ -353,6 +357,7 @@ AGREEMENT_KINDS = Strings({
 })
 
 
+_SIGNATORY, _LETTER_OF_INTENT = CKG + "signatory", CKG + "LetterOfIntent"
 INTENT_NAME = Strings({
     "dated": Text(nl="Intentieverklaring van {signatory} ({group}, {years})",
                   en="Letter of intent of {signatory} ({group}, {years})"),
@@ -361,7 +366,7 @@ INTENT_NAME = Strings({
 
 
 def intent_names(db: ox.Store, iri: str, view: str, lang: str) -> dict[str, str]:
-    """The letters of intent around `iri` (signed by it, committing to it, or itself) -> their name in
+    """The letters of intent around `iri` (signed by it or committing to it) -> their name in
     the view: the signatory's label there (a name, or the anonymous role of someone not public), the
     group and the years. The stored label names the signatory by code, so it is composed when read."""
     out: dict[str, str] = {}
