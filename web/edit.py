@@ -33,7 +33,7 @@ from kg.text import Text
 from web import i18n
 from web.context import WHO, kg
 from web.pages import link_url
-from web.security import check_csrf, error_page, is_internal
+from web.security import check_csrf, error_page, staff_only
 
 bp = Blueprint("edit", __name__)
 
@@ -72,20 +72,7 @@ i18n.STRINGS.add({
 ACTIONS = ("add", "change", "remove")
 
 
-@bp.before_request
-def internal_only() -> Response | None:
-    if not is_internal():
-        if request.method == "GET":
-            return redirect(url_for("auth.login"))
-        abort(403)
-    return None
-
-
-@bp.after_request
-def private(resp: Response) -> Response:
-    resp.headers["Cache-Control"] = "no-store"
-    resp.vary.update(("Authorization", "Cookie"))
-    return resp
+bp.before_request(staff_only)
 
 
 def _refuse(status: int, text: Text) -> Response:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from kg.ingest.pipeline import UndoResult, undo
@@ -31,7 +31,7 @@ from kg.store import StoreChanged, StoreError, log
 from kg.text import Text
 from web import i18n
 from web.context import WHO, kg
-from web.security import check_csrf, is_internal
+from web.security import check_csrf, is_internal, staff_only
 
 bp = Blueprint("history", __name__)
 
@@ -94,10 +94,7 @@ def internal_only() -> Response | tuple[Response, int] | None:
             resp = jsonify({"error": "sign in", "message": i18n.both("history_sign_in")})
             resp.headers["WWW-Authenticate"] = "Bearer"
             return resp, 401
-        if request.method == "GET":
-            return redirect(url_for("auth.login"))
-        abort(403)
-    return None
+    return staff_only()
 
 
 @bp.after_request

@@ -50,7 +50,7 @@ from web import federation, i18n
 from web.context import WHO, kg
 from web.i18n import lang
 from web.jobs import DONE, FAILED, JobFailed, status, write_json
-from web.security import check_csrf, download, is_internal
+from web.security import check_csrf, download, staff_only
 
 bp = Blueprint("ingest", __name__, url_prefix="/ingest")
 
@@ -155,10 +155,9 @@ i18n.STRINGS.add({
 
 @bp.before_request
 def internal_only() -> Response | None:
-    if not is_internal():
-        if request.method == "GET":
-            return redirect(url_for("auth.login"))
-        abort(403)
+    refused = staff_only()
+    if refused is not None:
+        return refused
     request.max_content_length = int(current_app.config.get("KG_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
     return None
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, session
+from flask import Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from kg.model.namespaces import local_name
 from kg.text import Text
@@ -186,6 +187,16 @@ def csrf_token() -> str:
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
+
+
+def staff_only() -> BaseResponse | None:
+    """A blueprint's `before_request` for signed-in staff only: anyone else is sent to /login (GET)
+    or refused with 403 (any other method)."""
+    if not is_internal():
+        if request.method == "GET":
+            return redirect(url_for("auth.login"))
+        abort(403)
+    return None
 
 
 def check_csrf() -> None:
