@@ -15,6 +15,7 @@ from typing import Any, TypedDict, cast
 import pyoxigraph as ox
 
 from kg.answers.actors import Ref, Row, ref, rows
+from kg.pipeline import derived
 from kg.store import Readable
 
 PER_PAGE = 20  # boundary objects on a page unless asked otherwise
@@ -91,7 +92,8 @@ def in_network(db: Readable, network: str, view: str, lang: str) -> list[Boundar
         entry[2].append((_ref(r["memberOf"], r["memberOfLabel"]), r["role"]))
     found: list[BoundaryObject] = [
         {"artefact": artefact, "typed": typed, "networks": _grouped(pairs), "spread": spread(db, iri, view, lang)}
-        for iri, (artefact, typed, pairs) in by_artefact.items()]
+        for iri, (artefact, typed, pairs) in by_artefact.items()
+        if derived.qualifies((network_ref["iri"], role) for network_ref, role in pairs)]
     return sorted(found, key=lambda b: (b["artefact"]["label"].casefold(), b["artefact"]["iri"]))
 
 
