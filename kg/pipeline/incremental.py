@@ -271,7 +271,7 @@ class SubjectQuads:
         for q in added:
             plus[q.subject].append(q)
         for s, quads in self._quads.items():
-            out._quads[s] = [q for q in quads if q not in gone] + plus.get(s, [])
+            out._quads[s] = ([q for q in quads if q not in gone] if gone else quads) + plus.get(s, [])
         return out
 
 

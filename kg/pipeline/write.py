@@ -277,11 +277,9 @@ def _public_delta(db: ox.Store, changed: list[tuple], by_subject: incremental.Su
         context.extend(_data(db, ref, by_subject=by_subject))
     vocabularies = db.quads_for_pattern(None, None, None, _VOCABULARIES)
     new = {t for t in public_view((q for q in context if q.graph_name != _VOCABULARIES), vocabularies)
-           if t.subject in subjects}
-    old = {ox.Triple(q.subject, q.predicate, q.object) for s in subjects
-           for q in by_subject(s) if q.graph_name == _PUBLIC}
-    return ([ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in new - old],
-            [ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in old - new])
+           if t[0] in subjects}
+    old = {(q.subject, q.predicate, q.object) for s in subjects for q in by_subject(s) if q.graph_name == _PUBLIC}
+    return [ox.Quad(*t, _PUBLIC) for t in new - old], [ox.Quad(*t, _PUBLIC) for t in old - new]
 
 
 @lru_cache(maxsize=1)
