@@ -340,9 +340,9 @@ def _check(result: IngestResult, store: GraphStore, delta_of, progress: Progress
             candidate.discard()
             return result
 
-        new = set(delta.new) | set(canonical(delta.info.quads()))
-        before = set(delta.old) | set(old_description)
-        added, removed = sorted(new - before, key=str), sorted(before - new, key=str)
+        added, removed = _difference(set(delta.new) | set(canonical(delta.info.quads())),
+                                     set(delta.old) | set(old_description))
+        delta.new = []  # a copy of the mapped quads: what the checks need of it is in `added`
         change = log.Change(log.next_number(db), now(), who, source, region, _summary(result.changes, complete))
         record = log.record(change, added, removed) if added or removed else []  # nothing changed: nothing logged
         plan = write.plan_change(candidate, added, removed, rules, delta.focus, record, progress)
@@ -366,6 +366,11 @@ def _check(result: IngestResult, store: GraphStore, delta_of, progress: Progress
     if result.errors:
         discard(result)
     return result
+
+
+def _difference(new: set[ox.Quad], before: set[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The quads added and removed, in the log's order (the sets go when it returns)."""
+    return sorted(new - before, key=str), sorted(before - new, key=str)
 
 
 @write.collector_paused()

@@ -165,7 +165,7 @@ def check_quads(quads: list[ox.Quad], result: BuildResult | None = None,
     public = public_view((q for q in quads + inferred_quads if q.graph_name.value not in core),
                          (q for q in quads if q.graph_name.value == VOCABULARIES_GRAPH))
     graph = ox.NamedNode(PUBLIC_GRAPH)
-    public_quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in public]
+    public_quads = [ox.Quad(*t, graph) for t in public]
     result.timings["public"] = time.perf_counter() - t0
     return result, quads + inferred_quads + public_quads
 

@@ -36,6 +36,7 @@ from kg.model.namespaces import BUILTIN_NAMESPACES, OWL, RDF, RDFS
 from kg.pipeline import derived
 
 Fact = tuple  # (subject, predicate, object) of pyoxigraph terms
+_NO_GRAPHS: frozenset = frozenset()
 
 TYPE = ox.NamedNode(RDF + "type")
 _SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
@@ -197,7 +198,8 @@ class SubjectQuads:
 
     A change reads the same subjects many times (the rules' joins, the focus, the neighbourhood,
     the public view): one read per subject instead of one per lookup. `applied` gives the quads
-    of the store after a change without reading the subjects again."""
+    of the store after a change without reading the subjects again. `naming` does the same for
+    the quads that name a node as their object."""
 
     def __init__(self, db: ox.Store):
         self.db = db
@@ -205,6 +207,7 @@ class SubjectQuads:
         self._by_predicate: dict = {}  # subject -> predicate -> [quad]
         self._graphs: dict = {}  # subject -> (predicate, object) -> {graph}
         self._outside: dict = {}  # (subject, graphs) -> predicate | None -> [quad not in graphs]
+        self._naming: dict = {}  # (object, predicate | None) -> [quad]
 
     def __call__(self, s, p=None) -> list[ox.Quad]:
         got = self._quads.get(s)
@@ -245,7 +248,20 @@ class SubjectQuads:
             pairs = self._graphs[s] = defaultdict(set)
             for q in self(s):
                 pairs[(q.predicate, q.object)].add(q.graph_name)
-        return pairs.get((p, o), set())
+        return pairs.get((p, o), _NO_GRAPHS)
+
+    def naming(self, o, p=None) -> list[ox.Quad]:
+        """The quads with object `o` (and predicate `p`), every graph; kept. Answered from the node's
+        quads by any predicate when those were read."""
+        got = self._naming.get((o, p))
+        if got is None:
+            every = self._naming.get((o, None)) if p is not None else None
+            if every is not None:
+                got = [q for q in every if q.predicate == p]
+            else:
+                got = list(self.db.quads_for_pattern(None, p, o, None))
+            self._naming[(o, p)] = got
+        return got
 
     def applied(self, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> SubjectQuads:
         """The same for the store once `added` and `removed` (exactly what was applied) are."""
@@ -255,7 +271,7 @@ class SubjectQuads:
         for q in added:
             plus[q.subject].append(q)
         for s, quads in self._quads.items():
-            out._quads[s] = [q for q in quads if q not in gone] + plus.get(s, [])
+            out._quads[s] = ([q for q in quads if q not in gone] if gone else quads) + plus.get(s, [])
         return out
 
 
@@ -276,10 +292,12 @@ class Facts:
         ex = self.excluded
         if s is not None:  # the subject's quads, read once
             return (q for q in self.by_subject.outside(s, ex, p) if o is None or q.object == o)
+        if o is not None:  # the node's naming quads, read once
+            return (q for q in self.by_subject.naming(o, p) if q.graph_name not in ex)
         return (q for q in self.db.quads_for_pattern(s, p, o, None) if q.graph_name not in ex)
 
     def in_store(self, fact: Fact) -> bool:
-        return bool(self.by_subject.graphs(*fact) - self.excluded)
+        return not self.by_subject.graphs(*fact) <= self.excluded
 
     def __contains__(self, fact: Fact) -> bool:
         return fact in self.plus or (fact not in self.minus and self.in_store(fact))

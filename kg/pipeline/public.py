@@ -74,32 +74,40 @@ ROLE_ORDER = [
 _NO_ROLE = Text(nl="persoon", en="person")
 
 
-def public_view(data: Iterable[ox.Quad], vocabularies: Iterable[ox.Quad]) -> list[ox.Triple]:
-    """The public triples derived from `data` (asserted and inferred, any graphs)."""
-    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in data))
-    persons = {t.subject for t in triples if t.predicate == _TYPE and t.object == _PERSON}
-    public = {t.subject for t in triples if t.predicate == _CONSENT and t.object == _PUBLIC}
+def public_view(data: Iterable[ox.Quad], vocabularies: Iterable[ox.Quad]) -> list[tuple]:
+    """The public triples, as (subject, predicate, object), derived from `data` (asserted and
+    inferred, any graphs)."""
+    # tuples of shared terms: a term read from a quad is a new object at every read, and a
+    # region's view holds about a million triples
+    term = {}.setdefault
+    distinct: dict = {}
+    for q in data:
+        s, p, o = q.subject, q.predicate, q.object
+        distinct[(term(s, s), term(p, p), term(o, o))] = None
+    triples = list(distinct)
+    persons = {s for s, p, o in triples if p == _TYPE and o == _PERSON}
+    public = {s for s, p, o in triples if p == _CONSENT and o == _PUBLIC}
     hidden = persons - public
-    hidden_attributions = {t.subject for t in triples if t.predicate == _ATTRIBUTED_TO and t.object in hidden}
+    hidden_attributions = {s for s, p, o in triples if p == _ATTRIBUTED_TO and o in hidden}
 
     out = [
         t for t in triples
-        if not (t.subject in hidden and t.predicate not in PERSON_ALLOWLIST)
-        and t.predicate not in _INTERNAL_ONLY
-        and t.subject not in hidden_attributions
+        if not (t[0] in hidden and t[1] not in PERSON_ALLOWLIST)
+        and t[1] not in _INTERNAL_ONLY
+        and t[0] not in hidden_attributions
     ]
     labels = _labels(triples, vocabularies)
     roles: dict[ox.NamedNode, set[str]] = {}
     affiliations: dict[ox.NamedNode, list[str]] = {}
-    for t in triples:
-        if t.subject in hidden and t.predicate == _ROLE:
-            roles.setdefault(t.subject, set()).add(t.object.value)
-        elif t.subject in hidden and t.predicate == _AFFILIATION:
-            affiliations.setdefault(t.subject, []).append(labels.get((t.object.value, None), ""))
+    for s, p, o in triples:
+        if s in hidden and p == _ROLE:
+            roles.setdefault(s, set()).add(o.value)
+        elif s in hidden and p == _AFFILIATION:
+            affiliations.setdefault(s, []).append(labels.get((o.value, None), ""))
     for person in sorted(hidden, key=str):
         for lang in LANGS:
             label = anonymous_label(roles.get(person, set()), affiliations.get(person, []), labels, lang)
-            out.append(ox.Triple(person, _LABEL, ox.Literal(label, language=lang)))
+            out.append((person, _LABEL, ox.Literal(label, language=lang)))
     return out
 
 
@@ -111,17 +119,17 @@ def anonymous_label(roles: set[str], organisations: list[str], labels: dict, lan
     return f"{name}, {orgs[0]}" if orgs else name
 
 
-def _labels(triples: list[ox.Triple], vocabularies: Iterable[ox.Quad]) -> dict:
+def _labels(triples: list[tuple], vocabularies: Iterable[ox.Quad]) -> dict:
     """(iri, lang) -> role label; (iri, None) -> organisation label."""
     labels: dict = {}
     for q in vocabularies:
         if q.predicate == _PREF and q.object.language:
             labels[(q.subject.value, q.object.language)] = q.object.value
-    for t in triples:  # an organisation with several labels: the first in sort order, whatever the input order
-        if t.predicate == _LABEL and isinstance(t.object, ox.Literal):
-            key = (t.subject.value, None)
-            if key not in labels or t.object.value < labels[key]:
-                labels[key] = t.object.value
+    for s, p, o in triples:  # an organisation with several labels: the first in sort order, whatever the input order
+        if p == _LABEL and isinstance(o, ox.Literal):
+            key = (s.value, None)
+            if key not in labels or o.value < labels[key]:
+                labels[key] = o.value
     return labels
 
 

@@ -47,10 +47,12 @@ from kg.shacl.findings import Finding
 from kg.shacl.validate import finalise, shapes_graph
 from kg.store.local import Candidate
 
-NOT_DATA = {ox.NamedNode(g) for g in (INFERRED_GRAPH, PUBLIC_GRAPH, CHANGES_GRAPH)}  # not asserted facts
+NOT_DATA = frozenset(ox.NamedNode(g) for g in (INFERRED_GRAPH, PUBLIC_GRAPH, CHANGES_GRAPH))  # not asserted facts
+_NONE: frozenset = frozenset()
 NOT_REASONED = [PUBLIC_GRAPH, CHANGES_GRAPH]
 _NOT_VIEWED = frozenset(ox.NamedNode(g) for g in (PUBLIC_GRAPH, CHANGES_GRAPH, ONTOLOGY_GRAPH))
-_INFERRED, _PUBLIC, _ONTOLOGY = (ox.NamedNode(g) for g in (INFERRED_GRAPH, PUBLIC_GRAPH, ONTOLOGY_GRAPH))
+_INFERRED, _PUBLIC, _ONTOLOGY, _VOCABULARIES = (ox.NamedNode(g) for g in (
+    INFERRED_GRAPH, PUBLIC_GRAPH, ONTOLOGY_GRAPH, VOCABULARIES_GRAPH))
 _TYPE = incremental.TYPE
 # Constraints that read a node through another node's statement about it (kg shapes): the
 # SPARQL constraint on adoptedFrom reads other adoptions of the same artefact, the boundary
@@ -158,10 +160,13 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
         if incremental.states_schema(q.predicate, q.object):
             raise incremental.Unsupported(f"the change states schema ({q.predicate.value})")
     inferred_add, inferred_remove, changed = _inferred_delta(db, before, added, removed, rules)
+    inferred = (len(inferred_add), len(inferred_remove))
     applied_add, applied_remove = added + inferred_add + list(log), removed + inferred_remove
+    del inferred_add, inferred_remove
     candidate.apply(applied_add, applied_remove)
     after = before.applied(applied_add, applied_remove)
-    del before  # the subjects' quads before the change: `after` has what is still needed
+    # the subjects' quads before the change (`after` has what is still needed), and what was applied
+    del before, applied_add, applied_remove
     timings["reason"] = time.perf_counter() - t0
 
     # validated before the public view is written: the view does not read it, and it doubles what is read
@@ -175,10 +180,11 @@ def plan_change(candidate: Candidate, added: Iterable[ox.Quad], removed: Iterabl
     progress("public")
     t0 = time.perf_counter()
     public_add, public_remove = _public_delta(db, changed, after)
+    del after, changed  # freed before the write, whose own buffers are a first ingest's peak
     candidate.apply(public_add, public_remove)
     timings["public"] = time.perf_counter() - t0
-    return Plan(candidate, added, removed, (len(inferred_add), len(inferred_remove)),
-                (len(public_add), len(public_remove)), nodes, findings, found, timings)
+    return Plan(candidate, added, removed, inferred, (len(public_add), len(public_remove)), nodes, findings, found,
+                timings)
 
 
 def prefetch(db: ox.Store, subjects: Iterable) -> None:
@@ -200,18 +206,26 @@ def _inferred_delta(db: ox.Store, before: incremental.SubjectQuads, added: list[
     """The inferred quads to add and remove for asserted `added`/`removed` (not applied yet), and the
     (s, p, o) of every quad the change adds or removes. Its overlays (the closure's change) are most
     of a first ingest's peak memory: they go when it returns."""
-    plus: dict = defaultdict(set)
-    minus: dict = defaultdict(set)
+    # one object per distinct term: every attribute read of a quad makes a new one, and a first
+    # ingest's facts would otherwise hold millions of copies of the same few hundred thousand
+    term: Callable = {}.setdefault
+    plus: dict = {}  # (s, p, o) -> None: an ordered set
+    minus: dict = defaultdict(set)  # (s, p, o) -> graphs
     for q in added:
-        plus[(q.subject, q.predicate, q.object)].add(q.graph_name)
+        s, p, o = q.subject, q.predicate, q.object
+        plus[(term(s, s), term(p, p), term(o, o))] = None
     for q in removed:
-        minus[(q.subject, q.predicate, q.object)].add(q.graph_name)
+        s, p, o = q.subject, q.predicate, q.object
+        minus[(term(s, s), term(p, p), term(o, o))].add(q.graph_name)
 
     def asserted_before(t: tuple) -> bool:
-        return bool(before.graphs(*t) - NOT_DATA)
+        return not before.graphs(*t) <= NOT_DATA
 
     def asserted_after(t: tuple) -> bool:
-        return t in plus or bool(before.graphs(*t) - NOT_DATA - minus.get(t, set()))
+        if t in plus:
+            return True
+        graphs = before.graphs(*t)
+        return bool(graphs) and bool(graphs - NOT_DATA - minus.get(t, _NONE))
 
     newly = {t for t in plus if not asserted_before(t)}
     no_longer = {t for t in minus if not asserted_after(t)}
@@ -232,11 +246,14 @@ def _inferred_delta(db: ox.Store, before: incremental.SubjectQuads, added: list[
 
 
 def _data(db: ox.Store, s=None, p=None, o=None, by_subject: incremental.SubjectQuads | None = None) -> list[ox.Quad]:
-    """The viewed quads (data, vocabularies, inferred) matching a pattern (with a subject: from
-    `by_subject`, which must describe `db` as it is, when given)."""
-    if s is not None and by_subject is not None:
-        quads = by_subject.outside(s, _NOT_VIEWED, p)
-        return quads if o is None else [q for q in quads if q.object == o]
+    """The viewed quads (data, vocabularies, inferred) matching a pattern (with a subject or an
+    object: from `by_subject`, which must describe `db` as it is, when given)."""
+    if by_subject is not None:
+        if s is not None:
+            quads = by_subject.outside(s, _NOT_VIEWED, p)
+            return quads if o is None else [q for q in quads if q.object == o]
+        if o is not None:
+            return [q for q in by_subject.naming(o, p) if q.graph_name not in _NOT_VIEWED]
     return [q for q in db.quads_for_pattern(s, p, o, None) if q.graph_name not in _NOT_VIEWED]
 
 
@@ -245,7 +262,7 @@ def _public_delta(db: ox.Store, changed: list[tuple], by_subject: incremental.Su
     """The public graph's quads to add and remove for the subjects the change touched."""
     by_subject = by_subject or incremental.SubjectQuads(db)
     subjects = {t[0] for t in changed} | public_dependents(changed, lambda p, o: {
-        q.subject for q in _data(db, None, p, o)})
+        q.subject for q in _data(db, None, p, o, by_subject=by_subject)})
     context: list[ox.Quad] = []
     by_subject.prefetch(subjects)
     refs: set = set()
@@ -258,13 +275,11 @@ def _public_delta(db: ox.Store, changed: list[tuple], by_subject: incremental.Su
     by_subject.prefetch(refs)
     for ref in refs:
         context.extend(_data(db, ref, by_subject=by_subject))
-    vocabularies = db.quads_for_pattern(None, None, None, ox.NamedNode(VOCABULARIES_GRAPH))
-    new = {t for t in public_view((q for q in context if q.graph_name.value != VOCABULARIES_GRAPH), vocabularies)
-           if t.subject in subjects}
-    old = {ox.Triple(q.subject, q.predicate, q.object) for s in subjects
-           for q in by_subject(s) if q.graph_name == _PUBLIC}
-    return ([ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in new - old],
-            [ox.Quad(t.subject, t.predicate, t.object, _PUBLIC) for t in old - new])
+    vocabularies = db.quads_for_pattern(None, None, None, _VOCABULARIES)
+    new = {t for t in public_view((q for q in context if q.graph_name != _VOCABULARIES), vocabularies)
+           if t[0] in subjects}
+    old = {(q.subject, q.predicate, q.object) for s in subjects for q in by_subject(s) if q.graph_name == _PUBLIC}
+    return [ox.Quad(*t, _PUBLIC) for t in new - old], [ox.Quad(*t, _PUBLIC) for t in old - new]
 
 
 @lru_cache(maxsize=1)
@@ -294,7 +309,7 @@ def _focus(db: ox.Store, changed: list[tuple], by_subject: incremental.SubjectQu
     nodes |= {t[2] for t in relevant if t[1] != _TYPE and not isinstance(t[2], ox.Literal)}
 
     def referrers(n: object) -> set:
-        return {q.subject for q in _data(db, None, None, n) if q.predicate in read}
+        return {q.subject for q in _data(db, None, None, n, by_subject) if q.predicate in read}
 
     # the second step only from nodes whose own statements did not change (the others' referrers
     # are found from them)
@@ -310,7 +325,7 @@ def _focus(db: ox.Store, changed: list[tuple], by_subject: incremental.SubjectQu
     artefacts |= {q.object for s in subjects for p in _ADOPTED for q in _data(db, s, p, by_subject=by_subject)}
     prefetch_objects(db, artefacts, _ADOPTED)
     for artefact in artefacts:
-        nodes |= {a.subject for p in _ADOPTED for a in _data(db, None, p, artefact)}
+        nodes |= {a.subject for p in _ADOPTED for a in _data(db, None, p, artefact, by_subject)}
     for s in subjects:
         nodes |= {q.object for q in _data(db, s, _MEMBER, by_subject=by_subject)}
     return {n for n in nodes if not isinstance(n, ox.Literal)}
@@ -332,7 +347,8 @@ def neighbourhood(db: ox.Store, focus: set, by_subject: incremental.SubjectQuads
         backwards: dict = {}
         if depth < 2:
             prefetch_objects(db, todo, _READ_BACKWARDS)
-            backwards = {n: [q.subject for p in _READ_BACKWARDS for q in _data(db, None, p, n)] for n in todo}
+            backwards = {n: [q.subject for p in _READ_BACKWARDS for q in _data(db, None, p, n, by_subject)]
+                         for n in todo}
             by_subject.prefetch({s for subjects in backwards.values() for s in subjects})
         for n in todo:
             seen.add(n)

@@ -196,9 +196,10 @@ def rdflib_graph(quads: Iterable[ox.Quad]) -> rdflib.Graph:
 def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     """The quads as a store holds them: literals by value ("40.0"^^xsd:decimal is "40"), so that
     parsed quads compare equal to stored ones."""
+    given = {q: q for q in quads}  # a quad the store keeps as it is stays the same object (not a copy)
     db = ox.Store()
-    db.extend(quads)
-    return list(db.quads_for_pattern(None, None, None, None))
+    db.extend(given)
+    return [given.get(q, q) for q in db.quads_for_pattern(None, None, None, None)]
 
 
 def quads_in(triples: Iterable[RdflibTriple], graph: str) -> Iterator[ox.Quad]:
