@@ -22,6 +22,7 @@ from test_cli import kg
 from kg.ingest import pipeline
 from kg.ingest.mapping import region_graph
 from kg.ingest.read import read_path
+from kg.ingest.templates import value_lists
 from kg.rdf.rdfio import canonical
 from kg.store import GraphStore, log
 
@@ -43,6 +44,8 @@ class Form(HTMLParser):
         self.ids: dict[str, str] = {}
         self.errors: dict[str, dict[str, str]] = {}  # column -> {lang: text}
         self.links: dict[str, str] = {}
+        self.datalists: dict[str, list[str]] = {}  # id -> option values
+        self._datalist: str | None = None
         self._form: str | None = None
         self._open: list[tuple[str, str | None]] = []
         self._column: str | None = None
@@ -67,6 +70,11 @@ class Form(HTMLParser):
         if tag == "span" and self._error is not None and a.get("lang"):
             self._lang = a["lang"]
             self.errors[self._error][self._lang] = ""
+        if tag == "datalist":
+            self._datalist = a.get("id")
+            self.datalists[self._datalist or ""] = []
+        if tag == "option" and self._datalist is not None:
+            self.datalists[self._datalist].append(a.get("value") or "")
         if tag == "a" and a.get("id"):
             self.links[a["id"]] = a.get("href") or ""
         if a.get("id"):
@@ -74,6 +82,8 @@ class Form(HTMLParser):
         self._open.append((tag, a.get("id")))
 
     def handle_endtag(self, tag) -> None:
+        if tag == "datalist":
+            self._datalist = None
         if tag == "form":
             self._form = None
         if tag == "p":
@@ -168,6 +178,10 @@ def test_the_form_holds_the_row_as_the_templates_give_it(app) -> None:
         assert {v.strip() for v in shown[column].split(";") if v.strip()} == \
                {v.strip() for v in value.split(";") if v.strip()}, column
     assert "cell-id" in get(client, f"/edit?iri={BASE}p017").readonly
+    # value columns offer their list's terms (the check still decides)
+    ties_form = get(client, "/edit/new/ties?region=twente")
+    assert ties_form.datalists["choices-depth"] == value_lists()["depth"].terms() and "samenwerken" in \
+        ties_form.datalists["choices-depth"]
     # a relation row is named by its node id, and a vocabulary concept is no row
     tie = get(client, f"/edit?iri={relation(app.store, CKG + 'source', 'p001', CKG + 'target', 'p002')}").forms[
         "edit-form"]

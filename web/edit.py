@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from kg.ingest import edit
 from kg.ingest.pipeline import IngestResult, check_edit, commit, discard
 from kg.ingest.problems import problem
-from kg.ingest.templates import BY_NAME
+from kg.ingest.templates import BY_NAME, VALUE, VALUES, value_lists
 from kg.store import GraphStore, StoreChanged, StoreError, log
 from kg.text import Text
 from web import i18n
@@ -84,8 +84,11 @@ def _form(template: str, region: str, action: str, key: str, cells: dict[str, st
     problems = result.problems if result else []
     by_column = {c: [p for p in problems if p.column == c] for c in BY_NAME[template].column_names}
     other = [p for p in problems if p.column not in by_column]
+    lists = value_lists()
+    choices = {c.name: lists[c.target].terms() for c in BY_NAME[template].columns
+               if c.kind in (VALUE, VALUES) and c.target in lists}  # offered, not imposed: the check decides
     return render_template("edit.html", template=BY_NAME[template], region=region, action=action, key=key,
-                           cells=cells, before=before, by_column=by_column, other=other,
+                           cells=cells, before=before, by_column=by_column, other=other, choices=choices,
                            failed=bool(result and not result.ok)), status
 
 
