@@ -317,3 +317,22 @@ def test_a_reupload_that_would_discard_an_edit_says_so(app) -> None:
         assert not [p for p in again.problems if p.code == "discards_edit"]
     finally:
         pipeline.discard(again)
+
+
+def test_a_row_changed_meanwhile_is_not_overwritten_unseen(app) -> None:
+    client = app.test_client()
+    form = get(client, f"/edit?iri={BASE}p017").forms["edit-form"]
+    confirm = Form(post(client, {**form, "cell-since": "2019"}).get_data(as_text=True)).forms["confirm-form"]
+    # another change to the same row, after the page was shown
+    kg("edit", "people", "--region", "twente", "--change", "p017", "name=Yvonne Assink-Kamp",
+       "--store", str(app.store.path))
+    app.extensions["kg"].snapshot.refresh(force=True)
+    generation = app.store.generation()
+    resp = post(client, confirm)
+    assert resp.status_code == 200, "asked again, not stored"
+    page = Form(resp.get_data(as_text=True))
+    assert "moved" in page.ids and app.store.generation() == generation
+    again = page.forms["confirm-form"]
+    assert again["before-name"] == "Yvonne Assink-Kamp" and again["cell-since"] == "2019"
+    assert post(client, again).status_code == 303
+    assert app.store.generation() != generation

@@ -25,6 +25,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from kg.ingest import edit
+from kg.ingest.ownership import region_infos
 from kg.ingest.pipeline import IngestResult, check_edit, commit, discard
 from kg.ingest.problems import problem
 from kg.ingest.templates import BY_NAME, VALUE, VALUES, value_lists
@@ -50,6 +51,10 @@ i18n.STRINGS.add({
     "edit_add_tie": Text(nl="Verbinding toevoegen", en="Add a tie"),
     "edit_add_membership": Text(nl="Lidmaatschap toevoegen", en="Add a membership"),
     "edit_problems": Text(nl="Er is niets opgeslagen. Los dit eerst op:", en="Nothing was stored. Fix this first:"),
+    "edit_moved": Text(nl="Deze rij is intussen door een andere wijziging veranderd; er is niets opgeslagen. Hieronder "
+                          "staat hoe ze nu is en wat uw wijziging zou doen.",
+                       en="Another change altered this row in the meantime; nothing was stored. Below is the row as it "
+                          "is now and what your change would do."),
     "edit_confirm_title": Text(nl="Deze wijziging opslaan?", en="Store this change?"),
     "edit_confirm_intro": Text(nl="De controle is geslaagd; er is nog niets opgeslagen.",
                                en="The check passed; nothing has been stored yet."),
@@ -92,6 +97,14 @@ def _form(template: str, region: str, action: str, key: str, cells: dict[str, st
                            failed=bool(result and not result.ok)), status
 
 
+def _iri(region: str, key: str) -> str:
+    """The IRI of row `key` of a stored region (a relation row's key may be its full IRI)."""
+    if "://" in key:
+        return key
+    info = region_infos(kg().db()).get(region)
+    return (info.base or "") + key if info else key
+
+
 def _writable() -> GraphStore:
     """The app's store, which takes a change as a delta (checked by the caller: a store folder or a
     remote store; kg.ingest.pipeline annotates both as GraphStore)."""
@@ -129,8 +142,11 @@ def check_record() -> Response | tuple[str, int]:
     cells = {c: f.get("cell-" + c, "").strip() for c in columns} if action != "remove" else {}
     if action == "change" and "id" in cells:
         cells["id"] = key  # a row's code is its identity: another code is another row (add it)
-    before = {c: f.get("before-" + c, "") for c in columns}
-    confirmed = f.get("confirm") == "1"
+    shown = {c: f.get("before-" + c, "") for c in columns}  # the row as the page showed it
+    record = None if action == "add" else edit.record_of(ctx.db(), _iri(region, key))
+    before = record.cells if record else {}  # the row as it is stored now
+    # a row another change altered since the page was shown is not overwritten unseen: ask again
+    confirmed = f.get("confirm") == "1" and {c: before.get(c, "") for c in columns} == shown
     try:
         result = check_edit(_writable(), region, template, action, key or None, cells, who=WHO)
     except edit.EditError as e:
@@ -148,6 +164,7 @@ def check_record() -> Response | tuple[str, int]:
         discard(result)
         return render_template("edit_confirm.html", template=template, region=region, action=action, key=key,
                                cells=cells, before=before, columns=columns, changes=result.changes,
+                               moved=f.get("confirm") == "1",
                                base=result.base), 200
     try:
         commit(result, _writable())
