@@ -215,13 +215,14 @@ def actor_page(db: ox.Store, iri: str, view: str, lang: str, today: str | None =
     prof = profile(db, iri, view, lang)
     if prof is None:
         return None
-    if any(t["iri"] == _LETTER_OF_INTENT for t in prof["types"]):  # named as its signatory's page names it
-        signatory = next((v["iri"] for f in facts(db, iri, view, lang) if f["property"] == _SIGNATORY
-                          for v in f["values"] if "iri" in v), None)
-        if signatory:
-            prof["label"] = intent_names(db, signatory, view, lang).get(iri, prof["label"])
+    every_fact = facts(db, iri, view, lang) if not prof["is_actor"] or any(
+        t["iri"] == _LETTER_OF_INTENT for t in prof["types"]) else []
+    signatory = next((v["iri"] for f in every_fact if f["property"] == _SIGNATORY for v in f["values"] if "iri" in v),
+                     None)
+    if signatory:  # a letter of intent: named as its signatory's page names it
+        prof["label"] = intent_names(db, signatory, view, lang).get(iri, prof["label"])
     if not prof["is_actor"]:
-        return {"actor": prof, "facts": facts(db, iri, view, lang), "generic": True}
+        return {"actor": prof, "facts": every_fact, "generic": True}
     names = intent_names(db, iri, view, lang)
     today = today or dt.date.today().isoformat()
     kinds = class_kinds(db, lang)
